@@ -1,0 +1,33 @@
+// Bundles the CLI, the demo and the benchmarks into dist/, then builds and signs the blinky
+// firmware (Binary One and Binary Two) into build/firmware/. Runs on `npm install` (prepare).
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const entries = {
+  zdfu: 'src/cli/main.ts',
+  demo: 'src/demo/main.ts',
+  bench: 'bench/main.ts',
+  'build-firmware': 'scripts/build-firmware.ts',
+};
+const present = Object.fromEntries(Object.entries(entries).filter(([, path]) => existsSync(`${root}/${path}`)));
+
+await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: present,
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
+
+if (present['build-firmware']) {
+  execFileSync(process.execPath, ['dist/build-firmware.mjs'], { cwd: root, stdio: 'inherit' });
+}

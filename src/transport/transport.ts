@@ -1,0 +1,19 @@
+/**
+ * The one small interface every link implements (serial, UDP, BLE, Web Serial, Web Bluetooth).
+ * A transport moves whole SMP packets (8-byte header + CBOR body); framing, reassembly and
+ * socket details stay inside it. Pure type module: no Node imports.
+ */
+export type TransportKind = 'serial' | 'udp' | 'ble' | 'memory';
+
+export interface Transport {
+  readonly kind: TransportKind;
+  /** Largest SMP packet (header + CBOR) one request may be on this link. */
+  readonly mtu: number;
+  /** Sends one whole SMP packet. Resolves once it is handed to the link. */
+  send(packet: Uint8Array): Promise<void>;
+  /** Subscribes to whole SMP packets from the peer; returns the unsubscribe function. */
+  onPacket(listener: (packet: Uint8Array) => void): () => void;
+  /** Console text seen between SMP frames (serial links); other links never call it. */
+  onText(listener: (text: string) => void): () => void;
+  close(): Promise<void>;
+}
