@@ -1,0 +1,49 @@
+/**
+ * The boundary between a firmware app and the virtual SoC it runs on. A real Zephyr image calls
+ * into drivers and the kernel; ours calls these host functions, which the device's firmware
+ * runner installs as a global before the image runs. Everything above this line (rates, stat
+ * values, log text) is decided by the firmware code itself.
+ */
+
+/** Name of the global the runner installs the host under; shared by both sides. */
+export const ZEPHYR_HOST_GLOBAL = '__zephyr_host';
+
+/** One GPIO line as the devicetree describes it (`gpios = <&gpiod 12 GPIO_ACTIVE_HIGH>`). */
+export interface DtGpio {
+  readonly port: string;
+  readonly pin: number;
+  readonly flags: number;
+}
+
+/** Counter sizes in bytes, as Zephyr's STATS_SIZE_16/32/64. */
+export type StatsSizeBytes = 2 | 4 | 8;
+
+export type StatsCounters = Uint16Array | Uint32Array | BigUint64Array;
+
+export interface ZephyrHost {
+  /** Microseconds since the SoC came out of reset. */
+  uptimeUs(): number;
+  /** Bytes for the console UART. */
+  consoleWrite(text: string): void;
+  /** Resolves after `ms` milliseconds; the only way for firmware to wait. */
+  sleepMs(ms: number): Promise<void>;
+  /** The `gpios` property of the node an alias points at, or undefined if the board lacks it. */
+  dtAliasGpio(alias: string): DtGpio | undefined;
+  gpioPortReady(port: string): boolean;
+  /** Driver-level configure: flags are raw (INIT_HIGH/INIT_LOW already resolved). 0 or -errno. */
+  gpioConfigure(port: string, pin: number, flags: number): number;
+  /** Drives the physical level of an output pin. 0 or -errno. */
+  gpioSetRaw(port: string, pin: number, level: 0 | 1): number;
+  /** Inverts the physical level of an output pin. 0 or -errno. */
+  gpioToggle(port: string, pin: number): number;
+  /** Registers a named stats group; the returned counters are memory the host reads live. */
+  statsRegister(group: string, sizeBytes: StatsSizeBytes, names: readonly string[]): StatsCounters;
+}
+
+export function zephyrHost(): ZephyrHost {
+  const host = (globalThis as Record<string, unknown>)[ZEPHYR_HOST_GLOBAL];
+  if (typeof host !== 'object' || host === null) {
+    throw new Error('no Zephyr host present: this firmware must run inside the zdfu virtual device');
+  }
+  return host as ZephyrHost;
+}

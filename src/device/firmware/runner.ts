@@ -1,0 +1,236 @@
+/**
+ * Runs the app from the booted slot, as the SoC would after MCUboot jumps to it: in a worker
+ * thread (a reset is `terminate()`, a runaway loop cannot stall the device), with the Zephyr-like
+ * host of firmware/zephyr/host.ts. The parent side watches what the firmware does (GPIO levels,
+ * stats memory, console) without deciding any of it.
+ */
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { ZEPHYR_HOST_GLOBAL } from '../../../firmware/zephyr/host.ts';
+import { formatLogLine } from '../../../firmware/zephyr/logging/format.ts';
+import { APP_GLOBAL } from './app-image.ts';
+import { type FirmwareDevicetree, STM32F4_DISCO_DEVICETREE } from './devicetree.ts';
+import { WORKER_BOOTSTRAP } from './worker-bootstrap.ts';
+
+export { extractAppCode, FirmwareImageError } from './app-image.ts';
+
+const GPIO_ACTIVE_LOW = 1;
+const LED_ALIAS = /^led\d+$/;
+/** LED history kept for rate measurements; older changes are dropped. */
+const LED_HISTORY_MS = 60_000;
+/** Zephyr's K_ERR_CPU_EXCEPTION: the nearest kernel reason for an exception thrown by the app. */
+const K_ERR_CPU_EXCEPTION = 0;
+
+export interface FirmwareRunOptions {
+  /** Console UART output (boot banner, printk, logs, fatal-error report). */
+  onConsole(text: string): void;
+  /** Clock in milliseconds for LED timestamps and uptime; defaults to performance.now(). */
+  now?: () => number;
+  /** The board's devicetree aliases; defaults to STM32F4DISCOVERY. */
+  devicetree?: FirmwareDevicetree;
+  /** Kernel banner printed before main() runs. */
+  bootBanner?: string;
+}
+
+export interface LedEvent {
+  /** Devicetree alias of the LED, e.g. 'led0'. */
+  readonly name: string;
+  readonly on: boolean;
+  /** When the parent saw the change, on the `now` clock. */
+  readonly atMs: number;
+  /** When the firmware made the change, in its own uptime. */
+  readonly uptimeMs: number;
+}
+
+/** running: main() is executing; idle: main() returned; halted: fatal error; stopped: reset/off. */
+export type FirmwareStatus = 'running' | 'idle' | 'halted' | 'stopped';
+
+export interface RunningFirmware {
+  /** Whether the LED is lit now (logical level: GPIO_ACTIVE_LOW wiring taken into account). */
+  led(name?: string): boolean;
+  /** Calls `listener` on every LED level change; returns the unsubscribe function. */
+  onLed(listener: (event: LedEvent) => void): () => void;
+  /** Blink rate seen over the last `windowMs`: a full on/off cycle is one period. 0 if under one toggle pair. */
+  ledRateHz(windowMs: number, name?: string): number;
+  /** Live values of every stats group the firmware registered, by group then field. */
+  stats(): Map<string, Record<string, number>>;
+  uptimeMs(): number;
+  status(): FirmwareStatus;
+  /** Reset / power-off: ends the worker. Safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+type WorkerMessage =
+  | { type: 'console'; text: string }
+  | { type: 'gpio'; port: string; pin: number; level: 0 | 1; kind: 'configure' | 'write'; uptimeUs: number }
+  | { type: 'stats'; group: string; sizeBytes: 2 | 4 | 8; fields: string[]; buffer: SharedArrayBuffer }
+  | { type: 'fatal'; uptimeUs: number; error: string }
+  | { type: 'returned'; value: number };
+
+interface StatsGroup {
+  readonly fields: readonly string[];
+  readonly counters: Uint16Array | Uint32Array | BigUint64Array;
+}
+
+interface LedChange extends LedEvent {
+  /** False for the first level a pin gets (configure), which is not a toggle. */
+  readonly toggle: boolean;
+}
+
+/** Atomic so a counter the firmware is updating is never read torn. */
+function readCounter(counters: StatsGroup['counters'], index: number): number {
+  return counters instanceof BigUint64Array
+    ? Number(Atomics.load(counters, index))
+    : Atomics.load(counters, index);
+}
+
+function fatalReport(uptimeUs: number, error: string): string {
+  const line = (message: string) => formatLogLine(uptimeUs, 'err', 'os', message);
+  return (
+    line(`Unhandled exception: ${error}`) +
+    line(`>>> ZEPHYR FATAL ERROR ${K_ERR_CPU_EXCEPTION}: CPU exception on CPU 0`) +
+    line('Current thread: main') +
+    line('Halting system')
+  );
+}
+
+export function startFirmware(appCode: string, options: FirmwareRunOptions): RunningFirmware {
+  const now = options.now ?? (() => performance.now());
+  const devicetree = options.devicetree ?? STM32F4_DISCO_DEVICETREE;
+  const startedAt = now();
+  const ledByPin = new Map<string, { name: string; activeLow: boolean }>();
+  for (const [name, gpio] of Object.entries(devicetree.aliases)) {
+    if (LED_ALIAS.test(name)) {
+      ledByPin.set(`${gpio.port}/${gpio.pin}`, { name, activeLow: (gpio.flags & GPIO_ACTIVE_LOW) !== 0 });
+    }
+  }
+  const ledOn = new Map<string, boolean>();
+  const ledChanges: LedChange[] = [];
+  const ledListeners = new Set<(event: LedEvent) => void>();
+  const statsGroups = new Map<string, StatsGroup>();
+  let status: FirmwareStatus = 'running';
+  let stopping: Promise<void> | undefined;
+
+  const worker = new Worker(WORKER_BOOTSTRAP, {
+    eval: true,
+    workerData: {
+      appCode,
+      aliases: devicetree.aliases,
+      hostGlobal: ZEPHYR_HOST_GLOBAL,
+      appGlobal: APP_GLOBAL,
+      banner: `${options.bootBanner ?? '*** Booting Zephyr OS (zdfu virtual device) ***'}\n`,
+    },
+    // Keeps a runaway app from taking the host's memory with it.
+    resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
+    stdout: false,
+    stderr: false,
+  });
+
+  const onGpio = (message: Extract<WorkerMessage, { type: 'gpio' }>) => {
+    const led = ledByPin.get(`${message.port}/${message.pin}`);
+    if (led === undefined) return;
+    const on = (message.level === 1) !== led.activeLow;
+    const previous = ledOn.get(led.name);
+    if (previous === on) return;
+    ledOn.set(led.name, on);
+    const atMs = now();
+    const change: LedChange = {
+      name: led.name,
+      on,
+      atMs,
+      uptimeMs: message.uptimeUs / 1000,
+      toggle: previous !== undefined,
+    };
+    ledChanges.push(change);
+    while (ledChanges.length > 0 && ledChanges[0]!.atMs < atMs - LED_HISTORY_MS) ledChanges.shift();
+    const event: LedEvent = { name: change.name, on, atMs, uptimeMs: change.uptimeMs };
+    for (const listener of ledListeners) listener(event);
+  };
+
+  worker.on('message', (message: WorkerMessage) => {
+    switch (message.type) {
+      case 'console':
+        options.onConsole(message.text);
+        break;
+      case 'gpio':
+        onGpio(message);
+        break;
+      case 'stats': {
+        const { buffer, sizeBytes } = message;
+        const counters =
+          sizeBytes === 2
+            ? new Uint16Array(buffer)
+            : sizeBytes === 4
+              ? new Uint32Array(buffer)
+              : new BigUint64Array(buffer);
+        statsGroups.set(message.group, { fields: message.fields, counters });
+        break;
+      }
+      case 'fatal':
+        if (status !== 'stopped') status = 'halted';
+        options.onConsole(fatalReport(message.uptimeUs, message.error));
+        break;
+      case 'returned':
+        if (status === 'running') status = 'idle';
+        break;
+    }
+  });
+  worker.on('error', (error: Error) => {
+    // The worker itself died (e.g. out of memory): the device halts, the host carries on.
+    if (status === 'stopped' || status === 'halted') return;
+    status = 'halted';
+    options.onConsole(fatalReport((now() - startedAt) * 1000, `${error.name}: ${error.message}`));
+  });
+
+  return {
+    led(name = 'led0') {
+      if (![...ledByPin.values()].some((led) => led.name === name)) {
+        throw new Error(`the board's devicetree has no LED alias '${name}'`);
+      }
+      return ledOn.get(name) ?? false;
+    },
+    onLed(listener) {
+      ledListeners.add(listener);
+      return () => {
+        ledListeners.delete(listener);
+      };
+    },
+    ledRateHz(windowMs, name = 'led0') {
+      const from = now() - windowMs;
+      const toggles = ledChanges.filter(
+        (change) => change.name === name && change.toggle && change.atMs >= from,
+      );
+      if (toggles.length < 2) return 0;
+      // The firmware's own timestamps: message delivery jitter does not skew the span.
+      const spanMs = toggles[toggles.length - 1]!.uptimeMs - toggles[0]!.uptimeMs;
+      if (spanMs <= 0) return 0;
+      // n toggles span n-1 half periods.
+      return (toggles.length - 1) / 2 / (spanMs / 1000);
+    },
+    stats() {
+      const result = new Map<string, Record<string, number>>();
+      for (const [group, { fields, counters }] of statsGroups) {
+        const values: Record<string, number> = {};
+        fields.forEach((field, index) => {
+          values[field] = readCounter(counters, index);
+        });
+        result.set(group, values);
+      }
+      return result;
+    },
+    uptimeMs() {
+      return now() - startedAt;
+    },
+    status() {
+      return status;
+    },
+    stop() {
+      if (stopping === undefined) {
+        status = 'stopped';
+        ledListeners.clear();
+        stopping = worker.terminate().then(() => undefined);
+      }
+      return stopping;
+    },
+  };
+}

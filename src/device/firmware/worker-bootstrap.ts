@@ -1,0 +1,132 @@
+/**
+ * The virtual SoC + kernel that runs inside the firmware's worker thread, as source text: the
+ * worker is started with `eval: true` so the same string works from TypeScript under Vitest and
+ * from the esbuild bundle in dist/ (no separate worker file to locate). It installs the host
+ * functions of firmware/zephyr/host.ts, runs the app in its own V8 context (no Node, no timers,
+ * no eval: only the host), calls `main()`, and turns any exception into a halt report.
+ *
+ * Messages to the parent (see WorkerMessage in runner.ts): console, gpio, stats, fatal, returned.
+ */
+export const WORKER_BOOTSTRAP = `
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const vm = require('node:vm');
+const { performance } = require('node:perf_hooks');
+
+const bootAt = performance.now();
+const uptimeUs = () => Math.floor((performance.now() - bootAt) * 1000);
+const post = (message) => parentPort.postMessage(message);
+const EINVAL = 22;
+const EIO = 5;
+const GPIO_INPUT = 1 << 16;
+const GPIO_OUTPUT = 1 << 17;
+const GPIO_OUTPUT_INIT_LOW = 1 << 18;
+const GPIO_OUTPUT_INIT_HIGH = 1 << 19;
+
+const aliases = workerData.aliases;
+const ports = new Set(Object.values(aliases).map((gpio) => gpio.port));
+const outputs = new Map();
+let halted = false;
+
+function describe(error) {
+  if (error !== null && typeof error === 'object' && 'message' in error) {
+    const name = 'name' in error ? String(error.name) : 'Error';
+    return name + ': ' + String(error.message);
+  }
+  return 'thrown value: ' + String(error);
+}
+
+function halt(error) {
+  if (halted) return;
+  halted = true;
+  post({ type: 'fatal', uptimeUs: uptimeUs(), error: describe(error) });
+}
+
+function setLevel(port, pin, level, kind) {
+  outputs.set(port + '/' + pin, level);
+  post({ type: 'gpio', port, pin, level, kind, uptimeUs: uptimeUs() });
+}
+
+const host = {
+  uptimeUs,
+  consoleWrite(text) {
+    if (!halted) post({ type: 'console', text: String(text) });
+  },
+  sleepMs(ms) {
+    const delay = Math.max(0, Number(ms) || 0);
+    // After a halt, sleepers never wake: the thread is gone, as on a halted CPU.
+    return new Promise((resolve) => setTimeout(() => { if (!halted) resolve(); }, delay));
+  },
+  dtAliasGpio(alias) {
+    const gpio = aliases[String(alias)];
+    return gpio === undefined ? undefined : { port: gpio.port, pin: gpio.pin, flags: gpio.flags };
+  },
+  gpioPortReady(port) {
+    return ports.has(String(port));
+  },
+  gpioConfigure(port, pin, flags) {
+    if (halted) return -EIO;
+    if (!ports.has(port)) return -EINVAL;
+    if ((flags & GPIO_OUTPUT) === 0) {
+      outputs.delete(port + '/' + pin);
+      return 0;
+    }
+    if ((flags & GPIO_INPUT) !== 0) return -EINVAL;
+    const previous = outputs.get(port + '/' + pin);
+    const level = (flags & GPIO_OUTPUT_INIT_HIGH) !== 0 ? 1 : (flags & GPIO_OUTPUT_INIT_LOW) !== 0 ? 0 : (previous ?? 0);
+    setLevel(port, pin, level, 'configure');
+    return 0;
+  },
+  gpioSetRaw(port, pin, level) {
+    if (halted) return -EIO;
+    if (!outputs.has(port + '/' + pin)) return -EIO;
+    setLevel(port, pin, level ? 1 : 0, 'write');
+    return 0;
+  },
+  gpioToggle(port, pin) {
+    if (halted) return -EIO;
+    const level = outputs.get(port + '/' + pin);
+    if (level === undefined) return -EIO;
+    setLevel(port, pin, level ? 0 : 1, 'write');
+    return 0;
+  },
+  statsRegister(group, sizeBytes, names) {
+    const fields = Array.from(names, String);
+    if (sizeBytes !== 2 && sizeBytes !== 4 && sizeBytes !== 8) {
+      throw new Error('stats group ' + group + ': counter size must be 2, 4 or 8 bytes, not ' + sizeBytes);
+    }
+    if (fields.length === 0) throw new Error('stats group ' + group + ' has no fields');
+    const buffer = new SharedArrayBuffer(sizeBytes * fields.length);
+    post({ type: 'stats', group: String(group), sizeBytes, fields, buffer });
+    if (sizeBytes === 2) return new Uint16Array(buffer);
+    if (sizeBytes === 4) return new Uint32Array(buffer);
+    return new BigUint64Array(buffer);
+  },
+};
+
+process.on('uncaughtException', halt);
+process.on('unhandledRejection', halt);
+
+const sandbox = {};
+sandbox[workerData.hostGlobal] = Object.freeze(host);
+const context = vm.createContext(sandbox, {
+  name: 'zephyr-app',
+  codeGeneration: { strings: false, wasm: false },
+});
+
+host.consoleWrite(workerData.banner);
+try {
+  new vm.Script(workerData.appCode, { filename: 'zephyr.js' }).runInContext(context);
+  const app = context[workerData.appGlobal];
+  if (app === null || typeof app !== 'object' || typeof app.main !== 'function') {
+    throw new Error('the image has no main() to run');
+  }
+  Promise.resolve()
+    .then(() => app.main())
+    .then((value) => {
+      if (!halted) post({ type: 'returned', value: Number(value ?? 0) });
+    }, halt);
+} catch (error) {
+  halt(error);
+}
+`;
