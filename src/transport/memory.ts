@@ -1,0 +1,71 @@
+/**
+ * Two linked in-process transports: what one sends, the other receives (asynchronously, as a copy).
+ * For unit tests of client and server without sockets or PTYs. Pure module.
+ */
+import type { Transport, TransportKind } from './transport.ts';
+
+export interface MemoryLinkOptions {
+  /** MTU both ends report (default 1024). */
+  readonly mtu?: number;
+}
+
+/** One end of a memory link. `emitText` lets tests play console text arriving at this end. */
+export class MemoryTransport implements Transport {
+  readonly kind: TransportKind = 'memory';
+  peer: MemoryTransport | undefined;
+  private readonly packetListeners = new Set<(packet: Uint8Array) => void>();
+  private readonly textListeners = new Set<(text: string) => void>();
+  private closed = false;
+  /** Packets this end has sent, for assertions. */
+  readonly sent: Uint8Array[] = [];
+
+  constructor(readonly mtu: number) {}
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  async send(packet: Uint8Array): Promise<void> {
+    if (this.closed) throw new Error('memory transport is closed');
+    const copy = packet.slice();
+    this.sent.push(copy);
+    const peer = this.peer;
+    queueMicrotask(() => peer?.deliver(copy));
+  }
+
+  /** Delivers a packet to this end's listeners as if the peer had sent it. */
+  deliver(packet: Uint8Array): void {
+    if (this.closed) return;
+    for (const listener of [...this.packetListeners]) listener(packet);
+  }
+
+  emitText(text: string): void {
+    if (this.closed) return;
+    for (const listener of [...this.textListeners]) listener(text);
+  }
+
+  onPacket(listener: (packet: Uint8Array) => void): () => void {
+    this.packetListeners.add(listener);
+    return () => this.packetListeners.delete(listener);
+  }
+
+  onText(listener: (text: string) => void): () => void {
+    this.textListeners.add(listener);
+    return () => this.textListeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.packetListeners.clear();
+    this.textListeners.clear();
+  }
+}
+
+export function createMemoryLink(options: MemoryLinkOptions = {}): [MemoryTransport, MemoryTransport] {
+  const mtu = options.mtu ?? 1024;
+  const a = new MemoryTransport(mtu);
+  const b = new MemoryTransport(mtu);
+  a.peer = b;
+  b.peer = a;
+  return [a, b];
+}

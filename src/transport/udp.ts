@@ -1,0 +1,115 @@
+/**
+ * SMP over UDP (Zephyr smp_udp): each datagram is one SMP packet, no framing, no CRC. The device
+ * answers each request with its own datagram from the port it was sent to.
+ */
+import dgram from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { Transport, TransportKind } from './transport.ts';
+
+export interface UdpTransportOptions {
+  /** Host name, IPv4 address, or IPv6 address (brackets allowed: "[::1]"). */
+  readonly host: string;
+  /** Default 1337 (CONFIG_MCUMGR_TRANSPORT_UDP_PORT). */
+  readonly port?: number;
+  /**
+   * Largest SMP packet per request. Default 1024: below the IPv6 minimum link MTU (1280 − 48 bytes
+   * of IPv6/UDP headers = 1232), so a request never needs IP fragmentation on any path, and well
+   * inside Zephyr's UDP receive buffer (UDP_MTU 1500) and its SMP netbuf (2048 with UDP).
+   */
+  readonly mtu?: number;
+}
+
+/** Splits "host:port", "[v6]:port", "[v6]" or a bare host into parts. */
+export function parseUdpAddress(address: string, defaultPort = 1337): { host: string; port: number } {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(address);
+  if (bracketed) return { host: bracketed[1] ?? '', port: bracketed[2] ? Number(bracketed[2]) : defaultPort };
+  if (isIP(address) === 6) return { host: address, port: defaultPort };
+  const hostPort = /^([^:]+):(\d+)$/.exec(address);
+  if (hostPort) return { host: hostPort[1] ?? '', port: Number(hostPort[2]) };
+  return { host: address, port: defaultPort };
+}
+
+export class UdpTransport implements Transport {
+  readonly kind: TransportKind = 'udp';
+  private readonly packetListeners = new Set<(packet: Uint8Array) => void>();
+  private closed = false;
+
+  private constructor(
+    private readonly socket: dgram.Socket,
+    readonly host: string,
+    readonly port: number,
+    readonly mtu: number,
+  ) {
+    socket.on('message', (message) => {
+      const packet = new Uint8Array(message.buffer, message.byteOffset, message.length).slice();
+      for (const listener of [...this.packetListeners]) listener(packet);
+    });
+    // A late ICMP "port unreachable" must not crash the process; requests simply time out.
+    socket.on('error', () => {});
+  }
+
+  static async open(options: UdpTransportOptions): Promise<UdpTransport> {
+    const { host: rawHost, port: parsedPort } = parseUdpAddress(options.host, options.port ?? 1337);
+    const port = options.port ?? parsedPort;
+    if (!Number.isInteger(port) || port <= 0 || port > 65535)
+      throw new RangeError(`invalid UDP port ${port}`);
+    let address = rawHost;
+    let family = isIP(rawHost);
+    if (family === 0) {
+      try {
+        const resolved = await lookup(rawHost);
+        address = resolved.address;
+        family = resolved.family;
+      } catch (error) {
+        throw new Error(`cannot resolve UDP host ${rawHost}: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error) =>
+        reject(
+          new Error(`cannot reach ${address} port ${port} over UDP: ${error.message}`, { cause: error }),
+        );
+      socket.once('error', onError);
+      // Connecting filters out datagrams from any other peer.
+      socket.connect(port, address, () => {
+        socket.off('error', onError);
+        resolve();
+      });
+    });
+    return new UdpTransport(socket, address, port, options.mtu ?? 1024);
+  }
+
+  async send(packet: Uint8Array): Promise<void> {
+    if (this.closed) throw new Error(`UDP transport to ${this.host} port ${this.port} is closed`);
+    await new Promise<void>((resolve, reject) => {
+      this.socket.send(packet, (error) => {
+        if (error)
+          reject(
+            new Error(`UDP send to ${this.host} port ${this.port} failed: ${error.message}`, {
+              cause: error,
+            }),
+          );
+        else resolve();
+      });
+    });
+  }
+
+  onPacket(listener: (packet: Uint8Array) => void): () => void {
+    this.packetListeners.add(listener);
+    return () => this.packetListeners.delete(listener);
+  }
+
+  /** UDP carries no console text. */
+  onText(_listener: (text: string) => void): () => void {
+    return () => {};
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.packetListeners.clear();
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+}
