@@ -1,0 +1,77 @@
+// A board is data: flash geometry, partitions, MCUboot build configuration and buffer sizes.
+import type { FlashTiming } from '../flash.ts';
+
+export interface SectorRun {
+  count: number;
+  size: number;
+}
+
+export interface Partition {
+  /** Devicetree label, e.g. "slot0_partition". */
+  label: string;
+  /** Offset from the start of the flash device. */
+  offset: number;
+  size: number;
+}
+
+export type McubootMode = 'swap-scratch' | 'overwrite-only';
+export type SignatureType = 'rsa-2048' | 'rsa-3072' | 'ecdsa-p256' | 'ed25519' | 'none';
+
+export interface McubootConfig {
+  mode: McubootMode;
+  /** BOOT_MAX_ALIGN. */
+  maxAlign: number;
+  /** CONFIG_BOOT_MAX_IMG_SECTORS. */
+  maxImgSectors: number;
+  /** CONFIG_BOOT_SIGNATURE_TYPE_*; 'none' = hash-only images. */
+  signature: SignatureType;
+  /** CONFIG_BOOT_VALIDATE_SLOT0. */
+  validatePrimarySlot: boolean;
+  /** CONFIG_ROM_START_OFFSET = imgtool --header-size. */
+  headerSize: number;
+}
+
+export interface SmpBufferConfig {
+  /** CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE. */
+  netbufSize: number;
+  /** CONFIG_MCUMGR_TRANSPORT_NETBUF_COUNT. */
+  netbufCount: number;
+  /** CONFIG_UART_MCUMGR_MTU. */
+  uartMtu: number;
+  /** CONFIG_UART_MCUMGR_RX_BUF_SIZE. */
+  rxLineBufferSize: number;
+  /** CONFIG_UART_MCUMGR_RX_BUF_COUNT. */
+  rxLineBufferCount: number;
+}
+
+export interface Board {
+  name: string;
+  description: string;
+  flash: {
+    /** Address the flash is mapped at (chainload addresses are offsets from here). */
+    base: number;
+    sectors: readonly SectorRun[];
+    eraseValue: number;
+    /** Devicetree write-block-size: imgtool --align. */
+    writeBlockSize: number;
+    timing: FlashTiming;
+  };
+  partitions: {
+    mcuboot: Partition;
+    slot0: Partition;
+    slot1: Partition;
+    scratch?: Partition;
+  };
+  mcuboot: McubootConfig;
+  smp: SmpBufferConfig;
+  versions: { zephyr: string; mcuboot: string };
+  /** Lines printed before MCUboot's own log, as that Zephyr/MCUboot combination does. */
+  bootBanner: readonly string[];
+}
+
+/** Expand sector runs to one size per sector. */
+export function sectorSizes(board: Board): number[] {
+  const out: number[] = [];
+  for (const run of board.flash.sectors) for (let i = 0; i < run.count; i++) out.push(run.size);
+  return out;
+}

@@ -1,0 +1,244 @@
+// context_boot_go for a single image: finish an interrupted swap, else decide the swap type,
+// validate the candidate, upgrade, validate the primary slot and hand over to it.
+import { SwapType, swapTypeName } from '../../image/trailer.ts';
+import type { Board } from '../boards/board.ts';
+import { type Flash, FlashArea } from '../flash.ts';
+import {
+  type BootImageHeader,
+  headerValid,
+  IMAGE_F_NON_BOOTABLE,
+  IMAGE_MAGIC,
+  imageSize,
+  readHeader,
+} from './image-header.ts';
+import {
+  type BootAreas,
+  type BootStatus,
+  isStatusReset,
+  type LoaderState,
+  makeLoaderState,
+  resetStatus,
+} from './loader-state.ts';
+import { copyImage } from './overwrite.ts';
+import { eraseRegion } from './regions.ts';
+import {
+  readStatus,
+  scrambleTrailerSectors,
+  setImageOkIfUnset,
+  slotsCompatible,
+  swapImage,
+} from './swap-scratch.ts';
+import { decideSwapType, isUpgrade, type SwapTableRow, swapTableFor } from './swap-type.ts';
+import { readSwapState, writeCopyDone } from './trailer-io.ts';
+
+export type SlotName = 'primary' | 'secondary';
+
+/**
+ * Injected image check (hash/signature); the bootloader model only reads flash. `bytes` is the
+ * image from the slot start through its TLV area (the whole slot if the TLV info is unreadable).
+ */
+export type ImageValidator = (slot: SlotName, bytes: Uint8Array) => Promise<{ ok: boolean; reason?: string }>;
+
+export interface BootGoContext {
+  flash: Flash;
+  board: Board;
+  validate: ImageValidator;
+  /** Override the decision table (defaults to the one matching the board's MCUboot version). */
+  swapTable?: readonly SwapTableRow[];
+}
+
+export interface BootResult {
+  booted: boolean;
+  /** The upgrade performed or completed during this boot (NONE if none). */
+  swapType: SwapType;
+  /** True if an interrupted swap was found and completed. */
+  resumed: boolean;
+  /** Console lines, as MCUboot prints them. */
+  log: string[];
+  /** Chainload offset of the booted slot from the flash base (the image header is there). */
+  imageOffset: number;
+  /** flash base + imageOffset. */
+  imageAddress: number;
+  /** ih_hdr_size of the booted image: its vector table is at imageAddress + headerSize. */
+  headerSize?: number;
+  version?: { major: number; minor: number; revision: number; build: number };
+  /** Why nothing was booted, or why the candidate image was rejected. */
+  reason?: string;
+  /** Writes + erases done during this boot, and their simulated duration. */
+  flashOps: number;
+  flashTimeUs: number;
+}
+
+/** The board's slot and scratch partitions as flash areas. */
+export function bootAreas(flash: Flash, board: Board): BootAreas {
+  const { slot0, slot1, scratch } = board.partitions;
+  const areas: BootAreas = {
+    primary: new FlashArea(flash, slot0),
+    secondary: new FlashArea(flash, slot1),
+  };
+  if (scratch) areas.scratch = new FlashArea(flash, scratch);
+  return areas;
+}
+
+type SlotVerdict = { kind: 'ok' } | { kind: 'no-bootable'; reason: string };
+
+class Boot {
+  readonly log: string[] = [];
+  readonly st: LoaderState;
+  readonly swapMode: boolean;
+  rejection: string | undefined;
+
+  constructor(
+    readonly ctx: BootGoContext,
+    areas: BootAreas,
+  ) {
+    this.st = makeLoaderState(areas, ctx.board.mcuboot, (line) => this.log.push(line));
+    this.swapMode = ctx.board.mcuboot.mode === 'swap-scratch';
+  }
+
+  headers(): { primary: BootImageHeader; secondary: BootImageHeader } {
+    return { primary: readHeader(this.st.areas.primary), secondary: readHeader(this.st.areas.secondary) };
+  }
+
+  /** boot_validate_slot. */
+  async validateSlot(slot: SlotName): Promise<SlotVerdict> {
+    const area = slot === 'primary' ? this.st.areas.primary : this.st.areas.secondary;
+    const hdr = readHeader(area);
+    if (hdr.erased || (hdr.flags & IMAGE_F_NON_BOOTABLE) !== 0) {
+      // A leftover trailer without an image would keep re-triggering; drop it.
+      if (slot === 'secondary' && this.swapMode) scrambleTrailerSectors(this.st, area);
+      return { kind: 'no-bootable', reason: `no image in the ${slot} slot` };
+    }
+    let reason: string | undefined;
+    if (!headerValid(hdr, area.size)) {
+      reason = `bad image header in the ${slot} slot (magic 0x${hdr.magic.toString(16)})`;
+    } else {
+      // Like bootutil_img_validate, read only the image (header, body, TLVs), not the trailer.
+      const length = Math.min(imageSize(area, hdr) ?? area.size, area.size);
+      const res = await this.ctx.validate(slot, area.read(0, length));
+      if (!res.ok) reason = res.reason ?? `image in the ${slot} slot failed validation`;
+    }
+    if (reason === undefined) return { kind: 'ok' };
+    this.log.push(`E: Image in the ${slot} slot is not valid!`);
+    if (slot === 'secondary') eraseRegion(area, 0, area.size);
+    return { kind: 'no-bootable', reason };
+  }
+
+  /** boot_validated_swap_type. */
+  async validatedSwapType(): Promise<SwapType> {
+    const A = this.st.config.maxAlign;
+    const table = this.ctx.swapTable ?? swapTableFor(this.ctx.board.versions.mcuboot);
+    const { swapType } = decideSwapType(
+      readSwapState(this.st.areas.primary, A),
+      readSwapState(this.st.areas.secondary, A),
+      table,
+    );
+    this.log.push(`I: Image index: 0, Swap type: ${swapTypeName(swapType)}`);
+    if (!isUpgrade(swapType)) return swapType;
+    const verdict = await this.validateSlot('secondary');
+    if (verdict.kind === 'ok') return swapType;
+    this.rejection = verdict.reason;
+    return SwapType.NONE;
+  }
+
+  /** boot_perform_update / boot_complete_partial_swap tail: confirm and mark copied. */
+  finishSwap(swapType: SwapType): void {
+    if (swapType === SwapType.REVERT || swapType === SwapType.PERM) setImageOkIfUnset(this.st);
+    if (isUpgrade(swapType)) writeCopyDone(this.st.areas.primary, this.st.config.maxAlign);
+  }
+
+  async run(): Promise<Omit<BootResult, 'flashOps' | 'flashTimeUs'>> {
+    const { board } = this.ctx;
+    this.log.push(...board.bootBanner, 'I: Starting bootloader');
+    const headers = this.headers();
+    let swapType: SwapType = SwapType.NONE;
+    let performed: SwapType = SwapType.NONE;
+    let resumed = false;
+    const bs: BootStatus = resetStatus();
+
+    const incompatible = slotsCompatible(this.st, this.swapMode);
+    if (incompatible) {
+      this.log.push(`W: ${incompatible}`);
+    } else {
+      if (this.swapMode) readStatus(this.st, bs);
+      if (!isStatusReset(bs)) {
+        // Rebooted in the middle of a swap: finish it using the swap type recorded with it.
+        resumed = true;
+        swapImage(this.st, bs, headers, true);
+        this.finishSwap(bs.swapType);
+        performed = bs.swapType;
+      } else if (bs.swapType === SwapType.NONE) {
+        swapType = await this.validatedSwapType();
+      } else {
+        // A swap was set up (trailer written) but no step completed: redo it if still valid.
+        const verdict = await this.validateSlot('secondary');
+        if (verdict.kind === 'ok') swapType = bs.swapType;
+        else {
+          this.rejection = verdict.reason;
+          swapType = SwapType.FAIL;
+        }
+      }
+    }
+
+    if (isUpgrade(swapType)) {
+      bs.swapType = swapType;
+      if (this.swapMode) {
+        swapImage(this.st, bs, headers, false);
+        this.finishSwap(swapType);
+      } else {
+        copyImage(this.st);
+      }
+      performed = swapType;
+    } else if (swapType === SwapType.FAIL && this.swapMode) {
+      // The candidate was erased; confirm the primary so no revert is attempted.
+      setImageOkIfUnset(this.st);
+    }
+
+    const offset = board.partitions.slot0.offset;
+    const base = {
+      swapType: performed,
+      resumed,
+      log: this.log,
+      imageOffset: offset,
+      imageAddress: board.flash.base + offset,
+    };
+    const primaryHdr = readHeader(this.st.areas.primary);
+    let failure: string | undefined;
+    if (board.mcuboot.validatePrimarySlot) {
+      const verdict = await this.validateSlot('primary');
+      if (verdict.kind !== 'ok') failure = verdict.reason;
+    } else if (primaryHdr.magic !== IMAGE_MAGIC) {
+      this.log.push(`E: Bad image magic 0x${primaryHdr.magic.toString(16)}; Image=0`);
+      failure = `bad image magic 0x${primaryHdr.magic.toString(16)} in the primary slot`;
+    }
+    if (failure !== undefined) {
+      this.log.push('E: Unable to find bootable image');
+      return { ...base, booted: false, reason: failure };
+    }
+    this.log.push(`I: Bootloader chainload address offset: 0x${offset.toString(16)}`);
+    this.log.push('I: Jumping to the first image slot');
+    const result = {
+      ...base,
+      booted: true,
+      headerSize: primaryHdr.hdrSize,
+      version: primaryHdr.version,
+    };
+    return this.rejection === undefined ? result : { ...result, reason: this.rejection };
+  }
+}
+
+/**
+ * Run MCUboot once, as after a reset. A PowerCut thrown by the flash propagates unchanged:
+ * the caller powers the flash back on and calls bootGo again.
+ */
+export async function bootGo(ctx: BootGoContext): Promise<BootResult> {
+  const before = ctx.flash.stats;
+  const mutationsBefore = ctx.flash.mutations;
+  const boot = new Boot(ctx, bootAreas(ctx.flash, ctx.board));
+  const result = await boot.run();
+  return {
+    ...result,
+    flashOps: ctx.flash.mutations - mutationsBefore,
+    flashTimeUs: ctx.flash.stats.timeUs - before.timeUs,
+  };
+}
