@@ -65,6 +65,8 @@ export interface Board {
   mcuboot: McubootConfig;
   smp: SmpBufferConfig;
   versions: { zephyr: string; mcuboot: string };
+  /** CONFIG_ARCH and the processor name, as `os info` reports them (format chars m and p). */
+  cpu: { arch: string; processor: string };
   /** Lines printed before MCUboot's own log, as that Zephyr/MCUboot combination does. */
   bootBanner: readonly string[];
 }

@@ -31,5 +31,6 @@ export const esp32_devkitc_wroom: Board = {
   },
   smp: { netbufSize: 384, netbufCount: 4, uartMtu: 256, rxLineBufferSize: 128, rxLineBufferCount: 2 },
   versions: { zephyr: 'zephyr-v3.5.0', mcuboot: 'v2.0.0' },
+  cpu: { arch: 'xtensa', processor: 'esp32' },
   bootBanner: ['*** Booting Zephyr OS build zephyr-v3.5.0 ***'],
 };

@@ -1,0 +1,185 @@
+/** Image commands: `image list|upload|test|confirm|erase`, mcumgr style. */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import {
+  DEFAULT_CHUNK_TIMEOUT_MS,
+  DEFAULT_UPLOAD_RETRIES,
+  NotAnImageError,
+  type UploadOptions,
+} from '../client/upload.ts';
+import type { ContextFactory } from './conn.ts';
+import type { CliContext } from './context.ts';
+import { CliError } from './errors.ts';
+import { formatImageList, formatUploadSummary, fromHex } from './format.ts';
+import { createProgressView } from './progress.ts';
+
+/** IMAGE_TLV_SHA256 is what `image list` shows and what state write expects. */
+const IMAGE_HASH_LENGTH = 32;
+
+export interface UploadCommandOptions {
+  image?: number;
+  upgrade?: boolean;
+  erase?: boolean;
+  window?: number;
+  force?: boolean;
+}
+
+export async function imageListCommand(ctx: CliContext): Promise<void> {
+  const state = await ctx.withDevice((device) => device.imageList(ctx.callOptions()));
+  ctx.emit(state, formatImageList(state));
+}
+
+export function parseImageHash(text: string): Uint8Array {
+  let hash: Uint8Array;
+  try {
+    hash = fromHex(text, 'image hash');
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  if (hash.length !== IMAGE_HASH_LENGTH) {
+    throw new CliError(
+      `The image hash must be ${IMAGE_HASH_LENGTH} bytes (${IMAGE_HASH_LENGTH * 2} hex digits, as \`image list\` shows); got ${hash.length}.`,
+    );
+  }
+  return hash;
+}
+
+export async function imageTestCommand(ctx: CliContext, hashText: string): Promise<void> {
+  const hash = parseImageHash(hashText);
+  const state = await ctx.withDevice((device) => device.imageTest(hash, ctx.callOptions()));
+  ctx.emit(state, formatImageList(state));
+}
+
+export async function imageConfirmCommand(ctx: CliContext, hashText: string | undefined): Promise<void> {
+  const hash = hashText === undefined ? undefined : parseImageHash(hashText);
+  const state = await ctx.withDevice((device) => device.imageConfirm(hash, ctx.callOptions()));
+  ctx.emit(state, formatImageList(state));
+}
+
+export async function imageEraseCommand(ctx: CliContext, slotText: string | undefined): Promise<void> {
+  const slot = slotText === undefined ? undefined : parseCount(slotText, 'slot', 0);
+  await ctx.withDevice((device) => device.imageErase(slot, ctx.callOptions()));
+  ctx.emit({ erased: slot ?? 'default' }, 'Done\n');
+}
+
+export async function readImageFile(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (err as Error).message;
+    throw new CliError(`Cannot read image file ${path}: ${why}.`);
+  }
+}
+
+export async function imageUploadCommand(
+  ctx: CliContext,
+  path: string,
+  options: UploadCommandOptions,
+): Promise<void> {
+  const data = await readImageFile(path);
+  const progress = createProgressView(ctx.io.stderr, !ctx.json);
+  const uploadOptions: UploadOptions = {
+    image: options.image ?? 0,
+    upgrade: options.upgrade === true,
+    force: options.force === true,
+    timeoutMs: ctx.globals.timeout !== undefined ? ctx.globals.timeout * 1000 : DEFAULT_CHUNK_TIMEOUT_MS,
+    retries: ctx.globals.tries !== undefined ? ctx.globals.tries - 1 : DEFAULT_UPLOAD_RETRIES,
+    onProgress: (p) => progress.update(p),
+  };
+  if (ctx.globals.timeout !== undefined) {
+    uploadOptions.firstChunkTimeoutMs = Math.max(ctx.globals.timeout * 1000, 40_000);
+  }
+  if (options.window !== undefined) uploadOptions.window = options.window;
+  if (ctx.io.signal !== undefined) uploadOptions.signal = ctx.io.signal;
+  try {
+    const result = await ctx.withDevice(async (device) => {
+      if (options.erase) await device.imageErase(undefined, ctx.callOptions());
+      return device.imageUpload(data, uploadOptions);
+    });
+    progress.stop();
+    ctx.emit(
+      {
+        file: path,
+        bytes: result.total,
+        version: result.version,
+        hash: result.imageHash,
+        sha256: result.sha256,
+        match: result.match,
+        elapsedMs: Math.round(result.elapsedMs),
+        chunkSize: result.chunkSize,
+        window: result.window,
+        requests: result.requests,
+        timeouts: result.timeouts,
+      },
+      formatUploadSummary(result),
+    );
+  } catch (err) {
+    progress.stop();
+    if (err instanceof NotAnImageError) {
+      throw new CliError(
+        `${path} is not a valid MCUboot image (${err.detail.message}); use --force to upload it anyway.`,
+      );
+    }
+    throw err;
+  }
+}
+
+export function parseCount(text: string, what: string, min: number): number {
+  if (!/^\d+$/.test(text.trim())) throw new CliError(`The ${what} "${text}" is not a whole number.`);
+  const n = Number(text);
+  if (n < min) throw new CliError(`The ${what} must be at least ${min}; got ${n}.`);
+  return n;
+}
+
+export function registerImageCommands(program: Command, context: ContextFactory): void {
+  const image = program.command('image').description('Manage images on a device');
+  image
+    .command('list')
+    .description('Show the images in the slots')
+    .action((_opts: unknown, command: Command) => imageListCommand(context(command)));
+  image
+    .command('upload')
+    .description('Upload an MCUboot image to the secondary slot')
+    .argument('<file>', 'signed MCUboot image (.bin)')
+    .option('-n, --image <num>', 'image number on multi-image devices', (v) =>
+      parseCount(v, 'image number', 0),
+    )
+    .option('-u, --upgrade', 'only accept an image newer than the running one')
+    .option('-e, --noerase', 'do not erase first (the default: the device erases during the first chunk)')
+    .option('--erase', 'send `image erase` before uploading (discards a resumable upload)')
+    .option('-w, --window <n>', 'most requests in flight (default from the device buffers, ≤ 4)', (v) =>
+      parseCount(v, 'window', 1),
+    )
+    .option('--force', 'upload even if the file is not a valid MCUboot image')
+    .action((file: string, opts: UploadCommandOptions & { noerase?: boolean }, command: Command) => {
+      if (opts.erase && opts.noerase) throw new CliError('--erase and --noerase contradict each other.');
+      return imageUploadCommand(context(command), file, opts);
+    });
+  image
+    .command('test')
+    .description('Boot the image with HASH once on the next reset (test swap)')
+    .argument('<hash>', 'image hash in hex, as `image list` shows')
+    .action((hash: string, _opts: unknown, command: Command) => imageTestCommand(context(command), hash));
+  image
+    .command('confirm')
+    .description('Make the image with HASH, or the running image, permanent')
+    .argument('[hash]', 'image hash in hex; default: the running image')
+    .action((hash: string | undefined, _opts: unknown, command: Command) =>
+      imageConfirmCommand(context(command), hash),
+    );
+  image
+    .command('erase')
+    .description('Erase an unused slot (default: the slot that is not running)')
+    .argument('[slot]', 'absolute slot number')
+    .action((slot: string | undefined, _opts: unknown, command: Command) =>
+      imageEraseCommand(context(command), slot),
+    );
+}

@@ -1,0 +1,171 @@
+/**
+ * The operations users need, over one SmpClient: echo, reset, params, info, image list / test /
+ * confirm / erase / upload, stat list / show. Transport-agnostic and pure: the caller supplies
+ * how to open a link (Node's serial/UDP in src/cli/transports.ts, Web Serial in a browser).
+ */
+import { SmpError, SmpTimeoutError } from '../smp/errors.ts';
+import {
+  type ImageStateResponse,
+  imageErase,
+  imageStateRead,
+  imageStateWrite,
+  imageUpload,
+} from '../smp/groups/image.ts';
+import { echo, mcumgrParams, osInfo, reset } from '../smp/groups/os.ts';
+import { statList, statShow } from '../smp/groups/stat.ts';
+import type { Transport } from '../transport/transport.ts';
+import { SmpClient } from './client.ts';
+import type { ConnTarget } from './connstring.ts';
+import {
+  type DeviceBufferParams,
+  type UploadChunkRequest,
+  type UploadChunkResponse,
+  type UploadLink,
+  type UploadOptions,
+  type UploadResult,
+  uploadImage,
+} from './upload.ts';
+
+export type TransportOpener = (target: ConnTarget) => Promise<Transport>;
+
+export interface DeviceClientOptions {
+  /** SMP header version for requests; the SmpClient default when omitted. */
+  version?: 1 | 2;
+  /** Default per-request timeout. */
+  timeoutMs?: number;
+  /** Default retries after a timeout (total tries = retries + 1). */
+  retries?: number;
+}
+
+/** Per-call overrides. */
+export interface CallOptions {
+  timeoutMs?: number;
+  retries?: number;
+  signal?: AbortSignal;
+}
+
+export interface McumgrParams {
+  readonly buf_size: number;
+  readonly buf_count: number;
+}
+
+export interface StatGroup {
+  readonly name: string;
+  readonly fields: Record<string, number>;
+}
+
+/** MGMT_ERR_ENOTSUP: the device does not implement the command. */
+const ENOTSUP = 8;
+
+export class DeviceClient {
+  readonly smp: SmpClient;
+
+  constructor(
+    readonly transport: Transport,
+    options: DeviceClientOptions = {},
+  ) {
+    this.smp = new SmpClient(transport, options);
+  }
+
+  /** Opens the link for `target` with `open` and wraps it. */
+  static async connect(
+    target: ConnTarget,
+    open: TransportOpener,
+    options: DeviceClientOptions = {},
+  ): Promise<DeviceClient> {
+    const transport = await open(target);
+    return new DeviceClient(transport, options);
+  }
+
+  /** os echo: the device sends the text back. */
+  async echo(text: string, options?: CallOptions): Promise<string> {
+    const response = await this.smp.request(echo, { d: text }, options);
+    return response.r;
+  }
+
+  /**
+   * os reset. Never retried: the reply can be lost while the device reboots, and a second reset
+   * could land on the freshly booted image (e.g. revert a test swap).
+   */
+  async reset(options: CallOptions & { force?: boolean } = {}): Promise<void> {
+    const body = options.force ? { force: true } : {};
+    await this.smp.request(reset, body, { ...callOptions(options), retries: 0 });
+  }
+
+  async params(options?: CallOptions): Promise<McumgrParams> {
+    return this.smp.request(mcumgrParams, {}, options);
+  }
+
+  /** os info; `format` as in `uname` letters (s n r v b m p i o a). */
+  async osInfo(format?: string, options?: CallOptions): Promise<string> {
+    const response = await this.smp.request(osInfo, format === undefined ? {} : { format }, options);
+    return response.output;
+  }
+
+  async imageList(options?: CallOptions): Promise<ImageStateResponse> {
+    return this.smp.request(imageStateRead, {}, options);
+  }
+
+  /** Marks the image with `hash` for a test boot on the next reset. */
+  async imageTest(hash: Uint8Array, options?: CallOptions): Promise<ImageStateResponse> {
+    return this.smp.request(imageStateWrite, { hash, confirm: false }, options);
+  }
+
+  /** Confirms the image with `hash`, or the running image when no hash is given. */
+  async imageConfirm(hash?: Uint8Array, options?: CallOptions): Promise<ImageStateResponse> {
+    const body = hash === undefined ? { confirm: true } : { hash, confirm: true };
+    return this.smp.request(imageStateWrite, body, options);
+  }
+
+  /** Erases `slot` (absolute slot number) or, by default, the slot that is not running. */
+  async imageErase(slot?: number, options?: CallOptions): Promise<void> {
+    await this.smp.request(imageErase, slot === undefined ? {} : { slot }, options);
+  }
+
+  async statList(options?: CallOptions): Promise<string[]> {
+    const response = await this.smp.request(statList, {}, options);
+    return response.stat_list;
+  }
+
+  async statShow(name: string, options?: CallOptions): Promise<StatGroup> {
+    return this.smp.request(statShow, { name }, options);
+  }
+
+  /** Uploads an MCUboot image file with the pipelined, resuming upload engine. */
+  async imageUpload(data: Uint8Array, options: UploadOptions = {}): Promise<UploadResult> {
+    return uploadImage(this.uploadLink(), data, options);
+  }
+
+  /** The upload engine's view of this device. */
+  uploadLink(): UploadLink {
+    return {
+      kind: this.transport.kind,
+      mtu: this.transport.mtu,
+      sendChunk: (request: UploadChunkRequest, options): Promise<UploadChunkResponse> =>
+        this.smp.request(imageUpload, request, { ...callOptions(options), retries: 0 }),
+      bufferParams: async (signal?: AbortSignal): Promise<DeviceBufferParams | undefined> => {
+        try {
+          const params = await this.params(signal === undefined ? {} : { signal });
+          return { bufSize: params.buf_size, bufCount: params.buf_count };
+        } catch (err) {
+          // Devices without the params command answer ENOTSUP; fall back to the link MTU alone.
+          if (err instanceof SmpError && err.group === undefined && err.rc === ENOTSUP) return undefined;
+          throw err;
+        }
+      },
+      isTimeout: (err: unknown) => err instanceof SmpTimeoutError,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.smp.close();
+  }
+}
+
+function callOptions(options: CallOptions | undefined): CallOptions {
+  const out: CallOptions = {};
+  if (options?.timeoutMs !== undefined) out.timeoutMs = options.timeoutMs;
+  if (options?.retries !== undefined) out.retries = options.retries;
+  if (options?.signal !== undefined) out.signal = options.signal;
+  return out;
+}

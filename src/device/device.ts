@@ -1,0 +1,271 @@
+/**
+ * A virtual board: flash with the board's geometry, MCUboot deciding what boots, the booted
+ * firmware running with Zephyr's SMP server, and one UART on which MCUboot's lines, the app's log
+ * and SMP frames share the wire, as on the real board.
+ */
+import type { PublicKey } from '../image/keys.ts';
+import { trailerLayout } from '../image/trailer.ts';
+import { validateForBoot } from '../image/verify.ts';
+import { formatVersion, type ImageVersion } from '../image/version.ts';
+import type { Board } from './boards/board.ts';
+import { createBoardFlash } from './boards/index.ts';
+import { STM32F4_DISCO_DEVICETREE } from './firmware/devicetree.ts';
+import { extractAppCode, type RunningFirmware, startFirmware } from './firmware/runner.ts';
+import { type Flash, FlashArea } from './flash.ts';
+import { BaudPacer } from './io/baud-pacer.ts';
+import { type BootResult, bootAreas, bootGo } from './mcuboot/boot.ts';
+import { registerImageGroup } from './server/img-mgmt.ts';
+import { registerOsGroup } from './server/os-mgmt.ts';
+import { SerialEndpoint } from './server/serial-endpoint.ts';
+import { ImageSlots } from './server/slots.ts';
+import { SmpServer } from './server/smp-server.ts';
+import { registerStatGroup } from './server/stat-mgmt.ts';
+
+export type DeviceState = 'off' | 'booting' | 'running' | 'halted';
+
+export interface VirtualDeviceOptions {
+  board: Board;
+  /** The flash to boot from; a fresh erased one with the board's geometry when left out. */
+  flash?: Flash;
+  /** Keys built into MCUboot (bootutil_keys); required unless the board checks hashes only. */
+  bootloaderKeys: PublicKey[];
+  /** UART line rate in baud; 0 delivers bytes at once. */
+  baud?: number;
+  /**
+   * How much of the flash time a boot spends (erases and copies of a swap) is really waited for:
+   * 0 = none, 1 = as long as the board's flash would take.
+   */
+  flashTimeScale?: number;
+}
+
+type Listener<T> = (value: T) => void;
+
+export class VirtualDevice {
+  readonly board: Board;
+  readonly flash: Flash;
+  private readonly keys: PublicKey[];
+  private readonly tx: BaudPacer;
+  private readonly rx: BaudPacer;
+  private readonly flashTimeScale: number;
+  private readonly uartListeners = new Set<Listener<Uint8Array>>();
+  private readonly lineListeners = new Set<Listener<string>>();
+  private readonly bootListeners = new Set<Listener<BootResult>>();
+  private serial: SerialEndpoint | undefined;
+  private server: SmpServer | undefined;
+  private running: RunningFirmware | undefined;
+  private runningVersion: ImageVersion | undefined;
+  private booting: Promise<BootResult> | undefined;
+  private lastBootResult: BootResult | undefined;
+  private currentState: DeviceState = 'off';
+  private generation = 0;
+  private pendingText = '';
+
+  constructor(options: VirtualDeviceOptions) {
+    this.board = options.board;
+    this.flash = options.flash ?? createBoardFlash(options.board);
+    this.keys = options.bootloaderKeys;
+    this.flashTimeScale = options.flashTimeScale ?? 0;
+    const baud = options.baud ?? 0;
+    this.tx = new BaudPacer(baud, (bytes) => {
+      for (const listener of this.uartListeners) listener(bytes);
+    });
+    this.rx = new BaudPacer(baud, (bytes) => this.serial?.receive(bytes));
+  }
+
+  get state(): DeviceState {
+    return this.currentState;
+  }
+
+  get firmware(): RunningFirmware | undefined {
+    return this.running;
+  }
+
+  get lastBoot(): BootResult | undefined {
+    return this.lastBootResult;
+  }
+
+  /** Bytes the device puts on its UART TX line. */
+  onUart(listener: Listener<Uint8Array>): () => void {
+    this.uartListeners.add(listener);
+    return () => this.uartListeners.delete(listener);
+  }
+
+  /** Console text lines (MCUboot, kernel banner, app log), without SMP frames. */
+  onConsoleLine(listener: Listener<string>): () => void {
+    this.lineListeners.add(listener);
+    return () => this.lineListeners.delete(listener);
+  }
+
+  onBoot(listener: Listener<BootResult>): () => void {
+    this.bootListeners.add(listener);
+    return () => this.bootListeners.delete(listener);
+  }
+
+  /** Bytes arriving on the UART RX line. */
+  uartReceive(bytes: Uint8Array): void {
+    this.rx.push(bytes);
+  }
+
+  /** One UDP datagram for the SMP server; no answer while the device is not running. */
+  async handleDatagram(packet: Uint8Array): Promise<Uint8Array[]> {
+    const server = this.server;
+    if (!server || this.currentState !== 'running') return [];
+    return server.handlePacket(packet);
+  }
+
+  /** Writes an image at the start of a slot, as `west flash` does to slot 0 (erasing as needed). */
+  programSlot(slot: 0 | 1, image: Uint8Array): void {
+    const { slot0, slot1 } = this.board.partitions;
+    const partition = slot === 0 ? slot0 : slot1;
+    if (image.length > partition.size) {
+      throw new RangeError(
+        `image of ${image.length} bytes does not fit ${partition.label} (${partition.size} bytes)`,
+      );
+    }
+    const area = new FlashArea(this.flash, partition);
+    for (const sector of area.sectors) {
+      if (sector.offset < image.length && !area.isErased(sector.offset, sector.size)) {
+        area.erase(sector.offset, sector.size);
+      }
+    }
+    const align = this.flash.writeAlign;
+    const padded = new Uint8Array(Math.ceil(image.length / align) * align).fill(this.flash.eraseValue);
+    padded.set(image);
+    area.write(0, padded);
+  }
+
+  powerOn(): Promise<BootResult> {
+    return this.boot();
+  }
+
+  /** A warm reset: the app stops, MCUboot runs again, then whatever it boots. */
+  reset(): Promise<BootResult> {
+    return this.boot();
+  }
+
+  async powerOff(): Promise<void> {
+    this.generation++;
+    await this.stopApp();
+    this.tx.clear();
+    this.rx.clear();
+    this.currentState = 'off';
+  }
+
+  private boot(): Promise<BootResult> {
+    if (this.booting) return this.booting;
+    const run = this.bootOnce().finally(() => {
+      this.booting = undefined;
+    });
+    this.booting = run;
+    return run;
+  }
+
+  private async bootOnce(): Promise<BootResult> {
+    const generation = ++this.generation;
+    this.currentState = 'booting';
+    await this.stopApp();
+    this.rx.clear();
+    if (this.flash.isPoweredOff) this.flash.powerOn();
+    for (const line of this.board.bootBanner) this.printLine(line);
+    const validate = this.validator();
+    const result = await bootGo({ flash: this.flash, board: this.board, validate });
+    for (const line of result.log) this.printLine(line);
+    this.lastBootResult = result;
+    if (this.flashTimeScale > 0 && result.flashTimeUs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, (result.flashTimeUs / 1000) * this.flashTimeScale));
+    }
+    if (generation !== this.generation) return result;
+    if (!result.booted) {
+      this.currentState = 'halted';
+    } else {
+      this.startApp(result);
+    }
+    for (const listener of this.bootListeners) listener(result);
+    return result;
+  }
+
+  private validator() {
+    const mcuboot = this.board.mcuboot;
+    const slot = this.board.partitions.slot0;
+    const trailer = trailerLayout({
+      slotSize: slot.size,
+      maxAlign: mcuboot.maxAlign,
+      writeSize: this.board.flash.writeBlockSize,
+      maxSectors: mcuboot.maxImgSectors,
+    });
+    const keys = mcuboot.signature === 'none' ? [] : this.keys;
+    return async (_slot: string, bytes: Uint8Array) => {
+      const verdict = await validateForBoot(bytes, { keys, maxImageSize: trailer.trailerStart });
+      return { ok: verdict.ok, reason: verdict.message };
+    };
+  }
+
+  private startApp(result: BootResult): void {
+    const { slot0 } = this.board.partitions;
+    const primary = new FlashArea(this.flash, slot0);
+    const headerSize = result.headerSize ?? this.board.mcuboot.headerSize;
+    let code: string;
+    try {
+      const header = primary.read(0, 32);
+      const imgSize = new DataView(header.buffer, header.byteOffset, 32).getUint32(12, true);
+      code = extractAppCode(primary.read(0, headerSize + imgSize), headerSize, imgSize);
+    } catch (error) {
+      // What a CPU does with an image that is not code for it: fault and halt.
+      this.printLine(`E: the booted image is not runnable firmware: ${(error as Error).message}`);
+      this.currentState = 'halted';
+      return;
+    }
+    this.runningVersion = result.version;
+    const server = new SmpServer({ netbufSize: this.board.smp.netbufSize, verboseErrors: true });
+    const areas = bootAreas(this.flash, this.board);
+    const slots = new ImageSlots(this.board, [areas.primary, areas.secondary]);
+    registerOsGroup(server, { board: this.board, requestReset: () => void this.reset() });
+    registerImageGroup(server, { slots, runningVersion: () => this.runningVersion });
+    registerStatGroup(server, () => this.running?.stats() ?? new Map());
+    this.server = server;
+    this.serial = new SerialEndpoint({
+      rxLineBufferSize: this.board.smp.rxLineBufferSize,
+      netbufSize: this.board.smp.netbufSize,
+      handle: (packet) => server.handlePacket(packet),
+      transmit: (bytes) => this.tx.push(bytes),
+    });
+    this.running = startFirmware(code, {
+      onConsole: (text) => this.printText(text),
+      devicetree: STM32F4_DISCO_DEVICETREE,
+      bootBanner: `*** Booting Zephyr OS build ${this.board.versions.zephyr} ***`,
+    });
+    this.currentState = 'running';
+  }
+
+  private async stopApp(): Promise<void> {
+    this.server = undefined;
+    this.serial = undefined;
+    const running = this.running;
+    this.running = undefined;
+    this.runningVersion = undefined;
+    if (running) await running.stop();
+  }
+
+  private printLine(line: string): void {
+    this.printText(`${line}\n`);
+  }
+
+  /** Console text goes out whole lines at a time so it never splits an SMP frame. */
+  private printText(text: string): void {
+    this.pendingText += text;
+    let newline = this.pendingText.indexOf('\n');
+    while (newline >= 0) {
+      const line = this.pendingText.slice(0, newline).replace(/\r$/, '');
+      this.pendingText = this.pendingText.slice(newline + 1);
+      for (const listener of this.lineListeners) listener(line);
+      // Zephyr's UART console sends CR LF.
+      this.tx.push(new TextEncoder().encode(`${line}\r\n`));
+      newline = this.pendingText.indexOf('\n');
+    }
+  }
+}
+
+/** "1.0.0" for a boot result, for messages. */
+export function bootedVersion(result: BootResult): string | undefined {
+  return result.version ? formatVersion(result.version) : undefined;
+}

@@ -1,0 +1,250 @@
+/**
+ * Zephyr's image upload state machine (img_mgmt.c + zephyr_img_mgmt.c): one upload at a time,
+ * held in RAM only, resumable by `sha`, chunks at the expected offset only, the slot erased on the
+ * first chunk, data written through a buffer that keeps flash writes aligned.
+ */
+import { digest } from '../../image/digest.ts';
+import { IMAGE_MAGIC } from '../../image/format.ts';
+import { trailerLayout } from '../../image/trailer.ts';
+import { compareVersions, formatVersion, type ImageVersion } from '../../image/version.ts';
+import { SmpGroup } from '../../smp/group-ids.ts';
+import type { FlashArea } from '../flash.ts';
+import { GroupError } from './mgmt-error.ts';
+import type { ImageSlots } from './slots.ts';
+import { equalBytes, OTHER_SLOT } from './slots.ts';
+
+/** img_mgmt_err_code_t values used here. */
+export const ImgErr = {
+  NO_FREE_SLOT: 9,
+  FLASH_WRITE_FAILED: 12,
+  FLASH_ERASE_FAILED: 13,
+  INVALID_OFFSET: 20,
+  INVALID_LENGTH: 21,
+  INVALID_IMAGE_HEADER: 22,
+  INVALID_IMAGE_HEADER_MAGIC: 23,
+  INVALID_HASH: 24,
+  CURRENT_VERSION_IS_NEWER: 27,
+  INVALID_IMAGE_TOO_LARGE: 30,
+  INVALID_IMAGE_DATA_OVERRUN: 31,
+} as const;
+
+export interface UploadRequest {
+  image?: number;
+  len?: number;
+  off: number;
+  sha?: Uint8Array;
+  data: Uint8Array;
+  upgrade?: boolean;
+}
+
+export interface UploadResponse {
+  off: number;
+  match?: boolean;
+}
+
+interface UploadState {
+  slot: number;
+  area: FlashArea;
+  off: number;
+  size: number;
+  sha: Uint8Array;
+  /** Bytes not yet written because they do not fill a whole write block. */
+  pending: Uint8Array;
+}
+
+const MAX_SHA_LEN = 32;
+const HEADER_MIN = 32;
+
+function imageError(rc: number, message: string, reason?: string): GroupError {
+  return new GroupError(SmpGroup.Image, rc, message, reason);
+}
+
+export class ImageUploader {
+  private state: UploadState | undefined;
+
+  constructor(
+    private readonly slots: ImageSlots,
+    private readonly runningVersion: () => ImageVersion | undefined,
+  ) {}
+
+  /** Any error, an erase or a reboot drops the upload in progress (img_mgmt_reset_upload). */
+  reset(): void {
+    this.state = undefined;
+  }
+
+  get inProgress(): { slot: number; off: number; size: number } | undefined {
+    return this.state ? { slot: this.state.slot, off: this.state.off, size: this.state.size } : undefined;
+  }
+
+  async handle(request: UploadRequest): Promise<UploadResponse> {
+    try {
+      return await this.step(request);
+    } catch (error) {
+      this.reset();
+      throw error;
+    }
+  }
+
+  private async step(request: UploadRequest): Promise<UploadResponse> {
+    if (request.off === 0) {
+      const early = await this.startOrResume(request);
+      if (early) return early;
+    }
+    const state = this.state;
+    // A chunk at the wrong offset is dropped and the expected offset returned (not an error).
+    if (!state || request.off !== state.off) return { off: state?.off ?? 0 };
+    if (request.off + request.data.length > state.size) {
+      throw imageError(
+        ImgErr.INVALID_IMAGE_DATA_OVERRUN,
+        `chunk at ${request.off} of ${request.data.length} bytes runs past the announced ${state.size}`,
+        'data overrun',
+      );
+    }
+    this.write(state, request.data);
+    state.off += request.data.length;
+    if (state.off < state.size) return { off: state.off };
+    this.flush(state);
+    const off = state.off;
+    this.reset();
+    if (state.sha.length !== MAX_SHA_LEN) return { off };
+    return { off, match: equalBytes(await digest('sha256', state.area.read(0, state.size)), state.sha) };
+  }
+
+  /**
+   * First chunk: checks, slot choice, erase. Returns a response instead when it resumes an upload
+   * in progress, or when the slot already holds exactly this file (CONFIG_IMG_ENABLE_IMAGE_CHECK).
+   */
+  private async startOrResume(request: UploadRequest): Promise<UploadResponse | undefined> {
+    if (request.data.length < HEADER_MIN) {
+      throw imageError(
+        ImgErr.INVALID_IMAGE_HEADER,
+        'first chunk is shorter than an image header',
+        'header malformed',
+      );
+    }
+    if (request.len === undefined) throw imageError(ImgErr.INVALID_LENGTH, 'first chunk has no "len"');
+    const magic = new DataView(request.data.buffer, request.data.byteOffset, 4).getUint32(0, true);
+    if (magic !== IMAGE_MAGIC) {
+      throw imageError(
+        ImgErr.INVALID_IMAGE_HEADER_MAGIC,
+        'data does not start with an MCUboot header',
+        'magic mismatch',
+      );
+    }
+    const sha = request.sha ?? new Uint8Array(0);
+    if (sha.length > MAX_SHA_LEN)
+      throw imageError(ImgErr.INVALID_HASH, `"sha" is ${sha.length} bytes, at most 32`);
+    if (this.state && sha.length > 0 && equalBytes(this.state.sha, sha)) return { off: this.state.off };
+
+    const slot = OTHER_SLOT;
+    if (this.slots.inUse(slot)) {
+      throw imageError(ImgErr.NO_FREE_SLOT, `slot ${slot} holds the image to revert to`, 'no slot');
+    }
+    const area = this.slots.area(slot);
+    const mcuboot = this.slots.board.mcuboot;
+    const trailer = trailerLayout({
+      slotSize: area.size,
+      maxAlign: mcuboot.maxAlign,
+      writeSize: this.slots.board.flash.writeBlockSize,
+      maxSectors: mcuboot.maxImgSectors,
+      overwriteOnly: mcuboot.mode === 'overwrite-only',
+    });
+    if (request.len > trailer.trailerStart) {
+      throw imageError(
+        ImgErr.INVALID_IMAGE_TOO_LARGE,
+        `image of ${request.len} bytes does not fit slot ${slot}: at most ${trailer.trailerStart} bytes ` +
+          `(${area.size}-byte slot less ${trailer.trailerSize} bytes of MCUboot trailer)`,
+        'img too large',
+      );
+    }
+    if (request.upgrade) {
+      const running = this.runningVersion();
+      const offered = headerVersion(request.data);
+      if (running && compareVersions(offered, running) <= 0) {
+        throw imageError(
+          ImgErr.CURRENT_VERSION_IS_NEWER,
+          `upgrade refused: ${formatVersion(offered)} is not newer than the running ${formatVersion(running)}`,
+          'downgrade',
+        );
+      }
+    }
+    if (sha.length === MAX_SHA_LEN && equalBytes(await digest('sha256', area.read(0, request.len)), sha)) {
+      this.reset();
+      return { off: request.len, match: true };
+    }
+    this.eraseFor(area, request.len, trailer.trailerStart);
+    this.state = { slot, area, off: 0, size: request.len, sha, pending: new Uint8Array(0) };
+    return undefined;
+  }
+
+  /** Erases the sectors the image and the trailer will use, skipping those already blank. */
+  private eraseFor(area: FlashArea, length: number, trailerStart: number): void {
+    try {
+      for (const sector of area.sectors) {
+        const holdsImage = sector.offset < length;
+        const holdsTrailer = sector.offset + sector.size > trailerStart;
+        if ((holdsImage || holdsTrailer) && !area.isErased(sector.offset, sector.size)) {
+          area.erase(sector.offset, sector.size);
+        }
+      }
+    } catch (error) {
+      throw imageError(
+        ImgErr.FLASH_ERASE_FAILED,
+        `erasing slot failed: ${(error as Error).message}`,
+        'fa erase fail',
+      );
+    }
+  }
+
+  private write(state: UploadState, data: Uint8Array): void {
+    const align = state.area.align;
+    const joined = concat(state.pending, data);
+    const writable = joined.length - (joined.length % align);
+    const start = state.off - state.pending.length;
+    try {
+      if (writable > 0) state.area.write(start, joined.subarray(0, writable));
+    } catch (error) {
+      throw imageError(
+        ImgErr.FLASH_WRITE_FAILED,
+        `flash write failed: ${(error as Error).message}`,
+        'fa write fail',
+      );
+    }
+    state.pending = joined.slice(writable);
+  }
+
+  /** The last partial write block is padded with the erase value, like flash_img_buffered_write. */
+  private flush(state: UploadState): void {
+    if (state.pending.length === 0) return;
+    const block = new Uint8Array(state.area.align).fill(state.area.eraseValue);
+    block.set(state.pending);
+    try {
+      state.area.write(state.off - state.pending.length, block);
+    } catch (error) {
+      throw imageError(
+        ImgErr.FLASH_WRITE_FAILED,
+        `flash write failed: ${(error as Error).message}`,
+        'fa write fail',
+      );
+    }
+    state.pending = new Uint8Array(0);
+  }
+}
+
+function headerVersion(header: Uint8Array): ImageVersion {
+  const view = new DataView(header.buffer, header.byteOffset, HEADER_MIN);
+  return {
+    major: view.getUint8(20),
+    minor: view.getUint8(21),
+    revision: view.getUint16(22, true),
+    build: view.getUint32(24, true),
+  };
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

@@ -1,0 +1,32 @@
+/**
+ * Errors a handler of the virtual device's SMP server raises. They become the response body
+ * Zephyr would send: `{"rc": n}` for SMP-level errors, `{"err": {"group", "rc"}}` for group errors
+ * (translated to a legacy rc when the request was SMP v1).
+ */
+import { MgmtErr } from '../../smp/errors.ts';
+
+/** An SMP-level result (MGMT_ERR_*), like a handler's non-zero return in Zephyr. */
+export class MgmtError extends Error {
+  constructor(
+    readonly rc: MgmtErr,
+    message: string,
+    /** Verbose reason (`rsn`), sent when the server is built with verbose errors. */
+    readonly reason?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A group-specific error (smp_add_cmd_err in Zephyr). */
+export class GroupError extends Error {
+  constructor(
+    readonly group: number,
+    readonly rc: number,
+    message: string,
+    readonly reason?: string,
+  ) {
+    super(message);
+  }
+}
+
+export { MgmtErr };

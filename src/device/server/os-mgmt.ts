@@ -1,0 +1,77 @@
+/** OS management group (0) of the virtual device's SMP server: echo, reset, params, info, bootloader. */
+import { SmpGroup } from '../../smp/group-ids.ts';
+import { bootloaderInfo, echo, mcumgrParams, osInfo, reset } from '../../smp/groups/os.ts';
+import type { Board } from '../boards/board.ts';
+import { GroupError } from './mgmt-error.ts';
+import type { SmpServer } from './smp-server.ts';
+
+/** os_mgmt_err_code_t */
+const OsErr = { INVALID_FORMAT: 2, QUERY_YIELDS_NO_ANSWER: 3 } as const;
+
+/** Bootloader-info "mode" values (smp_group_0.rst). */
+const MCUBOOT_MODE = { 'swap-scratch': 1, 'overwrite-only': 2 } as const;
+
+export interface OsGroupOptions {
+  board: Board;
+  /** Reboots the device; called CONFIG_MCUMGR_GRP_OS_RESET_MS after the reset response. */
+  requestReset: () => void;
+  resetDelayMs?: number;
+}
+
+/** Fields of os info in Zephyr's fixed output order, keyed by their format character. */
+function infoFields(board: Board): ReadonlyArray<[string, string]> {
+  const release = board.versions.zephyr;
+  return [
+    ['s', 'Zephyr'],
+    ['n', 'unknown'],
+    ['r', release],
+    ['v', release.replace(/^v/, '')],
+    ['m', board.cpu.arch],
+    ['p', board.cpu.processor],
+    ['i', board.name],
+    ['o', 'Zephyr'],
+  ];
+}
+
+export function registerOsGroup(server: SmpServer, options: OsGroupOptions): void {
+  const { board } = options;
+  server.register(echo, (request) => ({ r: request.d }));
+
+  server.register(reset, () => {
+    setTimeout(options.requestReset, options.resetDelayMs ?? 250);
+    return {};
+  });
+
+  server.register(mcumgrParams, () => ({ buf_size: board.smp.netbufSize, buf_count: board.smp.netbufCount }));
+
+  server.register(osInfo, (request) => {
+    const format = request.format ?? 's';
+    const fields = infoFields(board);
+    const known = new Set(['a', ...fields.map(([char]) => char)]);
+    for (const char of format) {
+      if (!known.has(char)) {
+        throw new GroupError(
+          SmpGroup.Os,
+          OsErr.INVALID_FORMAT,
+          `os info format character "${char}" is not supported`,
+        );
+      }
+    }
+    const all = format.includes('a');
+    const output = fields
+      .filter(([char]) => all || format.includes(char))
+      .map(([, value]) => value)
+      .join(' ');
+    return { output };
+  });
+
+  server.register(bootloaderInfo, (request) => {
+    if (request.query === undefined) return { bootloader: 'MCUboot' };
+    if (request.query === 'mode') return { mode: MCUBOOT_MODE[board.mcuboot.mode] };
+    throw new GroupError(
+      SmpGroup.Os,
+      OsErr.QUERY_YIELDS_NO_ANSWER,
+      `bootloader info has no answer for query "${request.query}"`,
+    );
+  });
+}

@@ -1,0 +1,114 @@
+/**
+ * What the Zephyr application knows about its image slots (img_mgmt_state.c / zephyr_img_mgmt.c):
+ * which images are readable, the next boot slot and type from MCUboot's trailers, and the flags
+ * `image list` reports. Single-image, swap or overwrite builds: the running slot is always 0.
+ */
+import { parseImage } from '../../image/format.ts';
+import { SwapType } from '../../image/trailer.ts';
+import type { ImageVersion } from '../../image/version.ts';
+import type { Board } from '../boards/board.ts';
+import type { FlashArea } from '../flash.ts';
+import { swapType } from '../mcuboot/public.ts';
+
+export const ACTIVE_SLOT = 0;
+export const OTHER_SLOT = 1;
+
+export type NextBootType = 'normal' | 'test' | 'revert';
+
+export interface SlotImageInfo {
+  slot: number;
+  version: ImageVersion;
+  hash: Uint8Array;
+  flags: number;
+}
+
+export interface SlotFlags {
+  active: boolean;
+  confirmed: boolean;
+  pending: boolean;
+  permanent: boolean;
+}
+
+export class ImageSlots {
+  constructor(
+    readonly board: Board,
+    readonly areas: readonly [FlashArea, FlashArea],
+  ) {}
+
+  area(slot: number): FlashArea {
+    const area = this.areas[slot];
+    if (!area) throw new RangeError(`slot ${slot} does not exist on ${this.board.name}`);
+    return area;
+  }
+
+  /** img_mgmt_read_info: the header, TLVs and SHA-256 TLV must parse, or the slot is not listed. */
+  readInfo(slot: number): SlotImageInfo | undefined {
+    const area = this.area(slot);
+    try {
+      const image = parseImage(area.read(0, area.size));
+      if (!image.sha256Hash) return undefined;
+      return { slot, version: image.header.version, hash: image.sha256Hash, flags: image.header.flags };
+    } catch {
+      return undefined;
+    }
+  }
+
+  findByHash(hash: Uint8Array): number | undefined {
+    for (const slot of [ACTIVE_SLOT, OTHER_SLOT]) {
+      const info = this.readInfo(slot);
+      if (info && equalBytes(info.hash, hash)) return slot;
+    }
+    return undefined;
+  }
+
+  /** img_mgmt_get_next_boot_slot, from MCUboot's swap type. */
+  nextBoot(): { slot: number; type: NextBootType } {
+    const type = swapType(this.areas[0], this.areas[1], this.board.mcuboot.maxAlign);
+    switch (type) {
+      case SwapType.NONE:
+        return { slot: ACTIVE_SLOT, type: 'normal' };
+      case SwapType.PERM:
+        return { slot: OTHER_SLOT, type: 'normal' };
+      case SwapType.REVERT:
+        return { slot: OTHER_SLOT, type: 'revert' };
+      default:
+        return { slot: OTHER_SLOT, type: 'test' };
+    }
+  }
+
+  /** The flags img_mgmt_state_read reports for each slot. */
+  flags(): [SlotFlags, SlotFlags] {
+    const next = this.nextBoot();
+    const active: SlotFlags = {
+      active: true,
+      confirmed: next.type !== 'revert',
+      pending: false,
+      permanent: false,
+    };
+    const other: SlotFlags = { active: false, confirmed: false, pending: false, permanent: false };
+    if (next.slot !== ACTIVE_SLOT) {
+      if (next.type === 'normal') {
+        other.pending = true;
+        other.permanent = true;
+      } else if (next.type === 'revert') {
+        other.confirmed = true;
+      } else {
+        other.pending = true;
+      }
+    }
+    return [active, other];
+  }
+
+  /** img_mgmt_slot_in_use with CONFIG_MCUMGR_GRP_IMG_ALLOW_ERASE_PENDING=y (Zephyr's default). */
+  inUse(slot: number): boolean {
+    const next = this.nextBoot();
+    if (slot === next.slot && next.type === 'revert') return true;
+    return slot === ACTIVE_SLOT;
+  }
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

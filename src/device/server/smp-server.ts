@@ -1,0 +1,179 @@
+/**
+ * The virtual device's SMP server, following Zephyr's smp.c: several messages may share one
+ * transport packet; each gets its own response; processing stops at the first error. Requests are
+ * handled one at a time, in arrival order, as Zephyr's SMP work queue does.
+ */
+import { type CborMap, type CborValue, decodeCbor, encodeCbor, isCborMap } from '../../smp/codec.ts';
+import {
+  type CommandOp,
+  commandKey,
+  type DecodedRequestOf,
+  decodeRequest,
+  encodeResponse,
+  type ResponseInputOf,
+  type SmpCommand,
+} from '../../smp/command.ts';
+import { MgmtErr, translateGroupErrorToV1 } from '../../smp/errors.ts';
+import { decodeRawHeader, encodeHeader, SMP_HEADER_SIZE, type SmpVersion } from '../../smp/header.ts';
+import { SchemaError } from '../../smp/schema.ts';
+import { GroupError, MgmtError } from './mgmt-error.ts';
+
+export interface RequestContext {
+  /** SMP version of the request header: 1 (legacy) or 2. */
+  readonly version: SmpVersion;
+}
+
+type Handler<C extends SmpCommand> = (
+  request: DecodedRequestOf<C>,
+  context: RequestContext,
+) => ResponseInputOf<C> | Promise<ResponseInputOf<C>>;
+
+interface Registration {
+  readonly command: SmpCommand;
+  readonly handle: (request: unknown, context: RequestContext) => unknown;
+  /** Maps a request that does not decode to the error Zephyr's handler gives (default EINVAL). */
+  readonly onBadRequest: (error: SchemaError) => MgmtError | GroupError;
+}
+
+export interface SmpServerOptions {
+  /** CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE: a response must fit one buffer. */
+  readonly netbufSize: number;
+  /** Write responses as indefinite-length maps, as zcbor does without ZCBOR_CANONICAL. */
+  readonly indefiniteMaps?: boolean;
+  /** Add "rsn" text to errors (CONFIG_MCUMGR_SMP_VERBOSE_ERR_RESPONSE). */
+  readonly verboseErrors?: boolean;
+  /** Called for every request handled, e.g. to count SMP traffic. */
+  readonly onRequest?: (group: number, command: number) => void;
+}
+
+const OP_READ = 0;
+const OP_WRITE = 2;
+
+export class SmpServer {
+  private readonly handlers = new Map<string, Registration>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: SmpServerOptions) {}
+
+  register<C extends SmpCommand>(
+    command: C,
+    handle: Handler<C>,
+    onBadRequest: (error: SchemaError) => MgmtError | GroupError = (error) =>
+      new MgmtError(MgmtErr.EINVAL, `${command.name}: ${error.message}`),
+  ): void {
+    this.handlers.set(commandKey(command.group, command.id, command.op), {
+      command,
+      handle: handle as (request: unknown, context: RequestContext) => unknown,
+      onBadRequest,
+    });
+  }
+
+  /** Handles one transport packet; resolves to the response packets to send, in order. */
+  handlePacket(packet: Uint8Array): Promise<Uint8Array[]> {
+    const run = this.queue.then(() => this.process(packet));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async process(packet: Uint8Array): Promise<Uint8Array[]> {
+    const responses: Uint8Array[] = [];
+    let offset = 0;
+    while (offset < packet.length) {
+      // Fewer than 8 bytes: the header was never valid, so nothing is answered.
+      if (packet.length - offset < SMP_HEADER_SIZE) break;
+      const raw = decodeRawHeader(packet, offset);
+      const end = offset + SMP_HEADER_SIZE + raw.length;
+      const version: SmpVersion = raw.versionBits === 0 ? 1 : 2;
+      const reply = (body: CborMap) =>
+        this.encodeResponse(version, raw.op === OP_READ ? 1 : 3, raw.group, raw.sequence, raw.command, body);
+      if (end > packet.length) {
+        responses.push(reply({ rc: MgmtErr.ECORRUPT }));
+        break;
+      }
+      const payload = packet.subarray(offset + SMP_HEADER_SIZE, end);
+      offset = end;
+      this.options.onRequest?.(raw.group, raw.command);
+      const outcome = await this.dispatch(raw.versionBits, raw.op, raw.group, raw.command, payload, version);
+      responses.push(reply(outcome.body));
+      if (!outcome.ok) break;
+    }
+    return responses;
+  }
+
+  private async dispatch(
+    versionBits: number,
+    op: number,
+    group: number,
+    command: number,
+    payload: Uint8Array,
+    version: SmpVersion,
+  ): Promise<{ ok: boolean; body: CborMap }> {
+    if (versionBits > 1)
+      return this.failure(new MgmtError(MgmtErr.UNSUPPORTED_TOO_NEW, 'SMP version too new'), version);
+    const kind: CommandOp | undefined = op === OP_READ ? 'read' : op === OP_WRITE ? 'write' : undefined;
+    const registration = kind ? this.handlers.get(commandKey(group, command, kind)) : undefined;
+    if (!registration) {
+      return this.failure(
+        new MgmtError(MgmtErr.ENOTSUP, `no handler for group ${group} command ${command}`),
+        version,
+      );
+    }
+    let body: CborValue;
+    try {
+      body = payload.length === 0 ? null : decodeCbor(payload);
+    } catch {
+      return this.failure(new MgmtError(MgmtErr.EINVAL, 'request payload is not CBOR'), version);
+    }
+    // Zephyr's bulk decoder needs at least an empty map.
+    if (!isCborMap(body))
+      return this.failure(new MgmtError(MgmtErr.EINVAL, 'request payload is not a map'), version);
+    let request: unknown;
+    try {
+      request = decodeRequest(registration.command, body);
+    } catch (error) {
+      if (error instanceof SchemaError) return this.failure(registration.onBadRequest(error), version);
+      throw error;
+    }
+    try {
+      const result = await registration.handle(request, { version });
+      const encoded = encodeResponse(registration.command, result as never);
+      return { ok: true, body: encoded };
+    } catch (error) {
+      if (error instanceof MgmtError || error instanceof GroupError) return this.failure(error, version);
+      return this.failure(
+        new MgmtError(MgmtErr.EUNKNOWN, error instanceof Error ? error.message : String(error)),
+        version,
+      );
+    }
+  }
+
+  private failure(error: MgmtError | GroupError, version: SmpVersion): { ok: boolean; body: CborMap } {
+    const reason = this.options.verboseErrors ? (error.reason ?? error.message) : undefined;
+    const withReason = (body: CborMap): CborMap => (reason ? { ...body, rsn: reason } : body);
+    if (error instanceof GroupError) {
+      // A group error still counts as a handled request: Zephyr sends it and goes on.
+      if (version === 1)
+        return { ok: false, body: withReason({ rc: translateGroupErrorToV1(error.group, error.rc) }) };
+      return { ok: false, body: withReason({ err: { group: error.group, rc: error.rc } }) };
+    }
+    return { ok: false, body: withReason({ rc: error.rc }) };
+  }
+
+  private encodeResponse(
+    version: SmpVersion,
+    op: 1 | 3,
+    group: number,
+    sequence: number,
+    command: number,
+    body: CborMap,
+  ): Uint8Array {
+    let payload = encodeCbor(body, { indefinite: this.options.indefiniteMaps ?? true });
+    if (SMP_HEADER_SIZE + payload.length > this.options.netbufSize) {
+      payload = encodeCbor({ rc: MgmtErr.EMSGSIZE }, { indefinite: this.options.indefiniteMaps ?? true });
+    }
+    const packet = new Uint8Array(SMP_HEADER_SIZE + payload.length);
+    packet.set(encodeHeader({ version, op, flags: 0, length: payload.length, group, sequence, command }), 0);
+    packet.set(payload, SMP_HEADER_SIZE);
+    return packet;
+  }
+}

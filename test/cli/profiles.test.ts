@@ -1,0 +1,67 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseProfileArgs } from '../../src/cli/conn.ts';
+import { ProfileStore, zdfuHome } from '../../src/cli/profiles.ts';
+
+let home: string;
+
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'zdfu-profiles-'));
+});
+
+afterEach(() => {
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('ProfileStore', () => {
+  it('lives in $ZDFU_HOME, else ~/.zdfu', () => {
+    expect(zdfuHome({ ZDFU_HOME: '/x/y' })).toBe('/x/y');
+    expect(zdfuHome({})).toMatch(/\.zdfu$/);
+  });
+
+  it('replaces a profile of the same name and leaves no temporary files', () => {
+    const store = new ProfileStore(join(home, 'nested'));
+    store.add({ name: 'dev', type: 'serial', connstring: '/dev/ttyUSB0' });
+    store.add({ name: 'dev', type: 'udp', connstring: '10.0.0.1' });
+    expect(store.list()).toEqual([{ name: 'dev', type: 'udp', connstring: '10.0.0.1' }]);
+    expect(store.get('dev').type).toBe('udp');
+    expect(readdirSync(join(home, 'nested'))).toEqual(['connections.json']);
+  });
+
+  it('says clearly when the file is damaged or a name is unknown', () => {
+    const store = new ProfileStore(home);
+    expect(() => store.delete('ghost')).toThrow('Unknown connection profile "ghost"; nothing deleted.');
+    writeFileSync(store.file, '{ not json');
+    expect(() => store.list()).toThrow(/is not valid JSON/);
+    writeFileSync(store.file, JSON.stringify({ profiles: [{ name: 'a', type: 'ble', connstring: 'x' }] }));
+    expect(() => store.list()).toThrow(/Connection profile #1 in .* is malformed/);
+  });
+
+  it('rejects names that would not survive a shell or a file', () => {
+    const store = new ProfileStore(home);
+    expect(() => store.add({ name: 'a b', type: 'udp', connstring: 'h' })).toThrow(/may only use letters/);
+  });
+});
+
+describe('conn add arguments', () => {
+  it('reads mcumgr-style type= and connstring= words', () => {
+    expect(parseProfileArgs('b', ['type=serial', 'connstring=dev=/dev/ttyS0,baud=9600'])).toEqual({
+      name: 'b',
+      type: 'serial',
+      connstring: 'dev=/dev/ttyS0,baud=9600',
+    });
+  });
+
+  it('names what is wrong', () => {
+    expect(() => parseProfileArgs('b', ['type=serial'])).toThrow('Profile "b" needs connstring=...');
+    expect(() => parseProfileArgs('b', ['connstring=x'])).toThrow(
+      'Profile "b" needs type=serial or type=udp.',
+    );
+    expect(() => parseProfileArgs('b', ['mtu=5'])).toThrow(/Unknown profile variable "mtu"/);
+    expect(() => parseProfileArgs('b', ['type=ble', 'connstring=x'])).toThrow(
+      /Unknown connection type "ble"/,
+    );
+  });
+});
