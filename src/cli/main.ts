@@ -3,6 +3,7 @@ import { runCli } from './run.ts';
 
 const abort = new AbortController();
 process.once('SIGINT', () => abort.abort());
+process.once('SIGTERM', () => abort.abort());
 
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,

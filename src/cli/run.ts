@@ -10,6 +10,7 @@ import { CliContext, type CliIo, DEFAULT_TIMEOUT_SECONDS, type GlobalOptions } f
 import { CliError } from './errors.ts';
 import { registerImageCommands } from './image.ts';
 import { registerOsCommands } from './os.ts';
+import { registerSimCommand } from './sim.ts';
 import { registerStatCommands } from './stat.ts';
 import { openNodeTransport } from './transports.ts';
 
@@ -69,6 +70,7 @@ export function buildProgram(io: CliIo): Command {
   registerOsCommands(program, context);
   registerStatCommands(program, context);
   registerImageCommands(program, context);
+  registerSimCommand(program, context);
   return program;
 }
 

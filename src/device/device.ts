@@ -166,7 +166,6 @@ export class VirtualDevice {
     await this.stopApp();
     this.rx.clear();
     if (this.flash.isPoweredOff) this.flash.powerOn();
-    for (const line of this.board.bootBanner) this.printLine(line);
     const validate = this.validator();
     const result = await bootGo({ flash: this.flash, board: this.board, validate });
     for (const line of result.log) this.printLine(line);

@@ -1,0 +1,69 @@
+/** `zdfu sim`: runs a virtual board until Ctrl-C, reachable on a PTY and on UDP. */
+import type { Command } from 'commander';
+import { DEFAULT_UDP, startSim } from '../device/io/sim-host.ts';
+import type { ContextFactory } from './conn.ts';
+import type { CliContext } from './context.ts';
+import { CliError } from './errors.ts';
+
+interface SimCommandOptions {
+  board: string;
+  flash?: string;
+  image?: string;
+  pty?: string;
+  udp: string | false;
+  baud: string;
+  console?: boolean;
+  realtimeFlash?: boolean;
+}
+
+export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Promise<void> {
+  const baud = Number(opts.baud);
+  if (!Number.isInteger(baud) || baud < 0)
+    throw new CliError(`The baud rate "${opts.baud}" is not a whole number.`);
+  const sim = await startSim({
+    board: opts.board,
+    flashFile: opts.flash,
+    image: opts.image,
+    ptyLink: opts.pty,
+    udp: opts.udp,
+    baud,
+    flashTimeScale: opts.realtimeFlash ? 1 : 0,
+  });
+  if (opts.console) {
+    for (const line of sim.device.lastBoot?.log ?? []) ctx.io.stdout.write(`| ${line}\n`);
+    sim.device.onConsoleLine((line) => ctx.io.stdout.write(`| ${line}\n`));
+  }
+  ctx.emit(
+    {
+      board: opts.board,
+      pty: sim.ptyPath,
+      ptyLink: sim.ptyLink ?? null,
+      udp: sim.udp ?? null,
+      booted: sim.firstBoot.booted,
+    },
+    `${sim.readyLine}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const signal = ctx.io.signal;
+    if (!signal) return;
+    if (signal.aborted) resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await sim.close();
+}
+
+export function registerSimCommand(program: Command, context: ContextFactory): void {
+  program
+    .command('sim')
+    .description('Run a virtual board (MCUboot + Zephyr SMP server + blinky) on a PTY and on UDP')
+    .option('--board <name>', 'board to simulate', 'stm32f4_disco')
+    .option('--flash <file>', 'keep the flash in this file (restarting the sim is a power cycle)')
+    .option('--image <file>', 'signed image to write to slot 0 at start (default: Binary One on a new flash)')
+    .option('--pty <path>', 'make PATH a stable symlink to the PTY')
+    .option('--udp <host:port>', 'SMP over UDP address', DEFAULT_UDP)
+    .option('--no-udp', 'no UDP endpoint')
+    .option('--baud <rate>', 'UART line rate to emulate (0 = unpaced)', '115200')
+    .option('--console', 'print the device console (MCUboot, Zephyr log) on stdout')
+    .option('--realtime-flash', 'take as long as the real flash would to erase and copy during a swap')
+    .action((opts: SimCommandOptions, command: Command) => simCommand(context(command), opts));
+}

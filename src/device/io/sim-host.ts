@@ -1,0 +1,114 @@
+/**
+ * Runs a virtual device the way a board sits on a desk: its UART on a real pseudo-terminal that
+ * any program can open, its SMP server on a real UDP socket, its flash in a file that survives a
+ * restart (a power cycle), and a freshly flashed Binary One when nothing else is given.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { loadPublicKey } from '../../image/keys.ts';
+import { DEV_RSA_2048_PUBLIC_PEM } from '../boards/bootloader-keys.ts';
+import { createBoardFlash, getBoard } from '../boards/index.ts';
+import { VirtualDevice } from '../device.ts';
+import type { BootResult } from '../mcuboot/boot.ts';
+import { readBlinkyImage } from './artifacts.ts';
+import { persistFlash } from './flash-file.ts';
+import { PtyPort } from './pty.ts';
+import { UdpEndpoint } from './udp-endpoint.ts';
+
+export interface SimOptions {
+  board?: string;
+  /** Flash contents are kept in this file; an existing file is the flash after a power cycle. */
+  flashFile?: string;
+  /** An image to write to slot 0 before power-on, like `west flash`. */
+  image?: string | Uint8Array;
+  /** Make this path a symlink to the PTY. */
+  ptyLink?: string;
+  /** "HOST:PORT" for SMP over UDP ("127.0.0.1:0" picks a free port); false for none. */
+  udp?: string | false;
+  /** UART line rate; 0 for no pacing. Default 115200, like the board's console. */
+  baud?: number;
+  /** 1 to wait as long as real flash would during a swap; 0 (default) to go at once. */
+  flashTimeScale?: number;
+}
+
+export interface SimHandle {
+  readonly device: VirtualDevice;
+  readonly ptyPath: string;
+  readonly ptyLink: string | undefined;
+  readonly udp: { host: string; port: number } | undefined;
+  readonly firstBoot: BootResult;
+  /** One line naming where the device can be reached. */
+  readonly readyLine: string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_UDP = '127.0.0.1:1337';
+
+export function parseHostPort(text: string): { host: string; port: number } {
+  const match = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
+  const port = match ? Number(match[2]) : Number.NaN;
+  if (!match || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`"${text}" is not HOST:PORT (e.g. 127.0.0.1:1337 or [::1]:1337)`);
+  }
+  return { host: match[1]!, port };
+}
+
+export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
+  const board = getBoard(options.board ?? 'stm32f4_disco');
+  const flash = createBoardFlash(board);
+  const persisted = options.flashFile ? persistFlash(flash, options.flashFile) : undefined;
+  const device = new VirtualDevice({
+    board,
+    flash,
+    bootloaderKeys: [await loadPublicKey(DEV_RSA_2048_PUBLIC_PEM)],
+    baud: options.baud ?? 115200,
+    flashTimeScale: options.flashTimeScale ?? 0,
+  });
+  const image = resolveImage(options.image, persisted?.loaded ?? false);
+  if (image) device.programSlot(0, image);
+
+  const udpAddress = options.udp === false ? undefined : parseHostPort(options.udp ?? DEFAULT_UDP);
+  const pty = PtyPort.open(options.ptyLink);
+  let udp: UdpEndpoint | undefined;
+  try {
+    if (udpAddress) {
+      udp = await UdpEndpoint.open(udpAddress.host, udpAddress.port, (packet) =>
+        device.handleDatagram(packet),
+      );
+    }
+  } catch (error) {
+    pty.close();
+    persisted?.close();
+    throw error;
+  }
+  device.onUart((bytes) => pty.write(bytes));
+  pty.onData((bytes) => device.uartReceive(bytes));
+  const firstBoot = await device.powerOn();
+
+  const where = [`serial ${options.ptyLink ? `${options.ptyLink} -> ${pty.path}` : pty.path}`];
+  if (udp) where.push(`udp ${udp.host.includes(':') ? `[${udp.host}]` : udp.host}:${udp.port}`);
+  const state = firstBoot.booted ? 'running' : `halted (${firstBoot.reason ?? 'no bootable image'})`;
+  return {
+    device,
+    ptyPath: pty.path,
+    ptyLink: options.ptyLink,
+    udp: udp ? { host: udp.host, port: udp.port } : undefined,
+    firstBoot,
+    readyLine: `zdfu sim: ${board.name} ${state}; ${where.join(', ')}`,
+    async close() {
+      await device.powerOff();
+      await udp?.close();
+      pty.close();
+      persisted?.close();
+    },
+  };
+}
+
+/** What to flash before power-on: the given image, else Binary One on a blank (new) flash. */
+function resolveImage(image: string | Uint8Array | undefined, flashLoaded: boolean): Uint8Array | undefined {
+  if (image instanceof Uint8Array) return image;
+  if (typeof image === 'string') {
+    if (!existsSync(image)) throw new Error(`image file ${image} does not exist`);
+    return new Uint8Array(readFileSync(image));
+  }
+  return flashLoaded ? undefined : readBlinkyImage('blinky-one');
+}
