@@ -1,7 +1,6 @@
 // Bundles the CLI, the demo and the benchmarks into dist/, then builds and signs the blinky
 // firmware (Binary One and Binary Two) into build/firmware/. Runs on `npm install` (prepare).
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
@@ -12,11 +11,10 @@ const entries = {
   bench: 'bench/main.ts',
   'build-firmware': 'scripts/build-firmware.ts',
 };
-const present = Object.fromEntries(Object.entries(entries).filter(([, path]) => existsSync(`${root}/${path}`)));
 
 await esbuild.build({
   absWorkingDir: root,
-  entryPoints: present,
+  entryPoints: entries,
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -28,6 +26,4 @@ await esbuild.build({
   logLevel: 'warning',
 });
 
-if (present['build-firmware']) {
-  execFileSync(process.execPath, ['dist/build-firmware.mjs'], { cwd: root, stdio: 'inherit' });
-}
+execFileSync(process.execPath, ['dist/build-firmware.mjs'], { cwd: root, stdio: 'inherit' });
