@@ -3,6 +3,7 @@
  * firmware running with Zephyr's SMP server, and one UART on which MCUboot's lines, the app's log
  * and SMP frames share the wire, as on the real board.
  */
+import { decodeHeaderFields, IMAGE_HEADER_SIZE } from '../image/format.ts';
 import type { PublicKey } from '../image/keys.ts';
 import { trailerLayout } from '../image/trailer.ts';
 import { validateForBoot } from '../image/verify.ts';
@@ -205,8 +206,7 @@ export class VirtualDevice {
     const headerSize = result.headerSize ?? this.board.mcuboot.headerSize;
     let code: string;
     try {
-      const header = primary.read(0, 32);
-      const imgSize = new DataView(header.buffer, header.byteOffset, 32).getUint32(12, true);
+      const { imgSize } = decodeHeaderFields(primary.read(0, IMAGE_HEADER_SIZE));
       code = extractAppCode(primary.read(0, headerSize + imgSize), headerSize, imgSize);
     } catch (error) {
       // What a CPU does with an image that is not code for it: fault and halt.

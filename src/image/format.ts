@@ -126,6 +126,28 @@ export interface McubootImage {
   sha256Hash?: Uint8Array;
 }
 
+/**
+ * The 32-byte header's fields as stored, with no checks: for readers that must look at whatever a
+ * slot holds (a bootloader, a slot inspector). `parseHeader` is the checked form.
+ */
+export function decodeHeaderFields(bytes: Uint8Array): ImageHeader {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, IMAGE_HEADER_SIZE);
+  return {
+    magic: dv.getUint32(0, true),
+    loadAddr: dv.getUint32(4, true),
+    hdrSize: dv.getUint16(8, true),
+    protectTlvSize: dv.getUint16(10, true),
+    imgSize: dv.getUint32(12, true),
+    flags: dv.getUint32(16, true),
+    version: {
+      major: dv.getUint8(20),
+      minor: dv.getUint8(21),
+      revision: dv.getUint16(22, true),
+      build: dv.getUint32(24, true),
+    },
+  };
+}
+
 export function parseHeader(bytes: Uint8Array): ImageHeader {
   if (bytes.length < IMAGE_HEADER_SIZE) {
     throw new ImageFormatError(
@@ -148,20 +170,7 @@ export function parseHeader(bytes: Uint8Array): ImageHeader {
       0,
     );
   }
-  const header: ImageHeader = {
-    magic,
-    loadAddr: dv.getUint32(4, true),
-    hdrSize: dv.getUint16(8, true),
-    protectTlvSize: dv.getUint16(10, true),
-    imgSize: dv.getUint32(12, true),
-    flags: dv.getUint32(16, true),
-    version: {
-      major: dv.getUint8(20),
-      minor: dv.getUint8(21),
-      revision: dv.getUint16(22, true),
-      build: dv.getUint32(24, true),
-    },
-  };
+  const header = decodeHeaderFields(bytes);
   if (header.hdrSize < IMAGE_HEADER_SIZE) {
     throw new ImageFormatError(
       'header',

@@ -1,16 +1,10 @@
 // context_boot_go for a single image: finish an interrupted swap, else decide the swap type,
 // validate the candidate, upgrade, validate the primary slot and hand over to it.
+import { ImageFlag } from '../../image/format.ts';
 import { SwapType, swapTypeName } from '../../image/trailer.ts';
 import type { Board } from '../boards/board.ts';
 import { type Flash, FlashArea } from '../flash.ts';
-import {
-  type BootImageHeader,
-  headerValid,
-  IMAGE_F_NON_BOOTABLE,
-  IMAGE_MAGIC,
-  imageSize,
-  readHeader,
-} from './image-header.ts';
+import { type BootImageHeader, headerValid, IMAGE_MAGIC, imageSize, readHeader } from './image-header.ts';
 import {
   type BootAreas,
   type BootStatus,
@@ -104,7 +98,7 @@ class Boot {
   async validateSlot(slot: SlotName): Promise<SlotVerdict> {
     const area = slot === 'primary' ? this.st.areas.primary : this.st.areas.secondary;
     const hdr = readHeader(area);
-    if (hdr.erased || (hdr.flags & IMAGE_F_NON_BOOTABLE) !== 0) {
+    if (hdr.erased || (hdr.flags & ImageFlag.NON_BOOTABLE) !== 0) {
       // A leftover trailer without an image would keep re-triggering; drop it.
       if (slot === 'secondary' && this.swapMode) scrambleTrailerSectors(this.st, area);
       return { kind: 'no-bootable', reason: `no image in the ${slot} slot` };

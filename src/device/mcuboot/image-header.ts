@@ -1,42 +1,24 @@
 // The bootloader's own minimal view of an image header (boot_read_image_header,
 // boot_check_header_valid, boot_read_image_size). Full parsing and verification live in src/image/.
+import {
+  decodeHeaderFields,
+  IMAGE_HEADER_SIZE,
+  IMAGE_MAGIC,
+  type ImageHeader,
+  TLV_INFO_MAGIC,
+  TLV_PROT_INFO_MAGIC,
+} from '../../image/format.ts';
 import type { FlashArea } from '../flash.ts';
 
-export const IMAGE_MAGIC = 0x96f3b83d;
-export const IMAGE_HEADER_SIZE = 32;
-export const IMAGE_F_NON_BOOTABLE = 0x10;
-const TLV_INFO_MAGIC = 0x6907;
-const TLV_PROT_INFO_MAGIC = 0x6908;
+export { IMAGE_HEADER_SIZE, IMAGE_MAGIC } from '../../image/format.ts';
 
-export interface BootImageHeader {
-  magic: number;
-  loadAddr: number;
-  hdrSize: number;
-  protectTlvSize: number;
-  imgSize: number;
-  flags: number;
-  version: { major: number; minor: number; revision: number; build: number };
+export interface BootImageHeader extends ImageHeader {
   /** All four magic bytes read as erased. */
   erased: boolean;
 }
 
 export function parseHeader(bytes: Uint8Array, eraseValue: number): BootImageHeader {
-  const v = new DataView(bytes.buffer, bytes.byteOffset, IMAGE_HEADER_SIZE);
-  return {
-    magic: v.getUint32(0, true),
-    loadAddr: v.getUint32(4, true),
-    hdrSize: v.getUint16(8, true),
-    protectTlvSize: v.getUint16(10, true),
-    imgSize: v.getUint32(12, true),
-    flags: v.getUint32(16, true),
-    version: {
-      major: v.getUint8(20),
-      minor: v.getUint8(21),
-      revision: v.getUint16(22, true),
-      build: v.getUint32(24, true),
-    },
-    erased: bytes.subarray(0, 4).every((b) => b === eraseValue),
-  };
+  return { ...decodeHeaderFields(bytes), erased: bytes.subarray(0, 4).every((b) => b === eraseValue) };
 }
 
 export function readHeader(area: FlashArea): BootImageHeader {

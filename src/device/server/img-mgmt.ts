@@ -1,11 +1,12 @@
 /** Image management group (1) of the virtual device's SMP server: list, test/confirm, upload, erase. */
+import { ImageFlag } from '../../image/format.ts';
 import { formatVersion, type ImageVersion } from '../../image/version.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
 import { imageErase, imageStateRead, imageStateWrite, imageUpload } from '../../smp/groups/image.ts';
 import { BootError } from '../mcuboot/errors.ts';
 import { setConfirmed, setPending } from '../mcuboot/public.ts';
 import { ImageUploader, ImgErr } from './img-upload.ts';
-import { GroupError } from './mgmt-error.ts';
+import { GroupError, MgmtErr, MgmtError } from './mgmt-error.ts';
 import { ACTIVE_SLOT, type ImageSlots, OTHER_SLOT } from './slots.ts';
 import type { SmpServer } from './smp-server.ts';
 
@@ -48,7 +49,7 @@ export function registerImageGroup(server: SmpServer, options: ImageGroupOptions
           slot,
           version: formatVersion(info.version),
           hash: info.hash,
-          bootable: (info.flags & 0x10) === 0,
+          bootable: (info.flags & ImageFlag.NON_BOOTABLE) === 0,
           pending: slotFlags.pending,
           confirmed: slotFlags.confirmed,
           active: slotFlags.active,
@@ -83,10 +84,11 @@ export function registerImageGroup(server: SmpServer, options: ImageGroupOptions
   server.register(
     imageUpload,
     (request) => uploader.handle(request),
+    // Zephyr: a request that does not decode is EINVAL; only a missing "off" is err 20.
     (error) =>
       error.path === 'off' && error.problem === 'missing'
         ? imageError(ImgErr.INVALID_OFFSET, 'upload chunk has no "off"')
-        : new GroupError(SmpGroup.Image, 1, `image upload: ${error.message}`),
+        : new MgmtError(MgmtErr.EINVAL, `image upload: ${error.message}`),
   );
 
   server.register(imageErase, (request) => {

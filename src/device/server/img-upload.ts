@@ -4,7 +4,7 @@
  * first chunk, data written through a buffer that keeps flash writes aligned.
  */
 import { digest } from '../../image/digest.ts';
-import { IMAGE_MAGIC } from '../../image/format.ts';
+import { decodeHeaderFields, IMAGE_MAGIC } from '../../image/format.ts';
 import { trailerLayout } from '../../image/trailer.ts';
 import { compareVersions, formatVersion, type ImageVersion } from '../../image/version.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
@@ -123,8 +123,7 @@ export class ImageUploader {
       );
     }
     if (request.len === undefined) throw imageError(ImgErr.INVALID_LENGTH, 'first chunk has no "len"');
-    const magic = new DataView(request.data.buffer, request.data.byteOffset, 4).getUint32(0, true);
-    if (magic !== IMAGE_MAGIC) {
+    if (decodeHeaderFields(request.data).magic !== IMAGE_MAGIC) {
       throw imageError(
         ImgErr.INVALID_IMAGE_HEADER_MAGIC,
         'data does not start with an MCUboot header',
@@ -159,7 +158,7 @@ export class ImageUploader {
     }
     if (request.upgrade) {
       const running = this.runningVersion();
-      const offered = headerVersion(request.data);
+      const offered = decodeHeaderFields(request.data).version;
       if (running && compareVersions(offered, running) <= 0) {
         throw imageError(
           ImgErr.CURRENT_VERSION_IS_NEWER,
@@ -229,16 +228,6 @@ export class ImageUploader {
     }
     state.pending = new Uint8Array(0);
   }
-}
-
-function headerVersion(header: Uint8Array): ImageVersion {
-  const view = new DataView(header.buffer, header.byteOffset, HEADER_MIN);
-  return {
-    major: view.getUint8(20),
-    minor: view.getUint8(21),
-    revision: view.getUint16(22, true),
-    build: view.getUint32(24, true),
-  };
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
