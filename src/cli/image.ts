@@ -1,6 +1,7 @@
 /** Image commands: `image list|upload|test|confirm|erase`, mcumgr style. */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { explainImageState, formatExplanation } from '../client/explain.ts';
 import {
   DEFAULT_CHUNK_TIMEOUT_MS,
   DEFAULT_UPLOAD_RETRIES,
@@ -27,6 +28,15 @@ export interface UploadCommandOptions {
 export async function imageListCommand(ctx: CliContext): Promise<void> {
   const state = await ctx.withDevice((device) => device.imageList(ctx.callOptions()));
   ctx.emit(state, formatImageList(state));
+}
+
+export async function imageExplainCommand(ctx: CliContext): Promise<void> {
+  const { state, mode } = await ctx.withDevice(async (device) => ({
+    state: await device.imageList(ctx.callOptions()),
+    mode: await device.bootloaderMode(ctx.callOptions()),
+  }));
+  const explanation = explainImageState(state, mode);
+  ctx.emit(explanation, formatExplanation(explanation));
 }
 
 export function parseImageHash(text: string): Uint8Array {
@@ -145,6 +155,10 @@ export function registerImageCommands(program: Command, context: ContextFactory)
     .command('list')
     .description('Show the images in the slots')
     .action((_opts: unknown, command: Command) => imageListCommand(context(command)));
+  image
+    .command('explain')
+    .description('Say in words what each slot holds and what the next reset will do')
+    .action((_opts: unknown, command: Command) => imageExplainCommand(context(command)));
   image
     .command('upload')
     .description('Upload an MCUboot image to the secondary slot')

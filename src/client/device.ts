@@ -11,7 +11,7 @@ import {
   imageStateWrite,
   imageUpload,
 } from '../smp/groups/image.ts';
-import { echo, mcumgrParams, osInfo, reset } from '../smp/groups/os.ts';
+import { bootloaderInfo, echo, mcumgrParams, osInfo, reset } from '../smp/groups/os.ts';
 import { statList, statShow } from '../smp/groups/stat.ts';
 import type { Transport } from '../transport/transport.ts';
 import { SmpClient } from './client.ts';
@@ -100,6 +100,20 @@ export class DeviceClient {
   async osInfo(format?: string, options?: CallOptions): Promise<string> {
     const response = await this.smp.request(osInfo, format === undefined ? {} : { format }, options);
     return response.output;
+  }
+
+  /**
+   * MCUboot's mode (bootloader-info query "mode"), or undefined when the device's SMP server does
+   * not offer bootloader info (Zephyr without CONFIG_MCUMGR_GRP_OS_BOOTLOADER_INFO).
+   */
+  async bootloaderMode(options?: CallOptions): Promise<number | undefined> {
+    try {
+      const response = await this.smp.request(bootloaderInfo, { query: 'mode' }, options);
+      return response.mode;
+    } catch (error) {
+      if (error instanceof SmpError && error.detail.kind === 'rc' && error.rc === 8) return undefined;
+      throw error;
+    }
   }
 
   async imageList(options?: CallOptions): Promise<ImageStateResponse> {
