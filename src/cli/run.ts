@@ -7,8 +7,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { SmpError, SmpTimeoutError } from '../smp/errors.ts';
 import { registerConnCommands } from './conn.ts';
 import { CliContext, type CliIo, DEFAULT_TIMEOUT_SECONDS, type GlobalOptions } from './context.ts';
+import { registerDfuCommand } from './dfu.ts';
 import { CliError } from './errors.ts';
 import { registerImageCommands } from './image.ts';
+import { registerImgtoolCommands } from './imgtool/index.ts';
 import { registerOsCommands } from './os.ts';
 import { registerSimCommand } from './sim.ts';
 import { registerStatCommands } from './stat.ts';
@@ -70,7 +72,9 @@ export function buildProgram(io: CliIo): Command {
   registerOsCommands(program, context);
   registerStatCommands(program, context);
   registerImageCommands(program, context);
+  registerDfuCommand(program, context);
   registerSimCommand(program, context);
+  registerImgtoolCommands(program, context);
   return program;
 }
 
