@@ -8,25 +8,18 @@
  * - success is reported only when the device acknowledges off == len, and `match: false` fails.
  * Pure: no Node imports.
  */
+
 import { ImageFormatError } from '../image/errors.ts';
 import { type McubootImage, parseImage } from '../image/format.ts';
 import { formatVersion } from '../image/version.ts';
+import type { RequestOf, ResponseOf } from '../smp/command.ts';
+import type { imageUpload } from '../smp/groups/image.ts';
 import type { TransportKind } from '../transport/transport.ts';
 import { type ChunkFields, MIN_FIRST_CHUNK, maxChunkData, requestLimit } from './upload-sizing.ts';
 
-export interface UploadChunkRequest {
-  image?: number;
-  len?: number;
-  off: number;
-  sha?: Uint8Array;
-  data: Uint8Array;
-  upgrade?: boolean;
-}
-
-export interface UploadChunkResponse {
-  off: number;
-  match?: boolean;
-}
+/** One upload request and its answer, as the image group's command model types them. */
+export type UploadChunkRequest = RequestOf<typeof imageUpload>;
+export type UploadChunkResponse = ResponseOf<typeof imageUpload>;
 
 export interface DeviceBufferParams {
   /** One SMP buffer (header + CBOR) as reported by os mcumgr params. */

@@ -7,7 +7,9 @@ import { digest } from '../../image/digest.ts';
 import { decodeHeaderFields, IMAGE_MAGIC } from '../../image/format.ts';
 import { trailerLayout } from '../../image/trailer.ts';
 import { compareVersions, formatVersion, type ImageVersion } from '../../image/version.ts';
+import type { DecodedRequestOf, ResponseInputOf } from '../../smp/command.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
+import type { imageUpload } from '../../smp/groups/image.ts';
 import type { FlashArea } from '../flash.ts';
 import { GroupError } from './mgmt-error.ts';
 import type { ImageSlots } from './slots.ts';
@@ -28,19 +30,9 @@ export const ImgErr = {
   INVALID_IMAGE_DATA_OVERRUN: 31,
 } as const;
 
-export interface UploadRequest {
-  image?: number;
-  len?: number;
-  off: number;
-  sha?: Uint8Array;
-  data: Uint8Array;
-  upgrade?: boolean;
-}
-
-export interface UploadResponse {
-  off: number;
-  match?: boolean;
-}
+/** The request as the command model decodes it, and the response it encodes. */
+export type UploadRequest = DecodedRequestOf<typeof imageUpload>;
+export type UploadResponse = ResponseInputOf<typeof imageUpload>;
 
 interface UploadState {
   slot: number;
