@@ -64,6 +64,13 @@ export class VirtualDevice {
   constructor(options: VirtualDeviceOptions) {
     this.board = options.board;
     this.flash = options.flash ?? createBoardFlash(options.board);
+    // An MCUboot built for signatures with no key would silently become a hash-only bootloader.
+    if (options.board.mcuboot.signature !== 'none' && options.bootloaderKeys.length === 0) {
+      throw new Error(
+        `${options.board.name}: MCUboot is built for ${options.board.mcuboot.signature} signatures, ` +
+          'so it needs at least one bootloader key (bootloaderKeys is empty)',
+      );
+    }
     this.keys = options.bootloaderKeys;
     this.flashTimeScale = options.flashTimeScale ?? 0;
     const baud = options.baud ?? 0;

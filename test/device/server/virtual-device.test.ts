@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { getBoard } from '../../../src/device/boards/index.ts';
+import { VirtualDevice } from '../../../src/device/device.ts';
+import { generateKey } from '../../../src/image/keys.ts';
+import { encodePacket } from '../../../src/smp/codec.ts';
+import { blinky, devKeys } from './fixtures.ts';
+
+const echo = encodePacket({ version: 2, op: 2, flags: 0, group: 0, sequence: 1, command: 0 }, { d: 'hi' });
+
+describe('VirtualDevice: no SMP answers unless an app is running', () => {
+  it('halts with an empty slot 0: MCUboot finds nothing to boot and SMP stays silent', async () => {
+    const device = new VirtualDevice({ board: getBoard('stm32f4_disco'), bootloaderKeys: await devKeys() });
+    const lines: string[] = [];
+    device.onConsoleLine((line) => lines.push(line));
+    const boot = await device.powerOn();
+    expect(boot.booted).toBe(false);
+    expect(device.state).toBe('halted');
+    expect(lines).toContain('E: Unable to find bootable image');
+    expect(await device.handleDatagram(echo)).toEqual([]);
+    await device.powerOff();
+  });
+
+  it('halts when slot 0 holds an image signed with a key MCUboot does not know', async () => {
+    const { key } = await generateKey('rsa-2048');
+    const device = new VirtualDevice({ board: getBoard('stm32f4_disco'), bootloaderKeys: [key.publicKey] });
+    device.programSlot(0, await blinky('blinky-one'));
+    const boot = await device.powerOn();
+    expect(boot.booted).toBe(false);
+    expect(boot.reason).toMatch(/key/);
+    expect(device.state).toBe('halted');
+    expect(await device.handleDatagram(echo)).toEqual([]);
+    await device.powerOff();
+  });
+
+  it('refuses a signature-checking board without bootloader keys instead of booting anything', () => {
+    expect(() => new VirtualDevice({ board: getBoard('stm32f4_disco'), bootloaderKeys: [] })).toThrow(
+      /needs at least one bootloader key/,
+    );
+    // A hash-only MCUboot (esp32 board) needs none.
+    expect(
+      () => new VirtualDevice({ board: getBoard('esp32_devkitc_wroom'), bootloaderKeys: [] }),
+    ).not.toThrow();
+  });
+
+  it('answers while running and goes silent after power-off', async () => {
+    const device = new VirtualDevice({ board: getBoard('stm32f4_disco'), bootloaderKeys: await devKeys() });
+    device.programSlot(0, await blinky('blinky-one'));
+    expect((await device.powerOn()).booted).toBe(true);
+    expect(await device.handleDatagram(echo)).toHaveLength(1);
+    await device.powerOff();
+    expect(device.state).toBe('off');
+    expect(await device.handleDatagram(echo)).toEqual([]);
+  });
+
+  it('refuses to program an image larger than the slot', async () => {
+    const device = new VirtualDevice({ board: getBoard('stm32f4_disco'), bootloaderKeys: await devKeys() });
+    expect(() => device.programSlot(1, new Uint8Array(device.board.partitions.slot1.size + 1))).toThrow(
+      /does not fit slot1_partition/,
+    );
+  });
+});
