@@ -118,7 +118,13 @@ export class VirtualDevice {
   async handleDatagram(packet: Uint8Array): Promise<Uint8Array[]> {
     const server = this.server;
     if (!server || this.currentState !== 'running') return [];
-    return server.handlePacket(packet);
+    return this.handleWhenAppReady(server, packet);
+  }
+
+  /** SMP requests wait until main() first blocks, as on Zephyr where main outranks the work queue. */
+  private async handleWhenAppReady(server: SmpServer, packet: Uint8Array): Promise<Uint8Array[]> {
+    await this.running?.ready();
+    return this.server === server ? server.handlePacket(packet) : [];
   }
 
   /** Writes an image at the start of a slot, as `west flash` does to slot 0 (erasing as needed). */
@@ -232,7 +238,7 @@ export class VirtualDevice {
     this.serial = new SerialEndpoint({
       rxLineBufferSize: this.board.smp.rxLineBufferSize,
       netbufSize: this.board.smp.netbufSize,
-      handle: (packet) => server.handlePacket(packet),
+      handle: (packet) => this.handleWhenAppReady(server, packet),
       transmit: (bytes) => this.tx.push(bytes),
     });
     this.running = startFirmware(code, {

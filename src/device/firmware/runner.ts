@@ -56,6 +56,11 @@ export interface RunningFirmware {
   stats(): Map<string, Record<string, number>>;
   uptimeMs(): number;
   status(): FirmwareStatus;
+  /**
+   * Resolves once main() first blocks (sleeps), returns or the app halts: from then on the
+   * kernel's other threads, such as the SMP work queue, get the CPU.
+   */
+  ready(): Promise<void>;
   /** Reset / power-off: ends the worker. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -65,7 +70,8 @@ type WorkerMessage =
   | { type: 'gpio'; port: string; pin: number; level: 0 | 1; kind: 'configure' | 'write'; uptimeUs: number }
   | { type: 'stats'; group: string; sizeBytes: 2 | 4 | 8; fields: string[]; buffer: SharedArrayBuffer }
   | { type: 'fatal'; uptimeUs: number; error: string }
-  | { type: 'returned'; value: number };
+  | { type: 'returned'; value: number }
+  | { type: 'yield' };
 
 interface StatsGroup {
   readonly fields: readonly string[];
@@ -147,8 +153,16 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
     for (const listener of ledListeners) listener(event);
   };
 
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+
   worker.on('message', (message: WorkerMessage) => {
     switch (message.type) {
+      case 'yield':
+        markReady();
+        break;
       case 'console':
         options.onConsole(message.text);
         break;
@@ -167,6 +181,7 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
         break;
       }
       case 'fatal':
+        markReady();
         if (status !== 'stopped') status = 'halted';
         options.onConsole(fatalReport(message.uptimeUs, message.error));
         break;
@@ -177,6 +192,7 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
   });
   worker.on('error', (error: Error) => {
     // The worker itself died (e.g. out of memory): the device halts, the host carries on.
+    markReady();
     if (status === 'stopped' || status === 'halted') return;
     status = 'halted';
     options.onConsole(fatalReport((now() - startedAt) * 1000, `${error.name}: ${error.message}`));
@@ -224,7 +240,11 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
     status() {
       return status;
     },
+    ready() {
+      return ready;
+    },
     stop() {
+      markReady();
       if (stopping === undefined) {
         status = 'stopped';
         ledListeners.clear();

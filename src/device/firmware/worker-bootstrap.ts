@@ -27,6 +27,15 @@ const aliases = workerData.aliases;
 const ports = new Set(Object.values(aliases).map((gpio) => gpio.port));
 const outputs = new Map();
 let halted = false;
+let yielded = false;
+
+// main() runs until it first blocks, as Zephyr's main thread outranks the work queues; the host
+// holds SMP requests until then.
+function firstYield() {
+  if (yielded) return;
+  yielded = true;
+  post({ type: 'yield' });
+}
 
 function describe(error) {
   if (error !== null && typeof error === 'object' && 'message' in error) {
@@ -53,6 +62,7 @@ const host = {
     if (!halted) post({ type: 'console', text: String(text) });
   },
   sleepMs(ms) {
+    firstYield();
     const delay = Math.max(0, Number(ms) || 0);
     // After a halt, sleepers never wake: the thread is gone, as on a halted CPU.
     return new Promise((resolve) => setTimeout(() => { if (!halted) resolve(); }, delay));
@@ -124,6 +134,7 @@ try {
   Promise.resolve()
     .then(() => app.main())
     .then((value) => {
+      firstYield();
       if (!halted) post({ type: 'returned', value: Number(value ?? 0) });
     }, halt);
 } catch (error) {

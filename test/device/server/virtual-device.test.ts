@@ -3,7 +3,7 @@ import { getBoard } from '../../../src/device/boards/index.ts';
 import { VirtualDevice } from '../../../src/device/device.ts';
 import { generateKey } from '../../../src/image/keys.ts';
 import { encodePacket } from '../../../src/smp/codec.ts';
-import { blinky, devKeys } from './fixtures.ts';
+import { blinky, bootDevice, devKeys } from './fixtures.ts';
 
 const echo = encodePacket({ version: 2, op: 2, flags: 0, group: 0, sequence: 1, command: 0 }, { d: 'hi' });
 
@@ -57,5 +57,21 @@ describe('VirtualDevice: no SMP answers unless an app is running', () => {
     expect(() => device.programSlot(1, new Uint8Array(device.board.partitions.slot1.size + 1))).toThrow(
       /does not fit slot1_partition/,
     );
+  });
+});
+
+describe('VirtualDevice: SMP waits for the app, as on Zephyr', () => {
+  it("answers stat show right after boot with the app's stats group (main ran first)", async () => {
+    const booted = await bootDevice();
+    try {
+      // No waiting for the app: main() outranks the SMP work queue, so its stats already exist.
+      const stats = await booted.client.statShow('smp_server_stats');
+      expect(Object.keys(stats.fields)).toEqual(['counter_stat']);
+      await booted.reset();
+      const afterReset = await booted.client.statShow('smp_server_stats');
+      expect(afterReset.name).toBe('smp_server_stats');
+    } finally {
+      await booted.close();
+    }
   });
 });
