@@ -60,7 +60,7 @@ export function registerImageGroup(server: SmpServer, options: ImageGroupOptions
     return { images, splitStatus: 0 };
   };
 
-  server.register(imageStateRead, () => stateResponse());
+  server.register(imageStateRead, () => stateResponse(), { readsRequest: false });
 
   server.register(imageStateWrite, (request) => {
     const confirm = request.confirm ?? false;
@@ -81,15 +81,13 @@ export function registerImageGroup(server: SmpServer, options: ImageGroupOptions
     return stateResponse();
   });
 
-  server.register(
-    imageUpload,
-    (request) => uploader.handle(request),
+  server.register(imageUpload, (request) => uploader.handle(request), {
     // Zephyr: a request that does not decode is EINVAL; only a missing "off" is err 20.
-    (error) =>
+    onBadRequest: (error) =>
       error.path === 'off' && error.problem === 'missing'
         ? imageError(ImgErr.INVALID_OFFSET, 'upload chunk has no "off"')
         : new MgmtError(MgmtErr.EINVAL, `image upload: ${error.message}`),
-  );
+  });
 
   server.register(imageErase, (request) => {
     const slot = request.slot ?? OTHER_SLOT;

@@ -37,12 +37,21 @@ export function registerOsGroup(server: SmpServer, options: OsGroupOptions): voi
   const { board } = options;
   server.register(echo, (request) => ({ r: request.d }));
 
-  server.register(reset, () => {
-    setTimeout(options.requestReset, options.resetDelayMs ?? 250);
-    return {};
-  });
+  // Without CONFIG_MCUMGR_GRP_OS_RESET_HOOK the handler never decodes its request ("force").
+  server.register(
+    reset,
+    () => {
+      setTimeout(options.requestReset, options.resetDelayMs ?? 250);
+      return {};
+    },
+    { readsRequest: false },
+  );
 
-  server.register(mcumgrParams, () => ({ buf_size: board.smp.netbufSize, buf_count: board.smp.netbufCount }));
+  server.register(
+    mcumgrParams,
+    () => ({ buf_size: board.smp.netbufSize, buf_count: board.smp.netbufCount }),
+    { readsRequest: false },
+  );
 
   server.register(osInfo, (request) => {
     const format = request.format ?? 's';

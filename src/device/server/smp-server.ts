@@ -31,8 +31,18 @@ type Handler<C extends SmpCommand> = (
 interface Registration {
   readonly command: SmpCommand;
   readonly handle: (request: unknown, context: RequestContext) => unknown;
-  /** Maps a request that does not decode to the error Zephyr's handler gives (default EINVAL). */
   readonly onBadRequest: (error: SchemaError) => MgmtError | GroupError;
+  readonly readsRequest: boolean;
+}
+
+export interface RegisterOptions {
+  /** Maps a request that does not decode to the error Zephyr's handler gives (default EINVAL). */
+  onBadRequest?: (error: SchemaError) => MgmtError | GroupError;
+  /**
+   * False for handlers that never look at the request (image list, stat list, params, reset
+   * without a hook): Zephyr answers those whatever the payload holds, even zero bytes.
+   */
+  readsRequest?: boolean;
 }
 
 export interface SmpServerOptions {
@@ -55,16 +65,14 @@ export class SmpServer {
 
   constructor(private readonly options: SmpServerOptions) {}
 
-  register<C extends SmpCommand>(
-    command: C,
-    handle: Handler<C>,
-    onBadRequest: (error: SchemaError) => MgmtError | GroupError = (error) =>
-      new MgmtError(MgmtErr.EINVAL, `${command.name}: ${error.message}`),
-  ): void {
+  register<C extends SmpCommand>(command: C, handle: Handler<C>, options: RegisterOptions = {}): void {
     this.handlers.set(commandKey(command.group, command.id, command.op), {
       command,
       handle: handle as (request: unknown, context: RequestContext) => unknown,
-      onBadRequest,
+      onBadRequest:
+        options.onBadRequest ??
+        ((error) => new MgmtError(MgmtErr.EINVAL, `${command.name}: ${error.message}`)),
+      readsRequest: options.readsRequest ?? true,
     });
   }
 
@@ -118,6 +126,7 @@ export class SmpServer {
         version,
       );
     }
+    if (!registration.readsRequest) return this.run(registration, {}, version);
     let body: CborValue;
     try {
       body = payload.length === 0 ? null : decodeCbor(payload);
@@ -134,6 +143,14 @@ export class SmpServer {
       if (error instanceof SchemaError) return this.failure(registration.onBadRequest(error), version);
       throw error;
     }
+    return this.run(registration, request, version);
+  }
+
+  private async run(
+    registration: Registration,
+    request: unknown,
+    version: SmpVersion,
+  ): Promise<{ ok: boolean; body: CborMap }> {
     try {
       const result = await registration.handle(request, { version });
       const encoded = encodeResponse(registration.command, result as never);

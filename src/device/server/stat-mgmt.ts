@@ -11,7 +11,7 @@ const StatErr = { INVALID_STAT_NAME: 3 } as const;
 export type StatsSource = () => ReadonlyMap<string, Readonly<Record<string, number>>>;
 
 export function registerStatGroup(server: SmpServer, stats: StatsSource): void {
-  server.register(statList, () => ({ stat_list: [...stats().keys()] }));
+  server.register(statList, () => ({ stat_list: [...stats().keys()] }), { readsRequest: false });
 
   server.register(statShow, (request) => {
     const fields = stats().get(request.name);

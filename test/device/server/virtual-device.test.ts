@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { getBoard } from '../../../src/device/boards/index.ts';
 import { VirtualDevice } from '../../../src/device/device.ts';
 import { generateKey } from '../../../src/image/keys.ts';
-import { encodePacket } from '../../../src/smp/codec.ts';
+import { decodePacket, encodePacket } from '../../../src/smp/codec.ts';
+import { encodeHeader } from '../../../src/smp/header.ts';
 import { blinky, bootDevice, devKeys } from './fixtures.ts';
 
 const echo = encodePacket({ version: 2, op: 2, flags: 0, group: 0, sequence: 1, command: 0 }, { d: 'hi' });
@@ -70,6 +71,24 @@ describe('VirtualDevice: SMP waits for the app, as on Zephyr', () => {
       await booted.reset();
       const afterReset = await booted.client.statShow('smp_server_stats');
       expect(afterReset.name).toBe('smp_server_stats');
+    } finally {
+      await booted.close();
+    }
+  });
+});
+
+describe('VirtualDevice: payloads of handlers that never read their request', () => {
+  it('answers a zero-byte image list and params, but a zero-byte echo is EINVAL', async () => {
+    const booted = await bootDevice();
+    try {
+      const bare = (group: number, command: number, op: number) =>
+        encodeHeader({ version: 2, op, flags: 0, length: 0, group, sequence: 7, command });
+      const [list] = await booted.device.handleDatagram(bare(1, 0, 0));
+      expect(decodePacket(list!).body).toMatchObject({ images: [{ slot: 0, version: '1.0.0' }] });
+      const [params] = await booted.device.handleDatagram(bare(0, 6, 0));
+      expect(decodePacket(params!).body).toEqual({ buf_size: 384, buf_count: 4 });
+      const [echoReply] = await booted.device.handleDatagram(bare(0, 0, 2));
+      expect(decodePacket(echoReply!).body).toMatchObject({ rc: 3 });
     } finally {
       await booted.close();
     }
