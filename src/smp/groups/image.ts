@@ -54,7 +54,8 @@ export const imageUpload = defineCommand({
     len: optional(uint()),
     off: uint(),
     sha: optional(bytes()),
-    data: bytes(),
+    // Zephyr decodes every key as optional: no "data" is a zero-byte chunk.
+    data: withDefault(bytes(), new Uint8Array(0)),
     upgrade: optional(bool()),
   },
   response: { off: uint(), match: optional(bool()) },

@@ -94,3 +94,19 @@ describe('VirtualDevice: payloads of handlers that never read their request', ()
     }
   });
 });
+
+describe('VirtualDevice: an upload chunk without "data"', () => {
+  it('is a zero-byte chunk, so a first chunk is refused as a malformed header (image err 22)', async () => {
+    const booted = await bootDevice();
+    try {
+      const request = encodePacket(
+        { version: 2, op: 2, flags: 0, group: 1, sequence: 3, command: 1 },
+        { off: 0, len: 4096 },
+      );
+      const [reply] = await booted.device.handleDatagram(request);
+      expect(decodePacket(reply!).body).toMatchObject({ err: { group: 1, rc: 22 } });
+    } finally {
+      await booted.close();
+    }
+  });
+});
