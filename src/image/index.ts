@@ -3,6 +3,28 @@
 export { encodeBootRecord, MAX_SW_TYPE_LENGTH } from './boot-record.ts';
 export { toHex } from './bytes.ts';
 export { digest, HASH_SIZE } from './digest.ts';
+export {
+  type DumpDecoded,
+  type DumpInfo,
+  type DumpTlv,
+  dumpInfo,
+  formatDumpInfo,
+  imgtoolTlvName,
+  tlvMeaning,
+} from './dumpinfo.ts';
+export {
+  type AesKeyLength,
+  aesCtr,
+  type DecryptedImage,
+  decryptImage,
+  ENC_TLV_TYPES,
+  type EncryptionKeyType,
+  encryptionTlvType,
+  type HmacShaOption,
+  isEncryptionKeyType,
+  unwrapImageKey,
+  wrapImageKey,
+} from './encrypt.ts';
 export { ImageFormatError, type ImageFormatReason, KeyError, SignError } from './errors.ts';
 export {
   findTlvs,
@@ -39,7 +61,16 @@ export {
   getpubRust,
 } from './getpub.ts';
 export {
+  formatIntelHex,
+  type HexImage,
+  type HexSegment,
+  IntelHexError,
+  parseIntelHex,
+  signedImageHexSegments,
+} from './hex.ts';
+export {
   generateKey,
+  isEncryptedPem,
   isSigningKeyType,
   KEY_SHORT_NAME,
   KEY_TYPES,
@@ -57,11 +88,22 @@ export {
   type SigningKeyType,
 } from './keys.ts';
 export {
+  DEFAULT_PBKDF2_ITERATIONS,
+  decryptPkcs8,
+  encryptPkcs8,
+  KeyPasswordError,
+} from './pkcs8-encrypted.ts';
+export {
+  buildSignedImage,
   chooseHashAlgorithm,
   type Dependency,
+  type EncryptOptions,
+  imgtoolImageOkOffset,
   imgtoolTrailerSize,
+  padSignedImage,
   parseDependencies,
   type ShaOption,
+  type SignedImage,
   type SignOptions,
   signImage,
 } from './sign.ts';

@@ -17,6 +17,7 @@ import { digest } from './digest.ts';
 import { KeyError } from './errors.ts';
 import { type HashAlgorithm, TlvType } from './format.ts';
 import { pemBlocks, pemEncode } from './pem.ts';
+import { decryptPkcs8, encryptPkcs8, KeyPasswordError } from './pkcs8-encrypted.ts';
 
 export type SigningKeyType = 'rsa-2048' | 'rsa-3072' | 'ecdsa-p256' | 'ecdsa-p384' | 'ed25519';
 /** x25519 keys are for image encryption only. */
@@ -242,28 +243,49 @@ function wrapDerErrors<T>(what: string, fn: () => Promise<T>): Promise<T> {
   });
 }
 
-function privateDerFromPem(pem: string): Uint8Array {
+async function privateDerFromPem(pem: string, password: string | undefined): Promise<Uint8Array> {
   const blocks = pemBlocks(pem);
   for (const b of blocks) {
     if (b.label === 'PRIVATE KEY') return b.der;
     if (b.label === 'RSA PRIVATE KEY') return pkcs1PrivateToPkcs8(b.der);
     if (b.label === 'EC PRIVATE KEY') return sec1ToPkcs8(b.der);
+    if (b.label === 'ENCRYPTED PRIVATE KEY') {
+      if (password === undefined) {
+        throw new KeyPasswordError(
+          'missing',
+          'the private key is password-protected and no password was given',
+        );
+      }
+      return decryptPkcs8(b.der, password);
+    }
     if (b.label.startsWith('ENCRYPTED')) {
-      throw new KeyError('password-protected private keys are not supported yet; decrypt it first');
+      throw new KeyError(
+        'legacy OpenSSL-encrypted PEMs ("Proc-Type: 4,ENCRYPTED") are not supported; convert with `openssl pkcs8 -topk8`',
+      );
     }
   }
   const found = blocks.map((b) => b.label).join(', ') || 'no PEM block';
   throw new KeyError(`no private key found (expected a "PRIVATE KEY" PEM, found: ${found})`);
 }
 
-/** Any supported private key (signing or x25519) from PEM text. */
-export function loadPrivateKey(pem: string): Promise<PrivateKey> {
-  return wrapDerErrors('private key', () => privateKeyFromPkcs8(privateDerFromPem(pem)));
+/** True when the PEM holds a password-protected PKCS#8 key (`imgtool keygen -p`). */
+export function isEncryptedPem(pem: string): boolean {
+  return pemBlocks(pem).some((b) => b.label === 'ENCRYPTED PRIVATE KEY');
+}
+
+/**
+ * Any supported private key (signing or x25519) from PEM text. Password-protected keys
+ * ("ENCRYPTED PRIVATE KEY", PBES2) need `password`; a missing or wrong one throws KeyPasswordError.
+ */
+export function loadPrivateKey(pem: string, password?: string): Promise<PrivateKey> {
+  return wrapDerErrors('private key', async () =>
+    privateKeyFromPkcs8(await privateDerFromPem(pem, password)),
+  );
 }
 
 /** A signing key from PEM: PKCS#8 "PRIVATE KEY" (imgtool keygen), or "RSA/EC PRIVATE KEY". */
-export async function loadSigningKey(pem: string): Promise<SigningKey> {
-  const key = await loadPrivateKey(pem);
+export async function loadSigningKey(pem: string, password?: string): Promise<SigningKey> {
+  const key = await loadPrivateKey(pem, password);
   if (key.type === 'x25519') throw new KeyError('x25519 keys are for image encryption, not for signing');
   return key as SigningKey;
 }
@@ -293,7 +315,7 @@ async function publicKeyFromDer(der: Uint8Array): Promise<PublicKey> {
  * A public key from PEM ("PUBLIC KEY", "RSA PUBLIC KEY", or any private key PEM) or from DER
  * (SubjectPublicKeyInfo, PKCS#1 RSAPublicKey as MCUboot embeds it, or PKCS#8).
  */
-export function loadPublicKey(pemOrDer: string | Uint8Array): Promise<PublicKey> {
+export function loadPublicKey(pemOrDer: string | Uint8Array, password?: string): Promise<PublicKey> {
   return wrapDerErrors('public key', async () => {
     if (typeof pemOrDer !== 'string' && !looksLikePem(pemOrDer)) return publicKeyFromDer(pemOrDer);
     const text = typeof pemOrDer === 'string' ? pemOrDer : new TextDecoder().decode(pemOrDer);
@@ -301,7 +323,7 @@ export function loadPublicKey(pemOrDer: string | Uint8Array): Promise<PublicKey>
       if (b.label === 'PUBLIC KEY') return publicKeyFromSpki(b.der);
       if (b.label === 'RSA PUBLIC KEY') return publicKeyFromSpki(pkcs1PublicToSpki(b.der));
     }
-    return (await loadPrivateKey(text)).publicKey;
+    return (await loadPrivateKey(text, password)).publicKey;
   });
 }
 
@@ -317,8 +339,14 @@ function generateParams(type: KeyType): RsaHashedKeyGenParams | EcKeyGenParams |
   return importParams(type);
 }
 
-/** A new key pair, as a PKCS#8 "PRIVATE KEY" PEM like `imgtool keygen` writes (unencrypted). */
-export async function generateKey(type: KeyType): Promise<{ privatePem: string; key: PrivateKey }> {
+/**
+ * A new key pair, as a PKCS#8 "PRIVATE KEY" PEM like `imgtool keygen` writes, or with `password`
+ * an "ENCRYPTED PRIVATE KEY" PEM like `imgtool keygen -p`.
+ */
+export async function generateKey(
+  type: KeyType,
+  options: { password?: string } = {},
+): Promise<{ privatePem: string; key: PrivateKey }> {
   if (!KEY_TYPES.includes(type))
     throw new KeyError(`unknown key type '${type}' (use one of ${KEY_TYPES.join(', ')})`);
   const subtle = globalThis.crypto.subtle;
@@ -327,7 +355,10 @@ export async function generateKey(type: KeyType): Promise<{ privatePem: string; 
     ...usages(type, 'public'),
   ])) as CryptoKeyPair;
   const pkcs8 = new Uint8Array(await subtle.exportKey('pkcs8', pair.privateKey));
-  const privatePem = pemEncode('PRIVATE KEY', pkcs8);
+  const privatePem =
+    options.password === undefined
+      ? pemEncode('PRIVATE KEY', pkcs8)
+      : pemEncode('ENCRYPTED PRIVATE KEY', await encryptPkcs8(pkcs8, options.password));
   return { privatePem, key: await privateKeyFromPkcs8(pkcs8) };
 }
 

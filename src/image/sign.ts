@@ -4,6 +4,7 @@
 import { encodeBootRecord, MAX_SW_TYPE_LENGTH } from './boot-record.ts';
 import { concatBytes, dataView } from './bytes.ts';
 import { digest, HASH_SIZE } from './digest.ts';
+import { type AesKeyLength, aesCtr, type HmacShaOption, wrapImageKey } from './encrypt.ts';
 import { SignError } from './errors.ts';
 import {
   HASH_ALGORITHM_TLV,
@@ -18,7 +19,7 @@ import {
   TlvType,
   tlvName,
 } from './format.ts';
-import { SIGNATURE_TLV, type SigningKey, type SigningKeyType } from './keys.ts';
+import { type PublicKey, SIGNATURE_TLV, type SigningKey, type SigningKeyType } from './keys.ts';
 import { signImageRegion } from './signature.ts';
 import { bootMagic, magicBlockSize } from './trailer.ts';
 import { checkVersion, type ImageVersion, parseVersion } from './version.ts';
@@ -69,6 +70,46 @@ export interface SignOptions {
   erasedVal?: 0 | 0xff;
   /** Image hash algorithm; 'auto' picks what the key requires (SHA-384 for P-384, else SHA-256). */
   sha?: ShaOption;
+  /** Like pad, but leave image_ok erased (imgtool --test; same bytes as plain pad). */
+  test?: boolean;
+  /** Set IMAGE_F_NON_BOOTABLE (imgtool --non-bootable). */
+  nonBootable?: boolean;
+  /** Encrypt the body for the holder of this key's private half (imgtool -E). */
+  encrypt?: EncryptOptions;
+}
+
+export interface EncryptOptions {
+  /** RSA-2048, EC P-256 or X25519 public (or private) key. */
+  key: PublicKey;
+  /** AES key length (imgtool --encrypt-keylen), default 128. */
+  keyLength?: AesKeyLength;
+  /** Keep the body in clear but add the flag and ENC TLV (imgtool -c/--clear). */
+  clear?: boolean;
+  /** HMAC of the ECIES wrapping: 256 (auto) or 512 (X25519 only). */
+  hmacSha?: HmacShaOption;
+  /** Trailer reserves room for the whole ENC TLV (imgtool --save-enctlv). */
+  saveEnctlv?: boolean;
+  /** The AES key to use instead of a random one (for reproducible tests). */
+  aesKey?: Uint8Array;
+}
+
+/** A signed image before slot padding, with what is needed to pad it or to place it in a HEX file. */
+export interface SignedImage {
+  /** Header + body + TLVs (no padding, no trailer). */
+  image: Uint8Array;
+  slotSize: number;
+  /** Bytes imgtool reserves at the end of the slot. */
+  trailerSize: number;
+  maxAlign: 8 | 16 | 32;
+  erasedVal: 0 | 0xff;
+  /** --pad, --confirm or --test was given. */
+  pad: boolean;
+  /** image_ok gets written as 0x01 (confirm and not overwrite-only). */
+  setImageOk: boolean;
+  /** HEX output carries an image_ok block (confirm or test, not overwrite-only); erased unless setImageOk. */
+  imageOkBlock: boolean;
+  /** The AES key used (encrypted images only). */
+  aesKey?: Uint8Array;
 }
 
 const ALIGNS = [1, 2, 4, 8, 16, 32];
@@ -118,10 +159,17 @@ export function imgtoolTrailerSize(opts: {
   maxAlign: number;
   maxSectors: number;
   overwriteOnly: boolean;
+  /** Encrypted images reserve two key slots: align_up(16, A) each, or the aligned TLV with saveEnctlv. */
+  encrypted?: boolean;
+  /** ENC TLV payload length, for saveEnctlv. */
+  saveEnctlvLength?: number;
 }): number {
   const magic = alignUp(16, opts.maxAlign);
   if (opts.overwriteOnly) return 2 * opts.maxAlign + magic;
-  return opts.maxSectors * 3 * opts.align + 4 * opts.maxAlign + magic;
+  // imgtool reserves 16 bytes per key slot even for AES-256 keys (image.py _trailer_size).
+  const keySlot = opts.saveEnctlvLength !== undefined ? opts.saveEnctlvLength : 16;
+  const keys = opts.encrypted ? 2 * alignUp(keySlot, opts.maxAlign) : 0;
+  return opts.maxSectors * 3 * opts.align + keys + 4 * opts.maxAlign + magic;
 }
 
 function requireInt(name: string, value: number, min: number, max: number): void {
@@ -217,13 +265,39 @@ function inputWithHeaderSpace(payload: Uint8Array, headerSize: number, padHeader
   return payload.slice();
 }
 
-export async function signImage(payload: Uint8Array, options: SignOptions): Promise<Uint8Array> {
+/** Signing and encryption key types must agree for RSA and ECDSA (imgtool's rule). */
+function checkKeyPair(key: SigningKey | undefined, encKey: PublicKey): void {
+  if (!key) return;
+  const needs: Partial<Record<SigningKeyType, string>> = {
+    'rsa-2048': 'rsa',
+    'rsa-3072': 'rsa',
+    'ecdsa-p256': 'ecdsa-p256',
+    'ecdsa-p384': 'ecdsa-p384',
+  };
+  const need = needs[key.type];
+  if (need && !encKey.type.startsWith(need)) {
+    throw new SignError(
+      `signing and encryption must use the same type of key: a ${key.type} signing key needs a ${need === 'rsa' ? 'RSA' : need} encryption key, got ${encKey.type}`,
+    );
+  }
+}
+
+function padTo16(image: Uint8Array): Uint8Array {
+  const rem = image.length % 16;
+  if (rem === 0) return image;
+  const out = new Uint8Array(image.length + 16 - rem);
+  out.set(image);
+  return out;
+}
+
+/** Build the image like `imgtool sign`, without slot padding (see `padSignedImage`). */
+export async function buildSignedImage(payload: Uint8Array, options: SignOptions): Promise<SignedImage> {
   const erased = options.erasedVal ?? 0xff;
   if (erased !== 0 && erased !== 0xff) throw new SignError(`erased value must be 0 or 0xff (got ${erased})`);
   const align = options.align ?? 1;
   if (!ALIGNS.includes(align))
     throw new SignError(`align must be one of ${ALIGNS.join(', ')} (got ${align})`);
-  const maxAlign = options.maxAlign ?? Math.max(8, align);
+  const maxAlign = options.maxAlign ?? (Math.max(8, align) as 8 | 16 | 32);
   if (!MAX_ALIGNS.includes(maxAlign)) {
     throw new SignError(`max-align must be one of ${MAX_ALIGNS.join(', ')} (got ${maxAlign})`);
   }
@@ -241,9 +315,27 @@ export async function signImage(payload: Uint8Array, options: SignOptions): Prom
   const key = options.key;
   const hashAlg = chooseHashAlgorithm(key?.type, options.sha);
   const overwriteOnly = options.overwriteOnly ?? false;
-  const pad = (options.pad ?? false) || (options.confirm ?? false);
+  const pad = (options.pad ?? false) || (options.confirm ?? false) || (options.test ?? false);
+  const enc = options.encrypt;
+  const keyLength = enc?.keyLength ?? 128;
+  if (enc) {
+    checkKeyPair(key, enc.key);
+    if (keyLength !== 128 && keyLength !== 256) {
+      throw new SignError(`encryption key length must be 128 or 256 bits (got ${keyLength})`);
+    }
+    if (enc.aesKey && enc.aesKey.length * 8 !== keyLength) {
+      throw new SignError(`the given AES key is ${enc.aesKey.length * 8} bits, not ${keyLength}`);
+    }
+  }
 
-  const image = inputWithHeaderSpace(payload, options.headerSize, options.padHeader ?? false, erased);
+  let image: Uint8Array = inputWithHeaderSpace(
+    payload,
+    options.headerSize,
+    options.padHeader ?? false,
+    erased,
+  );
+  // imgtool pads the whole payload (header included) to a multiple of 16 with zeros before encrypting.
+  if (enc) image = padTo16(image);
   const imgSize = image.length - options.headerSize;
 
   // The key hash is also the BOOT_RECORD signer id; unsigned images use 32 zero bytes (as imgtool).
@@ -279,8 +371,10 @@ export async function signImage(payload: Uint8Array, options: SignOptions): Prom
   const protectedArea = encodeTlvArea(TLV_PROT_INFO_MAGIC, protectedEntries);
 
   let flags = 0;
+  if (enc) flags |= keyLength === 256 ? ImageFlag.ENCRYPTED_AES256 : ImageFlag.ENCRYPTED_AES128;
   if (options.loadAddr) flags |= ImageFlag.RAM_LOAD;
   if (options.romFixed) flags |= ImageFlag.ROM_FIXED;
+  if (options.nonBootable) flags |= ImageFlag.NON_BOOTABLE;
   const hv = dataView(image);
   hv.setUint32(0, IMAGE_MAGIC, true);
   hv.setUint32(4, options.romFixed || options.loadAddr || 0, true);
@@ -308,9 +402,33 @@ export async function signImage(payload: Uint8Array, options: SignOptions): Prom
       data: await signImageRegion(key, hashedRegion, imageDigest),
     });
   }
+  let aesKey: Uint8Array | undefined;
+  let encTlvLength: number | undefined;
+  if (enc) {
+    aesKey = enc.aesKey ?? globalThis.crypto.getRandomValues(new Uint8Array(keyLength / 8));
+    let wrapped: TlvEntry;
+    try {
+      wrapped = await wrapImageKey(enc.key, aesKey, enc.hmacSha);
+    } catch (e) {
+      throw new SignError((e as Error).message);
+    }
+    entries.push(wrapped);
+    encTlvLength = wrapped.data.length;
+    if (!enc.clear) {
+      // The hash above covers the plaintext; only the body between header and TLVs is encrypted.
+      hashedRegion.set(await aesCtr(aesKey, image.subarray(options.headerSize)), options.headerSize);
+    }
+  }
   const signed = concatBytes([hashedRegion, encodeTlvArea(TLV_INFO_MAGIC, entries)]);
 
-  const trailerSize = imgtoolTrailerSize({ align, maxAlign, maxSectors, overwriteOnly });
+  const trailerSize = imgtoolTrailerSize({
+    align,
+    maxAlign,
+    maxSectors,
+    overwriteOnly,
+    encrypted: enc !== undefined,
+    ...(enc?.saveEnctlv && encTlvLength !== undefined ? { saveEnctlvLength: encTlvLength } : {}),
+  });
   if (signed.length + trailerSize > options.slotSize) {
     throw new SignError(
       `image does not fit the slot: image with TLVs is ${signed.length} bytes (0x${signed.length.toString(16)}) ` +
@@ -318,14 +436,35 @@ export async function signImage(payload: Uint8Array, options: SignOptions): Prom
         `slot is ${options.slotSize} bytes (0x${options.slotSize.toString(16)})`,
     );
   }
-  if (!pad) return signed;
+  const result: SignedImage = {
+    image: signed,
+    slotSize: options.slotSize,
+    trailerSize,
+    maxAlign,
+    erasedVal: erased,
+    pad,
+    setImageOk: (options.confirm ?? false) && !overwriteOnly,
+    imageOkBlock: ((options.confirm ?? false) || (options.test ?? false)) && !overwriteOnly,
+  };
+  if (aesKey) result.aesKey = aesKey;
+  return result;
+}
 
-  const out = new Uint8Array(options.slotSize).fill(erased);
-  out.set(signed, 0);
-  out.set(bootMagic(maxAlign), options.slotSize - 16);
-  if (options.confirm && !overwriteOnly) {
-    // imgtool's image_ok index: −(align_up(16, A) + A) from the slot end (S−24 for A = 8).
-    out[options.slotSize - (magicBlockSize(maxAlign) + maxAlign)] = 0x01;
-  }
+/** Offset of image_ok from the slot start as imgtool writes it: S − (align_up(16, A) + A). */
+export function imgtoolImageOkOffset(slotSize: number, maxAlign: number): number {
+  return slotSize - (magicBlockSize(maxAlign) + maxAlign);
+}
+
+/** The binary imgtool writes: the image, or (with pad) the whole slot with magic and image_ok. */
+export function padSignedImage(signed: SignedImage): Uint8Array {
+  if (!signed.pad) return signed.image;
+  const out = new Uint8Array(signed.slotSize).fill(signed.erasedVal);
+  out.set(signed.image, 0);
+  out.set(bootMagic(signed.maxAlign), signed.slotSize - 16);
+  if (signed.setImageOk) out[imgtoolImageOkOffset(signed.slotSize, signed.maxAlign)] = 0x01;
   return out;
+}
+
+export async function signImage(payload: Uint8Array, options: SignOptions): Promise<Uint8Array> {
+  return padSignedImage(await buildSignedImage(payload, options));
 }
