@@ -18,6 +18,9 @@ await esbuild.build({
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   bundle: true,
+  // Dynamic imports become chunks, so a command loads only the modules (and packages) it uses.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   platform: 'node',
   format: 'esm',
   target: 'node20',

@@ -4,7 +4,7 @@
  * process.* directly, so the demo and tests run them in-process.
  */
 import { type ConnTarget, type ConnType, parseConnString, parseConnType } from '../client/connstring.ts';
-import { type CallOptions, DeviceClient, type TransportOpener } from '../client/device.ts';
+import type { CallOptions, DeviceClient, TransportOpener } from '../client/device.ts';
 import { CliError } from './errors.ts';
 import { formatJson } from './format.ts';
 import { ProfileStore, zdfuHome } from './profiles.ts';
@@ -93,6 +93,8 @@ export class CliContext {
     const deviceOptions: { timeoutMs?: number; retries?: number } = {};
     if (options.timeoutMs !== undefined) deviceOptions.timeoutMs = options.timeoutMs;
     if (options.retries !== undefined) deviceOptions.retries = options.retries;
+    // Loaded on first use, so commands that never talk to a device start faster.
+    const { DeviceClient } = await import('../client/device.ts');
     const device = await DeviceClient.connect(target, this.openTransport, deviceOptions);
     try {
       return await work(device);

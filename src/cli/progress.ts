@@ -3,7 +3,7 @@
  * real terminal and output is not JSON; otherwise progress is silent.
  */
 import { WriteStream } from 'node:tty';
-import { SingleBar } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import type { UploadProgress } from '../client/upload.ts';
 import type { OutputStream } from './context.ts';
 import { formatRate } from './format.ts';
@@ -17,24 +17,38 @@ const silent: ProgressView = { update: () => {}, stop: () => {} };
 
 export function createProgressView(stderr: OutputStream, enabled: boolean): ProgressView {
   if (!enabled || !(stderr instanceof WriteStream) || !stderr.isTTY) return silent;
-  const bar = new SingleBar({
-    stream: stderr,
-    format: 'Uploading [{bar}] {percentage}% | {value}/{total} B | {speed} | ETA {eta_formatted}',
-    hideCursor: true,
-    barsize: 30,
-    etaBuffer: 20,
+  let bar: SingleBar | undefined;
+  let barStarted = false;
+  let stopped = false;
+  let latest: UploadProgress | undefined;
+  const draw = (progress: UploadProgress) => {
+    if (!bar) return;
+    if (!barStarted) {
+      bar.start(progress.total, 0, { speed: '-' });
+      barStarted = true;
+    }
+    bar.update(progress.bytes, { speed: formatRate(progress.bytesPerSecond) });
+  };
+  // Loaded only when a bar is really drawn: cli-progress costs start-up time for every command.
+  void import('cli-progress').then(({ SingleBar }) => {
+    if (stopped) return;
+    bar = new SingleBar({
+      stream: stderr,
+      format: 'Uploading [{bar}] {percentage}% | {value}/{total} B | {speed} | ETA {eta_formatted}',
+      hideCursor: true,
+      barsize: 30,
+      etaBuffer: 20,
+    });
+    if (latest) draw(latest);
   });
-  let started = false;
   return {
     update(progress) {
-      if (!started) {
-        bar.start(progress.total, 0, { speed: '-' });
-        started = true;
-      }
-      bar.update(progress.bytes, { speed: formatRate(progress.bytesPerSecond) });
+      latest = progress;
+      draw(progress);
     },
     stop() {
-      if (started) bar.stop();
+      stopped = true;
+      if (barStarted) bar?.stop();
     },
   };
 }

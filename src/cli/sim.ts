@@ -1,6 +1,6 @@
 /** `zdfu sim`: runs a virtual board until Ctrl-C, reachable on a PTY and on UDP. */
 import type { Command } from 'commander';
-import { DEFAULT_UDP, startSim } from '../device/io/sim-host.ts';
+import { DEFAULT_UDP } from '../device/io/sim-defaults.ts';
 import type { ContextFactory } from './conn.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
@@ -20,6 +20,7 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
   const baud = Number(opts.baud);
   if (!Number.isInteger(baud) || baud < 0)
     throw new CliError(`The baud rate "${opts.baud}" is not a whole number.`);
+  const { startSim } = await import('../device/io/sim-host.ts');
   const sim = await startSim({
     board: opts.board,
     flashFile: opts.flash,

@@ -1,16 +1,16 @@
 /** Opens the Node link for a connection target: a serial port or a UDP socket. */
 import type { ConnTarget } from '../client/connstring.ts';
-import { DeviceClient, type DeviceClientOptions } from '../client/device.ts';
-import { SerialTransport } from '../transport/serial.ts';
 import type { Transport } from '../transport/transport.ts';
-import { UdpTransport } from '../transport/udp.ts';
 import { CliError } from './errors.ts';
 
 export async function openNodeTransport(target: ConnTarget): Promise<Transport> {
   try {
+    // Each link's Node module is loaded only when that link is opened (serialport is slow to load).
     if (target.type === 'serial') {
+      const { SerialTransport } = await import('../transport/serial.ts');
       return await SerialTransport.open({ path: target.path, baudRate: target.baudRate, mtu: target.mtu });
     }
+    const { UdpTransport } = await import('../transport/udp.ts');
     return await UdpTransport.open({ host: target.host, port: target.port });
   } catch (err) {
     const where =
@@ -24,9 +24,4 @@ export async function openNodeTransport(target: ConnTarget): Promise<Transport> 
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/** A DeviceClient over the Node link for `target` (serial port or UDP). */
-export function connectDevice(target: ConnTarget, options: DeviceClientOptions = {}): Promise<DeviceClient> {
-  return DeviceClient.connect(target, openNodeTransport, options);
 }

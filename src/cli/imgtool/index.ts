@@ -1,23 +1,13 @@
 /**
  * The imgtool-compatible commands (`keygen`, `getpub`, `sign`/`create`, `verify`, `dumpinfo`) with
- * imgtool 2.5.0's option spellings, so scripts work by swapping the program name.
+ * imgtool 2.5.0's option spellings, so scripts work by swapping the program name. Each command
+ * loads its implementation when it runs, so one does not pay for another's modules.
  */
 import { type Command, Option } from 'commander';
 import type { ContextFactory } from '../conn.ts';
-import { dumpinfoCommand } from './dumpinfo.ts';
-import { getpubCommand } from './getpub.ts';
-import { keygenCommand } from './keygen.ts';
-import { signCommand } from './sign.ts';
-import { verifyCommand } from './verify.ts';
+import { IMGTOOL_COMMANDS } from './commands.ts';
 
-export const IMGTOOL_COMMANDS: ReadonlySet<string> = new Set([
-  'keygen',
-  'getpub',
-  'sign',
-  'create',
-  'verify',
-  'dumpinfo',
-]);
+export { IMGTOOL_COMMANDS } from './commands.ts';
 
 /** The first word that is not a global option (or its value): the command being run. */
 function commandWord(program: Command, argv: readonly string[]): string | undefined {
@@ -65,7 +55,9 @@ export function registerImgtoolCommands(program: Command, context: ContextFactor
       ]).makeOptionMandatory(),
     )
     .option('-p, --password', 'protect the key with a password (prompt, or ZDFU_KEY_PASSWORD)')
-    .action((opts, command: Command) => keygenCommand(context(command), opts));
+    .action(async (opts, command: Command) =>
+      (await import('./keygen.ts')).keygenCommand(context(command), opts),
+    );
 
   program
     .command('getpub')
@@ -75,7 +67,9 @@ export function registerImgtoolCommands(program: Command, context: ContextFactor
     .addOption(choice('-l, --lang <lang>', 'deprecated form of -e: c or rust', ['c', 'rust']))
     .option('-o, --output <output>', 'write to this file instead of stdout')
     .option('--name-suffix <suffix>', 'append SUFFIX to the C/Rust identifiers')
-    .action((opts, command: Command) => getpubCommand(context(command), opts));
+    .action(async (opts, command: Command) =>
+      (await import('./getpub.ts')).getpubCommand(context(command), opts),
+    );
 
   program
     .command('sign')
@@ -124,8 +118,8 @@ export function registerImgtoolCommands(program: Command, context: ContextFactor
     .option('--non-bootable', 'mark the image as non-bootable')
     .addOption(choice('--sha <bits>', 'image hash', ['auto', '256', '384', '512']).default('auto'))
     .addOption(choice('--hmac-sha <bits>', 'HMAC of the ECIES key wrapping', ['auto', '256', '512']))
-    .action((infile: string, outfile: string, opts, command: Command) =>
-      signCommand(context(command), infile, outfile, opts),
+    .action(async (infile: string, outfile: string, opts, command: Command) =>
+      (await import('./sign.ts')).signCommand(context(command), infile, outfile, opts),
     );
 
   program
@@ -134,7 +128,9 @@ export function registerImgtoolCommands(program: Command, context: ContextFactor
     .argument('<imgfile>', 'signed image (.bin or .hex)')
     .option('-k, --key <filename>', 'public or private key that should have signed it')
     .option('--decrypt <filename>', 'private key to decrypt an encrypted image first (zdfu extension)')
-    .action((imgfile: string, opts, command: Command) => verifyCommand(context(command), imgfile, opts));
+    .action(async (imgfile: string, opts, command: Command) =>
+      (await import('./verify.ts')).verifyCommand(context(command), imgfile, opts),
+    );
 
   program
     .command('dumpinfo')
@@ -144,5 +140,7 @@ export function registerImgtoolCommands(program: Command, context: ContextFactor
     .option('-o, --outfile <filename>', 'write to this file instead of stdout')
     .option('-s, --silent', 'accepted for imgtool compatibility (output is still written)')
     .option('--json', 'same as -f json')
-    .action((imgfile: string, opts, command: Command) => dumpinfoCommand(context(command), imgfile, opts));
+    .action(async (imgfile: string, opts, command: Command) =>
+      (await import('./dumpinfo.ts')).dumpinfoCommand(context(command), imgfile, opts),
+    );
 }

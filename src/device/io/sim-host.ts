@@ -10,6 +10,7 @@ import { createBoardFlash, getBoard } from '../boards/index.ts';
 import { VirtualDevice } from '../device.ts';
 import type { BootResult } from '../mcuboot/boot.ts';
 import { readBlinkyImage } from './artifacts.ts';
+import { DEFAULT_UDP } from './sim-defaults.ts';
 import { persistFlash } from './flash-file.ts';
 import { PtyPort } from './pty.ts';
 import { UdpEndpoint } from './udp-endpoint.ts';
@@ -41,7 +42,6 @@ export interface SimHandle {
   close(): Promise<void>;
 }
 
-export const DEFAULT_UDP = '127.0.0.1:1337';
 
 export function parseHostPort(text: string): { host: string; port: number } {
   const match = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
