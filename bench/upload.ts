@@ -1,0 +1,221 @@
+/**
+ * Image upload speed: zdfu's CLI against the real peers (smpmgr, mcumgr-toolkit), each a whole
+ * process run against a freshly started virtual board, over the PTY (paced at 115200 baud and
+ * unpaced) and over UDP. Figures are image bytes per second of wall time, start-up included,
+ * because that is what a user waits for; each tool's start-up + connect time is in the note.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { blinkyImagePath, packageRoot } from '../src/device/io/artifacts.ts';
+import { type SimHandle, startSim } from '../src/device/io/sim-host.ts';
+import { loadSigningKey, signImage } from '../src/image/index.ts';
+import { type BenchRow, type BenchTable, meanAndSpread } from './table.ts';
+
+/** smpmgr and smpclient always use UDP port 1337, so each board gets its own loopback address. */
+const SMP_UDP_PORT = 1337;
+const BAUD = 115200;
+/** 10 bits per byte on the wire, 3 image bytes per 4 base64 characters, before any framing. */
+const SERIAL_CEILING_KIB_S = ((BAUD / 10) * 3) / 4 / 1024;
+const LARGE_IMAGE_PAYLOAD = 200 * 1024;
+
+type Link = 'serial' | 'udp';
+interface Board {
+  handle: SimHandle;
+  udpHost: string;
+}
+interface Tool {
+  name: string;
+  /** argv for uploading `file` to the board, and for a no-op exchange (start-up + connect). */
+  upload(board: Board, link: Link, file: string): string[];
+  noop(board: Board, link: Link): string[];
+}
+interface Scenario {
+  title: string;
+  link: Link;
+  baud: number;
+  image: { label: string; path: string; size: number };
+  repetitions: number;
+  /** Also time a no-op exchange per run (start-up + connect); the small-image runs show it. */
+  timeStartup: boolean;
+}
+
+export async function runUploadBench(): Promise<BenchTable[]> {
+  const work = mkdtempSync(join(tmpdir(), 'zdfu-bench-upload-'));
+  try {
+    const small = imageInfo('Binary Two', blinkyImagePath('blinky-two'));
+    const large = imageInfo('200 KiB test image', await writeLargeImage(work));
+    const { tools, missing } = availableTools();
+    const plan = (title: string, link: Link, baud: number, image: Scenario['image']): Scenario => {
+      const isSmall = image === small;
+      // The 200 KiB runs are long, so fewer; start-up is timed on the small runs only.
+      return { title, link, baud, image, repetitions: isSmall ? 3 : 2, timeStartup: isSmall };
+    };
+    const scenarios = [
+      plan('serial (PTY) at 115200 baud', 'serial', BAUD, small),
+      plan('serial (PTY) at 115200 baud', 'serial', BAUD, large),
+      plan('serial (PTY), unpaced', 'serial', 0, small),
+      plan('serial (PTY), unpaced', 'serial', 0, large),
+      plan('UDP (loopback)', 'udp', 0, small),
+      plan('UDP (loopback)', 'udp', 0, large),
+    ];
+    const tables: BenchTable[] = [];
+    for (const scenario of scenarios) tables.push(await runScenario(scenario, tools, missing));
+    return tables;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function runScenario(scenario: Scenario, tools: Tool[], missing: string[]): Promise<BenchTable> {
+  const rows: BenchRow[] = [];
+  for (const tool of tools) {
+    const rates: number[] = [];
+    const startups: number[] = [];
+    for (let rep = 0; rep < scenario.repetitions; rep++) {
+      const board = await startBoard(scenario.baud);
+      try {
+        if (scenario.timeStartup) startups.push(await timedRun(tool.noop(board, scenario.link)));
+        const seconds = await timedRun(tool.upload(board, scenario.link, scenario.image.path));
+        rates.push(scenario.image.size / 1024 / seconds);
+      } finally {
+        await board.handle.close();
+      }
+    }
+    const { mean, spread } = meanAndSpread(rates);
+    const note = startups.length
+      ? `start-up + connect ${meanAndSpread(startups).mean.toFixed(2)} s`
+      : undefined;
+    rows.push({ tool: tool.name, value: mean, spread, ...(note ? { note } : {}) });
+  }
+  const ceiling =
+    scenario.link === 'serial' && scenario.baud > 0
+      ? ` Link ceiling: ${SERIAL_CEILING_KIB_S.toFixed(2)} KiB/s (115200 baud, 10 bits a byte, base64 3/4) before SMP/line framing.`
+      : '';
+  const absent = missing.length ? ` Not measured (run scripts/interop/setup.sh): ${missing.join(', ')}.` : '';
+  return {
+    title: `Image upload, ${scenario.image.label} (${scenario.image.size} B), ${scenario.title}`,
+    unit: 'KiB/s (higher is better)',
+    lowerIsBetter: false,
+    rows,
+    method:
+      `Mean ± SD of ${scenario.repetitions} runs, each a whole CLI process uploading to a freshly started ` +
+      `virtual stm32f4_disco (buf_size 384, buf_count 4), wall time including start-up.${ceiling}${absent}`,
+  };
+}
+
+function imageInfo(label: string, path: string): Scenario['image'] {
+  return { label, path, size: readFileSync(path).length };
+}
+
+/** A ~200 KiB random payload signed for the board with the dev key, like a real application. */
+async function writeLargeImage(dir: string): Promise<string> {
+  const key = await loadSigningKey(readFileSync(join(packageRoot(), 'keys', 'dev-rsa-2048.pem'), 'utf8'));
+  const payload = new Uint8Array(LARGE_IMAGE_PAYLOAD);
+  for (let offset = 0; offset < payload.length; offset += 65536) {
+    globalThis.crypto.getRandomValues(payload.subarray(offset, offset + 65536));
+  }
+  const signed = await signImage(payload, {
+    key,
+    headerSize: 0x200,
+    padHeader: true,
+    slotSize: 0x60000,
+    version: '3.0.0',
+  });
+  const path = join(dir, 'large.signed.bin');
+  writeFileSync(path, signed);
+  return path;
+}
+
+async function startBoard(baud: number): Promise<Board> {
+  for (let attempt = 0; ; attempt++) {
+    const udpHost = `127.${1 + (process.pid % 250)}.${randomByte()}.${1 + randomByte()}`;
+    try {
+      return { handle: await startSim({ udp: `${udpHost}:${SMP_UDP_PORT}`, baud }), udpHost };
+    } catch (error) {
+      if (attempt >= 5 || !/EADDRINUSE/.test(String(error))) throw error;
+    }
+  }
+}
+
+function randomByte(): number {
+  return Math.floor(Math.random() * 250);
+}
+
+function availableTools(): { tools: Tool[]; missing: string[] } {
+  const root = packageRoot();
+  const zdfu = join(root, 'dist', 'zdfu.mjs');
+  const venv = join(root, '.cache', 'peers', 'venv', 'bin');
+  const zdfuConn = (board: Board, link: Link) =>
+    link === 'serial'
+      ? ['--conntype', 'serial', '--connstring', `dev=${board.handle.ptyPath},baud=${BAUD},mtu=256`]
+      : ['--conntype', 'udp', '--connstring', `${board.udpHost}:${SMP_UDP_PORT}`];
+  const tools: Tool[] = [
+    {
+      name: 'zdfu',
+      upload: (board, link, file) => [
+        process.execPath,
+        zdfu,
+        ...zdfuConn(board, link),
+        'image',
+        'upload',
+        file,
+      ],
+      noop: (board, link) => [process.execPath, zdfu, ...zdfuConn(board, link), 'params'],
+    },
+  ];
+  const missing: string[] = [];
+  const smpmgr = join(venv, 'smpmgr');
+  const smpmgrConn = (board: Board, link: Link) =>
+    link === 'serial' ? ['--port', board.handle.ptyPath] : ['--ip', board.udpHost];
+  if (existsSync(smpmgr)) {
+    tools.push({
+      name: 'smpmgr 0.19.1',
+      upload: (board, link, file) => [smpmgr, ...smpmgrConn(board, link), 'image', 'upload', file],
+      noop: (board, link) => [smpmgr, ...smpmgrConn(board, link), 'image', 'state-read'],
+    });
+  } else missing.push('smpmgr');
+  const python = join(venv, 'python');
+  const toolkitOps = join(root, 'test', 'interop', 'py', 'toolkit_ops.py');
+  const toolkitConn = (board: Board, link: Link) =>
+    link === 'serial' ? ['--serial', board.handle.ptyPath] : ['--udp', `${board.udpHost}:${SMP_UDP_PORT}`];
+  if (existsSync(python) && existsSync(toolkitOps) && hasToolkit(python)) {
+    tools.push({
+      name: 'mcumgr-toolkit 0.20.0 (Python API)',
+      upload: (board, link, file) => [python, toolkitOps, ...toolkitConn(board, link), 'upload', file],
+      noop: (board, link) => [python, toolkitOps, ...toolkitConn(board, link), 'params'],
+    });
+  } else missing.push('mcumgr-toolkit');
+  return { tools, missing };
+}
+
+/** True when the venv's Python can import the toolkit (checked once, before any board starts). */
+function hasToolkit(python: string): boolean {
+  try {
+    execFileSync(python, ['-c', 'import mcumgr_toolkit'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs argv to completion and returns its wall time in seconds; a failed run is an error. */
+function timedRun(argv: readonly string[]): Promise<number> {
+  const [file, ...args] = argv;
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    execFile(
+      file!,
+      args,
+      { timeout: 120_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1', TERM: 'dumb' } },
+      (error, stdout, stderr) => {
+        if (error) {
+          reject(new Error(`${argv.join(' ')} failed: ${error.message}\n${stdout}${stderr}`));
+          return;
+        }
+        resolve((performance.now() - started) / 1000);
+      },
+    );
+  });
+}

@@ -1,0 +1,146 @@
+"""Drives an SMP server with intercreate smpclient and prints one JSON line per operation.
+
+Used by the zdfu interop tests where smpmgr's rich-text output is too loose for exact checks.
+
+    smpclient_ops.py (--serial PATH | --udp HOST) [--timeout S] OP [ARG] [OP [ARG] ...]
+
+OPs: echo TEXT | params | state | upload FILE | test HASHHEX | confirm [HASHHEX|-] | reset
+An SMP error reply prints {"op", "error", "rc"[, "group"]} and ends the run with exit code 2.
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+
+from smpclient import SMPClient
+from smpclient.generics import error, success
+from smpclient.requests.image_management import ImageStatesRead, ImageStatesWrite
+from smpclient.requests.os_management import EchoWrite, MCUMgrParametersRead, ResetWrite
+from smpclient.transport.serial import Auto, SMPSerialTransport
+from smpclient.transport.udp import SMPUDPTransport
+
+ARITY = {"echo": 1, "params": 0, "state": 0, "upload": 1, "test": 1, "confirm": 0, "reset": 0}
+
+
+class RecordingClient(SMPClient):
+    """Keeps the last reply so the upload's final `match` (checked by smpclient) can be shown."""
+
+    last_response = None
+
+    async def request(self, request, timeout_s=None):  # type: ignore[override]
+        response = await super().request(request, timeout_s)
+        self.last_response = response
+        return response
+
+
+def parse_ops(words):
+    ops = []
+    i = 0
+    while i < len(words):
+        name = words[i]
+        if name not in ARITY:
+            raise SystemExit(f"unknown op {name!r}; known: {', '.join(ARITY)}")
+        arity = ARITY[name]
+        # `confirm` takes an optional hash; "-" or a following op name means none.
+        if name == "confirm" and i + 1 < len(words) and words[i + 1] not in ARITY:
+            arity = 1
+        args = words[i + 1 : i + 1 + arity]
+        if len(args) != arity:
+            raise SystemExit(f"op {name!r} needs {arity} argument(s)")
+        ops.append((name, args))
+        i += 1 + arity
+    return ops
+
+
+def image_states(response):
+    return [
+        {
+            "image": s.image,
+            "slot": s.slot,
+            "version": s.version,
+            "hash": bytes(s.hash).hex() if s.hash is not None else None,
+            "bootable": s.bootable,
+            "pending": s.pending,
+            "confirmed": s.confirmed,
+            "active": s.active,
+            "permanent": s.permanent,
+        }
+        for s in response.images
+    ]
+
+
+def describe_error(response):
+    """An SMP error reply: v2 `err {group, rc}` or v1 `rc`, as smpclient decoded it."""
+    err = getattr(response, "err", None)
+    if err is not None:
+        return {"error": str(response), "group": int(err.group), "rc": int(err.rc)}
+    return {"error": str(response), "rc": int(response.rc)}
+
+
+async def run_op(client, name, args):
+    if name == "echo":
+        r = await client.request(EchoWrite(d=args[0]))
+        return r, lambda: {"r": r.r}
+    if name == "params":
+        r = await client.request(MCUMgrParametersRead())
+        return r, lambda: {"buf_size": r.buf_size, "buf_count": r.buf_count}
+    if name == "state":
+        r = await client.request(ImageStatesRead())
+        return r, lambda: {"images": image_states(r)}
+    if name == "test" or name == "confirm":
+        digest = bytes.fromhex(args[0]) if args and args[0] != "-" else None
+        r = await client.request(ImageStatesWrite(hash=digest, confirm=name == "confirm"))
+        return r, lambda: {"images": image_states(r)}
+    if name == "reset":
+        r = await client.request(ResetWrite())
+        return r, lambda: {}
+    if name == "upload":
+        with open(args[0], "rb") as f:
+            image = f.read()
+        started = time.monotonic()
+        offsets = [offset async for offset in client.upload(image)]
+        seconds = time.monotonic() - started
+        last = client.last_response
+        return last, lambda: {
+            "size": len(image),
+            "requests": len(offsets),
+            "final_off": offsets[-1],
+            "match": getattr(last, "match", None),
+            "seconds": seconds,
+        }
+    raise AssertionError(name)
+
+
+async def main():
+    parser = argparse.ArgumentParser()
+    link = parser.add_mutually_exclusive_group(required=True)
+    link.add_argument("--serial")
+    link.add_argument("--udp", help="host; smpclient always uses port 1337")
+    parser.add_argument("--timeout", type=float, default=5.0)
+    parser.add_argument("ops", nargs="+")
+    options = parser.parse_args()
+    ops = parse_ops(options.ops)
+
+    if options.serial:
+        transport, address = SMPSerialTransport(Auto()), options.serial
+    else:
+        transport, address = SMPUDPTransport(), options.udp
+    client = RecordingClient(transport, address, options.timeout)
+    await client.connect()
+    try:
+        for name, args in ops:
+            response, describe = await run_op(client, name, args)
+            if error(response):
+                print(json.dumps({"op": name, **describe_error(response)}), flush=True)
+                return 2
+            assert success(response), response
+            print(json.dumps({"op": name, **describe()}), flush=True)
+    finally:
+        await client.disconnect()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
