@@ -1,6 +1,6 @@
 /** OS management group (0) of the virtual device's SMP server: echo, reset, params, info, bootloader. */
 import { SmpGroup } from '../../smp/group-ids.ts';
-import { bootloaderInfo, echo, mcumgrParams, osInfo, reset } from '../../smp/groups/os.ts';
+import { bootloaderInfo, echo, echoRead, mcumgrParams, osInfo, reset } from '../../smp/groups/os.ts';
 import type { Board } from '../boards/board.ts';
 import { GroupError } from './mgmt-error.ts';
 import type { SmpServer } from './smp-server.ts';
@@ -36,6 +36,7 @@ function infoFields(board: Board): ReadonlyArray<[string, string]> {
 export function registerOsGroup(server: SmpServer, options: OsGroupOptions): void {
   const { board } = options;
   server.register(echo, (request) => ({ r: request.d }));
+  server.register(echoRead, (request) => ({ r: request.d }));
 
   // Without CONFIG_MCUMGR_GRP_OS_RESET_HOOK the handler never decodes its request ("force").
   server.register(

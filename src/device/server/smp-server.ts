@@ -165,15 +165,16 @@ export class SmpServer {
   }
 
   private failure(error: MgmtError | GroupError, version: SmpVersion): { ok: boolean; body: CborMap } {
-    const reason = this.options.verboseErrors ? (error.reason ?? error.message) : undefined;
-    const withReason = (body: CborMap): CborMap => (reason ? { ...body, rsn: reason } : body);
-    if (error instanceof GroupError) {
-      // A group error still counts as a handled request: Zephyr sends it and goes on.
-      if (version === 1)
-        return { ok: false, body: withReason({ rc: translateGroupErrorToV1(error.group, error.rc) }) };
-      return { ok: false, body: withReason({ err: { group: error.group, rc: error.rc } }) };
+    // A v2 group error is a handled request (the handler returned 0 after smp_add_cmd_err): no
+    // "rsn", and Zephyr goes on with the next message.
+    if (error instanceof GroupError && version === 2) {
+      return { ok: true, body: { err: { group: error.group, rc: error.rc } } };
     }
-    return { ok: false, body: withReason({ rc: error.rc }) };
+    // Otherwise smp_build_err_rsp: a bare rc (a v1 request gets the group error translated), with
+    // "rsn" when built with verbose errors, and processing stops.
+    const rc = error instanceof GroupError ? translateGroupErrorToV1(error.group, error.rc) : error.rc;
+    const reason = this.options.verboseErrors ? (error.reason ?? error.message) : undefined;
+    return { ok: false, body: reason ? { rc, rsn: reason } : { rc } };
   }
 
   private encodeResponse(

@@ -12,6 +12,9 @@ export const echo = defineCommand({
   response: { r: text() },
 });
 
+/** Zephyr registers the echo handler for reads too; some clients (mcumgr-toolkit) send it so. */
+export const echoRead: typeof echo = Object.freeze({ ...echo, op: 'read' });
+
 const taskInfo = struct({
   // Signed by default in Zephyr (TASKSTAT_SIGNED_PRIORITY=y), although the docs say uint.
   prio: int(),

@@ -82,9 +82,21 @@ describe('SmpServer dispatcher (raw packets)', () => {
     expect(response.body).toEqual({ rc: MgmtErr.ENOTSUP });
   });
 
-  it('answers the right command with the wrong op (echo read) with ENOTSUP', async () => {
-    const response = await ask(makeServer(), { ...ECHO, op: 0, sequence: 1, payload: { d: 'x' } });
+  it('answers the right command with the wrong op (upload as a read) with ENOTSUP', async () => {
+    const response = await ask(makeServer(), {
+      group: SmpGroup.Image,
+      command: 1,
+      op: 0,
+      sequence: 1,
+      payload: { off: 0, data: new Uint8Array(1) },
+    });
     expect(response.body).toEqual({ rc: MgmtErr.ENOTSUP });
+  });
+
+  it('answers echo sent as a read, as Zephyr registers the echo handler for both ops', async () => {
+    const response = await ask(makeServer(), { ...ECHO, op: 0, sequence: 1, payload: { d: 'x' } });
+    expect(response.header).toMatchObject({ op: 1, sequence: 1 });
+    expect(response.body).toEqual({ r: 'x' });
   });
 
   it('rejects version bits 0b10 with UNSUPPORTED_TOO_NEW (13)', async () => {
@@ -155,10 +167,18 @@ describe('SmpServer dispatcher (raw packets)', () => {
     expect(v1.body).toEqual({ rc: MgmtErr.EINVAL });
   });
 
-  it('adds the reason text when built with verbose errors', async () => {
-    const response = await ask(makeServer(true), { ...IMAGE_STATE, op: 2, sequence: 12, payload: {} });
-    expect(response.body).toMatchObject({ err: { group: SmpGroup.Image, rc: 24 } });
-    expect(typeof (response.body as CborMap).rsn).toBe('string');
+  it('adds the reason text to rc errors when built with verbose errors, never to v2 group errors', async () => {
+    const server = makeServer(true);
+    // smp_build_err_rsp carries "rsn"; a v2 group error (smp_add_cmd_err) never does.
+    const badEcho = await ask(server, { ...ECHO, sequence: 11, payload: { d: 1 } });
+    expect(badEcho.body).toMatchObject({ rc: MgmtErr.EINVAL });
+    expect(typeof (badEcho.body as CborMap).rsn).toBe('string');
+    const v2 = await ask(server, { ...IMAGE_STATE, op: 2, sequence: 12, payload: {} });
+    expect(v2.body).toEqual({ err: { group: SmpGroup.Image, rc: 24 } });
+    // A v1 request gets the group error translated into a legacy rc, with the reason.
+    const v1 = await ask(server, { ...IMAGE_STATE, versionBits: 0, op: 2, sequence: 13, payload: {} });
+    expect(v1.body).toMatchObject({ rc: MgmtErr.EINVAL });
+    expect(typeof (v1.body as CborMap).rsn).toBe('string');
   });
 
   it('answers two requests concatenated in one packet with two responses, in order', async () => {
