@@ -37,11 +37,9 @@ describe.each(LINKS)('mcumgr-toolkit over %s', (linkName) => {
     await sim?.handle.close();
   });
 
-  // KNOWN DEVICE BUG (fails until src/device/server/os-mgmt.ts is fixed): mcumgr-toolkit sends
-  // echo as a READ (header byte 0x08: v2, op 0) — and so does its check_connection. Zephyr's
-  // os_mgmt registers os_mgmt_echo as both the read and the write handler
-  // ({os_mgmt_echo, os_mgmt_echo} in os_mgmt.c), so it echoes; the sim answers
-  // MGMT_ERR_ENOTSUP (8) "no handler for group 0 command 0".
+  // mcumgr-toolkit sends echo as a READ (header byte 0x08: v2, op 0), and so does its
+  // check_connection. Zephyr's os_mgmt registers os_mgmt_echo as both the read and the write
+  // handler, so it must echo (the sim once answered ENOTSUP here).
   it('echoes (the toolkit sends echo as a read)', async () => {
     const [echo] = await toolkitOps(link(), ['echo', 'hello from the toolkit']);
     expect(echo).toEqual({ op: 'echo', r: 'hello from the toolkit' });

@@ -113,12 +113,10 @@ describe.each(LINKS)('smpmgr over %s', (linkName) => {
     expect(slotSummary(await readStates(link()))).toEqual(['slot 0 1.0.0 active confirmed', 'slot 1 2.0.0']);
   });
 
-  // KNOWN DEVICE BUG (fails until src/device/server/smp-server.ts is fixed): for an SMP v2 group
-  // error the sim answers {"err": {"group": 1, "rc": 8}, "rsn": "no slot holds ..."}. Zephyr's
-  // img_mgmt_state_write only calls smp_add_cmd_err, so the reply is {"err": {group, rc}} with no
-  // "rsn" (smp.c adds "rsn" only in smp_build_err_rsp, i.e. next to a bare "rc"). smpclient's
-  // ErrorV2 model forbids extra keys, so it cannot parse our reply (SMPValidationException) and
-  // smpmgr prints a traceback instead of the error.
+  // Zephyr's img_mgmt_state_write only calls smp_add_cmd_err, so the reply is {"err": {group, rc}}
+  // with no "rsn" (smp.c adds "rsn" only in smp_build_err_rsp, next to a bare "rc"). smpclient's
+  // ErrorV2 model forbids extra keys: an extra "rsn" (as the sim once sent) makes it raise
+  // SMPValidationException and smpmgr print a traceback instead of the error.
   it('answers a test of an unknown hash with an image-group error smpclient decodes', async () => {
     const [result] = await smpclientOps(link(), ['test', 'ab'.repeat(32)]);
     expect(result).toMatchObject({ op: 'test', group: 1, rc: 8 });
