@@ -118,6 +118,8 @@ export class VirtualDevice {
   async handleDatagram(packet: Uint8Array): Promise<Uint8Array[]> {
     const server = this.server;
     if (!server || this.currentState !== 'running') return [];
+    // Zephyr copies each datagram into one netbuf; one that does not fit gets no answer.
+    if (packet.length > this.board.smp.netbufSize) return [];
     return this.handleWhenAppReady(server, packet);
   }
 

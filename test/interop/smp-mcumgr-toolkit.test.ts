@@ -47,7 +47,7 @@ describe.each(LINKS)('mcumgr-toolkit over %s', (linkName) => {
 
   it('reads params and the image list', async () => {
     const [params, state] = await toolkitOps(link(), ['params', 'state']);
-    expect(params).toEqual({ op: 'params', buf_size: 384, buf_count: 4 });
+    expect(params).toEqual({ op: 'params', buf_size: 2048, buf_count: 4 });
     expect(slotSummary(imagesOf(state))).toEqual(['slot 0 1.0.0 active confirmed']);
   });
 

@@ -41,7 +41,7 @@ describe.each(LINKS)('smpmgr over %s', (linkName) => {
   it('reports the MCUmgr params smpclient sizes its frames by', async () => {
     // smpmgr has no params command; smpclient reads them on every connect.
     const [params] = await smpclientOps(link(), ['params']);
-    expect(params).toEqual({ op: 'params', buf_size: 384, buf_count: 4 });
+    expect(params).toEqual({ op: 'params', buf_size: 2048, buf_count: 4 });
   });
 
   it('lists Binary One in slot 0, active and confirmed', async () => {

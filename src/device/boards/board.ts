@@ -32,7 +32,11 @@ export interface McubootConfig {
 }
 
 export interface SmpBufferConfig {
-  /** CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE. */
+  /**
+   * CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE: one request or response, header + CBOR. The virtual boards
+   * are built with the UDP transport as well as the UART one, so they take Zephyr's default for
+   * that (2048); a UART-only build would have 384.
+   */
   netbufSize: number;
   /** CONFIG_MCUMGR_TRANSPORT_NETBUF_COUNT. */
   netbufCount: number;

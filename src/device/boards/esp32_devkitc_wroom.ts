@@ -29,7 +29,7 @@ export const esp32_devkitc_wroom: Board = {
     validatePrimarySlot: false,
     headerSize: 0x20,
   },
-  smp: { netbufSize: 384, netbufCount: 4, uartMtu: 256, rxLineBufferSize: 128, rxLineBufferCount: 2 },
+  smp: { netbufSize: 2048, netbufCount: 4, uartMtu: 256, rxLineBufferSize: 128, rxLineBufferCount: 2 },
   versions: { zephyr: 'zephyr-v3.5.0', mcuboot: 'v2.0.0' },
   cpu: { arch: 'xtensa', processor: 'esp32' },
   bootBanner: ['*** Booting Zephyr OS build zephyr-v3.5.0 ***'],

@@ -36,7 +36,7 @@ export const stm32f4_disco: Board = {
     validatePrimarySlot: true,
     headerSize: 0x200,
   },
-  smp: { netbufSize: 384, netbufCount: 4, uartMtu: 256, rxLineBufferSize: 128, rxLineBufferCount: 2 },
+  smp: { netbufSize: 2048, netbufCount: 4, uartMtu: 256, rxLineBufferSize: 128, rxLineBufferCount: 2 },
   versions: { zephyr: 'v3.7.0', mcuboot: 'v2.1.0' },
   cpu: { arch: 'arm', processor: 'cortex-m4' },
   bootBanner: ['*** Booting MCUboot v2.1.0 ***', '*** Using Zephyr OS build v3.7.0 ***'],

@@ -10,9 +10,9 @@ import { createBoardFlash, getBoard } from '../boards/index.ts';
 import { VirtualDevice } from '../device.ts';
 import type { BootResult } from '../mcuboot/boot.ts';
 import { readBlinkyImage } from './artifacts.ts';
-import { DEFAULT_UDP } from './sim-defaults.ts';
 import { persistFlash } from './flash-file.ts';
 import { PtyPort } from './pty.ts';
+import { DEFAULT_UDP } from './sim-defaults.ts';
 import { UdpEndpoint } from './udp-endpoint.ts';
 
 export interface SimOptions {
@@ -41,7 +41,6 @@ export interface SimHandle {
   readonly readyLine: string;
   close(): Promise<void>;
 }
-
 
 export function parseHostPort(text: string): { host: string; port: number } {
   const match = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);

@@ -113,15 +113,15 @@ describe('SerialEndpoint (Zephyr uart_mcumgr line rules)', () => {
     expect(endpoint.stats.badFrames).toBe(0);
   });
 
-  it('drops a packet larger than one netbuf (length + packet + CRC > 384) without answering', async () => {
+  it('drops a packet larger than one netbuf (length + packet + CRC > NETBUF_SIZE) without answering', async () => {
     const { endpoint, replies, settle } = setup();
-    const big = echoPacket('z'.repeat(400), 7);
+    const big = echoPacket('z'.repeat(board.smp.netbufSize), 7);
     expect(big.length + 4).toBeGreaterThan(board.smp.netbufSize);
     endpoint.receive(encodeSerialFrame(big));
     await settle();
     expect(replies).toEqual([]);
     expect(endpoint.stats.droppedOversize).toBe(1);
-    // The largest packet that fits (380 bytes) is still answered.
+    // The largest packet that fits (NETBUF_SIZE − 4 bytes) is still answered.
     const overhead = echoPacket('', 8).length;
     const fits = echoPacket('f'.repeat(board.smp.netbufSize - 4 - overhead - 2), 8);
     expect(fits.length).toBe(board.smp.netbufSize - 4);
