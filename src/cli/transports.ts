@@ -1,5 +1,6 @@
 /** Opens the Node link for a connection target: a serial port or a UDP socket. */
 import type { ConnTarget } from '../client/connstring.ts';
+import { SERIAL_MAX_PACKET } from '../transport/serial-framing.ts';
 import type { Transport } from '../transport/transport.ts';
 import { CliError } from './errors.ts';
 
@@ -8,7 +9,10 @@ export async function openNodeTransport(target: ConnTarget): Promise<Transport> 
     // Each link's Node module is loaded only when that link is opened (serialport is slow to load).
     if (target.type === 'serial') {
       const { SerialTransport } = await import('../transport/serial.ts');
-      return await SerialTransport.open({ path: target.path, baudRate: target.baudRate, mtu: target.mtu });
+      // Without a user mtu the framing's own limit applies; the upload sizes its requests from the
+      // device's buffer size (or falls back to Zephyr's UART MTU when the device does not say).
+      const mtu = target.mtu ?? SERIAL_MAX_PACKET;
+      return await SerialTransport.open({ path: target.path, baudRate: target.baudRate, mtu });
     }
     const { UdpTransport } = await import('../transport/udp.ts');
     return await UdpTransport.open({ host: target.host, port: target.port });

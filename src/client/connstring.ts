@@ -11,8 +11,11 @@ export interface SerialTarget {
   readonly type: 'serial';
   readonly path: string;
   readonly baudRate: number;
-  /** Largest SMP packet (header + CBOR) one request may be. */
-  readonly mtu: number;
+  /**
+   * Largest SMP packet (header + CBOR) one request may be, as the user set it; undefined lets
+   * the device's advertised buffer size (MCUmgr params) decide.
+   */
+  readonly mtu?: number;
 }
 
 export interface UdpTarget {
@@ -25,7 +28,10 @@ export type ConnTarget = SerialTarget | UdpTarget;
 
 export const CONN_TYPES: readonly ConnType[] = ['serial', 'udp'];
 export const DEFAULT_BAUD_RATE = 115_200;
-/** Zephyr's CONFIG_MCUMGR_TRANSPORT_UART_MTU default. */
+/**
+ * Zephyr's CONFIG_MCUMGR_TRANSPORT_UART_MTU default: the request size used over serial when the
+ * user gave no mtu and the device does not say how large its buffers are.
+ */
 export const DEFAULT_SERIAL_MTU = 256;
 /** Zephyr's CONFIG_MCUMGR_TRANSPORT_UDP_PORT default. */
 export const DEFAULT_UDP_PORT = 1337;
@@ -69,11 +75,11 @@ export function parseSerialConnString(connstring: string): SerialTarget {
         connstring,
       );
     }
-    return { type: 'serial', path: text, baudRate: DEFAULT_BAUD_RATE, mtu: DEFAULT_SERIAL_MTU };
+    return { type: 'serial', path: text, baudRate: DEFAULT_BAUD_RATE };
   }
   let path: string | undefined;
   let baudRate = DEFAULT_BAUD_RATE;
-  let mtu = DEFAULT_SERIAL_MTU;
+  let mtu: number | undefined;
   const seen = new Set<string>();
   for (const part of text.split(',')) {
     const eq = part.indexOf('=');
@@ -104,7 +110,7 @@ export function parseSerialConnString(connstring: string): SerialTarget {
   }
   if (path === undefined)
     throw new ConnStringError(`Serial connstring "${connstring}" has no "dev=PATH".`, connstring);
-  return { type: 'serial', path, baudRate, mtu };
+  return mtu === undefined ? { type: 'serial', path, baudRate } : { type: 'serial', path, baudRate, mtu };
 }
 
 export function parseUdpConnString(connstring: string): UdpTarget {
@@ -140,7 +146,10 @@ export function parseUdpConnString(connstring: string): UdpTarget {
 
 /** Renders a target back into the canonical connstring (used when storing profiles). */
 export function formatConnTarget(target: ConnTarget): string {
-  if (target.type === 'serial') return `dev=${target.path},baud=${target.baudRate},mtu=${target.mtu}`;
+  if (target.type === 'serial') {
+    const mtu = target.mtu === undefined ? '' : `,mtu=${target.mtu}`;
+    return `dev=${target.path},baud=${target.baudRate}${mtu}`;
+  }
   const host = target.host.includes(':') ? `[${target.host}]` : target.host;
   return `${host}:${target.port}`;
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_SERIAL_MTU } from './connstring.ts';
 /**
  * How many data bytes one image-upload request can carry so that the ENCODED request (8-byte SMP
  * header + CBOR map) fits the link and the device's reassembly buffer. Computed from CBOR's
@@ -72,7 +73,9 @@ export function maxChunkData(fields: ChunkFields, limit: number): number {
 
 /** Largest encoded request (header + CBOR) both the link and the device accept. */
 export function requestLimit(linkMtu: number, linkKind: string, deviceBufSize: number | undefined): number {
-  if (deviceBufSize === undefined) return linkMtu;
+  // A serial device that does not report its buffers gets Zephyr's default UART MTU at most.
+  if (deviceBufSize === undefined)
+    return linkKind === 'serial' ? Math.min(linkMtu, DEFAULT_SERIAL_MTU) : linkMtu;
   const deviceLimit = linkKind === 'serial' ? deviceBufSize - SERIAL_NETBUF_OVERHEAD : deviceBufSize;
   return Math.min(linkMtu, deviceLimit);
 }

@@ -21,7 +21,6 @@ describe('serial connstrings', () => {
       type: 'serial',
       path: '/dev/ttyACM0',
       baudRate: 115200,
-      mtu: 256,
     });
   });
 
@@ -70,8 +69,9 @@ describe('udp connstrings', () => {
     for (const text of ['[::1]:1337', '10.0.0.2:1337']) {
       expect(formatConnTarget(parseConnString('udp', text))).toBe(text);
     }
-    expect(formatConnTarget(parseConnString('serial', '/dev/ttyS1'))).toBe(
-      'dev=/dev/ttyS1,baud=115200,mtu=256',
+    expect(formatConnTarget(parseConnString('serial', '/dev/ttyS1'))).toBe('dev=/dev/ttyS1,baud=115200');
+    expect(formatConnTarget(parseConnString('serial', 'dev=/dev/ttyS1,mtu=512'))).toBe(
+      'dev=/dev/ttyS1,baud=115200,mtu=512',
     );
   });
 });

@@ -196,3 +196,13 @@ describe('uploadImage against a Zephyr-like device', () => {
     expect(device.stored(image.length)).toEqual(image);
   });
 });
+
+describe('request size without a user mtu', () => {
+  it('follows the device buffer on serial, and falls back to 256 when the device does not say', async () => {
+    const { requestLimit } = await import('../../src/client/upload-sizing.ts');
+    expect(requestLimit(65_533, 'serial', 2048)).toBe(2044);
+    expect(requestLimit(65_533, 'serial', undefined)).toBe(256);
+    expect(requestLimit(256, 'serial', 2048)).toBe(256);
+    expect(requestLimit(1024, 'udp', undefined)).toBe(1024);
+  });
+});
