@@ -7,6 +7,10 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // In CI, also a JSON report, from which .ci/run prints one closing "N passed, N failed" line.
+    reporters: process.env.CI
+      ? ['default', ['json', { outputFile: '.cache/test-results/interop.json' }]]
+      : ['default'],
     fileParallelism: false,
   },
 });
