@@ -8,6 +8,7 @@ import type { PublicKey } from '../image/keys.ts';
 import { trailerLayout } from '../image/trailer.ts';
 import { validateForBoot } from '../image/verify.ts';
 import { formatVersion, type ImageVersion } from '../image/version.ts';
+import { Listeners } from '../util/listeners.ts';
 import type { Board } from './boards/board.ts';
 import { createBoardFlash } from './boards/index.ts';
 import { STM32F4_DISCO_DEVICETREE } from './firmware/devicetree.ts';
@@ -48,9 +49,9 @@ export class VirtualDevice {
   private readonly tx: BaudPacer;
   private readonly rx: BaudPacer;
   private readonly flashTimeScale: number;
-  private readonly uartListeners = new Set<Listener<Uint8Array>>();
-  private readonly lineListeners = new Set<Listener<string>>();
-  private readonly bootListeners = new Set<Listener<BootResult>>();
+  private readonly uartListeners = new Listeners<Uint8Array>();
+  private readonly lineListeners = new Listeners<string>();
+  private readonly bootListeners = new Listeners<BootResult>();
   private serial: SerialEndpoint | undefined;
   private server: SmpServer | undefined;
   private running: RunningFirmware | undefined;
@@ -75,7 +76,7 @@ export class VirtualDevice {
     this.flashTimeScale = options.flashTimeScale ?? 0;
     const baud = options.baud ?? 0;
     this.tx = new BaudPacer(baud, (bytes) => {
-      for (const listener of this.uartListeners) listener(bytes);
+      this.uartListeners.emit(bytes);
     });
     this.rx = new BaudPacer(baud, (bytes) => this.serial?.receive(bytes));
   }
@@ -94,19 +95,16 @@ export class VirtualDevice {
 
   /** Bytes the device puts on its UART TX line. */
   onUart(listener: Listener<Uint8Array>): () => void {
-    this.uartListeners.add(listener);
-    return () => this.uartListeners.delete(listener);
+    return this.uartListeners.add(listener);
   }
 
   /** Console text lines (MCUboot, kernel banner, app log), without SMP frames. */
   onConsoleLine(listener: Listener<string>): () => void {
-    this.lineListeners.add(listener);
-    return () => this.lineListeners.delete(listener);
+    return this.lineListeners.add(listener);
   }
 
   onBoot(listener: Listener<BootResult>): () => void {
-    this.bootListeners.add(listener);
-    return () => this.bootListeners.delete(listener);
+    return this.bootListeners.add(listener);
   }
 
   /** Bytes arriving on the UART RX line. */
@@ -195,7 +193,7 @@ export class VirtualDevice {
     } else {
       this.startApp(result);
     }
-    for (const listener of this.bootListeners) listener(result);
+    this.bootListeners.emit(result);
     return result;
   }
 
@@ -271,7 +269,7 @@ export class VirtualDevice {
     while (newline >= 0) {
       const line = this.pendingText.slice(0, newline).replace(/\r$/, '');
       this.pendingText = this.pendingText.slice(newline + 1);
-      for (const listener of this.lineListeners) listener(line);
+      this.lineListeners.emit(line);
       // Zephyr's UART console sends CR LF.
       this.tx.push(new TextEncoder().encode(`${line}\r\n`));
       newline = this.pendingText.indexOf('\n');

@@ -4,6 +4,7 @@
 // erased trailer copied from another slot can still have its flags written later.
 // Every operation passes through Flash.perform(), which counts it, adds its simulated duration
 // (no sleeping), can cut power before it, and then notifies observers.
+import { Listeners } from '../util/listeners.ts';
 
 export type FlashOpKind = 'read' | 'write' | 'erase';
 
@@ -103,7 +104,7 @@ export class Flash {
   private readonly bytes: Uint8Array;
   /** Word view of the same memory, for fast erased-range checks. */
   private readonly words: Uint32Array;
-  private readonly observers = new Set<(op: FlashOperation) => void>();
+  private readonly observers = new Listeners<FlashOperation>();
   private opCount = 0;
   private mutationCount = 0;
   private cutBefore: number | undefined;
@@ -164,8 +165,7 @@ export class Flash {
 
   /** Subscribe to every performed operation; returns the unsubscribe function. */
   onOperation(listener: (op: FlashOperation) => void): () => void {
-    this.observers.add(listener);
-    return () => this.observers.delete(listener);
+    return this.observers.add(listener);
   }
 
   /**
@@ -364,7 +364,7 @@ export class Flash {
     const op: FlashOperation = { kind, offset, length, number: this.opCount, durationUs };
     if (mutating) op.mutationNumber = this.mutationCount;
     if (data) op.data = data;
-    for (const listener of this.observers) listener(op);
+    this.observers.emit(op);
   }
 }
 

@@ -2,6 +2,8 @@
  * Two linked in-process transports: what one sends, the other receives (asynchronously, as a copy).
  * For unit tests of client and server without sockets or PTYs. Pure module.
  */
+
+import { Listeners } from '../util/listeners.ts';
 import type { Transport, TransportKind } from './transport.ts';
 
 export interface MemoryLinkOptions {
@@ -13,8 +15,8 @@ export interface MemoryLinkOptions {
 export class MemoryTransport implements Transport {
   readonly kind: TransportKind = 'memory';
   peer: MemoryTransport | undefined;
-  private readonly packetListeners = new Set<(packet: Uint8Array) => void>();
-  private readonly textListeners = new Set<(text: string) => void>();
+  private readonly packetListeners = new Listeners<Uint8Array>();
+  private readonly textListeners = new Listeners<string>();
   private closed = false;
   /** Packets this end has sent, for assertions. */
   readonly sent: Uint8Array[] = [];
@@ -36,22 +38,20 @@ export class MemoryTransport implements Transport {
   /** Delivers a packet to this end's listeners as if the peer had sent it. */
   deliver(packet: Uint8Array): void {
     if (this.closed) return;
-    for (const listener of [...this.packetListeners]) listener(packet);
+    this.packetListeners.emit(packet);
   }
 
   emitText(text: string): void {
     if (this.closed) return;
-    for (const listener of [...this.textListeners]) listener(text);
+    this.textListeners.emit(text);
   }
 
   onPacket(listener: (packet: Uint8Array) => void): () => void {
-    this.packetListeners.add(listener);
-    return () => this.packetListeners.delete(listener);
+    return this.packetListeners.add(listener);
   }
 
   onText(listener: (text: string) => void): () => void {
-    this.textListeners.add(listener);
-    return () => this.textListeners.delete(listener);
+    return this.textListeners.add(listener);
   }
 
   async close(): Promise<void> {

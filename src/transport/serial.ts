@@ -3,6 +3,7 @@
  * framing. Console text between frames (logs, MCUboot banners, shell prompts) goes to onText.
  */
 import { SerialPort } from 'serialport';
+import { Listeners } from '../util/listeners.ts';
 import { encodeSerialFrame, type SerialEvent, SerialFrameDecoder } from './serial-framing.ts';
 import type { Transport, TransportKind } from './transport.ts';
 
@@ -21,9 +22,9 @@ export class SerialTransport implements Transport {
   readonly mtu: number;
   readonly path: string;
   private readonly decoder = new SerialFrameDecoder();
-  private readonly packetListeners = new Set<(packet: Uint8Array) => void>();
-  private readonly textListeners = new Set<(text: string) => void>();
-  private readonly badFrameListeners = new Set<(reason: string) => void>();
+  private readonly packetListeners = new Listeners<Uint8Array>();
+  private readonly textListeners = new Listeners<string>();
+  private readonly badFrameListeners = new Listeners<string>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly textFlushMs: number;
   private closed = false;
@@ -75,19 +76,16 @@ export class SerialTransport implements Transport {
   }
 
   onPacket(listener: (packet: Uint8Array) => void): () => void {
-    this.packetListeners.add(listener);
-    return () => this.packetListeners.delete(listener);
+    return this.packetListeners.add(listener);
   }
 
   onText(listener: (text: string) => void): () => void {
-    this.textListeners.add(listener);
-    return () => this.textListeners.delete(listener);
+    return this.textListeners.add(listener);
   }
 
   /** Frames dropped for a bad CRC, bad base64 or a length overrun (diagnostics). */
   onBadFrame(listener: (reason: string) => void): () => void {
-    this.badFrameListeners.add(listener);
-    return () => this.badFrameListeners.delete(listener);
+    return this.badFrameListeners.add(listener);
   }
 
   async close(): Promise<void> {
@@ -116,9 +114,9 @@ export class SerialTransport implements Transport {
 
   private dispatch(events: SerialEvent[]): void {
     for (const event of events) {
-      if (event.kind === 'packet') for (const listener of [...this.packetListeners]) listener(event.packet);
-      else if (event.kind === 'text') for (const listener of [...this.textListeners]) listener(event.text);
-      else for (const listener of [...this.badFrameListeners]) listener(event.reason);
+      if (event.kind === 'packet') this.packetListeners.emit(event.packet);
+      else if (event.kind === 'text') this.textListeners.emit(event.text);
+      else this.badFrameListeners.emit(event.reason);
     }
   }
 }

@@ -5,6 +5,7 @@
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { Listeners } from '../util/listeners.ts';
 import type { Transport, TransportKind } from './transport.ts';
 
 export interface UdpTransportOptions {
@@ -32,7 +33,7 @@ export function parseUdpAddress(address: string, defaultPort = 1337): { host: st
 
 export class UdpTransport implements Transport {
   readonly kind: TransportKind = 'udp';
-  private readonly packetListeners = new Set<(packet: Uint8Array) => void>();
+  private readonly packetListeners = new Listeners<Uint8Array>();
   private closed = false;
 
   private constructor(
@@ -43,7 +44,7 @@ export class UdpTransport implements Transport {
   ) {
     socket.on('message', (message) => {
       const packet = new Uint8Array(message.buffer, message.byteOffset, message.length).slice();
-      for (const listener of [...this.packetListeners]) listener(packet);
+      this.packetListeners.emit(packet);
     });
     // A late ICMP "port unreachable" must not crash the process; requests simply time out.
     socket.on('error', () => {});
@@ -97,8 +98,7 @@ export class UdpTransport implements Transport {
   }
 
   onPacket(listener: (packet: Uint8Array) => void): () => void {
-    this.packetListeners.add(listener);
-    return () => this.packetListeners.delete(listener);
+    return this.packetListeners.add(listener);
   }
 
   /** UDP carries no console text. */

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { ZEPHYR_HOST_GLOBAL } from '../../../firmware/zephyr/host.ts';
 import { formatLogLine } from '../../../firmware/zephyr/logging/format.ts';
+import { Listeners } from '../../util/listeners.ts';
 import { APP_GLOBAL } from './app-image.ts';
 import { type FirmwareDevicetree, STM32F4_DISCO_DEVICETREE } from './devicetree.ts';
 import { WORKER_BOOTSTRAP } from './worker-bootstrap.ts';
@@ -112,7 +113,7 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
   }
   const ledOn = new Map<string, boolean>();
   const ledChanges: LedChange[] = [];
-  const ledListeners = new Set<(event: LedEvent) => void>();
+  const ledListeners = new Listeners<LedEvent>();
   const statsGroups = new Map<string, StatsGroup>();
   let status: FirmwareStatus = 'running';
   let stopping: Promise<void> | undefined;
@@ -150,7 +151,7 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
     ledChanges.push(change);
     while (ledChanges.length > 0 && ledChanges[0]!.atMs < atMs - LED_HISTORY_MS) ledChanges.shift();
     const event: LedEvent = { name: change.name, on, atMs, uptimeMs: change.uptimeMs };
-    for (const listener of ledListeners) listener(event);
+    ledListeners.emit(event);
   };
 
   let markReady: () => void = () => undefined;
@@ -206,10 +207,7 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
       return ledOn.get(name) ?? false;
     },
     onLed(listener) {
-      ledListeners.add(listener);
-      return () => {
-        ledListeners.delete(listener);
-      };
+      return ledListeners.add(listener);
     },
     ledRateHz(windowMs, name = 'led0') {
       const from = now() - windowMs;

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, lstatSync, symlinkSync, unlinkSync, write } from 'node:fs';
 import tty from 'node:tty';
 import pty from 'node-pty';
+import { Listeners } from '../../util/listeners.ts';
 
 interface NativePty {
   open(cols: number, rows: number): { master: number; slave: number; pty: string };
@@ -24,7 +25,7 @@ export class PtyPort {
   private pendingBytes = 0;
   private writing = false;
   private closed = false;
-  private readonly listeners = new Set<(data: Uint8Array) => void>();
+  private readonly listeners = new Listeners<Uint8Array>();
 
   private constructor(master: number, slave: number, path: string, linkPath: string | undefined) {
     this.master = master;
@@ -34,7 +35,7 @@ export class PtyPort {
     this.reader = new tty.ReadStream(master);
     this.reader.on('data', (chunk: Buffer) => {
       const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      for (const listener of this.listeners) listener(bytes);
+      this.listeners.emit(bytes);
     });
     // EIO arrives when the last slave user goes away on some kernels; we hold the slave open,
     // so any error here means the PTY is gone.
@@ -54,8 +55,7 @@ export class PtyPort {
   }
 
   onData(listener: (data: Uint8Array) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /** Queues bytes for the slave side. Never blocks; drops when nobody has read for a long time. */
