@@ -8,6 +8,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stm32f4_disco } from '../src/device/boards/stm32f4_disco.ts';
 import { blinkyImagePath, packageRoot } from '../src/device/io/artifacts.ts';
 import { type SimHandle, startSim } from '../src/device/io/sim-host.ts';
 import { loadSigningKey, signImage } from '../src/image/index.ts';
@@ -101,7 +102,9 @@ async function runScenario(scenario: Scenario, tools: Tool[], missing: string[])
     rows,
     method:
       `Mean ± SD of ${scenario.repetitions} runs, each a whole CLI process uploading to a freshly started ` +
-      `virtual stm32f4_disco (buf_size 384, buf_count 4), wall time including start-up.${ceiling}${absent}`,
+      `virtual stm32f4_disco (buf_size ${stm32f4_disco.smp.netbufSize}, buf_count ${stm32f4_disco.smp.netbufCount}), ` +
+      `wall time including start-up. Every tool sizes its requests its own way (zdfu and mcumgr-toolkit ` +
+      `from the device's MCUmgr params).${ceiling}${absent}`,
   };
 }
 
@@ -149,7 +152,7 @@ function availableTools(): { tools: Tool[]; missing: string[] } {
   const venv = join(root, '.cache', 'peers', 'venv', 'bin');
   const zdfuConn = (board: Board, link: Link) =>
     link === 'serial'
-      ? ['--conntype', 'serial', '--connstring', `dev=${board.handle.ptyPath},baud=${BAUD},mtu=256`]
+      ? ['--conntype', 'serial', '--connstring', `dev=${board.handle.ptyPath},baud=${BAUD}`]
       : ['--conntype', 'udp', '--connstring', `${board.udpHost}:${SMP_UDP_PORT}`];
   const tools: Tool[] = [
     {
