@@ -55,9 +55,10 @@ export async function verifyCommand(ctx: CliContext, file: string, options: Veri
     if (failure === 'hash' && options.decrypt === undefined && isEncrypted(bytes)) {
       hint = ' (the image is encrypted and its hash covers the plaintext: add --decrypt KEY)';
     }
-    throw new CliError(
-      sentence(`Verification of ${file} failed, ${FAILURE_WORDS[failure]}: ${result.message}${hint}`),
-    );
+    // Say which check failed, without repeating it when the message already starts with it.
+    const words = FAILURE_WORDS[failure];
+    const what = result.message.startsWith(words) ? result.message : `${words}: ${result.message}`;
+    throw new CliError(sentence(`Verification of ${file} failed, ${what}${hint}`));
   }
   const version = result.version!;
   const versionText = `${version.major}.${version.minor}.${version.revision}+${version.build}`;
