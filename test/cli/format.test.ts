@@ -10,6 +10,7 @@ import {
   imageFlags,
   toHex,
 } from '../../src/cli/format.ts';
+import { slotState } from '../helpers/slot-state.ts';
 
 const hashA = Uint8Array.from({ length: 32 }, (_, i) => i);
 const hashB = Uint8Array.from({ length: 32 }, (_, i) => 255 - i);
@@ -19,17 +20,7 @@ function slot(
   hash: Uint8Array,
   flags: Partial<Record<'active' | 'confirmed' | 'pending' | 'permanent', boolean>>,
 ) {
-  return {
-    slot: n,
-    version: n === 0 ? '1.0.0' : '2.0.0',
-    hash,
-    bootable: true,
-    pending: false,
-    confirmed: false,
-    active: false,
-    permanent: false,
-    ...flags,
-  };
+  return slotState(n, n === 0 ? '1.0.0' : '2.0.0', hash, flags);
 }
 
 describe('image list output (mcumgr layout)', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConnTarget } from '../../src/client/connstring.ts';
 import { DeviceClient } from '../../src/client/device.ts';
 import { SmpError, SmpTimeoutError } from '../../src/smp/errors.ts';
+import { slotState } from '../helpers/slot-state.ts';
 import { buildTestImage, FakeSmpDevice, testImageHash } from './fake-smp-device.ts';
 
 function slot(
@@ -9,17 +10,7 @@ function slot(
   hash: Uint8Array,
   flags: Partial<Record<'active' | 'confirmed' | 'pending', boolean>>,
 ) {
-  return {
-    slot: slotNumber,
-    version: '1.0.0',
-    hash,
-    bootable: true,
-    pending: false,
-    confirmed: false,
-    active: false,
-    permanent: false,
-    ...flags,
-  };
+  return slotState(slotNumber, '1.0.0', hash, flags);
 }
 
 describe('DeviceClient', () => {

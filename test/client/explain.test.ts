@@ -1,23 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { explainImageState, formatExplanation, OVERWRITE_ONLY } from '../../src/client/explain.ts';
 import type { ImageSlotState } from '../../src/smp/groups/image.ts';
+import { slotState } from '../helpers/slot-state.ts';
 
 const hashOne = new Uint8Array(32).fill(0xa1);
 const hashTwo = new Uint8Array(32).fill(0xb2);
 
 function slot(slotNumber: number, version: string, flags: Partial<ImageSlotState>): ImageSlotState {
-  const hash = version === '1.0.0' ? hashOne : hashTwo;
-  return {
-    slot: slotNumber,
-    version,
-    hash,
-    bootable: true,
-    pending: false,
-    confirmed: false,
-    active: false,
-    permanent: false,
-    ...flags,
-  };
+  return slotState(slotNumber, version, version === '1.0.0' ? hashOne : hashTwo, flags);
 }
 
 const SWAP_SCRATCH = 1;

@@ -4,6 +4,7 @@
  * loads its implementation when it runs, so one does not pay for another's modules.
  */
 import { type Command, Option } from 'commander';
+import { KEY_TYPES } from '../../image/keys.ts';
 import type { ContextFactory } from '../conn.ts';
 import { IMGTOOL_COMMANDS } from './commands.ts';
 
@@ -44,16 +45,7 @@ export function registerImgtoolCommands(program: Command, context: ContextFactor
     .command('keygen')
     .description('Generate a private key (PKCS#8 PEM), as imgtool keygen')
     .requiredOption('-k, --key <filename>', 'file to write the private key to')
-    .addOption(
-      choice('-t, --type <type>', 'key type', [
-        'rsa-2048',
-        'rsa-3072',
-        'ecdsa-p256',
-        'ecdsa-p384',
-        'ed25519',
-        'x25519',
-      ]).makeOptionMandatory(),
-    )
+    .addOption(choice('-t, --type <type>', 'key type', [...KEY_TYPES]).makeOptionMandatory())
     .option('-p, --password', 'protect the key with a password (prompt, or ZDFU_KEY_PASSWORD)')
     .action(async (opts, command: Command) =>
       (await import('./keygen.ts')).keygenCommand(context(command), opts),
