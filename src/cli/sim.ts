@@ -14,12 +14,20 @@ interface SimCommandOptions {
   baud: string;
   console?: boolean;
   realtimeFlash?: boolean;
+  powerCut?: string;
 }
+
+/** How long the board stays without power after a rehearsed power cut. */
+const POWER_OFF_MS = 500;
 
 export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Promise<void> {
   const baud = Number(opts.baud);
   if (!Number.isInteger(baud) || baud < 0)
     throw new CliError(`The baud rate "${opts.baud}" is not a whole number.`);
+  const powerCut = opts.powerCut === undefined ? undefined : Number(opts.powerCut);
+  if (powerCut !== undefined && (!Number.isInteger(powerCut) || powerCut < 1)) {
+    throw new CliError(`The power cut point "${opts.powerCut}" is not a whole number ≥ 1.`);
+  }
   const { startSim } = await import('../device/io/sim-host.ts');
   const sim = await startSim({
     board: opts.board,
@@ -30,6 +38,15 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
     baud,
     flashTimeScale: opts.realtimeFlash ? 1 : 0,
   });
+  if (powerCut !== undefined) {
+    sim.device.armPowerCut(powerCut, POWER_OFF_MS);
+    sim.device.onPowerCut((cut) =>
+      ctx.io.stdout.write(
+        `zdfu sim: power cut before flash write or erase ${powerCut} of MCUboot's swap ` +
+          `(${cut.kind} at flash offset 0x${cut.offset.toString(16)}); power back on in ${POWER_OFF_MS / 1000} s\n`,
+      ),
+    );
+  }
   if (opts.console) {
     for (const line of sim.device.lastBoot?.log ?? []) ctx.io.stdout.write(`| ${line}\n`);
     sim.device.onConsoleLine((line) => ctx.io.stdout.write(`| ${line}\n`));
@@ -66,5 +83,9 @@ export function registerSimCommand(program: Command, context: ContextFactory): v
     .option('--baud <rate>', 'UART line rate to emulate (0 = unpaced)', '115200')
     .option('--console', 'print the device console (MCUboot, Zephyr log) on stdout')
     .option('--realtime-flash', 'take as long as the real flash would to erase and copy during a swap')
+    .option(
+      '--power-cut <n>',
+      "cut power before the n-th flash write or erase of the next swap (then power on again): rehearse MCUboot's resume",
+    )
     .action((opts: SimCommandOptions, command: Command) => simCommand(context(command), opts));
 }

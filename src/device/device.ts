@@ -5,7 +5,7 @@
  */
 import { decodeHeaderFields, IMAGE_HEADER_SIZE } from '../image/format.ts';
 import type { PublicKey } from '../image/keys.ts';
-import { trailerLayout } from '../image/trailer.ts';
+import { SwapType, trailerLayout } from '../image/trailer.ts';
 import { validateForBoot } from '../image/verify.ts';
 import { formatVersion, type ImageVersion } from '../image/version.ts';
 import { Listeners } from '../util/listeners.ts';
@@ -13,7 +13,7 @@ import type { Board } from './boards/board.ts';
 import { createBoardFlash } from './boards/index.ts';
 import { STM32F4_DISCO_DEVICETREE } from './firmware/devicetree.ts';
 import { extractAppCode, type RunningFirmware, startFirmware } from './firmware/runner.ts';
-import { type Flash, FlashArea } from './flash.ts';
+import { type Flash, FlashArea, PowerCut } from './flash.ts';
 import { BaudPacer } from './io/baud-pacer.ts';
 import { type BootResult, bootAreas, bootGo } from './mcuboot/boot.ts';
 import { registerImageGroup } from './server/img-mgmt.ts';
@@ -52,6 +52,8 @@ export class VirtualDevice {
   private readonly uartListeners = new Listeners<Uint8Array>();
   private readonly lineListeners = new Listeners<string>();
   private readonly bootListeners = new Listeners<BootResult>();
+  private readonly powerCutListeners = new Listeners<PowerCut>();
+  private armedCut: { operation: number; offMs: number } | undefined;
   private serial: SerialEndpoint | undefined;
   private server: SmpServer | undefined;
   private running: RunningFirmware | undefined;
@@ -181,8 +183,26 @@ export class VirtualDevice {
     this.rx.clear();
     if (this.flash.isPoweredOff) this.flash.powerOn();
     const validate = this.validator();
-    const result = await bootGo({ flash: this.flash, board: this.board, validate });
-    for (const line of result.log) this.printLine(line);
+    const cut = this.armedCut;
+    if (cut) this.flash.cutPowerBefore(cut.operation);
+    let result: BootResult;
+    try {
+      result = await bootGo({
+        flash: this.flash,
+        board: this.board,
+        validate,
+        onLog: (line) => this.printLine(line),
+      });
+    } catch (error) {
+      if (!(error instanceof PowerCut) || !cut) throw error;
+      return this.powerCutDuringBoot(error, cut);
+    }
+    if (cut) {
+      // The cut did not fire: disarm it so the app's own flash writes are not cut. It stays armed
+      // for a later boot only if this one wrote nothing (no swap happened).
+      this.flash.powerOn();
+      if (result.flashOps > 0) this.armedCut = undefined;
+    }
     this.lastBootResult = result;
     if (this.flashTimeScale > 0 && result.flashTimeUs > 0) {
       await new Promise((resolve) => setTimeout(resolve, (result.flashTimeUs / 1000) * this.flashTimeScale));
@@ -195,6 +215,49 @@ export class VirtualDevice {
     }
     this.bootListeners.emit(result);
     return result;
+  }
+
+  /**
+   * Rehearses pulling the plug in the middle of MCUboot's work: on the next boot that writes flash
+   * (a swap or revert), power fails just before its `operation`-th write or erase. The board stays
+   * off for `offMs` and then powers on again, so MCUboot finds the swap half done and resumes it.
+   */
+  armPowerCut(operation: number, offMs = 500): void {
+    if (!Number.isInteger(operation) || operation < 1) {
+      throw new RangeError(`a power cut needs a flash operation number ≥ 1 (got ${operation})`);
+    }
+    this.armedCut = { operation, offMs };
+  }
+
+  /** Called when an armed power cut fires; the board comes back on by itself. */
+  onPowerCut(listener: Listener<PowerCut>): () => void {
+    return this.powerCutListeners.add(listener);
+  }
+
+  private async powerCutDuringBoot(cut: PowerCut, armed: { offMs: number }): Promise<BootResult> {
+    this.armedCut = undefined;
+    this.currentState = 'off';
+    this.tx.clear();
+    this.pendingText = '';
+    this.powerCutListeners.emit(cut);
+    const generation = this.generation;
+    await new Promise((resolve) => setTimeout(resolve, armed.offMs));
+    if (generation !== this.generation) {
+      // Powered off (or reset) by the host meanwhile: this boot never finished.
+      return {
+        booted: false,
+        swapType: SwapType.NONE,
+        resumed: false,
+        log: [],
+        imageOffset: 0,
+        imageAddress: 0,
+        reason: cut.message,
+        flashOps: 0,
+        flashTimeUs: 0,
+      };
+    }
+    this.flash.powerOn();
+    return this.bootOnce();
   }
 
   private validator() {

@@ -39,6 +39,8 @@ export interface BootGoContext {
   validate: ImageValidator;
   /** Override the decision table (defaults to the one matching the board's MCUboot version). */
   swapTable?: readonly SwapTableRow[];
+  /** Each console line as MCUboot prints it (a boot cut short by a power cut still printed these). */
+  onLog?: (line: string) => void;
 }
 
 export interface BootResult {
@@ -86,7 +88,7 @@ class Boot {
     readonly ctx: BootGoContext,
     areas: BootAreas,
   ) {
-    this.st = makeLoaderState(areas, ctx.board.mcuboot, (line) => this.log.push(line));
+    this.st = makeLoaderState(areas, ctx.board.mcuboot, (line) => this.say(line));
     this.swapMode = ctx.board.mcuboot.mode === 'swap-scratch';
   }
 
@@ -113,7 +115,7 @@ class Boot {
       if (!res.ok) reason = res.reason ?? `image in the ${slot} slot failed validation`;
     }
     if (reason === undefined) return { kind: 'ok' };
-    this.log.push(`E: Image in the ${slot} slot is not valid!`);
+    this.say(`E: Image in the ${slot} slot is not valid!`);
     if (slot === 'secondary') eraseRegion(area, 0, area.size);
     return { kind: 'no-bootable', reason };
   }
@@ -127,7 +129,7 @@ class Boot {
       readSwapState(this.st.areas.secondary, A),
       table,
     );
-    this.log.push(`I: Image index: 0, Swap type: ${swapTypeName(swapType)}`);
+    this.say(`I: Image index: 0, Swap type: ${swapTypeName(swapType)}`);
     if (!isUpgrade(swapType)) return swapType;
     const verdict = await this.validateSlot('secondary');
     if (verdict.kind === 'ok') return swapType;
@@ -141,9 +143,14 @@ class Boot {
     if (isUpgrade(swapType)) writeCopyDone(this.st.areas.primary, this.st.config.maxAlign);
   }
 
+  private say(...lines: string[]): void {
+    this.log.push(...lines);
+    for (const line of lines) this.ctx.onLog?.(line);
+  }
+
   async run(): Promise<Omit<BootResult, 'flashOps' | 'flashTimeUs'>> {
     const { board } = this.ctx;
-    this.log.push(...board.bootBanner, 'I: Starting bootloader');
+    this.say(...board.bootBanner, 'I: Starting bootloader');
     const headers = this.headers();
     let swapType: SwapType = SwapType.NONE;
     let performed: SwapType = SwapType.NONE;
@@ -152,7 +159,7 @@ class Boot {
 
     const incompatible = slotsCompatible(this.st, this.swapMode);
     if (incompatible) {
-      this.log.push(`W: ${incompatible}`);
+      this.say(`W: ${incompatible}`);
     } else {
       if (this.swapMode) readStatus(this.st, bs);
       if (!isStatusReset(bs)) {
@@ -202,15 +209,15 @@ class Boot {
       const verdict = await this.validateSlot('primary');
       if (verdict.kind !== 'ok') failure = verdict.reason;
     } else if (primaryHdr.magic !== IMAGE_MAGIC) {
-      this.log.push(`E: Bad image magic 0x${primaryHdr.magic.toString(16)}; Image=0`);
+      this.say(`E: Bad image magic 0x${primaryHdr.magic.toString(16)}; Image=0`);
       failure = `bad image magic 0x${primaryHdr.magic.toString(16)} in the primary slot`;
     }
     if (failure !== undefined) {
-      this.log.push('E: Unable to find bootable image');
+      this.say('E: Unable to find bootable image');
       return { ...base, booted: false, reason: failure };
     }
-    this.log.push(`I: Bootloader chainload address offset: 0x${offset.toString(16)}`);
-    this.log.push('I: Jumping to the first image slot');
+    this.say(`I: Bootloader chainload address offset: 0x${offset.toString(16)}`);
+    this.say('I: Jumping to the first image slot');
     const result = {
       ...base,
       booted: true,
