@@ -2,31 +2,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/context.ts';
-import { runCli } from '../../src/cli/run.ts';
 import { parseImage, TlvType } from '../../src/image/index.ts';
+import { type CliRun, runZdfu } from '../helpers/run-zdfu.ts';
 
 let dir: string;
 const p = (name: string) => join(dir, name);
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
+type Run = CliRun;
 
-async function zdfu(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    stdout: {
-      write: (t: string | Uint8Array) => (out += typeof t === 'string' ? t : Buffer.from(t).toString('hex')),
-    },
-    stderr: { write: (t: string) => (err += t) },
-    env: { ZDFU_HOME: dir, ...env },
-  };
-  const code = await runCli(args, io);
-  return { code, out, err };
+function zdfu(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return runZdfu(args, { ZDFU_HOME: dir, ...env });
 }
 
 /** The error output is one "Error: ..." line: no stack trace. */

@@ -10,9 +10,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/context.ts';
-import { runCli } from '../../src/cli/run.ts';
 import { parseImage, TlvType } from '../../src/image/index.ts';
+import { type CliRun, runZdfu } from '../helpers/run-zdfu.ts';
 import { peerTool } from './peers.ts';
 
 const KEY_TYPES = ['rsa-2048', 'rsa-3072', 'ecdsa-p256', 'ecdsa-p384', 'ed25519'] as const;
@@ -21,22 +20,10 @@ const HEADER = ['-H', '0x200', '--pad-header', '-S', '0x40000', '-v', '1.2.3+4']
 let dir: string;
 const p = (name: string) => join(dir, name);
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
+type Run = CliRun;
 
-async function zdfu(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    stdout: { write: (t: string) => (out += t) },
-    stderr: { write: (t: string) => (err += t) },
-    env: { ZDFU_HOME: dir, ...env },
-  };
-  const code = await runCli(args, io);
-  return { code, out, err };
+function zdfu(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return runZdfu(args, { ZDFU_HOME: dir, ...env });
 }
 
 async function zdfuOk(args: string[], env: Record<string, string> = {}): Promise<string> {
