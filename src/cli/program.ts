@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { SmpError, SmpTimeoutError } from '../smp/errors.ts';
+import { faultOf } from '../util/fault.ts';
 import type { ContextFactory } from './conn.ts';
 import { CliContext, type CliIo, DEFAULT_TIMEOUT_SECONDS, type GlobalOptions } from './context.ts';
 import { CliError } from './errors.ts';
@@ -17,6 +18,12 @@ export const EXIT_FAILURE = 1;
 export const EXIT_DEVICE_ERROR = 2;
 export const EXIT_NO_ANSWER = 3;
 export const EXIT_ABORTED = 130;
+
+const EXIT_FOR_FAULT = {
+  local: EXIT_FAILURE,
+  device: EXIT_DEVICE_ERROR,
+  'no-answer': EXIT_NO_ANSWER,
+} as const;
 
 function parseSeconds(value: string): number {
   const n = Number(value);
@@ -80,6 +87,8 @@ export async function runProgram(program: Command, argv: readonly string[], io: 
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof CliError) return err.exitCode;
+  const fault = faultOf(err);
+  if (fault !== undefined) return EXIT_FOR_FAULT[fault];
   if (err instanceof SmpError) return EXIT_DEVICE_ERROR;
   if (err instanceof SmpTimeoutError) return EXIT_NO_ANSWER;
   if (err instanceof Error && err.cause instanceof SmpTimeoutError) return EXIT_NO_ANSWER;
