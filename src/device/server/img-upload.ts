@@ -140,11 +140,14 @@ export class ImageUploader {
       maxSectors: mcuboot.maxImgSectors,
       overwriteOnly: mcuboot.mode === 'overwrite-only',
     });
-    if (request.len > trailer.trailerStart) {
+    // Zephyr (zephyr_img_mgmt.c, img_mgmt_upload_inspect) refuses only `len > fa_size` unless
+    // CONFIG_MCUMGR_GRP_IMG_TOO_LARGE_SYSBUILD or _BOOTLOADER_INFO is chosen; the default,
+    // MCUMGR_GRP_IMG_TOO_LARGE_DISABLED, accepts a --pad'ded image exactly the slot's size (its
+    // Kconfig says the other choices "prevent uploading of padded and confirmed images").
+    if (request.len > area.size) {
       throw imageError(
         ImgErr.INVALID_IMAGE_TOO_LARGE,
-        `image of ${request.len} bytes does not fit slot ${slot}: at most ${trailer.trailerStart} bytes ` +
-          `(${area.size}-byte slot less ${trailer.trailerSize} bytes of MCUboot trailer)`,
+        `image of ${request.len} bytes does not fit slot ${slot} of ${area.size} bytes`,
         'img too large',
       );
     }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceClient } from '../../../src/client/device.ts';
 import { ROM_START_OFFSET } from '../../../src/device/firmware/app-image.ts';
@@ -153,7 +154,7 @@ describe('image upload state machine (zephyr img_mgmt)', () => {
     const { client, device } = await start();
     const slotSize = device.board.partitions.slot1.size;
     const error = await expectImageErr(
-      upload(client, { off: 0, len: slotSize, data: two.subarray(0, 256) }),
+      upload(client, { off: 0, len: slotSize + 1, data: two.subarray(0, 256) }),
       30,
     );
     expect(error.words).toBe('image too large for the slot');
@@ -189,6 +190,40 @@ describe('image upload state machine (zephyr img_mgmt)', () => {
       off: two.length,
       match: true,
     });
+  });
+});
+
+describe('a --pad image exactly the size of the slot', () => {
+  // Zephyr's img_mgmt_upload_inspect (zephyr_img_mgmt.c) refuses only len > the slot's size with
+  // the default MCUMGR_GRP_IMG_TOO_LARGE_DISABLED; its Kconfig notes that the other choices would
+  // prevent uploading padded and confirmed images. So a padded, confirmed image uploads whole and
+  // its trailer (magic, image_ok) makes MCUboot swap it in permanently on the next reset.
+  it('uploads, is listed, and MCUboot swaps it in for good', async () => {
+    const { client, device, reset } = await start();
+    const slotSize = device.board.partitions.slot1.size;
+    const padded = await signImage(await blinky('blinky-two', 'bin'), {
+      key: await loadSigningKey(
+        readFileSync(new URL('../../../keys/dev-rsa-2048.pem', import.meta.url), 'utf8'),
+      ),
+      headerSize: ROM_START_OFFSET,
+      slotSize,
+      version: '2.0.0',
+      align: 1,
+      pad: true,
+      confirm: true,
+    });
+    expect(padded.length).toBe(slotSize);
+    expect((await client.imageUpload(padded)).match).toBe(true);
+    expect(await listed(client)).toEqual([
+      { slot: 0, version: '1.0.0', flags: 'active confirmed' },
+      { slot: 1, version: '2.0.0', flags: 'pending permanent' },
+    ]);
+    const boot = await reset();
+    expect(boot.version).toMatchObject({ major: 2 });
+    expect(await listed(client)).toEqual([
+      { slot: 0, version: '2.0.0', flags: 'active confirmed' },
+      { slot: 1, version: '1.0.0', flags: '' },
+    ]);
   });
 });
 
