@@ -4,26 +4,26 @@
  * CLI (run.ts) and the imgtool-only one (imgtool/run.ts) add their commands to it.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { SmpError, SmpTimeoutError } from '../smp/errors.ts';
-import { faultOf } from '../util/fault.ts';
 import type { ContextFactory } from './conn.ts';
 import { CliContext, type CliIo, DEFAULT_TIMEOUT_SECONDS, type GlobalOptions } from './context.ts';
 import { CliError } from './errors.ts';
+import { describeError, EXIT_FAILURE, errorDocument, exitCodeFor } from './failure.ts';
+import { formatJson } from './format.ts';
 import { openNodeTransport } from './transports.ts';
 
+export {
+  describeError,
+  EXIT_ABORTED,
+  EXIT_DEVICE_ERROR,
+  EXIT_FAILURE,
+  EXIT_NO_ANSWER,
+  EXIT_OK,
+  errorDocument,
+  exitCodeFor,
+  faultFor,
+} from './failure.ts';
+
 export const ZDFU_VERSION = '0.1.0';
-
-/** Exit codes: 1 local/usage problem, 2 the device reported an error, 3 the device did not answer. */
-export const EXIT_FAILURE = 1;
-export const EXIT_DEVICE_ERROR = 2;
-export const EXIT_NO_ANSWER = 3;
-export const EXIT_ABORTED = 130;
-
-const EXIT_FOR_FAULT = {
-  local: EXIT_FAILURE,
-  device: EXIT_DEVICE_ERROR,
-  'no-answer': EXIT_NO_ANSWER,
-} as const;
 
 function parseSeconds(value: string): number {
   const n = Number(value);
@@ -73,38 +73,45 @@ export function createProgram(io: CliIo): { program: Command; context: ContextFa
   return { program, context };
 }
 
-/** Runs one command line (without the node/script words) on `program`; returns the exit code. */
+/** `--json` anywhere before `--`: the caller wants JSON, also when the command line is wrong. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/** commander's "error: unknown command 'x'" as a sentence; its help-only exits have no message. */
+function commanderSentence(err: CommanderError): string {
+  if (err.code === 'commander.help' || err.code === 'commander.helpDisplayed') {
+    return 'The command is incomplete; its usage is printed on stderr (or run it with --help).';
+  }
+  const text = err.message.replace(/^error:\s*/i, '').trim();
+  const capital = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?)]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/**
+ * Runs one command line (without the node/script words) on `program`; returns the exit code. A
+ * failure is one sentence on stderr and, with --json, also one JSON error document on stdout.
+ */
 export async function runProgram(program: Command, argv: readonly string[], io: CliIo): Promise<number> {
+  const json = wantsJson(argv);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode; // commander already printed its message
+    if (err instanceof CommanderError) {
+      // commander has printed its message (or the help/version) already; its errors are usage errors.
+      if (err.exitCode === 0) return 0;
+      if (json) {
+        const usage = new CliError(commanderSentence(err), { cause: err });
+        io.stdout.write(formatJson(errorDocument(usage, usage.message)));
+      }
+      return EXIT_FAILURE;
+    }
     reportError(err, io);
+    if (json) io.stdout.write(formatJson(errorDocument(err)));
     return exitCodeFor(err);
   }
-}
-
-export function exitCodeFor(err: unknown): number {
-  if (err instanceof CliError) return err.exitCode;
-  const fault = faultOf(err);
-  if (fault !== undefined) return EXIT_FOR_FAULT[fault];
-  if (err instanceof SmpError) return EXIT_DEVICE_ERROR;
-  if (err instanceof SmpTimeoutError) return EXIT_NO_ANSWER;
-  if (err instanceof Error && err.cause instanceof SmpTimeoutError) return EXIT_NO_ANSWER;
-  if (isAbort(err)) return EXIT_ABORTED;
-  return EXIT_FAILURE;
-}
-
-/** The one sentence a user sees for `err`. */
-export function describeError(err: unknown): string {
-  if (isAbort(err)) return 'Aborted.';
-  let message = err instanceof Error ? err.message : String(err);
-  if (err instanceof SmpError) message = `The device reported an error: ${message}`;
-  if (err instanceof SmpTimeoutError) {
-    message = `${message}. Check the connection (port, baud rate, address) and that the device runs an SMP server.`;
-  }
-  return message.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 function reportError(err: unknown, io: CliIo): void {
@@ -112,8 +119,4 @@ function reportError(err: unknown, io: CliIo): void {
   if (io.env?.ZDFU_DEBUG === '1' && err instanceof Error && err.stack !== undefined) {
     io.stderr.write(`${err.stack}\n`);
   }
-}
-
-function isAbort(err: unknown): boolean {
-  return err instanceof Error && err.name === 'AbortError';
 }
