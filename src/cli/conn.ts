@@ -34,7 +34,10 @@ export function connAdd(ctx: CliContext, name: string, vars: readonly string[]):
 
 export function connList(ctx: CliContext): void {
   const profiles = ctx.profiles.list();
-  ctx.emit({ profiles }, formatProfiles(profiles));
+  const broken = ctx.profiles.broken();
+  // Broken entries do not hide the good ones; each says how to repair it.
+  for (const problem of broken) ctx.io.stderr.write(`Warning: ${problem}\n`);
+  ctx.emit(broken.length > 0 ? { profiles, broken } : { profiles }, formatProfiles(profiles));
 }
 
 export function connDelete(ctx: CliContext, name: string): void {

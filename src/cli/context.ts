@@ -3,10 +3,17 @@
  * (-c/--conntype/--connstring/-t/-r/--json) and a way to reach the device. Commands never touch
  * process.* directly, so the demo and tests run them in-process.
  */
-import { type ConnTarget, type ConnType, parseConnString, parseConnType } from '../client/connstring.ts';
+import {
+  ConnStringError,
+  type ConnTarget,
+  type ConnType,
+  parseConnString,
+  parseConnType,
+} from '../client/connstring.ts';
 import type { CallOptions, DeviceClient, TransportOpener } from '../client/device.ts';
 import { CliError } from './errors.ts';
 import { formatJson } from './format.ts';
+import { checkSerialPath, explainOpenFailure, withLinkAdvice } from './link-hints.ts';
 import { ProfileStore, zdfuHome } from './profiles.ts';
 
 export interface OutputStream {
@@ -74,7 +81,13 @@ export class CliContext {
     if (conn !== undefined) {
       const profile = this.profiles.get(conn);
       const type: ConnType = conntype !== undefined ? parseConnType(conntype) : profile.type;
-      return parseConnString(type, connstring ?? profile.connstring);
+      if (connstring !== undefined) return parseConnString(type, connstring);
+      try {
+        return parseConnString(type, profile.connstring);
+      } catch (err) {
+        if (!(err instanceof ConnStringError)) throw err;
+        throw this.profiles.repairError(conn, 'connstring', err.message);
+      }
     }
     if (conntype === undefined && connstring === undefined) {
       throw new CliError(
@@ -95,9 +108,17 @@ export class CliContext {
     if (options.retries !== undefined) deviceOptions.retries = options.retries;
     // Loaded on first use, so commands that never talk to a device start faster.
     const { DeviceClient } = await import('../client/device.ts');
-    const device = await DeviceClient.connect(target, this.openTransport, deviceOptions);
+    if (target.type === 'serial') checkSerialPath(target.path);
+    let device: DeviceClient;
+    try {
+      device = await DeviceClient.connect(target, this.openTransport, deviceOptions);
+    } catch (err) {
+      throw explainOpenFailure(err, target);
+    }
     try {
       return await work(device);
+    } catch (err) {
+      throw withLinkAdvice(err, target);
     } finally {
       await device.close();
     }

@@ -29,8 +29,13 @@ export function toHex(bytes: Uint8Array): string {
 
 export function fromHex(text: string, what = 'hash'): Uint8Array {
   const clean = text.trim().toLowerCase();
-  if (clean.length === 0 || clean.length % 2 !== 0 || !/^[0-9a-f]+$/.test(clean)) {
-    throw new RangeError(`The ${what} "${text}" is not an even number of hex digits.`);
+  if (clean.length === 0) throw new RangeError(`The ${what} is empty.`);
+  const bad = /[^0-9a-f]/.exec(clean);
+  if (bad !== null) {
+    throw new RangeError(`The ${what} "${text}" is not hexadecimal ("${bad[0]}" is not a hex digit).`);
+  }
+  if (clean.length % 2 !== 0) {
+    throw new RangeError(`The ${what} "${text}" has an odd number of hex digits (${clean.length}).`);
   }
   const out = new Uint8Array(clean.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(clean.slice(i * 2, i * 2 + 2), 16);

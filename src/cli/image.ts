@@ -1,5 +1,6 @@
 /** Image commands: `image list|upload|test|confirm|erase`, mcumgr style. */
 import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { explainImageState, formatExplanation } from '../client/explain.ts';
 import {
@@ -12,6 +13,7 @@ import type { ContextFactory } from './conn.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
 import { formatImageList, formatUploadSummary, fromHex } from './format.ts';
+import { imageFromIntelHex } from './image-file.ts';
 import { createProgressView } from './progress.ts';
 
 /** IMAGE_TLV_SHA256 is what `image list` shows and what state write expects. */
@@ -39,12 +41,17 @@ export async function imageExplainCommand(ctx: CliContext): Promise<void> {
   ctx.emit(explanation, formatExplanation(explanation));
 }
 
+/** What an image hash looks like, for messages about a malformed one. */
+const HASH_SHAPE =
+  `an image hash is the ${IMAGE_HASH_LENGTH * 2} hex digits (0-9, a-f) that \`zdfu image list\` shows ` +
+  'after "hash:", e.g. 9f2c4b1a…d07e';
+
 export function parseImageHash(text: string): Uint8Array {
   let hash: Uint8Array;
   try {
     hash = fromHex(text, 'image hash');
   } catch (err) {
-    throw new CliError((err as Error).message);
+    throw new CliError(`${(err as Error).message.replace(/\.$/, '')}; ${HASH_SHAPE}.`);
   }
   if (hash.length !== IMAGE_HASH_LENGTH) {
     throw new CliError(
@@ -72,9 +79,11 @@ export async function imageEraseCommand(ctx: CliContext, slotText: string | unde
   ctx.emit({ erased: slot ?? 'default' }, 'Done\n');
 }
 
+/** The image in `path`: a .bin as it is, a .hex as the image it holds (see image-file.ts). */
 export async function readImageFile(path: string): Promise<Uint8Array> {
+  let bytes: Uint8Array;
   try {
-    return new Uint8Array(await readFile(path));
+    bytes = new Uint8Array(await readFile(path));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
@@ -87,6 +96,8 @@ export async function readImageFile(path: string): Promise<Uint8Array> {
             : (err as Error).message;
     throw new CliError(`Cannot read image file ${path}: ${why}.`);
   }
+  if (extname(path).toLowerCase() !== '.hex') return bytes;
+  return imageFromIntelHex(new TextDecoder().decode(bytes), path);
 }
 
 export async function imageUploadCommand(
@@ -162,7 +173,7 @@ export function registerImageCommands(program: Command, context: ContextFactory)
   image
     .command('upload')
     .description('Upload an MCUboot image to the secondary slot')
-    .argument('<file>', 'signed MCUboot image (.bin)')
+    .argument('<file>', 'signed MCUboot image (.bin, or .hex as `zdfu sign` writes it)')
     .option('-n, --image <num>', 'image number on multi-image devices', (v) =>
       parseCount(v, 'image number', 0),
     )

@@ -24,8 +24,11 @@ export class IntelHexError extends Error {
   override name = 'IntelHexError';
 }
 
-/** Parse Intel HEX text (nrf-intel-hex) into one block starting at its lowest address. */
-export function parseIntelHex(text: string): HexImage {
+/**
+ * The regions of an Intel HEX file: runs of contiguous data, sorted by address (records that
+ * continue each other are merged).
+ */
+export function intelHexRegions(text: string): Array<readonly [address: number, bytes: Uint8Array]> {
   let map: InstanceType<MemoryMapClass>;
   try {
     map = MemoryMap.fromHex(text);
@@ -34,6 +37,28 @@ export function parseIntelHex(text: string): HexImage {
   }
   const blocks = [...map.entries()].filter(([, b]) => b.length > 0).sort((a, b) => a[0] - b[0]);
   if (blocks.length === 0) throw new IntelHexError('the Intel HEX file holds no data');
+  const regions: Array<[number, Uint8Array[]]> = [];
+  let end = -1;
+  for (const [addr, bytes] of blocks) {
+    const last = regions[regions.length - 1];
+    if (last !== undefined && addr === end) last[1].push(bytes);
+    else regions.push([addr, [bytes]]);
+    end = Math.max(end, addr + bytes.length);
+  }
+  return regions.map(([addr, parts]) => {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const part of parts) {
+      out.set(part, at);
+      at += part.length;
+    }
+    return [addr, out] as const;
+  });
+}
+
+/** Parse Intel HEX text (nrf-intel-hex) into one block starting at its lowest address. */
+export function parseIntelHex(text: string): HexImage {
+  const blocks = intelHexRegions(text);
   const base = blocks[0]![0];
   const end = Math.max(...blocks.map(([addr, b]) => addr + b.length));
   const data = new Uint8Array(end - base).fill(0xff);

@@ -65,6 +65,7 @@ export {
   type HexImage,
   type HexSegment,
   IntelHexError,
+  intelHexRegions,
   parseIntelHex,
   signedImageHexSegments,
 } from './hex.ts';

@@ -57,7 +57,7 @@ describe('exit codes of error objects', () => {
     ],
     ['Ctrl-C', abort, 130, 'local'],
   ];
-  it.each(table)('%s → exit %s', (_what, make, code, fault) => {
+  it.each(table)('%s', (_what, make, code, fault) => {
     const err = make();
     expect(exitCodeFor(err)).toBe(code);
     expect(faultFor(err)).toBe(fault);

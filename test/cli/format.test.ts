@@ -93,7 +93,7 @@ describe('other renderings', () => {
 
   it('round-trips hex and rejects odd or non-hex text', () => {
     expect(toHex(fromHex('00FFa5'))).toBe('00ffa5');
-    expect(() => fromHex('abc')).toThrow(/not an even number of hex digits/);
-    expect(() => fromHex('zz')).toThrow(/hex/);
+    expect(() => fromHex('abc')).toThrow('The hash "abc" has an odd number of hex digits (3).');
+    expect(() => fromHex('zz')).toThrow('The hash "zz" is not hexadecimal ("z" is not a hex digit).');
   });
 });

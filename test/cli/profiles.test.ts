@@ -35,8 +35,38 @@ describe('ProfileStore', () => {
     expect(() => store.delete('ghost')).toThrow('Unknown connection profile "ghost"; nothing deleted.');
     writeFileSync(store.file, '{ not json');
     expect(() => store.list()).toThrow(/is not valid JSON/);
-    writeFileSync(store.file, JSON.stringify({ profiles: [{ name: 'a', type: 'ble', connstring: 'x' }] }));
-    expect(() => store.list()).toThrow(/Connection profile #1 in .* is malformed/);
+  });
+
+  it('names the broken profile, its field and the repair, and keeps the good ones usable', () => {
+    const store = new ProfileStore(home);
+    writeFileSync(
+      store.file,
+      JSON.stringify({
+        profiles: [
+          { name: 'a', type: 'ble', connstring: 'x' },
+          { name: 'b', type: 'udp' },
+          { name: 'ok', type: 'udp', connstring: '127.0.0.1:1337' },
+          42,
+        ],
+      }),
+    );
+    expect(() => store.get('a')).toThrow(
+      `Connection profile "a" in ${store.file} has a bad type: "ble" is not "serial" or "udp". ` +
+        `Repair it with \`zdfu conn add a type=serial|udp connstring=...\`, or edit ${store.file}.`,
+    );
+    expect(() => store.get('b')).toThrow(/Connection profile "b" in .* has a bad connstring: it is missing/);
+    expect(store.get('ok').connstring).toBe('127.0.0.1:1337');
+    expect(store.broken()).toHaveLength(3);
+    expect(store.broken()[2]).toBe(
+      `Connection profile #4 in ${store.file} is unusable: it is not an object. Edit ${store.file} to fix or remove it.`,
+    );
+    // `conn add` again repairs the profile it names and loses nothing else.
+    store.add({ name: 'a', type: 'serial', connstring: 'dev=/dev/ttyACM0' });
+    expect(store.get('a').type).toBe('serial');
+    expect(store.broken()).toHaveLength(2);
+    store.delete('b');
+    expect(store.broken()).toHaveLength(1);
+    expect(store.list().map((p) => p.name)).toEqual(['a', 'ok']);
   });
 
   it('rejects names that would not survive a shell or a file', () => {

@@ -3,8 +3,8 @@
  * Intel HEX by extension, loading keys (with a password when they are protected), and turning
  * library errors into one sentence.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
 import {
   ImageFormatError,
   IntelHexError,
@@ -55,11 +55,25 @@ export async function readInput(path: string, what: string): Promise<Uint8Array>
   }
 }
 
+/** Why `path` cannot be written, in words: a missing folder is named, with how to make it. */
+async function whyUnwritable(path: string, err: unknown): Promise<string> {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    const folder = dirname(resolve(path));
+    const exists = await stat(folder).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (!exists) return `the folder ${folder} does not exist; create it first (mkdir -p ${folder})`;
+  }
+  return whyUnreadable(err);
+}
+
 export async function writeOutput(path: string, data: Uint8Array | string, what: string): Promise<void> {
   try {
     await writeFile(path, data);
   } catch (err) {
-    throw new CliError(`Cannot write ${what} ${path}: ${whyUnreadable(err)}.`);
+    throw new CliError(`Cannot write ${what} ${path}: ${await whyUnwritable(path, err)}.`);
   }
 }
 
