@@ -7,7 +7,7 @@
 import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import type { ConnTarget } from '../client/connstring.ts';
 import { CliError } from './errors.ts';
-import { describeError, faultFor } from './failure.ts';
+import { faultFor } from './failure.ts';
 
 /** What to check when the device at `target` did not answer. */
 export function noAnswerHint(target: ConnTarget): string {
@@ -29,13 +29,15 @@ export function noAnswerHint(target: ConnTarget): string {
 
 function sentenceEnd(text: string): string {
   const t = text.trim();
-  return /[.!?)]$/.test(t) ? t : `${t}.`;
+  return /[.!?]$/.test(t) ? t : `${t}.`;
 }
 
 /** A failure while talking to the device, with advice when the device did not answer. */
 export function withLinkAdvice(err: unknown, target: ConnTarget): unknown {
   if (err instanceof CliError || faultFor(err) !== 'no-answer') return err;
-  return new CliError(`${sentenceEnd(describeError(err))} ${noAnswerHint(target)}`, {
+  // The error's own words, without describeError's generic hint: this one fits the link.
+  const what = err instanceof Error ? err.message : String(err);
+  return new CliError(`${sentenceEnd(what.replace(/\s*\n\s*/g, ' '))} ${noAnswerHint(target)}`, {
     fault: 'no-answer',
     cause: err,
   });
@@ -85,6 +87,13 @@ export function explainOpenFailure(err: unknown, target: ConnTarget): unknown {
     return new CliError(
       `The serial port ${target.path} is in use by another program (another zdfu or mcumgr, or a terminal ` +
         'such as screen, minicom or picocom); close it and try again.',
+      { cause: err },
+    );
+  }
+  if (/no such file or directory|\bENOENT\b/i.test(text)) {
+    return new CliError(
+      `There is no serial port ${target.path} (no such file). Check the path (for example ls /dev/ttyACM* /dev/ttyUSB*), ` +
+        `or, for the virtual device, start \`zdfu sim --pty ${target.path}\` first.`,
       { cause: err },
     );
   }

@@ -135,7 +135,7 @@ describe('error paths: one line on stderr, non-zero exit, no stack', () => {
     const h = harness(device);
     expect(await runCli([...udp, '-t', '0.02', '-r', '2', 'echo', 'hi'], h.io)).toBe(3);
     expect(h.err()).toMatch(
-      /^Error: os echo: no response from the device after 2 attempts of 20 ms .* Check the connection.*\n$/,
+      /^Error: os echo: no response from the device after 2 attempts of 20 ms .*\. Check that the device at UDP 127\.0\.0\.1:1337 is on.*\n$/,
     );
     expect(h.err().split('\n')).toHaveLength(2);
   });

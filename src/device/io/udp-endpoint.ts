@@ -21,7 +21,12 @@ export class UdpEndpoint {
     const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
     await new Promise<void>((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) => {
-        reject(new Error(`cannot listen for SMP on UDP ${host}:${port}: ${error.code ?? error.message}`));
+        const why =
+          error.code === 'EADDRINUSE'
+            ? 'the port is already in use (another `zdfu sim` or SMP server is probably running there); ' +
+              'stop it, or give this one another port with --udp HOST:PORT'
+            : (error.code ?? error.message);
+        reject(new Error(`cannot listen for SMP on UDP ${host}:${port}: ${why}`));
       };
       socket.once('error', onError);
       socket.bind(port, host, () => {
