@@ -48,6 +48,8 @@ export function createProgram(io: CliIo): { program: Command; context: ContextFa
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      // Usage errors read like every other failure: "Error: " and one sentence.
+      outputError: (text, write) => write(`Error: ${usageSentence(text)}\n`),
     })
     .option('-c, --conn <name>', 'connection profile to use (see `zdfu conn`)')
     .addOption(
@@ -79,14 +81,21 @@ function wantsJson(argv: readonly string[]): boolean {
   return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
 }
 
-/** commander's "error: unknown command 'x'" as a sentence; its help-only exits have no message. */
+/** commander's "error: unknown command 'x'" as a sentence: "Unknown command 'x'." */
+function usageSentence(text: string): string {
+  const t = text
+    .replace(/^error:\s*/i, '')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
+  const capital = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?)]$/.test(capital) ? capital : `${capital}.`;
+}
+
 function commanderSentence(err: CommanderError): string {
   if (err.code === 'commander.help' || err.code === 'commander.helpDisplayed') {
     return 'The command is incomplete; its usage is printed on stderr (or run it with --help).';
   }
-  const text = err.message.replace(/^error:\s*/i, '').trim();
-  const capital = text.charAt(0).toUpperCase() + text.slice(1);
-  return /[.!?)]$/.test(capital) ? capital : `${capital}.`;
+  return usageSentence(err.message);
 }
 
 /**

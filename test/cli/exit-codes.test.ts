@@ -245,7 +245,7 @@ describe('--json when a command fails: one JSON error document on stdout, the se
   it('usage errors from the argument parser', async () => {
     const run = await zdfu(['--json', 'frobnicate']);
     expect(run.code).toBe(1);
-    expect(run.err).toContain("error: unknown command 'frobnicate'");
+    expect(run.err).toBe("Error: Unknown command 'frobnicate'.\n");
     expect(JSON.parse(run.out)).toEqual({
       error: { message: "Unknown command 'frobnicate'.", exitCode: 1, fault: 'local' },
     });

@@ -172,7 +172,7 @@ describe('error paths: one line on stderr, non-zero exit, no stack', () => {
   it('usage errors come from commander on stderr with exit code 1', async () => {
     const h = harness();
     expect(await runCli(['frobnicate'], h.io)).toBe(1);
-    expect(h.err()).toContain("unknown command 'frobnicate'");
+    expect(h.err()).toBe("Error: Unknown command 'frobnicate'.\n");
   });
 });
 
