@@ -26,6 +26,7 @@ describe('exit codes of error objects', () => {
   const table: ReadonlyArray<readonly [string, () => unknown, number, string]> = [
     ['a CLI error (bad input)', () => new CliError('bad'), 1, 'local'],
     ['a CLI error that says it is a device fault', () => new CliError('x', { fault: 'device' }), 2, 'device'],
+    ['a CLI error given exit code 3', () => new CliError('x', 3), 3, 'no-answer'],
     ['a bad connstring', () => new ConnStringError('bad', 'x'), 1, 'local'],
     [
       'a file that is not an image',
