@@ -264,3 +264,35 @@ describe('--json when a command fails: one JSON error document on stdout, the se
     expect(text.out).toBe('');
   });
 });
+
+describe('--json after an imgtool command word', () => {
+  it('is the command’s own option: a document on success and on failure', async () => {
+    const key = join(home, 'k.pem');
+    const keygen = await zdfu(['keygen', '--json', '-k', key, '-t', 'ed25519']);
+    expect(keygen.code).toBe(0);
+    expect(JSON.parse(keygen.out)).toEqual({ key, type: 'ed25519', protected: false });
+    const getpub = await zdfu(['getpub', '-k', key, '-e', 'raw', '--json']);
+    expect(JSON.parse(getpub.out)).toMatchObject({
+      encoding: 'raw',
+      key: expect.stringMatching(/^302a300506032b6570032100[0-9a-f]{64}$/),
+    });
+    const sign = await zdfu([
+      'sign',
+      '--json',
+      '-H',
+      '32',
+      '-S',
+      '4096',
+      '-v',
+      '1',
+      join(home, 'no.bin'),
+      join(home, 'o.bin'),
+    ]);
+    expect(sign.code).toBe(1);
+    expect(JSON.parse(sign.out).error.message).toBe(
+      `Cannot read image file ${join(home, 'no.bin')}: no such file.`,
+    );
+    const verify = await zdfu(['verify', '--json', join(home, 'no.bin')]);
+    expect(JSON.parse(verify.out).error).toMatchObject({ exitCode: 1, fault: 'local' });
+  });
+});

@@ -1,5 +1,5 @@
 /** `zdfu getpub -k FILE [-e lang-c|lang-rust|pem|raw] [-o OUT]`: the public key as imgtool prints it. */
-import { type GetpubFormat, getpub } from '../../image/index.ts';
+import { type GetpubFormat, getpub, toHex } from '../../image/index.ts';
 import type { CliContext } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { loadPublicKeyFile, writeBinaryStdout, writeOutput } from './options.ts';
@@ -47,6 +47,10 @@ export async function getpubCommand(ctx: CliContext, options: GetpubOptions): Pr
   const out = getpub(key, format, suffix);
   if (options.output !== undefined) {
     await writeOutput(options.output, out, 'output file');
+    if (ctx.json) ctx.emit({ file: options.output, encoding: format }, '');
+  } else if (ctx.json) {
+    // --json: one document; raw bytes as hex, like every byte string zdfu prints as JSON.
+    ctx.emit({ encoding: format, key: typeof out === 'string' ? out : toHex(out) }, '');
   } else if (typeof out === 'string') {
     ctx.io.stdout.write(out);
   } else {

@@ -35,6 +35,10 @@ function givePositionalOptionsToImgtoolCommands(program: Command): void {
   };
 }
 
+// zdfu's global --json, also accepted after an imgtool command word (where options are the command's).
+const JSON_FLAG = '--json';
+const JSON_HELP = 'print one JSON document, also when the command fails (zdfu extension)';
+
 const choice = (flags: string, description: string, choices: string[]) =>
   new Option(flags, description).choices(choices);
 
@@ -47,6 +51,7 @@ export function registerImgtoolCommands(program: Command, context: ContextFactor
     .requiredOption('-k, --key <filename>', 'file to write the private key to')
     .addOption(choice('-t, --type <type>', 'key type', [...KEY_TYPES]).makeOptionMandatory())
     .option('-p, --password', 'protect the key with a password (prompt, or ZDFU_KEY_PASSWORD)')
+    .option(JSON_FLAG, JSON_HELP)
     .action(async (opts, command: Command) =>
       (await import('./keygen.ts')).keygenCommand(context(command), opts),
     );
@@ -59,6 +64,7 @@ export function registerImgtoolCommands(program: Command, context: ContextFactor
     .addOption(choice('-l, --lang <lang>', 'deprecated form of -e: c or rust', ['c', 'rust']))
     .option('-o, --output <output>', 'write to this file instead of stdout')
     .option('--name-suffix <suffix>', 'append SUFFIX to the C/Rust identifiers')
+    .option(JSON_FLAG, JSON_HELP)
     .action(async (opts, command: Command) =>
       (await import('./getpub.ts')).getpubCommand(context(command), opts),
     );
@@ -110,6 +116,7 @@ export function registerImgtoolCommands(program: Command, context: ContextFactor
     .option('--non-bootable', 'mark the image as non-bootable')
     .addOption(choice('--sha <bits>', 'image hash', ['auto', '256', '384', '512']).default('auto'))
     .addOption(choice('--hmac-sha <bits>', 'HMAC of the ECIES key wrapping', ['auto', '256', '512']))
+    .option(JSON_FLAG, JSON_HELP)
     .action(async (infile: string, outfile: string, opts, command: Command) =>
       (await import('./sign.ts')).signCommand(context(command), infile, outfile, opts),
     );
@@ -120,6 +127,7 @@ export function registerImgtoolCommands(program: Command, context: ContextFactor
     .argument('<imgfile>', 'signed image (.bin or .hex)')
     .option('-k, --key <filename>', 'public or private key that should have signed it')
     .option('--decrypt <filename>', 'private key to decrypt an encrypted image first (zdfu extension)')
+    .option(JSON_FLAG, JSON_HELP)
     .action(async (imgfile: string, opts, command: Command) =>
       (await import('./verify.ts')).verifyCommand(context(command), imgfile, opts),
     );
