@@ -158,6 +158,9 @@ describe('output folders', () => {
     expect(keygen.err).toBe(
       `Error: Cannot write key file ${join(folder, 'k.pem')}: the folder ${folder} does not exist; create it first (mkdir -p ${folder}).\n`,
     );
+    // Checked before asking for a password (here there is no terminal to ask on).
+    const protectedKey = await zdfu(['keygen', '-k', join(folder, 'k.pem'), '-t', 'ed25519', '-p']);
+    expect(protectedKey.err).toBe(keygen.err);
     mkdirSync(join(home, 'keys'));
     expect((await zdfu(['keygen', '-k', join(home, 'keys', 'k.pem'), '-t', 'ed25519'])).code).toBe(0);
     writeFileSync(join(home, 'app.bin'), new Uint8Array(64));

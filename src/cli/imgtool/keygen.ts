@@ -2,7 +2,7 @@
 import { generateKey, KEY_TYPES, type KeyType } from '../../image/index.ts';
 import type { CliContext } from '../context.ts';
 import { CliError } from '../errors.ts';
-import { writeOutput } from './options.ts';
+import { checkOutputFolder, writeOutput } from './options.ts';
 import { obtainNewPassword } from './password.ts';
 
 export interface KeygenOptions {
@@ -16,6 +16,7 @@ export async function keygenCommand(ctx: CliContext, options: KeygenOptions): Pr
     throw new CliError(`Unknown key type "${options.type}"; use one of ${KEY_TYPES.join(', ')}.`);
   }
   const type = options.type as KeyType;
+  await checkOutputFolder(options.key, 'key file');
   const password = options.password ? await obtainNewPassword(ctx.io) : undefined;
   const { privatePem } = await generateKey(type, password === undefined ? {} : { password });
   await writeOutput(options.key, privatePem, 'key file');

@@ -69,6 +69,20 @@ async function whyUnwritable(path: string, err: unknown): Promise<string> {
   return whyUnreadable(err);
 }
 
+/** Fails early, before slow work or a password prompt, when `path` is in a missing folder. */
+export async function checkOutputFolder(path: string, what: string): Promise<void> {
+  const folder = dirname(resolve(path));
+  const ok = await stat(folder).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!ok) {
+    throw new CliError(
+      `Cannot write ${what} ${path}: the folder ${folder} does not exist; create it first (mkdir -p ${folder}).`,
+    );
+  }
+}
+
 export async function writeOutput(path: string, data: Uint8Array | string, what: string): Promise<void> {
   try {
     await writeFile(path, data);
