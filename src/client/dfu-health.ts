@@ -118,15 +118,21 @@ export async function watchHealth(
     for (const check of statChecks) baseline.set(check, (await readStat(device, check, call)) ?? 0);
 
     const deadline = options.now() + options.settleMs;
+    let lastAnswer = bootedAt;
     do {
       await options.sleep(Math.max(0, Math.min(options.pollIntervalMs, deadline - options.now())));
+      const askedAt = options.now();
       let state: ImageStateResponse;
       try {
         state = await device.imageList(call);
       } catch (error) {
         if (!(error instanceof SmpTimeoutError)) throw error;
-        throw new Unhealthy(`it stopped answering ${since()} after it booted (${errorText(error)})`);
+        throw new Unhealthy(
+          `it stopped answering between ${((lastAnswer - bootedAt) / 1000).toFixed(1)} and ${seconds(askedAt - bootedAt)} ` +
+            `after it booted (${errorText(error)})`,
+        );
       }
+      lastAnswer = options.now();
       const active = state.images.find((i) => i.active);
       if (!active || !sameHash(active.hash, hash)) {
         const now = active ? `version ${active.version}` : 'no image it can name';
@@ -181,7 +187,10 @@ export async function watchHealth(
         : { healthy: false, reason: error.reason };
     }
     if (error instanceof SmpTimeoutError) {
-      return { healthy: false, reason: `it stopped answering ${since()} after it booted (${error.message})` };
+      return {
+        healthy: false,
+        reason: `it stopped answering within ${since()} after it booted (${error.message})`,
+      };
     }
     throw error;
   }

@@ -276,7 +276,7 @@ async function settleAndConfirm(run: Run, bootedAt: number, confirm: boolean): P
 /** Resets so MCUboot reverts the unconfirmed image, and reports what runs afterwards. */
 async function revert(run: Run, back: string): Promise<string> {
   const { device, options, hash } = run;
-  const manual = `reset or power-cycle the device: as the image is not confirmed, MCUboot will go back to ${back}.`;
+  const manual = `reset or power-cycle the device; as the image is not confirmed, MCUboot will then go back to ${back}.`;
   run.step({ kind: 'reverting' });
   try {
     await device.reset({ ...options.call, timeoutMs: options.pollTimeoutMs ?? 2000 });
