@@ -89,7 +89,8 @@ export async function dfuCommand(ctx: CliContext, path: string, opts: DfuCommand
   const checks = parseChecks(opts);
   const mode: DfuMode = opts.testOnly ? 'test-only' : opts.permanent ? 'permanent' : 'test-and-confirm';
   const data = await readImageFile(path);
-  const progress = createProgressView(ctx.io.stderr, !ctx.json);
+  // One bar per upload: a retry after MCUboot refused a vouched-for image uploads again.
+  let progress = createProgressView(ctx.io.stderr, !ctx.json);
   const steps: DfuStep[] = [];
   try {
     const result = await ctx.withDevice((device) =>
@@ -108,7 +109,8 @@ export async function dfuCommand(ctx: CliContext, path: string, opts: DfuCommand
           ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
         },
         onStep: (step) => {
-          if (step.kind === 'uploaded') progress.stop();
+          if (step.kind === 'uploaded' || step.kind === 'already-uploaded') progress.stop();
+          if (step.kind === 'retry') progress = createProgressView(ctx.io.stderr, !ctx.json);
           steps.push(step);
           if (!ctx.json) ctx.io.stdout.write(describeStep(step));
         },
