@@ -15,8 +15,8 @@ interface DfuCommandOptions {
   permanent?: boolean;
   rebootTimeout: string;
   settle: string;
-  checkStat: string[];
-  checkShell: string[];
+  checkStat?: string[];
+  checkShell?: string[];
   /** False with --no-revert. */
   revert: boolean;
 }
@@ -58,7 +58,7 @@ function seconds(ms: number): string {
 
 function parseChecks(opts: DfuCommandOptions): HealthCheck[] {
   const checks: HealthCheck[] = [];
-  for (const text of opts.checkStat) {
+  for (const text of opts.checkStat ?? []) {
     const check = parseStatCheck(text);
     if (!check) {
       throw new CliError(
@@ -67,7 +67,7 @@ function parseChecks(opts: DfuCommandOptions): HealthCheck[] {
     }
     checks.push(check);
   }
-  for (const text of opts.checkShell) {
+  for (const text of opts.checkShell ?? []) {
     const check = shellCheck(text);
     if (!check) throw new CliError('--check-shell needs a command line, e.g. --check-shell "app status".');
     checks.push(check);
@@ -135,6 +135,11 @@ export async function dfuCommand(ctx: CliContext, path: string, opts: DfuCommand
   }
 }
 
+/** Repeatable options: every occurrence adds one value. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 export function registerDfuCommand(program: Command, context: ContextFactory): void {
   program
     .command('dfu')
@@ -156,14 +161,12 @@ export function registerDfuCommand(program: Command, context: ContextFactory): v
     .option(
       '--check-stat <group.field>',
       'a statistic that must rise during the settle time (repeatable)',
-      (value: string, all: string[]) => [...all, value],
-      [] as string[],
+      collect,
     )
     .option(
       '--check-shell <command>',
       'a shell command (SMP shell group) that must return 0 after the settle time (repeatable)',
-      (value: string, all: string[]) => [...all, value],
-      [] as string[],
+      collect,
     )
     .option('--no-revert', 'leave an unhealthy image unconfirmed without resetting the device')
     .action((file: string, opts: DfuCommandOptions, command: Command) =>
