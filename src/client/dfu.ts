@@ -197,10 +197,10 @@ function notRunningMessage(run: Run, slot0: ImageSlotState | undefined, refused:
  * permanent, and bootable from the header), and MCUboot refuses the slot at boot.
  *
  * The upload's first chunk can prove it instead. It carries the file's full SHA-256: while an
- * upload of that sha is still live, Zephyr answers the offset it reached (the engine resumes from
- * there); with CONFIG_IMG_ENABLE_IMAGE_CHECK it hashes the slot's first `len` bytes and, when they
- * are this file, answers off = len and match = true without erasing anything. Otherwise it erases
- * and the file goes again. So dfu always starts an upload and lets the device decide. What only
+ * upload of that sha is still live, Zephyr answers the offset it reached (img_mgmt_upload_inspect in
+ * zephyr_img_mgmt.c; the engine resumes from there); with CONFIG_IMG_ENABLE_IMAGE_CHECK,
+ * img_mgmt_upload hashes the slot's first `len` bytes and, when they are this file, answers
+ * off = len and match = true without erasing anything. Otherwise it erases and the file goes again. So dfu always starts an upload and lets the device decide. What only
  * MCUboot checks (the signature against its keys) shows at boot, where runDfu uploads once more.
  * Returns whether any image bytes had to be sent.
  */
