@@ -12,6 +12,7 @@ import {
   imageUpload,
 } from '../smp/groups/image.ts';
 import { bootloaderInfo, echo, mcumgrParams, osInfo, reset } from '../smp/groups/os.ts';
+import { shellExec } from '../smp/groups/shell.ts';
 import { statList, statShow } from '../smp/groups/stat.ts';
 import type { Transport } from '../transport/transport.ts';
 import { SmpClient } from './client.ts';
@@ -47,6 +48,13 @@ export interface CallOptions {
 export interface McumgrParams {
   readonly buf_size: number;
   readonly buf_count: number;
+}
+
+export interface ShellResult {
+  /** What the command printed. */
+  readonly output: string;
+  /** The command's return value: 0 for success, else an errno-style code such as -8 (ENOEXEC). */
+  readonly ret: number;
 }
 
 export interface StatGroup {
@@ -143,6 +151,15 @@ export class DeviceClient {
 
   async statShow(name: string, options?: CallOptions): Promise<StatGroup> {
     return this.smp.request(statShow, { name }, options);
+  }
+
+  /**
+   * shell exec: runs `argv` (joined with spaces into one line, as Zephyr does) in the device's shell.
+   * A legacy build that reports the return value as `rc` answers no `ret` on success: that is 0.
+   */
+  async shellExec(argv: readonly string[], options?: CallOptions): Promise<ShellResult> {
+    const response = await this.smp.request(shellExec, { argv: [...argv] }, options);
+    return { output: response.o, ret: response.ret ?? 0 };
   }
 
   /** Uploads an MCUboot image file with the pipelined, resuming upload engine. */

@@ -304,12 +304,31 @@ export class VirtualDevice {
       handle: (packet) => this.handleWhenAppReady(server, packet),
       transmit: (bytes) => this.tx.push(bytes),
     });
+    const generation = this.generation;
     this.running = startFirmware(code, {
       onConsole: (text) => this.printText(text),
       devicetree: STM32F4_DISCO_DEVICETREE,
       bootBanner: `*** Booting Zephyr OS build ${this.board.versions.zephyr} ***`,
+      fatalPolicy: this.board.app.resetOnFatalError ? 'reset' : 'halt',
+      onFatal: () => this.onFatalError(generation),
     });
     this.currentState = 'running';
+  }
+
+  /**
+   * After k_sys_fatal_error_handler: with CONFIG_RESET_ON_FATAL_ERROR the SoC reboots (MCUboot runs
+   * again and reverts an unconfirmed test image); otherwise arch_system_halt locks interrupts and
+   * spins, so the UART and network drivers and the SMP work queue never run again.
+   */
+  private onFatalError(generation: number): void {
+    if (generation !== this.generation) return;
+    if (this.board.app.resetOnFatalError) {
+      void this.reset();
+      return;
+    }
+    this.server = undefined;
+    this.serial = undefined;
+    this.currentState = 'halted';
   }
 
   private async stopApp(): Promise<void> {

@@ -17,6 +17,7 @@ import {
   imageUpload,
 } from '../../src/smp/groups/image.ts';
 import { echo, osCommands, reset, taskStat } from '../../src/smp/groups/os.ts';
+import { shellCommands, shellExec } from '../../src/smp/groups/shell.ts';
 import { statCommands, statShow } from '../../src/smp/groups/stat.ts';
 import { arrayOf, bool, SchemaError, struct, text, uint, withDefault } from '../../src/smp/schema.ts';
 
@@ -123,10 +124,11 @@ describe('group commands', () => {
   });
 
   it('has unique (group, id, op) keys and the required ids', () => {
-    const all = [...osCommands, ...imageCommands, ...statCommands];
+    const all = [...osCommands, ...imageCommands, ...statCommands, ...shellCommands];
     const keys = all.map((c) => `${c.group}/${c.id}/${c.op}`);
     expect(new Set(keys).size).toBe(keys.length);
     expect(imageUpload).toMatchObject({ group: SmpGroup.Image, id: 1, op: 'write' });
     expect(statShow).toMatchObject({ group: 2, id: 0, op: 'read' });
+    expect(shellExec).toMatchObject({ group: SmpGroup.Shell, id: 0, op: 'write' });
   });
 });

@@ -48,6 +48,19 @@ export interface SmpBufferConfig {
   rxLineBufferCount: number;
 }
 
+/** How the application on the board is built, where that changes what the board does. */
+export interface AppConfig {
+  /**
+   * CONFIG_RESET_ON_FATAL_ERROR: on a fatal error the system reboots (sys_arch_reboot), so MCUboot
+   * runs again and reverts an unconfirmed test image. The symbol comes from the nRF Connect SDK's
+   * lib/fatal_error (or an app's own k_sys_fatal_error_handler); upstream Zephyr has no such option:
+   * its weak k_sys_fatal_error_handler (kernel/fatal.c) logs "Halting system" and calls
+   * arch_system_halt, which locks interrupts and spins, so nothing runs (the SMP server included)
+   * until someone resets the board. false = that upstream default.
+   */
+  resetOnFatalError: boolean;
+}
+
 export interface Board {
   name: string;
   description: string;
@@ -68,6 +81,7 @@ export interface Board {
   };
   mcuboot: McubootConfig;
   smp: SmpBufferConfig;
+  app: AppConfig;
   versions: { zephyr: string; mcuboot: string };
   /** CONFIG_ARCH and the processor name, as `os info` reports them (format chars m and p). */
   cpu: { arch: string; processor: string };

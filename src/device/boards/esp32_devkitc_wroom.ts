@@ -30,6 +30,8 @@ export const esp32_devkitc_wroom: Board = {
     headerSize: 0x20,
   },
   smp: { netbufSize: 2048, netbufCount: 4, uartMtu: 256, rxLineBufferSize: 128, rxLineBufferCount: 2 },
+  // Upstream Zephyr's fatal-error policy: halt.
+  app: { resetOnFatalError: false },
   versions: { zephyr: 'zephyr-v3.5.0', mcuboot: 'v2.0.0' },
   cpu: { arch: 'xtensa', processor: 'esp32' },
   bootBanner: ['*** Booting Zephyr OS build zephyr-v3.5.0 ***'],

@@ -37,6 +37,8 @@ export const stm32f4_disco: Board = {
     headerSize: 0x200,
   },
   smp: { netbufSize: 2048, netbufCount: 4, uartMtu: 256, rxLineBufferSize: 128, rxLineBufferCount: 2 },
+  // Upstream Zephyr's fatal-error policy: halt.
+  app: { resetOnFatalError: false },
   versions: { zephyr: 'v3.7.0', mcuboot: 'v2.1.0' },
   cpu: { arch: 'arm', processor: 'cortex-m4' },
   bootBanner: ['*** Booting MCUboot v2.1.0 ***', '*** Using Zephyr OS build v3.7.0 ***'],

@@ -31,7 +31,17 @@ export interface FirmwareRunOptions {
   devicetree?: FirmwareDevicetree;
   /** Kernel banner printed before main() runs. */
   bootBanner?: string;
+  /**
+   * What k_sys_fatal_error_handler does after the fatal-error report: 'halt' (upstream Zephyr,
+   * kernel/fatal.c) or 'reset' (CONFIG_RESET_ON_FATAL_ERROR). The runner only prints the matching
+   * last line; the board acts on it in `onFatal`. Default 'halt'.
+   */
+  fatalPolicy?: FatalPolicy;
+  /** Called once when the firmware hits a fatal error, after its report went to the console. */
+  onFatal?: () => void;
 }
+
+export type FatalPolicy = 'halt' | 'reset';
 
 export interface LedEvent {
   /** Devicetree alias of the LED, e.g. 'led0'. */
@@ -91,13 +101,18 @@ function readCounter(counters: StatsGroup['counters'], index: number): number {
     : Atomics.load(counters, index);
 }
 
-function fatalReport(uptimeUs: number, error: string): string {
-  const line = (message: string) => formatLogLine(uptimeUs, 'err', 'os', message);
+/**
+ * z_fatal_error's report (kernel/fatal.c), then the policy line: upstream's handler logs "Halting
+ * system" from the `os` module; the nRF Connect SDK's lib/fatal_error logs "Resetting system" from
+ * its own `fatal_error` module.
+ */
+function fatalReport(uptimeUs: number, error: string, policy: FatalPolicy): string {
+  const line = (message: string, module = 'os') => formatLogLine(uptimeUs, 'err', module, message);
   return (
     line(`Unhandled exception: ${error}`) +
     line(`>>> ZEPHYR FATAL ERROR ${K_ERR_CPU_EXCEPTION}: CPU exception on CPU 0`) +
     line('Current thread: main') +
-    line('Halting system')
+    (policy === 'reset' ? line('Resetting system', 'fatal_error') : line('Halting system'))
   );
 }
 
@@ -117,6 +132,14 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
   const statsGroups = new Map<string, StatsGroup>();
   let status: FirmwareStatus = 'running';
   let stopping: Promise<void> | undefined;
+  const policy = options.fatalPolicy ?? 'halt';
+  const fatal = (uptimeUs: number, error: string) => {
+    markReady();
+    if (status === 'stopped' || status === 'halted') return;
+    status = 'halted';
+    options.onConsole(fatalReport(uptimeUs, error, policy));
+    options.onFatal?.();
+  };
 
   const worker = new Worker(WORKER_BOOTSTRAP, {
     eval: true,
@@ -182,9 +205,7 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
         break;
       }
       case 'fatal':
-        markReady();
-        if (status !== 'stopped') status = 'halted';
-        options.onConsole(fatalReport(message.uptimeUs, message.error));
+        fatal(message.uptimeUs, message.error);
         break;
       case 'returned':
         if (status === 'running') status = 'idle';
@@ -192,11 +213,8 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
     }
   });
   worker.on('error', (error: Error) => {
-    // The worker itself died (e.g. out of memory): the device halts, the host carries on.
-    markReady();
-    if (status === 'stopped' || status === 'halted') return;
-    status = 'halted';
-    options.onConsole(fatalReport((now() - startedAt) * 1000, `${error.name}: ${error.message}`));
+    // The worker itself died (e.g. out of memory): a fatal error for the device; the host carries on.
+    fatal((now() - startedAt) * 1000, `${error.name}: ${error.message}`);
   });
 
   return {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeviceClient } from '../../../src/client/device.ts';
 import { DEV_RSA_2048_PUBLIC_PEM } from '../../../src/device/boards/bootloader-keys.ts';
-import { getBoard } from '../../../src/device/boards/index.ts';
+import { type Board, getBoard } from '../../../src/device/boards/index.ts';
 import { VirtualDevice } from '../../../src/device/device.ts';
 import type { BootResult } from '../../../src/device/mcuboot/boot.ts';
 import { loadPublicKey, type PublicKey } from '../../../src/image/keys.ts';
@@ -91,7 +91,8 @@ export interface BootedDevice {
 }
 
 export interface BootOptions {
-  board?: string;
+  /** A board name, or board data (e.g. a board built with other Kconfig options). */
+  board?: string | Board;
   /** What `west flash` put in slot 0 (default Binary One). */
   slot0?: Uint8Array;
 }
@@ -99,7 +100,7 @@ export interface BootOptions {
 /** A VirtualDevice (unpaced UART), powered on, with a DeviceClient talking to its SMP server. */
 export async function bootDevice(options: BootOptions = {}): Promise<BootedDevice> {
   const device = new VirtualDevice({
-    board: getBoard(options.board ?? 'stm32f4_disco'),
+    board: typeof options.board === 'object' ? options.board : getBoard(options.board ?? 'stm32f4_disco'),
     bootloaderKeys: await devKeys(),
     baud: 0,
   });
