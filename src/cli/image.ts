@@ -6,12 +6,14 @@ import {
   DEFAULT_CHUNK_TIMEOUT_MS,
   DEFAULT_UPLOAD_RETRIES,
   NotAnImageError,
+  UploadAbortedError,
   type UploadOptions,
 } from '../client/upload.ts';
 import type { ContextFactory } from './conn.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
 import { formatImageList, formatUploadSummary, fromHex } from './format.ts';
+import { EXIT_ABORTED } from './program.ts';
 import { createProgressView } from './progress.ts';
 
 /** IMAGE_TLV_SHA256 is what `image list` shows and what state write expects. */
@@ -103,6 +105,8 @@ export async function imageUploadCommand(
     timeoutMs: ctx.globals.timeout !== undefined ? ctx.globals.timeout * 1000 : DEFAULT_CHUNK_TIMEOUT_MS,
     retries: ctx.globals.tries !== undefined ? ctx.globals.tries - 1 : DEFAULT_UPLOAD_RETRIES,
     onProgress: (p) => progress.update(p),
+    // A notice (e.g. a fall back to smaller requests) goes to stderr, between progress redraws.
+    onNotice: (text) => progress.note(`Note: ${text}\n`),
   };
   if (ctx.globals.timeout !== undefined) {
     uploadOptions.firstChunkTimeoutMs = Math.max(ctx.globals.timeout * 1000, 40_000);
@@ -124,6 +128,9 @@ export async function imageUploadCommand(
         sha256: result.sha256,
         match: result.match,
         elapsedMs: Math.round(result.elapsedMs),
+        sentBytes: result.sentBytes,
+        resumedFrom: result.resumedFrom,
+        requestLimit: result.requestLimit,
         chunkSize: result.chunkSize,
         window: result.window,
         requests: result.requests,
@@ -138,6 +145,8 @@ export async function imageUploadCommand(
         `${path} is not a valid MCUboot image (${err.detail.message}); use --force to upload it anyway.`,
       );
     }
+    // Ctrl-C: say where the device stopped and that the same command resumes (exit 130 as before).
+    if (err instanceof UploadAbortedError) throw new CliError(err.message, EXIT_ABORTED);
     throw err;
   }
 }

@@ -160,10 +160,20 @@ export class SmpClient {
     return this.inFlight.size;
   }
 
-  async request<C extends SmpCommand>(
+  request<C extends SmpCommand>(
     command: C,
     body: RequestOf<C>,
     options: RequestOptions = {},
+  ): Promise<ResponseOf<C>> {
+    return this.exchange(command, body, options, false);
+  }
+
+  /** `request`, and for probes (`isProbe`) without counting the answer as a size that passes. */
+  private async exchange<C extends SmpCommand>(
+    command: C,
+    body: RequestOf<C>,
+    options: RequestOptions,
+    isProbe: boolean,
   ): Promise<ResponseOf<C>> {
     if (this.closed) throw new Error(`${command.name}: SMP client is closed`);
     if (this.lost !== undefined) throw this.lost;
@@ -187,7 +197,7 @@ export class SmpClient {
     }
     const probe = options.detectTooLarge ?? packet.length > Math.max(SMALL_REQUEST, this.largestAnswered);
     const entry: InFlight = {
-      size: packet.length,
+      size: isProbe ? 0 : packet.length,
       group: command.group,
       command: command.id,
       op: responseOpFor(op),
@@ -208,7 +218,8 @@ export class SmpClient {
         if (last === 'dropped') this.stats.dropped++;
         else this.stats.timeouts++;
       }
-      if (last === 'dropped') throw new RequestTooLargeError(command.name, packet.length, this.largestAnswered);
+      if (last === 'dropped')
+        throw new RequestTooLargeError(command.name, packet.length, this.largestAnswered);
       throw new SmpTimeoutError(command.name, timeoutMs, attempts, sequence);
     } finally {
       if (this.inFlight.get(sequence) === entry) this.inFlight.delete(sequence);
@@ -307,7 +318,7 @@ export class SmpClient {
   private async probe(signal: AbortSignal, timeoutMs: number): Promise<boolean> {
     this.stats.probes++;
     try {
-      await this.request(echo, { d: '' }, { timeoutMs, retries: 0, signal, detectTooLarge: false });
+      await this.exchange(echo, { d: '' }, { timeoutMs, retries: 0, signal, detectTooLarge: false }, true);
       return true;
     } catch (error) {
       return error instanceof SmpError || error instanceof SmpProtocolError;

@@ -598,7 +598,14 @@ class UploadRun {
     const resumedFrom = this.resumedFrom ?? 0;
     const sentBytes = Math.max(0, this.highestOff - resumedFrom);
     const bytesPerSecond = elapsedMs > 0 ? (sentBytes * 1000) / elapsedMs : 0;
-    onProgress({ bytes: this.highestOff, total: this.total, sentBytes, resumedFrom, bytesPerSecond, elapsedMs });
+    onProgress({
+      bytes: this.highestOff,
+      total: this.total,
+      sentBytes,
+      resumedFrom,
+      bytesPerSecond,
+      elapsedMs,
+    });
   }
 
   private complete(match: boolean | undefined): void {

@@ -47,16 +47,28 @@ export class SerialTransport implements Transport {
     // other port errors after opening end the link the same way.
     port.on('close', (error: (Error & { disconnected?: boolean }) | null) => {
       if (this.closed) return;
-      const why =
+      this.linkLost(
         error?.disconnected === true
-          ? `serial port ${this.path} hung up (the device was unplugged or reset its USB, or the simulator stopped)`
-          : `serial port ${this.path} was closed${error ? `: ${error.message}` : ''}`;
-      this.linkLost(new LinkError(why, true, { cause: error ?? undefined }));
+          ? this.hungUp(undefined, error)
+          : new LinkError(`serial port ${this.path} was closed${error ? `: ${error.message}` : ''}`, true, {
+              cause: error ?? undefined,
+            }),
+      );
     });
     port.on('error', (error: Error) => {
       if (this.closed) return;
-      this.linkLost(new LinkError(`serial port ${this.path} failed: ${error.message}`, true, { cause: error }));
+      this.linkLost(
+        new LinkError(`serial port ${this.path} failed: ${error.message}`, true, { cause: error }),
+      );
     });
+  }
+
+  private hungUp(detail: string | undefined, cause: unknown): LinkError {
+    return new LinkError(
+      `serial port ${this.path} hung up${detail ? ` (${detail})` : ''}: the device was unplugged or reset its USB, or the simulator stopped`,
+      true,
+      { cause },
+    );
   }
 
   private linkLost(error: LinkError): void {
@@ -95,13 +107,16 @@ export class SerialTransport implements Transport {
     const frame = this.sentAny ? encodeSerialFrame(packet) : withLeadingNewline(encodeSerialFrame(packet));
     this.sentAny = true;
     await new Promise<void>((resolve, reject) => {
+      // A write that fails on an open port means the port is gone (EIO, bad file descriptor).
+      const failed = (error: Error) => {
+        this.linkLost(this.hungUp(`a write failed: ${error.message}`, error));
+        reject(this.lost);
+      };
       this.port.write(frame, (error) => {
-        if (error)
-          reject(new Error(`write to serial port ${this.path} failed: ${error.message}`, { cause: error }));
+        if (error) failed(error);
       });
       this.port.drain((error) => {
-        if (error)
-          reject(new Error(`write to serial port ${this.path} failed: ${error.message}`, { cause: error }));
+        if (error) failed(error);
         else resolve();
       });
     });

@@ -16,7 +16,13 @@ interface Received {
 
 /** A scriptable device end: records requests and lets each test decide how to answer. */
 function setup(
-  options: { mtu?: number; timeoutMs?: number; retries?: number; version?: SmpVersion; probeAfterMs?: number } = {},
+  options: {
+    mtu?: number;
+    timeoutMs?: number;
+    retries?: number;
+    version?: SmpVersion;
+    probeAfterMs?: number;
+  } = {},
 ) {
   const [clientEnd, deviceEnd] = createMemoryLink({ mtu: options.mtu ?? 1024 });
   const client = new SmpClient(clientEnd, {

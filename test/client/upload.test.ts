@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { DeviceClient } from '../../src/client/device.ts';
-import { faultOf } from '../../src/util/fault.ts';
 import {
   defaultWindow,
   NotAnImageError,
@@ -11,6 +10,7 @@ import {
   uploadImage,
 } from '../../src/client/upload.ts';
 import { maxChunkData, requestLimit, requestSize } from '../../src/client/upload-sizing.ts';
+import { faultOf } from '../../src/util/fault.ts';
 import { buildTestImage, FakeSmpDevice, testImageHash } from './fake-smp-device.ts';
 
 function connect(device: FakeSmpDevice): DeviceClient {
