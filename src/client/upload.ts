@@ -145,15 +145,18 @@ export interface UploadResult {
 
 export class UploadError extends Error {
   override readonly name: string = 'UploadError';
-  readonly fault: Fault;
+  /** Whose fault the failure is, when the upload knows; otherwise its cause's fault applies. */
+  declare readonly fault?: Fault;
   constructor(
     message: string,
     /** Offset the device last acknowledged. */
     readonly offset: number,
-    options: { cause?: unknown; fault: Fault },
+    options: { cause?: unknown; fault?: Fault } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.fault = options.fault;
+    // Only an own property when known, so classifiers that follow `cause` still can.
+    if (options.fault !== undefined)
+      Object.defineProperty(this, 'fault', { value: options.fault, enumerable: true });
   }
 }
 
@@ -475,8 +478,9 @@ class UploadRun {
       );
       return;
     }
-    // The first answer tells where the device starts: past our first chunk means it resumed.
-    if (this.resumedFrom === undefined) this.resumedFrom = off > entry.off + entry.length ? off : 0;
+    // The first answer (to the first chunk) tells where the device starts: anywhere but right after
+    // our first chunk means it kept an earlier upload of this file and ignored our data.
+    if (this.resumedFrom === undefined) this.resumedFrom = off !== entry.off + entry.length ? off : 0;
     if (off === this.total) {
       this.complete(response.match);
       return;

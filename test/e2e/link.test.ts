@@ -8,7 +8,7 @@ import dgram from 'node:dgram';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { exitCodeFor } from '../../src/cli/program.ts';
 import { RequestTooLargeError } from '../../src/client/client.ts';
 import { DeviceClient } from '../../src/client/device.ts';
@@ -30,7 +30,6 @@ let dir: string;
 let sims: SimHandle[] = [];
 let clients: DeviceClient[] = [];
 
-beforeAll(() => undefined);
 afterEach(async () => {
   for (const client of clients) await client.close().catch(() => undefined);
   for (const sim of sims) await sim.close().catch(() => undefined);
@@ -52,14 +51,15 @@ async function overUdp(s: SimHandle, mtu?: number): Promise<DeviceClient> {
     port: s.udp!.port,
     ...(mtu ? { mtu } : {}),
   });
-  const client = new DeviceClient(transport, { timeoutMs: 3000, retries: 1 });
+  // A short probe delay keeps the oversize tests quick; the CLI's default (1 s) is tested too.
+  const client = new DeviceClient(transport, { timeoutMs: 3000, retries: 1, probeAfterMs: 200 });
   clients.push(client);
   return client;
 }
 
 async function overSerial(s: SimHandle): Promise<DeviceClient> {
   const transport = await SerialTransport.open({ path: s.ptyPath, mtu: SERIAL_MAX_PACKET });
-  const client = new DeviceClient(transport, { timeoutMs: 3000, retries: 1 });
+  const client = new DeviceClient(transport, { timeoutMs: 3000, retries: 1, probeAfterMs: 200 });
   clients.push(client);
   return client;
 }
@@ -83,13 +83,24 @@ describe('two clients uploading to one device at once (UDP and the PTY)', () => 
     const udp = await overUdp(s);
     const serial = await overSerial(s);
     let other: Promise<unknown> | undefined;
-    const failure = await udp
-      .imageUpload(first, {
-        onProgress: (p) => {
-          if (other === undefined && p.bytes > 30_000) other = serial.imageUpload(second);
-        },
-      })
-      .catch((e: unknown) => e);
+    let otherStarted: Promise<void> | undefined;
+    const link = udp.uploadLink();
+    const interleaved = {
+      ...link,
+      // Once a third of our image is in, the serial client starts its upload, and our next chunk
+      // goes out only after the device acknowledged the other client's first chunk.
+      sendChunk: async (...args: Parameters<typeof link.sendChunk>) => {
+        if (otherStarted === undefined && args[0].off > 50_000) {
+          otherStarted = new Promise<void>((resolve) => {
+            other = serial.imageUpload(second, { onProgress: () => resolve() });
+            other.catch(() => resolve());
+          });
+        }
+        if (otherStarted !== undefined) await otherStarted;
+        return link.sendChunk(...args);
+      },
+    };
+    const failure = await uploadImage(interleaved, first).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(UploadConflictError);
     expect(faultOf(failure)).toBe('device');
     expect(exitCodeFor(failure)).toBe(2);
@@ -145,11 +156,19 @@ describe('a device that goes away', () => {
     const port = socket.address().port;
     await new Promise<void>((resolve) => socket.close(() => resolve()));
     dir = mkdtempSync(join(tmpdir(), 'zdfu-link-'));
+    const transport = await UdpTransport.open({ host: '127.0.0.1', port });
+    const client = new DeviceClient(transport, { timeoutMs: 10_000, retries: 1 });
+    clients.push(client);
     const started = Date.now();
+    const failure = await client.echo('hi').catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(failure).toBeInstanceOf(LinkError);
+    // The CLI says it in words, with exit 3, long before its 2 × 10 s of timeouts.
+    const cliStarted = Date.now();
     const run = await runZdfu(['--conntype', 'udp', '--connstring', `127.0.0.1:${port}`, 'echo', 'hi'], {
       ZDFU_HOME: dir,
     });
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - cliStarted).toBeLessThan(5000);
     expect(run.code).toBe(3);
     expect(run.err).toBe(
       `Error: nothing listens on UDP 127.0.0.1:${port} (ICMP port unreachable): the device is off, its SMP server is not running, or the address or port is wrong\n`,
