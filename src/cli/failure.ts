@@ -4,6 +4,7 @@
  * interrupted, as shells expect after Ctrl-C), the one sentence for stderr, and the JSON error
  * document `--json` prints on stdout with the numbers an expert or a script wants.
  */
+import { UploadAbortedError } from '../client/upload.ts';
 import { SmpError, SmpProtocolError, SmpTimeoutError } from '../smp/errors.ts';
 import { groupName } from '../smp/group-ids.ts';
 import { type Fault, faultOf } from '../util/fault.ts';
@@ -65,6 +66,8 @@ const GENERIC_NO_ANSWER_HINT = 'Check the connection and that the device runs an
 
 /** The one sentence a user sees for `err`. */
 export function describeError(err: unknown): string {
+  // Ctrl-C in an upload: where the device stopped and that the same command resumes.
+  if (err instanceof UploadAbortedError) return err.message;
   if (isAbort(err)) return 'Aborted.';
   let message = err instanceof Error ? err.message : String(err);
   if (err instanceof SmpError) message = `The device reported an error: ${message}`;

@@ -106,12 +106,22 @@ export function formatUploadSummary(result: {
   readonly elapsedMs: number;
   readonly version: string | undefined;
   readonly imageHash: Uint8Array | undefined;
+  /** Bytes this run sent and the offset it resumed at (an earlier upload's bytes are not counted). */
+  readonly sentBytes: number;
+  readonly resumedFrom: number;
 }): string {
   const seconds = result.elapsedMs / 1000;
-  const rate = seconds > 0 ? result.total / seconds : 0;
+  const rate = seconds > 0 ? result.sentBytes / seconds : 0;
   const what = result.version !== undefined ? `image ${result.version}` : 'file';
   const hash = result.imageHash !== undefined ? `, hash ${toHex(result.imageHash)}` : '';
-  return `Uploaded ${what}: ${result.total} bytes in ${seconds.toFixed(1)} s (${formatRate(rate)})${hash}\nDone\n`;
+  if (result.resumedFrom >= result.total) {
+    return `Uploaded ${what}: the device already held all ${result.total} bytes, nothing sent${hash}\nDone\n`;
+  }
+  const sent =
+    result.resumedFrom > 0
+      ? `${result.sentBytes} of ${result.total} bytes (resumed at byte ${result.resumedFrom}, where an earlier upload stopped)`
+      : `${result.total} bytes`;
+  return `Uploaded ${what}: ${sent} in ${seconds.toFixed(1)} s (${formatRate(rate)})${hash}\nDone\n`;
 }
 
 /** Makes a result JSON-friendly: byte strings become hex, bigints become numbers or strings. */

@@ -114,6 +114,8 @@ export async function imageUploadCommand(
     timeoutMs: ctx.globals.timeout !== undefined ? ctx.globals.timeout * 1000 : DEFAULT_CHUNK_TIMEOUT_MS,
     retries: ctx.globals.tries !== undefined ? ctx.globals.tries - 1 : DEFAULT_UPLOAD_RETRIES,
     onProgress: (p) => progress.update(p),
+    // A notice (e.g. a fall back to smaller requests) goes to stderr, between progress redraws.
+    onNotice: (text) => progress.note(`Note: ${text}\n`),
   };
   if (ctx.globals.timeout !== undefined) {
     uploadOptions.firstChunkTimeoutMs = Math.max(ctx.globals.timeout * 1000, 40_000);
@@ -135,6 +137,9 @@ export async function imageUploadCommand(
         sha256: result.sha256,
         match: result.match,
         elapsedMs: Math.round(result.elapsedMs),
+        sentBytes: result.sentBytes,
+        resumedFrom: result.resumedFrom,
+        requestLimit: result.requestLimit,
         chunkSize: result.chunkSize,
         window: result.window,
         requests: result.requests,

@@ -10,13 +10,18 @@ import { formatRate } from './format.ts';
 
 export interface ProgressView {
   update(progress: UploadProgress): void;
+  /** Prints a line of text (a notice) without garbling the bar. */
+  note(text: string): void;
   stop(): void;
 }
 
-const silent: ProgressView = { update: () => {}, stop: () => {} };
+/** Without a bar (and with --json, whose document is on stdout), notices still reach stderr. */
+function silent(stderr: OutputStream): ProgressView {
+  return { update: () => {}, note: (text) => void stderr.write(text), stop: () => {} };
+}
 
 export function createProgressView(stderr: OutputStream, enabled: boolean): ProgressView {
-  if (!enabled || !(stderr instanceof WriteStream) || !stderr.isTTY) return silent;
+  if (!enabled || !(stderr instanceof WriteStream) || !stderr.isTTY) return silent(stderr);
   let bar: SingleBar | undefined;
   let barStarted = false;
   let stopped = false;
@@ -24,7 +29,9 @@ export function createProgressView(stderr: OutputStream, enabled: boolean): Prog
   const draw = (progress: UploadProgress) => {
     if (!bar) return;
     if (!barStarted) {
-      bar.start(progress.total, 0, { speed: '-' });
+      // A resumed upload starts where the device stopped, so the bar's own rate and ETA count
+      // only what this run sends.
+      bar.start(progress.total, progress.resumedFrom, { speed: '-' });
       barStarted = true;
     }
     bar.update(progress.bytes, { speed: formatRate(progress.bytesPerSecond) });
@@ -45,6 +52,16 @@ export function createProgressView(stderr: OutputStream, enabled: boolean): Prog
     update(progress) {
       latest = progress;
       draw(progress);
+    },
+    note(text) {
+      if (barStarted && bar !== undefined) {
+        // cli-progress redraws the bar on its own line; clear it, print, redraw.
+        stderr.write('\r\x1b[K');
+        stderr.write(text);
+        if (latest !== undefined) bar.update(latest.bytes);
+      } else {
+        stderr.write(text);
+      }
     },
     stop() {
       stopped = true;

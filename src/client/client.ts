@@ -1,6 +1,12 @@
 /**
  * The SMP request/response client: sequence numbers, matching replies to requests (several may be
- * in flight), timeouts with resend, and turning replies into typed results or SmpErrors.
+ * in flight), timeouts with resend, and turning replies into typed results or SmpErrors. Two
+ * faster verdicts than a timeout:
+ * - a link failure (serial hang-up, ICMP port unreachable) fails the requests waiting at once;
+ * - a large request still unanswered after a moment is followed by a tiny probe (os echo). A
+ *   device handles SMP requests one at a time in arrival order (Zephyr's SMP work queue), so a
+ *   probe answered while the large request is not means the device dropped it: on Zephyr that is
+ *   what a request larger than its receive buffer gets (no error, no answer).
  * Pure: runs in Node and browsers (setTimeout and AbortSignal are globals).
  */
 
@@ -13,7 +19,8 @@ import {
   requestOp,
   type SmpCommand,
 } from '../smp/command.ts';
-import { errorFromResponse, SmpProtocolError, SmpTimeoutError } from '../smp/errors.ts';
+import { errorFromResponse, SmpError, SmpProtocolError, SmpTimeoutError } from '../smp/errors.ts';
+import { echo } from '../smp/groups/os.ts';
 import {
   decodeHeader,
   isResponseOp,
@@ -23,7 +30,9 @@ import {
   type SmpVersion,
 } from '../smp/header.ts';
 import { SchemaError } from '../smp/schema.ts';
+import type { LinkError } from '../transport/link-error.ts';
 import type { Transport } from '../transport/transport.ts';
+import type { Fault } from '../util/fault.ts';
 
 export interface SmpClientOptions {
   /** SMP version to start with (default 2). Falls back to 1 when the device answers in v1. */
@@ -32,12 +41,39 @@ export interface SmpClientOptions {
   readonly timeoutMs?: number;
   /** Resends after a timeout (default 2, so 3 attempts). */
   readonly retries?: number;
+  /** How long a large request may stay unanswered before a probe checks the device (default 1000 ms). */
+  readonly probeAfterMs?: number;
 }
 
 export interface RequestOptions {
   readonly timeoutMs?: number;
   readonly retries?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Probe the device when this request stays unanswered (see the module comment). Default: when
+   * the request is larger than any the device has answered so far on this link.
+   */
+  readonly detectTooLarge?: boolean;
+}
+
+/** The device answers small requests but dropped this one: probably larger than its buffers. */
+export class RequestTooLargeError extends Error {
+  override readonly name = 'RequestTooLargeError';
+  /** The user's request does not suit this device; shortening it is the fix. */
+  readonly fault: Fault = 'local';
+  constructor(
+    readonly command: string,
+    /** Size of the dropped request (SMP header + CBOR). */
+    readonly size: number,
+    /** Largest request the device answered on this link, 0 if none. */
+    readonly largestAnswered: number,
+  ) {
+    const answered = largestAnswered > 0 ? ` (the largest it answered was ${largestAnswered} bytes)` : '';
+    super(
+      `${command}: the device answers small requests but not this ${size}-byte one${answered}; it is ` +
+        'probably larger than its receive buffer (CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE, or the UART or UDP MTU)',
+    );
+  }
 }
 
 export interface SmpClientStats {
@@ -49,6 +85,10 @@ export interface SmpClientStats {
   staleReplies: number;
   /** Packets that were not valid SMP responses at all. */
   malformedReplies: number;
+  /** Small requests sent to see whether the device still answers (see RequestTooLargeError). */
+  probes: number;
+  /** Requests the device dropped while answering a probe sent after them. */
+  dropped: number;
 }
 
 interface Reply {
@@ -57,6 +97,7 @@ interface Reply {
 }
 
 interface InFlight {
+  readonly size: number;
   readonly group: number;
   readonly command: number;
   readonly op: number;
@@ -66,6 +107,11 @@ interface InFlight {
 
 const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_RETRIES = 2;
+const DEFAULT_PROBE_AFTER_MS = 1000;
+/** Requests up to this size are never probed: the probe itself is about 16 bytes. */
+const SMALL_REQUEST = 96;
+
+type Outcome = Reply | 'timeout' | 'dropped';
 
 export class SmpClient {
   readonly stats: SmpClientStats = {
@@ -75,14 +121,22 @@ export class SmpClient {
     timeouts: 0,
     staleReplies: 0,
     malformedReplies: 0,
+    probes: 0,
+    dropped: 0,
   };
   private currentVersion: SmpVersion;
   private readonly timeoutMs: number;
   private readonly retries: number;
+  private readonly probeAfterMs: number;
   private nextSequence = 0;
   private readonly inFlight = new Map<number, InFlight>();
   private readonly unsubscribe: () => void;
+  private readonly unsubscribeLinkError: () => void;
   private closed = false;
+  /** Set when the link is gone for good: every later request fails with it at once. */
+  private lost: LinkError | undefined;
+  /** Largest request (bytes on the wire) the device has answered on this link. */
+  private largestAnswered = 0;
 
   constructor(
     readonly transport: Transport,
@@ -91,7 +145,9 @@ export class SmpClient {
     this.currentVersion = options.version ?? 2;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.retries = options.retries ?? DEFAULT_RETRIES;
+    this.probeAfterMs = options.probeAfterMs ?? DEFAULT_PROBE_AFTER_MS;
     this.unsubscribe = transport.onPacket((packet) => this.receive(packet));
+    this.unsubscribeLinkError = transport.onLinkError((error) => this.linkFailed(error));
   }
 
   /** The SMP version used for the next request. */
@@ -104,12 +160,23 @@ export class SmpClient {
     return this.inFlight.size;
   }
 
-  async request<C extends SmpCommand>(
+  request<C extends SmpCommand>(
     command: C,
     body: RequestOf<C>,
     options: RequestOptions = {},
   ): Promise<ResponseOf<C>> {
+    return this.exchange(command, body, options, false);
+  }
+
+  /** `request`, and for probes (`isProbe`) without counting the answer as a size that passes. */
+  private async exchange<C extends SmpCommand>(
+    command: C,
+    body: RequestOf<C>,
+    options: RequestOptions,
+    isProbe: boolean,
+  ): Promise<ResponseOf<C>> {
     if (this.closed) throw new Error(`${command.name}: SMP client is closed`);
+    if (this.lost !== undefined) throw this.lost;
     const signal = options.signal;
     signal?.throwIfAborted();
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
@@ -128,7 +195,9 @@ export class SmpClient {
         `${command.name}: request is ${packet.length} bytes, larger than the link MTU of ${this.transport.mtu} bytes`,
       );
     }
+    const probe = options.detectTooLarge ?? packet.length > Math.max(SMALL_REQUEST, this.largestAnswered);
     const entry: InFlight = {
+      size: isProbe ? 0 : packet.length,
       group: command.group,
       command: command.id,
       op: responseOpFor(op),
@@ -138,15 +207,19 @@ export class SmpClient {
     this.inFlight.set(sequence, entry);
     this.stats.requests++;
     try {
+      let last: Outcome = 'timeout';
       for (let attempt = 1; attempt <= attempts; attempt++) {
         if (attempt > 1) this.stats.retransmits++;
-        const reply = await this.attempt(entry, packet, timeoutMs, signal);
-        if (reply !== undefined) {
-          if (reply.header.version === 1 && version === 2) this.currentVersion = 1;
-          return this.interpret(command, reply);
+        last = await this.attempt(entry, packet, timeoutMs, signal, probe);
+        if (typeof last === 'object') {
+          if (last.header.version === 1 && version === 2) this.currentVersion = 1;
+          return this.interpret(command, last);
         }
-        this.stats.timeouts++;
+        if (last === 'dropped') this.stats.dropped++;
+        else this.stats.timeouts++;
       }
+      if (last === 'dropped')
+        throw new RequestTooLargeError(command.name, packet.length, this.largestAnswered);
       throw new SmpTimeoutError(command.name, timeoutMs, attempts, sequence);
     } finally {
       if (this.inFlight.get(sequence) === entry) this.inFlight.delete(sequence);
@@ -158,6 +231,7 @@ export class SmpClient {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribe();
+    this.unsubscribeLinkError();
     for (const entry of this.inFlight.values())
       entry.fail?.(new Error('SMP client closed while waiting for a reply'));
     this.inFlight.clear();
@@ -173,16 +247,32 @@ export class SmpClient {
     throw new Error(`${name}: 256 requests already in flight; no free sequence number`);
   }
 
-  /** Sends once and waits; resolves undefined on timeout. */
+  /** The link failed: the requests waiting fail with its error; a closed link fails all later ones. */
+  private linkFailed(error: LinkError): void {
+    if (error.closed) this.lost = error;
+    for (const entry of this.inFlight.values()) entry.fail?.(error);
+  }
+
+  /**
+   * Sends once and waits for the reply, the timeout, or (with `probe`) the verdict that the device
+   * answered a later probe but dropped this request.
+   */
   private attempt(
     entry: InFlight,
     packet: Uint8Array,
     timeoutMs: number,
-    signal?: AbortSignal,
-  ): Promise<Reply | undefined> {
-    return new Promise<Reply | undefined>((resolve, reject) => {
+    signal: AbortSignal | undefined,
+    probe: boolean,
+  ): Promise<Outcome> {
+    return new Promise<Outcome>((resolve, reject) => {
+      let done = false;
+      let probeTimer: ReturnType<typeof setTimeout> | undefined;
+      let probeAbort: AbortController | undefined;
       const finish = () => {
+        done = true;
         clearTimeout(timer);
+        clearTimeout(probeTimer);
+        probeAbort?.abort();
         signal?.removeEventListener('abort', onAbort);
         entry.deliver = undefined;
         entry.fail = undefined;
@@ -193,8 +283,17 @@ export class SmpClient {
       };
       const timer = setTimeout(() => {
         finish();
-        resolve(undefined);
+        resolve('timeout');
       }, timeoutMs);
+      const startProbe = () => {
+        if (done) return;
+        probeAbort = new AbortController();
+        void this.probe(probeAbort.signal, timeoutMs).then((answered) => {
+          if (done || !answered) return;
+          finish();
+          resolve('dropped');
+        });
+      };
       entry.deliver = (reply) => {
         finish();
         resolve(reply);
@@ -204,10 +303,26 @@ export class SmpClient {
         reject(error);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.transport.send(packet).catch((error: unknown) => {
-        entry.fail?.(error instanceof Error ? error : new Error(String(error)));
-      });
+      this.transport.send(packet).then(
+        () => {
+          if (probe && !done) probeTimer = setTimeout(startProbe, Math.min(this.probeAfterMs, timeoutMs / 2));
+        },
+        (error: unknown) => {
+          entry.fail?.(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
     });
+  }
+
+  /** True when the device answers a tiny request (any answer, even an error, counts). */
+  private async probe(signal: AbortSignal, timeoutMs: number): Promise<boolean> {
+    this.stats.probes++;
+    try {
+      await this.exchange(echo, { d: '' }, { timeoutMs, retries: 0, signal, detectTooLarge: false }, true);
+      return true;
+    } catch (error) {
+      return error instanceof SmpError || error instanceof SmpProtocolError;
+    }
   }
 
   private receive(packet: Uint8Array): void {
@@ -242,6 +357,7 @@ export class SmpClient {
       return;
     }
     this.stats.responses++;
+    this.largestAnswered = Math.max(this.largestAnswered, entry.size);
     this.inFlight.delete(header.sequence);
     entry.deliver({ header, payload: message.subarray(SMP_HEADER_SIZE) });
   }

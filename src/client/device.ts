@@ -15,10 +15,11 @@ import { bootloaderInfo, echo, mcumgrParams, osInfo, reset } from '../smp/groups
 import { shellExec } from '../smp/groups/shell.ts';
 import { statList, statShow } from '../smp/groups/stat.ts';
 import type { Transport } from '../transport/transport.ts';
-import { SmpClient } from './client.ts';
+import { RequestTooLargeError, SmpClient } from './client.ts';
 import type { ConnTarget } from './connstring.ts';
 import {
   type DeviceBufferParams,
+  type SlotImage,
   type UploadChunkRequest,
   type UploadChunkResponse,
   type UploadLink,
@@ -36,6 +37,8 @@ export interface DeviceClientOptions {
   timeoutMs?: number;
   /** Default retries after a timeout (total tries = retries + 1). */
   retries?: number;
+  /** How long a large request may stay unanswered before a small probe checks the device. */
+  probeAfterMs?: number;
 }
 
 /** Per-call overrides. */
@@ -173,7 +176,11 @@ export class DeviceClient {
       kind: this.transport.kind,
       mtu: this.transport.mtu,
       sendChunk: (request: UploadChunkRequest, options): Promise<UploadChunkResponse> =>
-        this.smp.request(imageUpload, request, { ...callOptions(options), retries: 0 }),
+        this.smp.request(imageUpload, request, {
+          ...callOptions(options),
+          retries: 0,
+          detectTooLarge: options.detectTooLarge === true,
+        }),
       bufferParams: async (signal?: AbortSignal): Promise<DeviceBufferParams | undefined> => {
         try {
           const params = await this.params(signal === undefined ? {} : { signal });
@@ -184,7 +191,17 @@ export class DeviceClient {
           throw err;
         }
       },
+      slotImages: async (signal?: AbortSignal): Promise<readonly SlotImage[] | undefined> => {
+        try {
+          return (await this.imageList(signal === undefined ? {} : { signal })).images;
+        } catch (err) {
+          // A device without image state read (a bare bootloader) cannot show the slot.
+          if (err instanceof SmpError && err.group === undefined && err.rc === ENOTSUP) return undefined;
+          throw err;
+        }
+      },
       isTimeout: (err: unknown) => err instanceof SmpTimeoutError,
+      isTooLarge: (err: unknown) => err instanceof RequestTooLargeError,
     };
   }
 

@@ -71,11 +71,15 @@ export function maxChunkData(fields: ChunkFields, limit: number): number {
   return Math.max(0, length);
 }
 
+/** Largest encoded request (header + CBOR) the device's buffer of `deviceBufSize` bytes holds. */
+export function deviceRequestLimit(linkKind: string, deviceBufSize: number): number {
+  return linkKind === 'serial' ? deviceBufSize - SERIAL_NETBUF_OVERHEAD : deviceBufSize;
+}
+
 /** Largest encoded request (header + CBOR) both the link and the device accept. */
 export function requestLimit(linkMtu: number, linkKind: string, deviceBufSize: number | undefined): number {
   // A serial device that does not report its buffers gets Zephyr's default UART MTU at most.
   if (deviceBufSize === undefined)
     return linkKind === 'serial' ? Math.min(linkMtu, DEFAULT_SERIAL_MTU) : linkMtu;
-  const deviceLimit = linkKind === 'serial' ? deviceBufSize - SERIAL_NETBUF_OVERHEAD : deviceBufSize;
-  return Math.min(linkMtu, deviceLimit);
+  return Math.min(linkMtu, deviceRequestLimit(linkKind, deviceBufSize));
 }

@@ -1,11 +1,19 @@
 /**
- * The image upload engine (SMP image group, command 1), following Zephyr's upload state machine:
+ * The image upload engine (SMP image group, command 1), following Zephyr's upload state machine
+ * (img_mgmt.c, zephyr_img_mgmt.c img_mgmt_upload_inspect):
  * - the first chunk (off = 0) carries len, sha (SHA-256 of the whole file, the resume key) and image;
  * - the device's `off` is the truth: a later offset skips ahead (resume), an earlier one rewinds
- *   (a chunk was lost), 0 on a continuation means the device lost the session so we start over;
+ *   (a chunk was lost); within one upload session the device's offset never goes back;
+ * - Zephyr keeps ONE session: a first chunk with another sha (another client) silently restarts it
+ *   at 0 for that client, and every other client's chunk is answered with that session's offset;
+ *   a finished session answers 0. So an offset below one the device already acknowledged means
+ *   another client took over, and the upload stops and says so instead of fighting over the slot;
  * - a window of requests is kept in flight; it starts at 1 (the first chunk may erase the slot for
  *   seconds), grows by one per acknowledged chunk, and falls back to 1 after a timeout;
- * - success is reported only when the device acknowledges off == len, and `match: false` fails.
+ * - requests the device drops while it still answers small ones (larger than its receive buffer)
+ *   make the engine fall back to smaller requests, with a notice;
+ * - success is reported only when the device acknowledged off == len, did not say `match: false`,
+ *   and its image list shows this file's image.
  * Pure: no Node imports.
  */
 
@@ -15,7 +23,14 @@ import { formatVersion } from '../image/version.ts';
 import type { RequestOf, ResponseOf } from '../smp/command.ts';
 import type { imageUpload } from '../smp/groups/image.ts';
 import type { TransportKind } from '../transport/transport.ts';
-import { type ChunkFields, MIN_FIRST_CHUNK, maxChunkData, requestLimit } from './upload-sizing.ts';
+import type { Fault } from '../util/fault.ts';
+import {
+  type ChunkFields,
+  deviceRequestLimit,
+  MIN_FIRST_CHUNK,
+  maxChunkData,
+  requestLimit,
+} from './upload-sizing.ts';
 
 /** One upload request and its answer, as the image group's command model types them. */
 export type UploadChunkRequest = RequestOf<typeof imageUpload>;
@@ -27,27 +42,47 @@ export interface DeviceBufferParams {
   readonly bufCount: number;
 }
 
+/** One row of the device's image list, as far as the upload check needs it. */
+export interface SlotImage {
+  readonly image?: number;
+  readonly slot: number;
+  readonly version: string;
+  readonly hash: Uint8Array;
+}
+
+export interface SendChunkOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Ask the link to tell a dropped request from a lost device (see UploadLink.isTooLarge). */
+  detectTooLarge?: boolean;
+}
+
 /** What the engine needs from a connected device; DeviceClient provides it. */
 export interface UploadLink {
   readonly kind: TransportKind;
   /** Largest SMP packet (header + CBOR) one request may be on this link. */
   readonly mtu: number;
   /** Sends one upload request (no retries of its own) and resolves with the device's reply. */
-  sendChunk(
-    request: UploadChunkRequest,
-    options: { timeoutMs: number; signal?: AbortSignal },
-  ): Promise<UploadChunkResponse>;
+  sendChunk(request: UploadChunkRequest, options: SendChunkOptions): Promise<UploadChunkResponse>;
   /** The device's buffer parameters, or undefined when it does not report them. */
   bufferParams?(signal?: AbortSignal): Promise<DeviceBufferParams | undefined>;
+  /** The device's image list, or undefined when it cannot list images. */
+  slotImages?(signal?: AbortSignal): Promise<readonly SlotImage[] | undefined>;
   /** True when `err` means "no reply in time" (retryable); anything else ends the upload. */
   isTimeout(err: unknown): boolean;
+  /** True when `err` means the device dropped this request but answers small ones. */
+  isTooLarge?(err: unknown): boolean;
 }
 
 export interface UploadProgress {
-  /** Bytes the device has acknowledged. */
+  /** Bytes the device holds of this upload (its acknowledged offset). */
   readonly bytes: number;
   readonly total: number;
-  /** Acknowledged bytes per second since the upload started. */
+  /** Bytes stored by this run: `bytes` less what the device already held when it resumed. */
+  readonly sentBytes: number;
+  /** Offset the device resumed at (bytes an earlier, interrupted upload left), 0 for a new upload. */
+  readonly resumedFrom: number;
+  /** Bytes stored by this run per second since the upload started. */
   readonly bytesPerSecond: number;
   readonly elapsedMs: number;
 }
@@ -69,6 +104,14 @@ export interface UploadOptions {
   window?: number;
   /** Upper bound on data bytes per chunk (the encoded request must still fit the link). */
   maxChunkSize?: number;
+  /**
+   * Force the largest request (header + CBOR) instead of deriving it from the link MTU and the
+   * device's buffer size, e.g. for a device that misreports its buffers. If the device drops
+   * requests this large, the upload falls back to smaller ones and says so (onNotice).
+   */
+  requestLimit?: number;
+  /** Things the user should know that do not stop the upload (a fallback to smaller requests). */
+  onNotice?: (text: string) => void;
   /** Skip asking the device for its buffer size (use only the link MTU). */
   skipParams?: boolean;
   onProgress?: (progress: UploadProgress) => void;
@@ -88,7 +131,11 @@ export interface UploadResult {
   /** The device's verdict on the final chunk; undefined when it does not check. */
   readonly match: boolean | undefined;
   readonly elapsedMs: number;
-  /** Largest encoded request allowed, and the data bytes that fit in a continuation chunk. */
+  /** Bytes stored by this run (total less resumedFrom). */
+  readonly sentBytes: number;
+  /** Offset the device resumed at; equal to total when it already held the whole file. */
+  readonly resumedFrom: number;
+  /** Largest encoded request used in the end, and the data bytes that fit in a continuation chunk. */
   readonly requestLimit: number;
   readonly chunkSize: number;
   readonly window: number;
@@ -98,13 +145,18 @@ export interface UploadResult {
 
 export class UploadError extends Error {
   override readonly name: string = 'UploadError';
+  /** Whose fault the failure is, when the upload knows; otherwise its cause's fault applies. */
+  declare readonly fault?: Fault;
   constructor(
     message: string,
     /** Offset the device last acknowledged. */
     readonly offset: number,
-    options?: { cause?: unknown },
+    options: { cause?: unknown; fault?: Fault } = {},
   ) {
-    super(message, options);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Only an own property when known, so classifiers that follow `cause` still can.
+    if (options.fault !== undefined)
+      Object.defineProperty(this, 'fault', { value: options.fault, enumerable: true });
   }
 }
 
@@ -114,7 +166,34 @@ export class NotAnImageError extends UploadError {
   constructor(readonly detail: ImageFormatError) {
     super(`Refusing to upload: the file is not a valid MCUboot image (${detail.message}).`, 0, {
       cause: detail,
+      fault: 'local',
     });
+  }
+}
+
+/** The device's upload offset went back: another client started its own upload. */
+export class UploadConflictError extends UploadError {
+  override readonly name = 'UploadConflictError';
+}
+
+/**
+ * The upload was cancelled (Ctrl-C). Named AbortError so every front end treats it as a
+ * cancellation; the message says where the device stopped and that the same upload resumes.
+ */
+export class UploadAbortedError extends Error {
+  override readonly name = 'AbortError';
+  constructor(
+    /** Offset the device last acknowledged. */
+    readonly offset: number,
+    readonly total: number,
+  ) {
+    super(
+      offset > 0
+        ? `Upload interrupted at byte ${offset} of ${total} (${Math.floor((offset * 100) / total)}%). ` +
+            'The device keeps this upload until it resets or another upload starts: run the same ' +
+            'command again to resume from there.'
+        : 'Upload interrupted before the device acknowledged any data.',
+    );
   }
 }
 
@@ -166,6 +245,7 @@ export async function uploadImage(
     throw new UploadError(
       `The file is ${data.length} bytes; an image upload needs at least ${MIN_FIRST_CHUNK} (the MCUboot header).`,
       0,
+      { fault: 'local' },
     );
   }
   options.signal?.throwIfAborted();
@@ -174,11 +254,54 @@ export async function uploadImage(
     options.skipParams || link.bufferParams === undefined
       ? undefined
       : await link.bufferParams(options.signal);
-  const limit = requestLimit(link.mtu, link.kind, params?.bufSize);
+  const limit = options.requestLimit ?? requestLimit(link.mtu, link.kind, params?.bufSize);
+  const deviceLimit = params === undefined ? undefined : deviceRequestLimit(link.kind, params.bufSize);
   const window = Math.max(1, Math.floor(options.window ?? defaultWindow(params)));
-  const run = new UploadRun(link, data, sha, limit, window, options);
+  const run = new UploadRun(link, data, sha, limit, deviceLimit, window, options);
   const outcome = await run.start();
+  if (inspected.imageHash !== undefined) {
+    await checkSlot(link, inspected.imageHash, options.image ?? 0, data.length, options.signal);
+  }
   return { ...outcome, version: inspected.version, imageHash: inspected.imageHash };
+}
+
+/**
+ * After the last chunk, the device's image list must show this file's image (hash TLV). This
+ * catches what no offset shows, e.g. another client's upload erasing the slot right after ours.
+ */
+async function checkSlot(
+  link: UploadLink,
+  imageHash: Uint8Array,
+  imageNumber: number,
+  total: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (link.slotImages === undefined) return;
+  const images = await link.slotImages(signal);
+  if (images === undefined) return;
+  const ours = images.filter((row) => (row.image ?? 0) === imageNumber);
+  if (ours.some((row) => equalBytes(row.hash, imageHash))) return;
+  const shown =
+    ours.length === 0
+      ? 'it lists no image there'
+      : `it lists ${ours.map((row) => `slot ${row.slot}: ${row.version} (hash ${hexPrefix(row.hash)}…)`).join(', ')}`;
+  throw new UploadError(
+    `The device acknowledged all ${total} bytes, but its image list does not show this file's image ` +
+      `(hash ${hexPrefix(imageHash)}…): ${shown}. Another client probably uploaded to the device at ` +
+      'the same time; make sure nothing else is updating it, then upload again.',
+    total,
+    { fault: 'device' },
+  );
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
+function hexPrefix(bytes: Uint8Array): string {
+  let out = '';
+  for (const byte of bytes.subarray(0, 8)) out += byte.toString(16).padStart(2, '0');
+  return out;
 }
 
 type RunOutcome = Omit<UploadResult, 'version' | 'imageHash'>;
@@ -188,7 +311,13 @@ interface InFlight {
   readonly length: number;
   /** Rewind generation when sent; replies from older generations describe a superseded plan. */
   readonly generation: number;
+  /** Request limit when sent, and whether the chunk filled it (so its answer proves the limit). */
+  readonly limit: number;
+  readonly full: boolean;
 }
+
+/** Requests the device dropped at one size (while answering a probe) before the engine shrinks. */
+const DROPS_BEFORE_SHRINK = 2;
 
 class UploadRun {
   private readonly total: number;
@@ -200,10 +329,14 @@ class UploadRun {
   private readonly maxChunk: number;
   private readonly now: () => number;
   private readonly inFlight = new Set<InFlight>();
+  private limit: number;
+  /** Set once the device answered a full chunk at the current limit: no probing needed then. */
+  private limitProven = false;
+  private drops = 0;
   private nextOff = 0;
   private deviceOff = 0;
   private highestOff = 0;
-  /** Bytes the device already held when we started (resume); not counted in the rate. */
+  /** Bytes the device already held when we started (resume); not counted as sent. */
   private resumedFrom: number | undefined;
   private generation = 0;
   private window = 1;
@@ -220,11 +353,14 @@ class UploadRun {
     private readonly link: UploadLink,
     private readonly data: Uint8Array,
     private readonly sha: Uint8Array,
-    private readonly limit: number,
+    limit: number,
+    /** What the device's buffers hold (from its params); the first fallback when requests drop. */
+    private readonly deviceLimit: number | undefined,
     private readonly maxWindow: number,
     private readonly options: UploadOptions,
   ) {
     this.total = data.length;
+    this.limit = limit;
     this.imageNumber = options.image ?? 0;
     this.upgrade = options.upgrade ?? false;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_CHUNK_TIMEOUT_MS;
@@ -235,12 +371,12 @@ class UploadRun {
     this.retries = options.retries ?? DEFAULT_UPLOAD_RETRIES;
     this.maxChunk = options.maxChunkSize ?? Number.POSITIVE_INFINITY;
     this.now = options.now ?? (() => globalThis.performance.now());
-    const firstData = maxChunkData(this.fieldsAt(0), limit);
-    if (firstData < MIN_FIRST_CHUNK || this.maxChunk < MIN_FIRST_CHUNK) {
+    if (!this.firstChunkFits(limit) || this.maxChunk < MIN_FIRST_CHUNK) {
       throw new UploadError(
         `A request may be at most ${limit} bytes on this link, too small for the first upload chunk ` +
           `(it needs ${MIN_FIRST_CHUNK} data bytes plus len and sha); raise the MTU.`,
         0,
+        { fault: 'local' },
       );
     }
   }
@@ -252,7 +388,7 @@ class UploadRun {
       this.startedAt = this.now();
       const signal = this.options.signal;
       if (signal !== undefined) {
-        const onAbort = () => this.fail(signal.reason ?? new UploadError('Upload aborted.', this.deviceOff));
+        const onAbort = () => this.fail(new UploadAbortedError(this.deviceOff, this.total));
         signal.addEventListener('abort', onAbort, { once: true });
         const cleanup = () => signal.removeEventListener('abort', onAbort);
         this.cleanup = cleanup;
@@ -263,6 +399,10 @@ class UploadRun {
 
   private cleanup: () => void = () => {};
 
+  private firstChunkFits(limit: number): boolean {
+    return maxChunkData(this.fieldsAt(0), limit) >= MIN_FIRST_CHUNK;
+  }
+
   private fieldsAt(off: number): ChunkFields {
     if (off !== 0) return { off };
     return {
@@ -271,9 +411,8 @@ class UploadRun {
     };
   }
 
-  private chunkLengthAt(off: number): number {
-    const fit = maxChunkData(this.fieldsAt(off), this.limit);
-    return Math.min(fit, this.maxChunk, this.total - off);
+  private chunkFitAt(off: number): number {
+    return Math.min(maxChunkData(this.fieldsAt(off), this.limit), this.maxChunk);
   }
 
   private pump(): void {
@@ -283,7 +422,8 @@ class UploadRun {
   }
 
   private send(off: number): void {
-    const length = this.chunkLengthAt(off);
+    const fit = this.chunkFitAt(off);
+    const length = Math.min(fit, this.total - off);
     const request: UploadChunkRequest = { off, data: this.data.subarray(off, off + length) };
     if (off === 0) {
       request.image = this.imageNumber;
@@ -291,12 +431,18 @@ class UploadRun {
       request.sha = this.sha;
       if (this.upgrade) request.upgrade = true;
     }
-    const entry: InFlight = { off, length, generation: this.generation };
+    const entry: InFlight = {
+      off,
+      length,
+      generation: this.generation,
+      limit: this.limit,
+      full: length === fit,
+    };
     this.inFlight.add(entry);
     this.nextOff = off + length;
     this.requests++;
     const timeoutMs = off === 0 ? this.firstTimeoutMs : this.timeoutMs;
-    const sendOptions: { timeoutMs: number; signal?: AbortSignal } = { timeoutMs };
+    const sendOptions: SendChunkOptions = { timeoutMs, detectTooLarge: !this.limitProven };
     if (this.options.signal !== undefined) sendOptions.signal = this.options.signal;
     this.link.sendChunk(request, sendOptions).then(
       (response) => this.onReply(entry, response),
@@ -313,10 +459,28 @@ class UploadRun {
         new UploadError(
           `The device reported offset ${String(off)}, outside the ${this.total}-byte image.`,
           this.deviceOff,
+          { fault: 'device' },
         ),
       );
       return;
     }
+    if (entry.full && entry.limit === this.limit) this.limitProven = true;
+    if (off < this.highestOff) {
+      // One session's offset only grows; a smaller one is another session (see the module comment).
+      this.fail(
+        new UploadConflictError(
+          `The device's upload went back from byte ${this.highestOff} to ${off} of ${this.total}: ` +
+            `${off === 0 ? 'another client finished or dropped an upload, or the device restarted' : 'another client started its own upload to this device'}. ` +
+            'Stopped rather than fight over the slot; run the command again once the other upload is done.',
+          this.highestOff,
+          { fault: 'device' },
+        ),
+      );
+      return;
+    }
+    // The first answer (to the first chunk) tells where the device starts: anywhere but right after
+    // our first chunk means it kept an earlier upload of this file and ignored our data.
+    if (this.resumedFrom === undefined) this.resumedFrom = off !== entry.off + entry.length ? off : 0;
     if (off === this.total) {
       this.complete(response.match);
       return;
@@ -329,7 +493,6 @@ class UploadRun {
     this.deviceOff = off;
     this.consecutiveTimeouts = 0;
     this.window = Math.min(this.window + 1, this.maxWindow);
-    if (this.resumedFrom === undefined) this.resumedFrom = off > entry.off + entry.length ? off : 0;
     if (off > this.highestOff) {
       this.highestOff = off;
       this.rewindsWithoutProgress = 0;
@@ -339,7 +502,9 @@ class UploadRun {
       // The device expects another offset: skip ahead (resume) or go back (a chunk was lost).
       if (off <= entry.off && ++this.rewindsWithoutProgress > this.retries + 8) {
         this.fail(
-          new UploadError(`The device keeps asking for offset ${off} without progress; giving up.`, off),
+          new UploadError(`The device keeps asking for offset ${off} without progress; giving up.`, off, {
+            fault: 'device',
+          }),
         );
         return;
       }
@@ -352,6 +517,10 @@ class UploadRun {
   private onFailure(entry: InFlight, err: unknown): void {
     this.inFlight.delete(entry);
     if (this.finished) return;
+    if (this.link.isTooLarge?.(err) === true) {
+      this.onDropped(entry);
+      return;
+    }
     if (!this.link.isTimeout(err)) {
       this.fail(err);
       return;
@@ -369,12 +538,57 @@ class UploadRun {
         new UploadError(
           `The device did not answer the chunk at offset ${entry.off} after ${this.consecutiveTimeouts} tries.${hint}`,
           this.deviceOff,
-          { cause: err },
+          { cause: err, fault: 'no-answer' },
         ),
       );
       return;
     }
-    // Resend from the last offset the device confirmed; replies to older requests are stale now.
+    this.restartFromDevice();
+  }
+
+  /**
+   * The device answered a small probe but not this chunk. Once may be a lost packet; again at the
+   * same size means the requests are larger than its receive buffer: fall back to what its params
+   * say it holds, else to half, and tell the user.
+   */
+  private onDropped(entry: InFlight): void {
+    this.timeouts++;
+    if (entry.generation < this.generation || entry.limit !== this.limit) {
+      this.pump();
+      return;
+    }
+    if (++this.drops < DROPS_BEFORE_SHRINK) {
+      this.restartFromDevice();
+      return;
+    }
+    const from = this.limit;
+    const next =
+      this.deviceLimit !== undefined && this.deviceLimit < from ? this.deviceLimit : Math.floor(from / 2);
+    if (!this.firstChunkFits(next)) {
+      this.fail(
+        new UploadError(
+          `The device answers small requests but dropped every upload request down to ${from} bytes; ` +
+            'smaller ones cannot carry the first chunk. Check its MCUmgr buffer configuration ' +
+            '(CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE, the UART or UDP MTU).',
+          this.deviceOff,
+          { fault: 'device' },
+        ),
+      );
+      return;
+    }
+    this.options.onNotice?.(
+      `The device did not answer ${from}-byte upload requests but answers small ones: they are probably ` +
+        'larger than its receive buffer (CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE, or the UART or UDP MTU). ' +
+        `Continuing with ${next}-byte requests.`,
+    );
+    this.limit = next;
+    this.limitProven = false;
+    this.drops = 0;
+    this.restartFromDevice();
+  }
+
+  /** Resends from the last offset the device confirmed; replies to older requests are stale now. */
+  private restartFromDevice(): void {
     this.window = 1;
     this.generation++;
     this.nextOff = this.deviceOff;
@@ -385,9 +599,17 @@ class UploadRun {
     const onProgress = this.options.onProgress;
     if (onProgress === undefined) return;
     const elapsedMs = this.now() - this.startedAt;
-    const sent = this.highestOff - (this.resumedFrom ?? 0);
-    const bytesPerSecond = elapsedMs > 0 ? (sent * 1000) / elapsedMs : 0;
-    onProgress({ bytes: this.highestOff, total: this.total, bytesPerSecond, elapsedMs });
+    const resumedFrom = this.resumedFrom ?? 0;
+    const sentBytes = Math.max(0, this.highestOff - resumedFrom);
+    const bytesPerSecond = elapsedMs > 0 ? (sentBytes * 1000) / elapsedMs : 0;
+    onProgress({
+      bytes: this.highestOff,
+      total: this.total,
+      sentBytes,
+      resumedFrom,
+      bytesPerSecond,
+      elapsedMs,
+    });
   }
 
   private complete(match: boolean | undefined): void {
@@ -399,19 +621,23 @@ class UploadRun {
         new UploadError(
           'The device stored all bytes but reports that they do not match the SHA-256 of the file (match=false).',
           this.total,
+          { fault: 'device' },
         ),
       );
       return;
     }
     this.finished = true;
     this.cleanup();
+    const resumedFrom = this.resumedFrom ?? 0;
     this.resolve({
       total: this.total,
       sha256: this.sha,
       match,
       elapsedMs: this.now() - this.startedAt,
+      sentBytes: this.total - resumedFrom,
+      resumedFrom,
       requestLimit: this.limit,
-      chunkSize: Math.min(maxChunkData(this.fieldsAt(this.total), this.limit), this.maxChunk),
+      chunkSize: this.chunkFitAt(this.total),
       window: this.maxWindow,
       requests: this.requests,
       timeouts: this.timeouts,

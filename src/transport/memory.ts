@@ -4,6 +4,7 @@
  */
 
 import { Listeners } from '../util/listeners.ts';
+import type { LinkError } from './link-error.ts';
 import type { Transport, TransportKind } from './transport.ts';
 
 export interface MemoryLinkOptions {
@@ -17,6 +18,7 @@ export class MemoryTransport implements Transport {
   peer: MemoryTransport | undefined;
   private readonly packetListeners = new Listeners<Uint8Array>();
   private readonly textListeners = new Listeners<string>();
+  private readonly linkErrorListeners = new Listeners<LinkError>();
   private closed = false;
   /** Packets this end has sent, for assertions. */
   readonly sent: Uint8Array[] = [];
@@ -54,10 +56,22 @@ export class MemoryTransport implements Transport {
     return this.textListeners.add(listener);
   }
 
+  onLinkError(listener: (error: LinkError) => void): () => void {
+    return this.linkErrorListeners.add(listener);
+  }
+
+  /** Plays a failure of the link (a hang-up, a port unreachable) at this end. */
+  failLink(error: LinkError): void {
+    if (this.closed) return;
+    this.linkErrorListeners.emit(error);
+    if (error.closed) this.closed = true;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.packetListeners.clear();
     this.textListeners.clear();
+    this.linkErrorListeners.clear();
   }
 }
 

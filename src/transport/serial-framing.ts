@@ -160,6 +160,14 @@ function findMarker(bytes: number[], from: number): number {
   return -1;
 }
 
+/** Index of the last start marker (0x06 0x09) at or after `from`, or -1. */
+function findLastStart(bytes: number[], from: number): number {
+  for (let i = bytes.length - 2; i >= from; i--) {
+    if (bytes[i] === 0x06 && bytes[i + 1] === 0x09) return i;
+  }
+  return -1;
+}
+
 /**
  * Streaming receiver. Feed arbitrary chunks; it separates SMP frames from console text (log lines,
  * MCUboot banners) that share the UART, even when a frame starts in the middle of a text line.
@@ -170,6 +178,12 @@ export class SerialFrameDecoder {
   private packet: number[] | undefined;
   private expected = 0;
   private readonly textDecoder = new TextDecoder();
+
+  /**
+   * `resync`: a start marker in the middle of a frame line restarts decoding there (what a client
+   * wants). Off by default, as in Zephyr's receiver, which decodes the whole line and drops it.
+   */
+  constructor(private readonly options: { readonly resync?: boolean } = {}) {}
 
   /** Processes a chunk and returns the events it completed, in order. */
   push(chunk: Uint8Array): SerialEvent[] {
@@ -224,6 +238,16 @@ export class SerialFrameDecoder {
       return;
     }
     if (markerAt > 0) events.push(this.textEvent(line.slice(0, markerAt)));
+    // Base64 text never holds 0x06, so a start marker later in the line means the line before it
+    // was cut off (a device reset mid-frame, bytes left from an earlier session): resynchronise on
+    // the new frame instead of losing it with the broken one.
+    const restartAt = this.options.resync === true ? findLastStart(line, markerAt + 2) : -1;
+    if (restartAt >= 0) {
+      this.packet = undefined;
+      events.push({ kind: 'bad-frame', reason: 'a frame was cut off: a new frame started in its line' });
+      this.frameLine(true, Uint8Array.from(line.slice(restartAt + 2)), events);
+      return;
+    }
     this.frameLine(line[markerAt] === 0x06, Uint8Array.from(line.slice(markerAt + 2)), events);
   }
 

@@ -4,6 +4,7 @@
  */
 import { SerialPort } from 'serialport';
 import { Listeners } from '../util/listeners.ts';
+import { LinkError } from './link-error.ts';
 import { encodeSerialFrame, type SerialEvent, SerialFrameDecoder } from './serial-framing.ts';
 import type { Transport, TransportKind } from './transport.ts';
 
@@ -21,10 +22,15 @@ export class SerialTransport implements Transport {
   readonly kind: TransportKind = 'serial';
   readonly mtu: number;
   readonly path: string;
-  private readonly decoder = new SerialFrameDecoder();
+  private readonly decoder = new SerialFrameDecoder({ resync: true });
   private readonly packetListeners = new Listeners<Uint8Array>();
   private readonly textListeners = new Listeners<string>();
   private readonly badFrameListeners = new Listeners<string>();
+  private readonly linkErrorListeners = new Listeners<LinkError>();
+  /** Set when the port went away under us (hang-up); every later send fails with it. */
+  private lost: LinkError | undefined;
+  /** The first frame of a session is preceded by a newline (see send). */
+  private sentAny = false;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly textFlushMs: number;
   private closed = false;
@@ -37,6 +43,38 @@ export class SerialTransport implements Transport {
     this.mtu = options.mtu ?? 256;
     this.textFlushMs = options.textFlushMs ?? 50;
     port.on('data', (chunk: Uint8Array) => this.receive(chunk));
+    // A hang-up (USB unplugged, the simulator's PTY closed) closes the port with `disconnected`;
+    // other port errors after opening end the link the same way.
+    port.on('close', (error: (Error & { disconnected?: boolean }) | null) => {
+      if (this.closed) return;
+      this.linkLost(
+        error?.disconnected === true
+          ? this.hungUp(undefined, error)
+          : new LinkError(`serial port ${this.path} was closed${error ? `: ${error.message}` : ''}`, true, {
+              cause: error ?? undefined,
+            }),
+      );
+    });
+    port.on('error', (error: Error) => {
+      if (this.closed) return;
+      this.linkLost(
+        new LinkError(`serial port ${this.path} failed: ${error.message}`, true, { cause: error }),
+      );
+    });
+  }
+
+  private hungUp(detail: string | undefined, cause: unknown): LinkError {
+    return new LinkError(
+      `serial port ${this.path} hung up${detail ? ` (${detail})` : ''}: the device was unplugged or reset its USB, or the simulator stopped`,
+      true,
+      { cause },
+    );
+  }
+
+  private linkLost(error: LinkError): void {
+    if (this.lost !== undefined) return;
+    this.lost = error;
+    this.linkErrorListeners.emit(error);
   }
 
   static async open(options: SerialTransportOptions): Promise<SerialTransport> {
@@ -61,15 +99,24 @@ export class SerialTransport implements Transport {
 
   async send(packet: Uint8Array): Promise<void> {
     if (this.closed) throw new Error(`serial port ${this.path} is closed`);
-    const frame = encodeSerialFrame(packet);
+    if (this.lost !== undefined) throw this.lost;
+    // Bytes left on the line by someone else (an interrupted client, a terminal) sit in the
+    // device's line buffer; Zephyr's uart_mcumgr then drops our first line because it does not
+    // start with a frame marker, and the request costs a whole timeout. A newline first ends that
+    // stray line, which the device discards as not-a-frame (drivers/console/uart_mcumgr.c).
+    const frame = this.sentAny ? encodeSerialFrame(packet) : withLeadingNewline(encodeSerialFrame(packet));
+    this.sentAny = true;
     await new Promise<void>((resolve, reject) => {
+      // A write that fails on an open port means the port is gone (EIO, bad file descriptor).
+      const failed = (error: Error) => {
+        this.linkLost(this.hungUp(`a write failed: ${error.message}`, error));
+        reject(this.lost);
+      };
       this.port.write(frame, (error) => {
-        if (error)
-          reject(new Error(`write to serial port ${this.path} failed: ${error.message}`, { cause: error }));
+        if (error) failed(error);
       });
       this.port.drain((error) => {
-        if (error)
-          reject(new Error(`write to serial port ${this.path} failed: ${error.message}`, { cause: error }));
+        if (error) failed(error);
         else resolve();
       });
     });
@@ -81,6 +128,10 @@ export class SerialTransport implements Transport {
 
   onText(listener: (text: string) => void): () => void {
     return this.textListeners.add(listener);
+  }
+
+  onLinkError(listener: (error: LinkError) => void): () => void {
+    return this.linkErrorListeners.add(listener);
   }
 
   /** Frames dropped for a bad CRC, bad base64 or a length overrun (diagnostics). */
@@ -96,6 +147,7 @@ export class SerialTransport implements Transport {
     this.packetListeners.clear();
     this.textListeners.clear();
     this.badFrameListeners.clear();
+    this.linkErrorListeners.clear();
     if (!this.port.isOpen) return;
     await new Promise<void>((resolve, reject) => {
       this.port.close((error) => {
@@ -119,4 +171,11 @@ export class SerialTransport implements Transport {
       else this.badFrameListeners.emit(event.reason);
     }
   }
+}
+
+function withLeadingNewline(frame: Uint8Array): Uint8Array {
+  const out = new Uint8Array(frame.length + 1);
+  out[0] = 0x0a;
+  out.set(frame, 1);
+  return out;
 }

@@ -3,6 +3,8 @@
  * A transport moves whole SMP packets (8-byte header + CBOR body); framing, reassembly and
  * socket details stay inside it. Pure type module: no Node imports.
  */
+import type { LinkError } from './link-error.ts';
+
 export type TransportKind = 'serial' | 'udp' | 'ble' | 'memory';
 
 export interface Transport {
@@ -15,5 +17,11 @@ export interface Transport {
   onPacket(listener: (packet: Uint8Array) => void): () => void;
   /** Console text seen between SMP frames (serial links); other links never call it. */
   onText(listener: (text: string) => void): () => void;
+  /**
+   * Subscribes to failures of the link itself (serial hang-up, BLE disconnect, ICMP port
+   * unreachable on UDP), so requests in flight fail at once instead of timing out. After an error
+   * with `closed` set, every send fails too.
+   */
+  onLinkError(listener: (error: LinkError) => void): () => void;
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Listeners } from '../util/listeners.ts';
+import { LinkError } from './link-error.ts';
 import type { Transport, TransportKind } from './transport.ts';
 
 export interface UdpTransportOptions {
@@ -34,6 +35,7 @@ export function parseUdpAddress(address: string, defaultPort = 1337): { host: st
 export class UdpTransport implements Transport {
   readonly kind: TransportKind = 'udp';
   private readonly packetListeners = new Listeners<Uint8Array>();
+  private readonly linkErrorListeners = new Listeners<LinkError>();
   private closed = false;
 
   private constructor(
@@ -46,8 +48,21 @@ export class UdpTransport implements Transport {
       const packet = new Uint8Array(message.buffer, message.byteOffset, message.length).slice();
       this.packetListeners.emit(packet);
     });
-    // A late ICMP "port unreachable" must not crash the process; requests simply time out.
-    socket.on('error', () => {});
+    // On a connected socket the kernel reports an ICMP "port unreachable" for our datagrams as
+    // ECONNREFUSED on the next receive: nothing listens there, so no answer will ever come. The
+    // socket stays usable (the device may start listening later); only the waiting requests fail.
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (this.closed) return;
+      const why =
+        error.code === 'ECONNREFUSED'
+          ? `nothing listens on UDP ${this.where()} (ICMP port unreachable): the device is off, its SMP server is not running, or the address or port is wrong`
+          : `UDP link to ${this.where()} failed: ${error.message}`;
+      this.linkErrorListeners.emit(new LinkError(why, false, { cause: error }));
+    });
+  }
+
+  private where(): string {
+    return `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
   }
 
   static async open(options: UdpTransportOptions): Promise<UdpTransport> {
@@ -106,10 +121,15 @@ export class UdpTransport implements Transport {
     return () => {};
   }
 
+  onLinkError(listener: (error: LinkError) => void): () => void {
+    return this.linkErrorListeners.add(listener);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.packetListeners.clear();
+    this.linkErrorListeners.clear();
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 }

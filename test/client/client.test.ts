@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SmpClient } from '../../src/client/client.ts';
+import { RequestTooLargeError, SmpClient } from '../../src/client/client.ts';
 import { type CborMap, decodePacket, encodePacket } from '../../src/smp/codec.ts';
 import { SmpError, SmpProtocolError, SmpTimeoutError } from '../../src/smp/errors.ts';
 import { imageStateRead, imageUpload } from '../../src/smp/groups/image.ts';
 import { echo, mcumgrParams } from '../../src/smp/groups/os.ts';
 import { responseOpFor, type SmpHeader, SmpOp, type SmpVersion } from '../../src/smp/header.ts';
+import { LinkError } from '../../src/transport/link-error.ts';
 import { createMemoryLink, type MemoryTransport } from '../../src/transport/memory.ts';
+import { faultOf } from '../../src/util/fault.ts';
 
 interface Received {
   header: SmpHeader;
@@ -13,12 +15,21 @@ interface Received {
 }
 
 /** A scriptable device end: records requests and lets each test decide how to answer. */
-function setup(options: { mtu?: number; timeoutMs?: number; retries?: number; version?: SmpVersion } = {}) {
+function setup(
+  options: {
+    mtu?: number;
+    timeoutMs?: number;
+    retries?: number;
+    version?: SmpVersion;
+    probeAfterMs?: number;
+  } = {},
+) {
   const [clientEnd, deviceEnd] = createMemoryLink({ mtu: options.mtu ?? 1024 });
   const client = new SmpClient(clientEnd, {
     timeoutMs: options.timeoutMs ?? 200,
     retries: options.retries ?? 0,
     version: options.version,
+    probeAfterMs: options.probeAfterMs,
   });
   const requests: Received[] = [];
   let handler: (request: Received) => void = () => {};
@@ -47,6 +58,7 @@ function setup(options: { mtu?: number; timeoutMs?: number; retries?: number; ve
   };
   return {
     client,
+    clientEnd: clientEnd as MemoryTransport,
     deviceEnd: deviceEnd as MemoryTransport,
     requests,
     reply,
@@ -195,5 +207,72 @@ describe('SmpClient', () => {
     await t.client.close();
     await expect(pending).rejects.toThrow(/closed/);
     await expect(t.client.request(echo, { d: 'x' })).rejects.toThrow(/closed/);
+  });
+
+  it('fails the requests waiting at once when the link hangs up, and every later one', async () => {
+    const t = track(setup({ timeoutMs: 10_000 }));
+    const started = Date.now();
+    const pending = t.client.request(echo, { d: 'x' });
+    await Promise.resolve();
+    const hangUp = new LinkError('serial port /dev/ttyX hung up', true);
+    t.clientEnd.failLink(hangUp);
+    await expect(pending).rejects.toBe(hangUp);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(faultOf(hangUp)).toBe('no-answer');
+    const sent = t.requests.length;
+    await expect(t.client.request(echo, { d: 'y' })).rejects.toBe(hangUp);
+    expect(t.requests).toHaveLength(sent);
+  });
+
+  it('fails the waiting requests on a port unreachable, but the link stays usable', async () => {
+    const t = track(setup({ timeoutMs: 10_000 }));
+    const pending = t.client.request(echo, { d: 'x' });
+    await Promise.resolve();
+    t.clientEnd.failLink(new LinkError('nothing listens on UDP 127.0.0.1:9', false));
+    await expect(pending).rejects.toThrow(/nothing listens/);
+    t.onRequest((request) => t.reply(request, { r: request.body.d as string }));
+    await expect(t.client.request(echo, { d: 'again' })).resolves.toEqual({ r: 'again' });
+  });
+
+  it('says a large request is dropped when the device answers a small probe sent after it', async () => {
+    const t = track(setup({ timeoutMs: 10_000, retries: 1, probeAfterMs: 30 }));
+    // Like Zephyr with a too-small netbuf: large requests vanish, small ones are answered.
+    t.onRequest((request) => {
+      if ((request.body.d as string).length <= 200) t.reply(request, { r: request.body.d as string });
+    });
+    await expect(t.client.request(echo, { d: 'short' })).resolves.toEqual({ r: 'short' });
+    const started = Date.now();
+    const error = await t.client.request(echo, { d: 'x'.repeat(500) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RequestTooLargeError);
+    expect((error as Error).message).toBe(
+      'os echo: the device answers small requests but not this 514-byte one (the largest it answered was 17 bytes); it is probably larger than its receive buffer (CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE, or the UART or UDP MTU)',
+    );
+    expect(faultOf(error)).toBe('local');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(t.client.stats).toMatchObject({ probes: 2, dropped: 2, retransmits: 1 });
+  });
+
+  it('does not misread a slow answer: a probe answered after the request proves nothing', async () => {
+    const t = track(setup({ timeoutMs: 2000, probeAfterMs: 20 }));
+    // One request at a time in arrival order, the first taking 150 ms (a slow flash erase).
+    let queue = Promise.resolve();
+    t.onRequest((request) => {
+      const delay = (request.body.d as string).length > 200 ? 150 : 0;
+      queue = queue.then(
+        () =>
+          new Promise<void>((resolve) =>
+            setTimeout(() => {
+              t.reply(request, { r: request.body.d as string });
+              resolve();
+            }, delay),
+          ),
+      );
+    });
+    const long = 'y'.repeat(400);
+    await expect(t.client.request(echo, { d: long })).resolves.toEqual({ r: long });
+    expect(t.client.stats.probes).toBe(1);
+    // Now that size is known to pass, it is not probed again.
+    await expect(t.client.request(echo, { d: long })).resolves.toEqual({ r: long });
+    expect(t.client.stats.probes).toBe(1);
   });
 });

@@ -38,6 +38,8 @@ export interface FakeDeviceOptions {
   imageCheck?: boolean;
   /** Slot size; a longer `len` gives err 30. */
   slotSize?: number;
+  /** Larger requests are dropped unanswered, as Zephyr drops what exceeds its netbuf. */
+  maxRequest?: number;
 }
 
 interface UploadState {
@@ -92,7 +94,7 @@ export class FakeSmpDevice {
       if (fields === undefined) throw new GroupError(2, 3);
       return { name: body.name, fields };
     });
-    this.on(imageStateRead, () => ({ images: this.images, splitStatus: 0 }));
+    this.on(imageStateRead, () => ({ images: this.listedImages(), splitStatus: 0 }));
     this.on(imageStateWrite, (body) => {
       const hash = body.hash;
       const target = this.images.find((i) => hash !== undefined && equal(i.hash as Uint8Array, hash));
@@ -135,6 +137,7 @@ export class FakeSmpDevice {
   }
 
   private process(packet: Uint8Array, end: MemoryTransport): void {
+    if (this.options.maxRequest !== undefined && packet.length > this.options.maxRequest) return;
     const { header, body } = decodePacket(packet);
     this.received.push(`${header.group}/${header.command}`);
     const handler = this.handlers.get(`${header.group}/${header.command}/${header.op}`);
@@ -213,6 +216,31 @@ export class FakeSmpDevice {
     if (this.corruptStored) this.slot[0] = (this.slot[0] ?? 0) ^ 0xff;
     const stored = this.slot.slice(0, state.size);
     return { off: state.off, match: equal(sha256Sync(stored), state.sha) };
+  }
+
+  /**
+   * `images` as the test set them; without a slot-1 row there, the slot's own content is listed as
+   * slot 1 when it holds a whole image (header, body, SHA256 TLV), as Zephyr's image list does.
+   */
+  private listedImages(): CborMap[] {
+    if (this.images.some((row) => row.slot === 1)) return this.images;
+    const view = new DataView(this.slot.buffer, this.slot.byteOffset, this.slot.byteLength);
+    if (view.getUint32(0, true) !== IMAGE_MAGIC) return this.images;
+    const tlv = view.getUint16(8, true) + view.getUint32(12, true);
+    if (tlv + 40 > this.slot.length || view.getUint16(tlv, true) !== 0x6907) return this.images;
+    if (view.getUint16(tlv + 4, true) !== 0x10 || view.getUint16(tlv + 6, true) !== 32) return this.images;
+    const version = `${this.slot[20]}.${this.slot[21]}.${view.getUint16(22, true)}`;
+    const row: CborMap = {
+      slot: 1,
+      version,
+      hash: this.slot.slice(tlv + 8, tlv + 40),
+      bootable: true,
+      pending: false,
+      confirmed: false,
+      active: false,
+      permanent: false,
+    };
+    return [...this.images, row];
   }
 
   /** Bytes stored in the slot so far. */

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { DeviceClient } from '../../src/client/device.ts';
-import { defaultWindow, NotAnImageError, sha256, UploadError, uploadImage } from '../../src/client/upload.ts';
+import {
+  defaultWindow,
+  NotAnImageError,
+  sha256,
+  UploadAbortedError,
+  UploadConflictError,
+  UploadError,
+  uploadImage,
+} from '../../src/client/upload.ts';
 import { maxChunkData, requestLimit, requestSize } from '../../src/client/upload-sizing.ts';
+import { faultOf } from '../../src/util/fault.ts';
 import { buildTestImage, FakeSmpDevice, testImageHash } from './fake-smp-device.ts';
 
 function connect(device: FakeSmpDevice): DeviceClient {
@@ -85,9 +94,16 @@ describe('uploadImage against a Zephyr-like device', () => {
     device.slot.set(image.subarray(0, 4000));
     device.upload = { off: 4000, size: image.length, sha: await sha256(image) };
 
-    const result = await connect(device).imageUpload(image);
+    const seen: Array<{ bytes: number; sentBytes: number; resumedFrom: number }> = [];
+    const result = await connect(device).imageUpload(image, {
+      onProgress: ({ bytes, sentBytes, resumedFrom }) => seen.push({ bytes, sentBytes, resumedFrom }),
+    });
     expect(result.match).toBe(true);
     expect(device.stored(image.length)).toEqual(image);
+    // Counted: what this run sent, apart from what the device already held.
+    expect(result).toMatchObject({ total: 6072, resumedFrom: 4000, sentBytes: 2072 });
+    expect(seen.every((p) => p.resumedFrom === 4000 && p.sentBytes === p.bytes - 4000)).toBe(true);
+    expect(seen[0]).toEqual({ bytes: 4000, sentBytes: 0, resumedFrom: 4000 });
     const continuation = device.uploads.filter((u) => !u.first);
     expect(continuation[0]?.off).toBe(4000);
     expect(device.uploads.filter((u) => u.first)).toHaveLength(1);
@@ -132,10 +148,14 @@ describe('uploadImage against a Zephyr-like device', () => {
     await expect(upload).rejects.toBeInstanceOf(UploadError);
   });
 
-  it('fails when the device reports match=false', async () => {
+  it('fails when the device reports match=false, as a device fault', async () => {
     const device = new FakeSmpDevice({ mtu: 256, imageCheck: true });
     device.corruptStored = true;
-    await expect(connect(device).imageUpload(buildTestImage(1000))).rejects.toThrow(/match=false/);
+    const error = await connect(device)
+      .imageUpload(buildTestImage(1000))
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/match=false/);
+    expect(faultOf(error)).toBe('device');
   });
 
   it('passes device errors through in words (image too large for the slot)', async () => {
@@ -168,14 +188,21 @@ describe('uploadImage against a Zephyr-like device', () => {
         if (p.bytes > 2000) abort.abort();
       },
     });
-    await expect(upload).rejects.toThrow(/abort/i);
+    const error = await upload.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UploadAbortedError);
+    expect((error as UploadAbortedError).name).toBe('AbortError');
+    const offset = (error as UploadAbortedError).offset;
+    expect(offset).toBe(device.upload?.off);
+    expect((error as Error).message).toBe(
+      `Upload interrupted at byte ${offset} of 20072 (${Math.floor((offset * 100) / 20072)}%). The device keeps this upload until it resets or another upload starts: run the same command again to resume from there.`,
+    );
     expect(device.uploads.length).toBeLessThan(40);
   });
 
-  it('never reports success before the device acknowledged off == len', async () => {
+  it('stops in words instead of starting over when the device answers off 0 halfway', async () => {
     const image = buildTestImage(1500);
     const device = new FakeSmpDevice({ mtu: 256 });
-    // The device loses its upload state halfway (as after an error or a reboot): it answers off 0.
+    // The device loses its upload state halfway (another client finished one, or a reboot): off 0.
     let once = true;
     const link = connect(device).uploadLink();
     const wrapped = {
@@ -190,10 +217,75 @@ describe('uploadImage against a Zephyr-like device', () => {
         return reply;
       },
     };
-    const result = await uploadImage(wrapped, image);
-    expect(result.total).toBe(image.length);
-    expect(device.uploads.filter((u) => u.first)).toHaveLength(2);
+    const error = await uploadImage(wrapped, image).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UploadConflictError);
+    expect(faultOf(error)).toBe('device');
+    expect((error as Error).message).toMatch(
+      /^The device's upload went back from byte \d+ to 0 of 1572: another client finished or dropped an upload, or the device restarted\. Stopped rather than fight/,
+    );
+    // Never silently restarted.
+    expect(device.uploads.filter((u) => u.first)).toHaveLength(1);
+  });
+
+  it('stops when another client starts its own upload: the device offset goes back', async () => {
+    const ours = buildTestImage(6000);
+    const theirs = buildTestImage(3000, { major: 9, minor: 0, revision: 0, build: 0 });
+    const device = new FakeSmpDevice({ mtu: 256, params: { buf_size: 384, buf_count: 4 }, imageCheck: true });
+    let other: Promise<unknown> | undefined;
+    const upload = connect(device).imageUpload(ours, {
+      onProgress: (p) => {
+        if (other === undefined && p.bytes > 2000) {
+          // A second client on its own link, as a second CLI over UDP would be.
+          other = new DeviceClient(device.connect(), { timeoutMs: 200, retries: 0 }).imageUpload(theirs);
+        }
+      },
+    });
+    const error = await upload.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UploadConflictError);
+    expect(faultOf(error)).toBe('device');
+    expect((error as Error).message).toMatch(/another client started its own upload to this device/);
+    // The other client's upload completes and its image is what the slot holds.
+    await expect(other).resolves.toMatchObject({ match: true });
+    expect(device.stored(theirs.length)).toEqual(theirs);
+  });
+
+  it('fails in words when the image list does not show the uploaded image afterwards', async () => {
+    const image = buildTestImage(2000);
+    const device = new FakeSmpDevice({ mtu: 256, imageCheck: true });
+    const link = connect(device).uploadLink();
+    const foreign = testImageHash(buildTestImage(100));
+    const checked = {
+      ...link,
+      // Another upload lands between our last chunk and the check.
+      slotImages: async () => [{ image: 0, slot: 1, version: '9.0.0', hash: foreign }],
+    };
+    const error = await uploadImage(checked, image).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UploadError);
+    expect(faultOf(error)).toBe('device');
+    expect((error as Error).message).toMatch(
+      /^The device acknowledged all 2072 bytes, but its image list does not show this file's image \(hash [0-9a-f]{16}…\): it lists slot 1: 9\.0\.0 \(hash [0-9a-f]{16}…\)\. Another client probably uploaded/,
+    );
+  });
+
+  it('falls back to smaller requests, with a notice, when the device drops large ones', async () => {
+    const image = buildTestImage(6000);
+    const device = new FakeSmpDevice({ mtu: 4096, imageCheck: true, maxRequest: 600 });
+    const notices: string[] = [];
+    const client = new DeviceClient(device.client, { timeoutMs: 2000, retries: 0, probeAfterMs: 50 });
+    const result = await client.imageUpload(image, {
+      requestLimit: 2000,
+      onNotice: (text) => notices.push(text),
+    });
+    expect(result.match).toBe(true);
     expect(device.stored(image.length)).toEqual(image);
+    expect(notices).toEqual([
+      'The device did not answer 2000-byte upload requests but answers small ones: they are probably larger than its receive buffer (CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE, or the UART or UDP MTU). Continuing with 1000-byte requests.',
+      'The device did not answer 1000-byte upload requests but answers small ones: they are probably larger than its receive buffer (CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE, or the UART or UDP MTU). Continuing with 500-byte requests.',
+    ]);
+    expect(result.requestLimit).toBe(500);
+    // Decided by probes: four drops cost less than one 2 s timeout.
+    expect(result.elapsedMs).toBeLessThan(2000);
+    expect(result.timeouts).toBe(4);
   });
 });
 

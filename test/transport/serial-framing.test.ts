@@ -194,4 +194,12 @@ describe('serial frame decoder', () => {
     expect(decoder.flushText()).toEqual([{ kind: 'text', text: 'prompt> ' }]);
     expect(decoder.push(frame.subarray(1))).toEqual([{ kind: 'packet', packet: echoV2 }]);
   });
+
+  it('with resync, finds a frame that starts after a cut-off frame line (as a client must)', () => {
+    const cut = encodeSerialLines(packetOfSize(150))[0]!.subarray(0, 40);
+    const stream = concat(ascii('log line\n'), cut, encodeSerialFrame(echoV2));
+    expect(packets(new SerialFrameDecoder({ resync: true }).push(stream))).toEqual([echoV2]);
+    // Zephyr's receiver (and the default) decodes the whole line and loses the frame with it.
+    expect(packets(new SerialFrameDecoder().push(stream))).toEqual([]);
+  });
 });
