@@ -8,6 +8,7 @@ import { CliError } from './errors.ts';
 interface SimCommandOptions {
   board: string;
   flash?: string;
+  newFlash?: boolean;
   image?: string;
   pty?: string;
   udp: string | false;
@@ -28,10 +29,14 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
   if (powerCut !== undefined && (!Number.isInteger(powerCut) || powerCut < 1)) {
     throw new CliError(`The power cut point "${opts.powerCut}" is not a whole number ≥ 1.`);
   }
+  if (opts.newFlash && opts.flash === undefined) {
+    throw new CliError('--new-flash starts a new flash file: give the file with --flash FILE.');
+  }
   const { startSim } = await import('../device/io/sim-host.ts');
   const sim = await startSim({
     board: opts.board,
     flashFile: opts.flash,
+    newFlash: opts.newFlash,
     image: opts.image,
     ptyLink: opts.pty,
     udp: opts.udp,
@@ -76,6 +81,7 @@ export function registerSimCommand(program: Command, context: ContextFactory): v
     .description('Run a virtual board (MCUboot + Zephyr SMP server + blinky) on a PTY and on UDP')
     .option('--board <name>', 'board to simulate', 'stm32f4_disco')
     .option('--flash <file>', 'keep the flash in this file (restarting the sim is a power cycle)')
+    .option('--new-flash', 'start the --flash file as a new, erased flash, replacing what it holds')
     .option('--image <file>', 'signed image to write to slot 0 at start (default: Binary One on a new flash)')
     .option('--pty <path>', 'make PATH a stable symlink to the PTY')
     .option('--udp <host:port>', 'SMP over UDP address', DEFAULT_UDP)

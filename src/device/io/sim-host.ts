@@ -19,6 +19,8 @@ export interface SimOptions {
   board?: string;
   /** Flash contents are kept in this file; an existing file is the flash after a power cycle. */
   flashFile?: string;
+  /** Replace whatever `flashFile` holds with a new, erased flash (else a wrong-sized file is refused). */
+  newFlash?: boolean;
   /** An image to write to slot 0 before power-on, like `west flash`. */
   image?: string | Uint8Array;
   /** Make this path a symlink to the PTY. */
@@ -54,7 +56,9 @@ export function parseHostPort(text: string): { host: string; port: number } {
 export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
   const board = getBoard(options.board ?? 'stm32f4_disco');
   const flash = createBoardFlash(board);
-  const persisted = options.flashFile ? persistFlash(flash, options.flashFile) : undefined;
+  const persisted = options.flashFile
+    ? persistFlash(flash, options.flashFile, { boardName: board.name, fresh: options.newFlash })
+    : undefined;
   const device = new VirtualDevice({
     board,
     flash,
