@@ -42,20 +42,20 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
     udp: opts.udp,
     baud,
     flashTimeScale: opts.realtimeFlash ? 1 : 0,
+    // Armed before the first power-on, so the cut also applies to a swap MCUboot does right then.
+    beforePowerOn: (device) => {
+      if (powerCut !== undefined) {
+        device.armPowerCut(powerCut, POWER_OFF_MS);
+        device.onPowerCut((cut) =>
+          ctx.io.stdout.write(
+            `zdfu sim: power cut before flash write or erase ${powerCut} of MCUboot's swap ` +
+              `(${cut.kind} at flash offset 0x${cut.offset.toString(16)}); power back on in ${POWER_OFF_MS / 1000} s\n`,
+          ),
+        );
+      }
+      if (opts.console) device.onConsoleLine((line) => ctx.io.stdout.write(`| ${line}\n`));
+    },
   });
-  if (powerCut !== undefined) {
-    sim.device.armPowerCut(powerCut, POWER_OFF_MS);
-    sim.device.onPowerCut((cut) =>
-      ctx.io.stdout.write(
-        `zdfu sim: power cut before flash write or erase ${powerCut} of MCUboot's swap ` +
-          `(${cut.kind} at flash offset 0x${cut.offset.toString(16)}); power back on in ${POWER_OFF_MS / 1000} s\n`,
-      ),
-    );
-  }
-  if (opts.console) {
-    for (const line of sim.device.lastBoot?.log ?? []) ctx.io.stdout.write(`| ${line}\n`);
-    sim.device.onConsoleLine((line) => ctx.io.stdout.write(`| ${line}\n`));
-  }
   ctx.emit(
     {
       board: opts.board,
