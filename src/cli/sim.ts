@@ -42,6 +42,7 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
     udp: opts.udp,
     baud,
     flashTimeScale: opts.realtimeFlash ? 1 : 0,
+    signal: ctx.io.signal,
     // Armed before the first power-on, so the cut also applies to a swap MCUboot does right then.
     beforePowerOn: (device) => {
       if (powerCut !== undefined) {

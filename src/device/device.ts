@@ -63,6 +63,8 @@ export class VirtualDevice {
   private currentState: DeviceState = 'off';
   private generation = 0;
   private pendingText = '';
+  /** Waits (flash time, power-off time) that a power-off ends at once. */
+  private readonly waits = new Set<() => void>();
 
   constructor(options: VirtualDeviceOptions) {
     this.board = options.board;
@@ -161,6 +163,7 @@ export class VirtualDevice {
 
   async powerOff(): Promise<void> {
     this.generation++;
+    for (const end of [...this.waits]) end();
     await this.stopApp();
     this.tx.clear();
     this.rx.clear();
@@ -205,7 +208,7 @@ export class VirtualDevice {
     }
     this.lastBootResult = result;
     if (this.flashTimeScale > 0 && result.flashTimeUs > 0) {
-      await new Promise((resolve) => setTimeout(resolve, (result.flashTimeUs / 1000) * this.flashTimeScale));
+      await this.wait((result.flashTimeUs / 1000) * this.flashTimeScale, generation);
     }
     if (generation !== this.generation) return result;
     if (!result.booted) {
@@ -241,7 +244,7 @@ export class VirtualDevice {
     this.pendingText = '';
     this.powerCutListeners.emit(cut);
     const generation = this.generation;
-    await new Promise((resolve) => setTimeout(resolve, armed.offMs));
+    await this.wait(armed.offMs, generation);
     if (generation !== this.generation) {
       // Powered off (or reset) by the host meanwhile: this boot never finished.
       return {
@@ -258,6 +261,26 @@ export class VirtualDevice {
     }
     this.flash.powerOn();
     return this.bootOnce();
+  }
+
+  /**
+   * Sleeps `ms` for the boot of `generation`; ends early (or at once) if the device is powered off
+   * or reset meanwhile, so no timer outlives the boot it belongs to.
+   */
+  private wait(ms: number, generation: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (generation !== this.generation) {
+        resolve();
+        return;
+      }
+      const end = () => {
+        clearTimeout(timer);
+        this.waits.delete(end);
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      this.waits.add(end);
+    });
   }
 
   private validator() {

@@ -37,6 +37,8 @@ export interface SimOptions {
    * console from MCUboot's first line.
    */
   beforePowerOn?: (device: VirtualDevice) => void;
+  /** Ctrl-C during start-up (a long swap with real flash timing, a power cut): give up and release. */
+  signal?: AbortSignal;
 }
 
 export interface SimHandle {
@@ -104,7 +106,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     device.onUart((bytes) => pty.write(bytes));
     pty.onData((bytes) => device.uartReceive(bytes));
     options.beforePowerOn?.(device);
-    const firstBoot = await device.powerOn();
+    const firstBoot = await unlessAborted(device.powerOn(), options.signal);
 
     const where = [`serial ${options.ptyLink ? `${options.ptyLink} -> ${pty.path}` : pty.path}`];
     if (udp) where.push(`udp ${udp.host.includes(':') ? `[${udp.host}]` : udp.host}:${udp.port}`);
@@ -122,6 +124,17 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     await releaseAll();
     throw error;
   }
+}
+
+/** `work`, or an AbortError as soon as `signal` aborts (the caller then releases everything). */
+function unlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason ?? new DOMException('Aborted', 'AbortError'));
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** How long powering off may take (stopping the firmware's worker) before the host lets go. */

@@ -4,6 +4,7 @@ import { ImageFlag } from '../../image/format.ts';
 import { SwapType, swapTypeName } from '../../image/trailer.ts';
 import type { Board } from '../boards/board.ts';
 import { type Flash, FlashArea } from '../flash.ts';
+import { BootPanic } from './errors.ts';
 import { type BootImageHeader, headerValid, IMAGE_MAGIC, imageSize, readHeader } from './image-header.ts';
 import {
   type BootAreas,
@@ -16,6 +17,7 @@ import {
 import { copyImage } from './overwrite.ts';
 import { eraseRegion } from './regions.ts';
 import {
+  checkResumableSwapSize,
   readStatus,
   scrambleTrailerSectors,
   setImageOkIfUnset,
@@ -143,6 +145,21 @@ class Boot {
     if (isUpgrade(swapType)) writeCopyDone(this.st.areas.primary, this.st.config.maxAlign);
   }
 
+  /** The result when MCUboot stops for good (BootPanic): no app is started. */
+  halted(panic: BootPanic): Omit<BootResult, 'flashOps' | 'flashTimeUs'> {
+    this.say(...panic.consoleLines);
+    const offset = this.ctx.board.partitions.slot0.offset;
+    return {
+      booted: false,
+      swapType: SwapType.NONE,
+      resumed: false,
+      log: this.log,
+      imageOffset: offset,
+      imageAddress: this.ctx.board.flash.base + offset,
+      reason: `MCUboot stopped: ${panic.message}`,
+    };
+  }
+
   private say(...lines: string[]): void {
     this.log.push(...lines);
     for (const line of lines) this.ctx.onLog?.(line);
@@ -164,6 +181,7 @@ class Boot {
       if (this.swapMode) readStatus(this.st, bs);
       if (!isStatusReset(bs)) {
         // Rebooted in the middle of a swap: finish it using the swap type recorded with it.
+        checkResumableSwapSize(this.st);
         resumed = true;
         swapImage(this.st, bs, headers, true);
         this.finishSwap(bs.swapType);
@@ -230,13 +248,20 @@ class Boot {
 
 /**
  * Run MCUboot once, as after a reset. A PowerCut thrown by the flash propagates unchanged:
- * the caller powers the flash back on and calls bootGo again.
+ * the caller powers the flash back on and calls bootGo again. Where MCUboot would stop for good
+ * (BootPanic), the result is a boot that did not boot: its lines so far, then nothing.
  */
 export async function bootGo(ctx: BootGoContext): Promise<BootResult> {
   const before = ctx.flash.stats;
   const mutationsBefore = ctx.flash.mutations;
   const boot = new Boot(ctx, bootAreas(ctx.flash, ctx.board));
-  const result = await boot.run();
+  let result: Omit<BootResult, 'flashOps' | 'flashTimeUs'>;
+  try {
+    result = await boot.run();
+  } catch (error) {
+    if (!(error instanceof BootPanic)) throw error;
+    result = boot.halted(error);
+  }
   return {
     ...result,
     flashOps: ctx.flash.mutations - mutationsBefore,

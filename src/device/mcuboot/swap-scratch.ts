@@ -259,8 +259,13 @@ function findLastSectorIdx(st: LoaderState, copySizeBytes: number): number {
       sIdx++;
     }
     if (pSize >= copySizeBytes && sSize >= copySizeBytes && pSize === sSize) break;
-    if (pIdx > p.length || sIdx > s.length)
-      throw new BootPanic(`swap size ${copySizeBytes} exceeds the slots`);
+    // In C the loop goes on reading sector sizes past the end of the sector arrays: no defined
+    // outcome, a board hangs or faults. Stop there.
+    if (pIdx > p.length || sIdx > s.length) {
+      throw new BootPanic(
+        `the swap size in the trailer (${copySizeBytes} bytes, 0x${copySizeBytes.toString(16)}) is larger than the slots`,
+      );
+    }
   }
   return pIdx - 1;
 }
@@ -355,12 +360,23 @@ export function swapRun(st: LoaderState, bs: BootStatus, copySizeBytes: number):
   }
 }
 
-/** boot_find_status: the area whose magic is good, scratch first. */
+/**
+ * boot_find_status (bootutil_misc.c): the area whose magic is good, scratch first. When neither
+ * is good the C loop ends on its last candidate and returns it: the primary slot, whose trailer
+ * is then read as is (an erased swap_size reads 0xffffffff).
+ */
 function findStatusArea(st: LoaderState): FlashArea {
-  for (const area of [scratchOf(st), st.areas.primary]) {
-    if (readSwapState(area, st.config.maxAlign).magic === BootMagic.GOOD) return area;
-  }
-  throw new BootPanic('swap in progress but no trailer with a good magic');
+  const scratch = scratchOf(st);
+  return readSwapState(scratch, st.config.maxAlign).magic === BootMagic.GOOD ? scratch : st.areas.primary;
+}
+
+/**
+ * boot_read_image_headers with a swap under way (loader.c): each header's whereabouts come from
+ * find_swap_count(swap_size), read from the status trailer before the swap is resumed. A
+ * swap_size beyond the slots makes that search run off the sector table (BootPanic).
+ */
+export function checkResumableSwapSize(st: LoaderState): void {
+  findLastSectorIdx(st, readSwapSize(findStatusArea(st), st.config.maxAlign));
 }
 
 /**
@@ -381,6 +397,7 @@ export function swapImage(
     ] as const) {
       if (hdr.magic !== IMAGE_MAGIC) continue;
       const n = imageSize(area, hdr);
+      // boot_read_image_size failing hits `assert(rc == 0)` in boot_swap_image (loader.c).
       if (n === undefined) throw new BootPanic(`cannot read the image size in ${area.label}`);
       size = Math.max(size, n);
     }
