@@ -84,7 +84,7 @@ export function registerSimCommand(program: Command, context: ContextFactory): v
     .option('--flash <file>', 'keep the flash in this file (restarting the sim is a power cycle)')
     .option('--new-flash', 'start the --flash file as a new, erased flash, replacing what it holds')
     .option('--image <file>', 'signed image to write to slot 0 at start (default: Binary One on a new flash)')
-    .option('--pty <path>', 'make PATH a stable symlink to the PTY')
+    .option('--pty <path>', 'make PATH a stable symlink to the PTY (refused while a running sim holds it)')
     .option('--udp <host:port>', 'SMP over UDP address', DEFAULT_UDP)
     .option('--no-udp', 'no UDP endpoint')
     .option('--baud <rate>', 'UART line rate to emulate (0 = unpaced)', '115200')
@@ -92,7 +92,7 @@ export function registerSimCommand(program: Command, context: ContextFactory): v
     .option('--realtime-flash', 'take as long as the real flash would to erase and copy during a swap')
     .option(
       '--power-cut <n>',
-      "cut power before the n-th flash write or erase of the next swap (then power on again): rehearse MCUboot's resume",
+      "cut power before the n-th flash write or erase of the next swap, even one at start-up (then power on again): rehearse MCUboot's resume",
     )
     .action((opts: SimCommandOptions, command: Command) => simCommand(context(command), opts));
 }
