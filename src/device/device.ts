@@ -14,7 +14,7 @@ import { createBoardFlash } from './boards/index.ts';
 import { STM32F4_DISCO_DEVICETREE } from './firmware/devicetree.ts';
 import { extractAppCode, type RunningFirmware, startFirmware } from './firmware/runner.ts';
 import { type Flash, FlashArea, PowerCut } from './flash.ts';
-import { BaudPacer } from './io/baud-pacer.ts';
+import { BaudPacer, type BaudPacerStats } from './io/baud-pacer.ts';
 import { type BootResult, bootAreas, bootGo } from './mcuboot/boot.ts';
 import { registerImageGroup } from './server/img-mgmt.ts';
 import { registerOsGroup } from './server/os-mgmt.ts';
@@ -41,6 +41,9 @@ export interface VirtualDeviceOptions {
 }
 
 type Listener<T> = (value: T) => void;
+
+/** Host bytes allowed to wait for the RX line before the host is told to wait (≈ 90 ms at 115200). */
+const RX_HIGH_WATER = 1024;
 
 export class VirtualDevice {
   readonly board: Board;
@@ -82,7 +85,11 @@ export class VirtualDevice {
     this.tx = new BaudPacer(baud, (bytes) => {
       this.uartListeners.emit(bytes);
     });
-    this.rx = new BaudPacer(baud, (bytes) => this.serial?.receive(bytes));
+    // The wire into the board carries at most the baud rate; what a host sends faster waits on
+    // the host side (uartReceive answers false: stop sending) and past that is lost, never queued
+    // without bound. The board itself takes each byte as it arrives: uart_mcumgr's ISR moves it
+    // into a line buffer at once (Zephyr drivers/console/uart_mcumgr.c), so it is never behind.
+    this.rx = new BaudPacer(baud, (bytes) => this.serial?.receive(bytes), { highWater: RX_HIGH_WATER });
   }
 
   get state(): DeviceState {
@@ -111,9 +118,22 @@ export class VirtualDevice {
     return this.bootListeners.add(listener);
   }
 
-  /** Bytes arriving on the UART RX line. */
-  uartReceive(bytes: Uint8Array): void {
-    this.rx.push(bytes);
+  /**
+   * Bytes a host sends to the UART RX line. False: the line is busy, stop sending until
+   * onUartRxDrain (bytes sent anyway wait in a bounded buffer, then are lost and counted).
+   */
+  uartReceive(bytes: Uint8Array): boolean {
+    return this.rx.push(bytes);
+  }
+
+  /** Called when a host told to wait (uartReceive returned false) may send again. */
+  onUartRxDrain(listener: () => void): () => void {
+    return this.rx.onDrain(listener);
+  }
+
+  /** Bytes waiting for the RX line, the most that ever waited, and bytes lost to overrun. */
+  get uartRxStats(): BaudPacerStats {
+    return this.rx.stats;
   }
 
   /** One UDP datagram for the SMP server; no answer while the device is not running. */

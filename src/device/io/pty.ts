@@ -72,6 +72,18 @@ export class PtyPort {
     return this.listeners.add(listener);
   }
 
+  /**
+   * Stops reading what the other side writes: the kernel's PTY buffer fills and the writer
+   * blocks (or gets EAGAIN), as on a real serial port whose line is busy.
+   */
+  pause(): void {
+    if (!this.closed) this.reader.pause();
+  }
+
+  resume(): void {
+    if (!this.closed) this.reader.resume();
+  }
+
   /** Queues bytes for the slave side. Never blocks; drops when nobody has read for a long time. */
   write(data: Uint8Array): void {
     if (this.closed || data.length === 0) return;

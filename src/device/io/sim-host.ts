@@ -104,7 +104,11 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       udp = endpoint;
     }
     device.onUart((bytes) => pty.write(bytes));
-    pty.onData((bytes) => device.uartReceive(bytes));
+    // Backpressure: while the RX line is busy, leave the host's bytes in the kernel (bounded).
+    pty.onData((bytes) => {
+      if (!device.uartReceive(bytes)) pty.pause();
+    });
+    device.onUartRxDrain(() => pty.resume());
     options.beforePowerOn?.(device);
     const firstBoot = await unlessAborted(device.powerOn(), options.signal);
 
