@@ -44,6 +44,8 @@ type Listener<T> = (value: T) => void;
 
 /** Host bytes allowed to wait for the RX line before the host is told to wait (≈ 90 ms at 115200). */
 const RX_HIGH_WATER = 1024;
+/** Device output that may wait for the TX line. */
+const TX_CAPACITY = 1024 * 1024;
 
 export class VirtualDevice {
   readonly board: Board;
@@ -82,9 +84,10 @@ export class VirtualDevice {
     this.keys = options.bootloaderKeys;
     this.flashTimeScale = options.flashTimeScale ?? 0;
     const baud = options.baud ?? 0;
-    this.tx = new BaudPacer(baud, (bytes) => {
-      this.uartListeners.emit(bytes);
-    });
+    // Zephyr's console and uart_mcumgr send with uart_poll_out, which waits for the line: the
+    // board slows down rather than lose output. The model cannot stall the app, so it queues
+    // instead, within a bound (~90 s of line time at 115200) that only a runaway app reaches.
+    this.tx = new BaudPacer(baud, (bytes) => this.uartListeners.emit(bytes), { capacity: TX_CAPACITY });
     // The wire into the board carries at most the baud rate; what a host sends faster waits on
     // the host side (uartReceive answers false: stop sending) and past that is lost, never queued
     // without bound. The board itself takes each byte as it arrives: uart_mcumgr's ISR moves it

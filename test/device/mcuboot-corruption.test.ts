@@ -2,6 +2,7 @@
 // error lines, then no app): the model never throws, whatever single byte is wrong.
 import { describe, expect, it } from 'vitest';
 import { DEV_RSA_2048_PUBLIC_PEM } from '../../src/device/boards/bootloader-keys.ts';
+import { esp32_devkitc_wroom } from '../../src/device/boards/esp32_devkitc_wroom.ts';
 import { stm32f4_disco } from '../../src/device/boards/stm32f4_disco.ts';
 import { VirtualDevice } from '../../src/device/device.ts';
 import { type Flash, PowerCut } from '../../src/device/flash.ts';
@@ -130,6 +131,36 @@ describe('MCUboot model on a corrupt flash', () => {
     expect(outcomes.booted).toBeGreaterThan(0);
     expect(outcomes.halted).toBeGreaterThan(0);
   }, 60_000);
+
+  it('overwrite-only (esp32_devkitc_wroom): random single-byte corruptions never make the model throw', async () => {
+    const esp = esp32_devkitc_wroom;
+    const validate: ImageValidator = async (_slot, bytes) => {
+      const verdict = await validateForBoot(bytes, { keys: [] });
+      return { ok: verdict.ok, reason: verdict.message };
+    };
+    const next = rng(0xe5932);
+    const areas = [esp.partitions.slot0, esp.partitions.slot1];
+    for (const pending of [false, true]) {
+      const base = blinkyFlash(pending, esp).snapshot();
+      for (let i = 0; i < 30; i++) {
+        const flash = blinkyFlash(false, esp);
+        flash.restore(base);
+        const area = areas[Math.floor(next() * areas.length)]!;
+        const r = next();
+        const offset =
+          r < 0.4
+            ? area.offset + area.size - 0x40 + Math.floor(next() * 0x40)
+            : r < 0.7
+              ? area.offset + Math.floor(next() * 0x40)
+              : area.offset + Math.floor(next() * area.size);
+        flash.load(Uint8Array.of(next() * 256), offset);
+        await expect(
+          bootGo({ flash, board: esp, validate }),
+          `byte 0x${offset.toString(16)}`,
+        ).resolves.toBeDefined();
+      }
+    }
+  });
 
   it('the virtual device ends running or halted, never throws, on corrupt flashes', async () => {
     const keys = [await loadPublicKey(DEV_RSA_2048_PUBLIC_PEM)];

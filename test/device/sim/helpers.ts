@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CliIo } from '../../../src/cli/context.ts';
 import { runCli } from '../../../src/cli/run.ts';
+import type { Board } from '../../../src/device/boards/board.ts';
 import { createBoardFlash } from '../../../src/device/boards/index.ts';
 import { stm32f4_disco } from '../../../src/device/boards/stm32f4_disco.ts';
 import type { Flash } from '../../../src/device/flash.ts';
@@ -24,15 +25,14 @@ export class TempDirs {
   }
 }
 
-/** An stm32f4_disco flash: Binary One in slot 0 and, with `pendingTwo`, Binary Two marked for test. */
-export function blinkyFlash(pendingTwo: boolean): Flash {
-  const board = stm32f4_disco;
+/** A board's flash: Binary One in slot 0 and, with `pendingTwo`, Binary Two marked for test. */
+export function blinkyFlash(pendingTwo: boolean, board: Board = stm32f4_disco): Flash {
   const flash = createBoardFlash(board);
   const areas = bootAreas(flash, board);
   uploadImage(areas.primary, readBlinkyImage('blinky-one'));
   if (pendingTwo) {
     uploadImage(areas.secondary, readBlinkyImage('blinky-two'));
-    setPending(areas.secondary, false);
+    setPending(areas.secondary, false, board.mcuboot.maxAlign);
   }
   return flash;
 }
