@@ -99,6 +99,39 @@ describe('MCUboot model on a corrupt flash', () => {
     expect(result.log.at(-1)).not.toContain('Jumping');
   });
 
+  it('a status entry the swap still has to write is not erased: counted, swap finished, image validated', async () => {
+    const validate = await rsaValidator();
+    const flash = blinkyFlash(true);
+    flash.cutPowerBefore(160);
+    await expect(bootOnce(flash, validate)).rejects.toThrow(PowerCut);
+    flash.powerOn();
+    // A later status entry in slot 0 reads as written: the flash refuses to write it again.
+    flash.load(Uint8Array.of(0), 0x7fe52);
+    const result = await bootOnce(flash, validate);
+    // swap_read_status_bytes, then BOOT_STATUS_ASSERT with MCUBOOT_VALIDATE_PRIMARY_SLOT.
+    expect(result.log).toContain('E: Detected inconsistent status!');
+    expect(result.log).toContain('W: 1 status write fails performing the swap');
+    expect(result.resumed).toBe(true);
+    expect(result.booted).toBe(true);
+    expect(result.version?.major).toBe(2);
+  });
+
+  it('copy_done cannot be written at the end of a swap: "panic!", then the board hangs', async () => {
+    const validate = await rsaValidator();
+    const flash = blinkyFlash(true);
+    flash.cutPowerBefore(5);
+    await expect(bootOnce(flash, validate)).rejects.toThrow(PowerCut);
+    flash.powerOn();
+    // A byte in the scratch status area: the first resume miscounts, the second one finds
+    // copy_done already programmed when swap_set_copy_done writes it.
+    flash.load(Uint8Array.of(0), 0xfffcd);
+    await bootOnce(flash, validate);
+    const result = await bootOnce(flash, validate);
+    expect(result.booted).toBe(false);
+    expect(result.log.at(-1)).toBe('E: panic!');
+    expect(result.reason).toMatch(/MCUboot stopped: updating the primary slot's trailer failed/);
+  });
+
   it('random single-byte corruptions never make the model throw (seeded sweep)', async () => {
     const validate = await rsaValidator();
     const next = rng(0x5eed);

@@ -3,7 +3,7 @@
 import { ImageFlag } from '../../image/format.ts';
 import { SwapType, swapTypeName } from '../../image/trailer.ts';
 import type { Board } from '../boards/board.ts';
-import { type Flash, FlashArea } from '../flash.ts';
+import { type Flash, FlashArea, FlashError } from '../flash.ts';
 import { BootPanic } from './errors.ts';
 import { type BootImageHeader, headerValid, IMAGE_MAGIC, imageSize, readHeader } from './image-header.ts';
 import {
@@ -78,6 +78,19 @@ export function bootAreas(flash: Flash, board: Board): BootAreas {
   return areas;
 }
 
+/**
+ * swap_set_image_ok / swap_set_copy_done failing set BOOT_SWAP_TYPE_PANIC; context_boot_go and
+ * boot_complete_partial_swap (loader.c) then print "panic!" and loop forever.
+ */
+function trailerUpdate(update: () => void): void {
+  try {
+    update();
+  } catch (error) {
+    if (!(error instanceof FlashError)) throw error;
+    throw new BootPanic(`updating the primary slot's trailer failed: ${error.message}`, ['E: panic!']);
+  }
+}
+
 type SlotVerdict = { kind: 'ok' } | { kind: 'no-bootable'; reason: string };
 
 class Boot {
@@ -141,11 +154,13 @@ class Boot {
 
   /** boot_perform_update / boot_complete_partial_swap tail: confirm and mark copied. */
   finishSwap(swapType: SwapType): void {
-    if (swapType === SwapType.REVERT || swapType === SwapType.PERM) setImageOkIfUnset(this.st);
-    if (isUpgrade(swapType)) writeCopyDone(this.st.areas.primary, this.st.config.maxAlign);
+    trailerUpdate(() => {
+      if (swapType === SwapType.REVERT || swapType === SwapType.PERM) setImageOkIfUnset(this.st);
+      if (isUpgrade(swapType)) writeCopyDone(this.st.areas.primary, this.st.config.maxAlign);
+    });
   }
 
-  /** The result when MCUboot stops for good (BootPanic): no app is started. */
+  /** The result when MCUboot stops for good (BootPanic): its last lines, then no app. */
   halted(panic: BootPanic): Omit<BootResult, 'flashOps' | 'flashTimeUs'> {
     this.say(...panic.consoleLines);
     const offset = this.ctx.board.partitions.slot0.offset;
@@ -210,7 +225,7 @@ class Boot {
       performed = swapType;
     } else if (swapType === SwapType.FAIL && this.swapMode) {
       // The candidate was erased; confirm the primary so no revert is attempted.
-      setImageOkIfUnset(this.st);
+      trailerUpdate(() => setImageOkIfUnset(this.st));
     }
 
     const offset = board.partitions.slot0.offset;
@@ -259,8 +274,12 @@ export async function bootGo(ctx: BootGoContext): Promise<BootResult> {
   try {
     result = await boot.run();
   } catch (error) {
-    if (!(error instanceof BootPanic)) throw error;
-    result = boot.halted(error);
+    // Any other failed flash operation (the flash refuses to program a byte that is not erased)
+    // hits an `assert(rc == 0)` in MCUboot (swap_scratch.c, loader.c): the board stops.
+    if (error instanceof FlashError)
+      result = boot.halted(new BootPanic(`a flash operation failed: ${error.message}`));
+    else if (error instanceof BootPanic) result = boot.halted(error);
+    else throw error;
   }
   return {
     ...result,

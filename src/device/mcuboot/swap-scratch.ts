@@ -2,7 +2,7 @@
 // scratch area from the highest region down; each finished step writes a status byte so a reset
 // at any flash operation resumes where it stopped.
 import { BootFlag, BootMagic, SwapType, trailerLayout } from '../../image/trailer.ts';
-import type { FlashArea, Sector } from '../flash.ts';
+import { type FlashArea, FlashError, type Sector } from '../flash.ts';
 import { BootPanic } from './errors.ts';
 import { type BootImageHeader, IMAGE_MAGIC, imageSize } from './image-header.ts';
 import type { BootStatus, LoaderState, StatusSource } from './loader-state.ts';
@@ -218,13 +218,28 @@ function statusInit(st: LoaderState, area: FlashArea, bs: BootStatus): void {
   writeMagic(area, A);
 }
 
+/**
+ * BOOT_STATUS_ASSERT (swap_scratch.c): with MCUBOOT_VALIDATE_PRIMARY_SLOT a failed status write
+ * (the flash refused it, e.g. the entry was not erased) is only counted and the swap goes on,
+ * relying on the final validation; without it, it is an assert (the board stops).
+ */
+function statusWrite(st: LoaderState, write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    if (!(error instanceof FlashError)) throw error;
+    if (!st.config.validatePrimarySlot) throw new BootPanic(`a swap status write failed: ${error.message}`);
+    st.statusFails++;
+  }
+}
+
 /** boot_write_status: one entry, value = the state just completed (1, 2 or 3). */
 function writeStatus(st: LoaderState, bs: BootStatus): void {
   const area = bs.useScratch ? scratchOf(st) : st.areas.primary;
   const off = statusOff(st, area) + (bs.idx - 1) * STATE_COUNT * st.writeSize + (bs.state - 1) * st.writeSize;
   const buf = new Uint8Array(area.align).fill(area.eraseValue);
   buf[0] = bs.state;
-  area.write(off, buf);
+  statusWrite(st, () => area.write(off, buf));
 }
 
 /** boot_copy_sz: sectors from lastIdx downwards that fit in scratch together. */
@@ -330,7 +345,9 @@ function swapSectors(st: LoaderState, idx: number, sz: number, bs: BootStatus): 
     if (bs.useScratch) {
       // Move the status kept in scratch, then the trailer fields, magic last.
       const scratchTrailerOff = statusOff(st, scratch);
-      copyRegion(scratch, primary, scratchTrailerOff, imgOff + copySz, (STATE_COUNT - 1) * st.writeSize);
+      statusWrite(st, () =>
+        copyRegion(scratch, primary, scratchTrailerOff, imgOff + copySz, (STATE_COUNT - 1) * st.writeSize),
+      );
       const scratchState = readSwapState(scratch, A);
       if (scratchState.imageOk === BootFlag.SET) writeImageOk(primary, A);
       if (scratchState.swapType !== SwapType.NONE) writeSwapInfo(primary, A, scratchState.swapType, 0);
@@ -406,6 +423,7 @@ export function swapImage(
     bs.swapSize = readSwapSize(findStatusArea(st), st.config.maxAlign);
   }
   swapRun(st, bs, bs.swapSize);
+  if (st.statusFails > 0) st.log(`W: ${st.statusFails} status write fails performing the swap`);
 }
 
 /** swap_set_image_ok: confirm the primary if it is not already. */
