@@ -47,7 +47,8 @@ function pickOffset(next: () => number): number {
   const pick = (base: number, len: number) => base + Math.floor(next() * len);
   const areas = [slot0, slot1, scratch!];
   const area = areas[Math.floor(next() * areas.length)]!;
-  if (r < 0.5) return pick(area.offset + area.size - 0x400, 0x400);
+  // The status entries and trailer fields sit in the last 0x200 bytes of each area.
+  if (r < 0.5) return pick(area.offset + area.size - 0x200, 0x200);
   if (r < 0.75) return pick(area.offset, 0x40);
   return pick(
     0,
@@ -72,6 +73,13 @@ const STATES: Record<string, StateMaker> = {
   'mid-swap': async (validate) => {
     const flash = blinkyFlash(true);
     flash.cutPowerBefore(60);
+    await expect(bootOnce(flash, validate)).rejects.toThrow(PowerCut);
+    flash.powerOn();
+    return flash;
+  },
+  'mid-swap, late': async (validate) => {
+    const flash = blinkyFlash(true);
+    flash.cutPowerBefore(160);
     await expect(bootOnce(flash, validate)).rejects.toThrow(PowerCut);
     flash.powerOn();
     return flash;
@@ -138,7 +146,7 @@ describe('MCUboot model on a corrupt flash', () => {
     const outcomes = { booted: 0, halted: 0 };
     for (const [name, make] of Object.entries(STATES)) {
       const base = (await make(validate)).snapshot();
-      for (let i = 0; i < 40; i++) {
+      for (let i = 0; i < 60; i++) {
         const flash = blinkyFlash(false);
         flash.restore(base);
         const offset = pickOffset(next);
