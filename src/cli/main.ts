@@ -5,8 +5,10 @@
 import { IMGTOOL_COMMANDS } from './imgtool/commands.ts';
 
 const abort = new AbortController();
-process.once('SIGINT', () => abort.abort());
-process.once('SIGTERM', () => abort.abort());
+const onSignal = () => abort.abort();
+// once: a second Ctrl-C gets Node's default (exit at once) should the first not be enough.
+process.once('SIGINT', onSignal);
+process.once('SIGTERM', onSignal);
 
 const argv = process.argv.slice(2);
 const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: abort.signal };
@@ -29,3 +31,6 @@ if (word !== undefined && IMGTOOL_COMMANDS.has(word)) {
   const { runCli } = await import('./run.ts');
   process.exitCode = await runCli(argv, io);
 }
+// The command is over: a signal now must end the process, not abort a command that is gone.
+process.off('SIGINT', onSignal);
+process.off('SIGTERM', onSignal);

@@ -8,6 +8,7 @@ import { CliError } from './errors.ts';
 interface SimCommandOptions {
   board: string;
   flash?: string;
+  newFlash?: boolean;
   image?: string;
   pty?: string;
   udp: string | false;
@@ -28,29 +29,34 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
   if (powerCut !== undefined && (!Number.isInteger(powerCut) || powerCut < 1)) {
     throw new CliError(`The power cut point "${opts.powerCut}" is not a whole number ≥ 1.`);
   }
+  if (opts.newFlash && opts.flash === undefined) {
+    throw new CliError('--new-flash starts a new flash file: give the file with --flash FILE.');
+  }
   const { startSim } = await import('../device/io/sim-host.ts');
   const sim = await startSim({
     board: opts.board,
     flashFile: opts.flash,
+    newFlash: opts.newFlash,
     image: opts.image,
     ptyLink: opts.pty,
     udp: opts.udp,
     baud,
     flashTimeScale: opts.realtimeFlash ? 1 : 0,
+    signal: ctx.io.signal,
+    // Armed before the first power-on, so the cut also applies to a swap MCUboot does right then.
+    beforePowerOn: (device) => {
+      if (powerCut !== undefined) {
+        device.armPowerCut(powerCut, POWER_OFF_MS);
+        device.onPowerCut((cut) =>
+          ctx.io.stdout.write(
+            `zdfu sim: power cut before flash write or erase ${powerCut} of MCUboot's swap ` +
+              `(${cut.kind} at flash offset 0x${cut.offset.toString(16)}); power back on in ${POWER_OFF_MS / 1000} s\n`,
+          ),
+        );
+      }
+      if (opts.console) device.onConsoleLine((line) => ctx.io.stdout.write(`| ${line}\n`));
+    },
   });
-  if (powerCut !== undefined) {
-    sim.device.armPowerCut(powerCut, POWER_OFF_MS);
-    sim.device.onPowerCut((cut) =>
-      ctx.io.stdout.write(
-        `zdfu sim: power cut before flash write or erase ${powerCut} of MCUboot's swap ` +
-          `(${cut.kind} at flash offset 0x${cut.offset.toString(16)}); power back on in ${POWER_OFF_MS / 1000} s\n`,
-      ),
-    );
-  }
-  if (opts.console) {
-    for (const line of sim.device.lastBoot?.log ?? []) ctx.io.stdout.write(`| ${line}\n`);
-    sim.device.onConsoleLine((line) => ctx.io.stdout.write(`| ${line}\n`));
-  }
   ctx.emit(
     {
       board: opts.board,
@@ -76,8 +82,9 @@ export function registerSimCommand(program: Command, context: ContextFactory): v
     .description('Run a virtual board (MCUboot + Zephyr SMP server + blinky) on a PTY and on UDP')
     .option('--board <name>', 'board to simulate', 'stm32f4_disco')
     .option('--flash <file>', 'keep the flash in this file (restarting the sim is a power cycle)')
+    .option('--new-flash', 'start the --flash file as a new, erased flash, replacing what it holds')
     .option('--image <file>', 'signed image to write to slot 0 at start (default: Binary One on a new flash)')
-    .option('--pty <path>', 'make PATH a stable symlink to the PTY')
+    .option('--pty <path>', 'make PATH a stable symlink to the PTY (refused while a running sim holds it)')
     .option('--udp <host:port>', 'SMP over UDP address', DEFAULT_UDP)
     .option('--no-udp', 'no UDP endpoint')
     .option('--baud <rate>', 'UART line rate to emulate (0 = unpaced)', '115200')
@@ -85,7 +92,7 @@ export function registerSimCommand(program: Command, context: ContextFactory): v
     .option('--realtime-flash', 'take as long as the real flash would to erase and copy during a swap')
     .option(
       '--power-cut <n>',
-      "cut power before the n-th flash write or erase of the next swap (then power on again): rehearse MCUboot's resume",
+      "cut power before the n-th flash write or erase of the next swap, even one at start-up (then power on again): rehearse MCUboot's resume",
     )
     .action((opts: SimCommandOptions, command: Command) => simCommand(context(command), opts));
 }

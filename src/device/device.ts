@@ -14,7 +14,7 @@ import { createBoardFlash } from './boards/index.ts';
 import { STM32F4_DISCO_DEVICETREE } from './firmware/devicetree.ts';
 import { extractAppCode, type RunningFirmware, startFirmware } from './firmware/runner.ts';
 import { type Flash, FlashArea, PowerCut } from './flash.ts';
-import { BaudPacer } from './io/baud-pacer.ts';
+import { BaudPacer, type BaudPacerStats } from './io/baud-pacer.ts';
 import { type BootResult, bootAreas, bootGo } from './mcuboot/boot.ts';
 import { registerImageGroup } from './server/img-mgmt.ts';
 import { registerOsGroup } from './server/os-mgmt.ts';
@@ -42,6 +42,11 @@ export interface VirtualDeviceOptions {
 
 type Listener<T> = (value: T) => void;
 
+/** Host bytes allowed to wait for the RX line before the host is told to wait (≈ 90 ms at 115200). */
+const RX_HIGH_WATER = 1024;
+/** Device output that may wait for the TX line. */
+const TX_CAPACITY = 1024 * 1024;
+
 export class VirtualDevice {
   readonly board: Board;
   readonly flash: Flash;
@@ -63,6 +68,8 @@ export class VirtualDevice {
   private currentState: DeviceState = 'off';
   private generation = 0;
   private pendingText = '';
+  /** Waits (flash time, power-off time) that a power-off ends at once. */
+  private readonly waits = new Set<() => void>();
 
   constructor(options: VirtualDeviceOptions) {
     this.board = options.board;
@@ -77,10 +84,15 @@ export class VirtualDevice {
     this.keys = options.bootloaderKeys;
     this.flashTimeScale = options.flashTimeScale ?? 0;
     const baud = options.baud ?? 0;
-    this.tx = new BaudPacer(baud, (bytes) => {
-      this.uartListeners.emit(bytes);
-    });
-    this.rx = new BaudPacer(baud, (bytes) => this.serial?.receive(bytes));
+    // Zephyr's console and uart_mcumgr send with uart_poll_out, which waits for the line: the
+    // board slows down rather than lose output. The model cannot stall the app, so it queues
+    // instead, within a bound (~90 s of line time at 115200) that only a runaway app reaches.
+    this.tx = new BaudPacer(baud, (bytes) => this.uartListeners.emit(bytes), { capacity: TX_CAPACITY });
+    // The wire into the board carries at most the baud rate; what a host sends faster waits on
+    // the host side (uartReceive answers false: stop sending) and past that is lost, never queued
+    // without bound. The board itself takes each byte as it arrives: uart_mcumgr's ISR moves it
+    // into a line buffer at once (Zephyr drivers/console/uart_mcumgr.c), so it is never behind.
+    this.rx = new BaudPacer(baud, (bytes) => this.serial?.receive(bytes), { highWater: RX_HIGH_WATER });
   }
 
   get state(): DeviceState {
@@ -109,9 +121,22 @@ export class VirtualDevice {
     return this.bootListeners.add(listener);
   }
 
-  /** Bytes arriving on the UART RX line. */
-  uartReceive(bytes: Uint8Array): void {
-    this.rx.push(bytes);
+  /**
+   * Bytes a host sends to the UART RX line. False: the line is busy, stop sending until
+   * onUartRxDrain (bytes sent anyway wait in a bounded buffer, then are lost and counted).
+   */
+  uartReceive(bytes: Uint8Array): boolean {
+    return this.rx.push(bytes);
+  }
+
+  /** Called when a host told to wait (uartReceive returned false) may send again. */
+  onUartRxDrain(listener: () => void): () => void {
+    return this.rx.onDrain(listener);
+  }
+
+  /** Bytes waiting for the RX line, the most that ever waited, and bytes lost to overrun. */
+  get uartRxStats(): BaudPacerStats {
+    return this.rx.stats;
   }
 
   /** One UDP datagram for the SMP server; no answer while the device is not running. */
@@ -161,6 +186,7 @@ export class VirtualDevice {
 
   async powerOff(): Promise<void> {
     this.generation++;
+    for (const end of [...this.waits]) end();
     await this.stopApp();
     this.tx.clear();
     this.rx.clear();
@@ -205,7 +231,7 @@ export class VirtualDevice {
     }
     this.lastBootResult = result;
     if (this.flashTimeScale > 0 && result.flashTimeUs > 0) {
-      await new Promise((resolve) => setTimeout(resolve, (result.flashTimeUs / 1000) * this.flashTimeScale));
+      await this.wait((result.flashTimeUs / 1000) * this.flashTimeScale, generation);
     }
     if (generation !== this.generation) return result;
     if (!result.booted) {
@@ -241,7 +267,7 @@ export class VirtualDevice {
     this.pendingText = '';
     this.powerCutListeners.emit(cut);
     const generation = this.generation;
-    await new Promise((resolve) => setTimeout(resolve, armed.offMs));
+    await this.wait(armed.offMs, generation);
     if (generation !== this.generation) {
       // Powered off (or reset) by the host meanwhile: this boot never finished.
       return {
@@ -258,6 +284,26 @@ export class VirtualDevice {
     }
     this.flash.powerOn();
     return this.bootOnce();
+  }
+
+  /**
+   * Sleeps `ms` for the boot of `generation`; ends early (or at once) if the device is powered off
+   * or reset meanwhile, so no timer outlives the boot it belongs to.
+   */
+  private wait(ms: number, generation: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (generation !== this.generation) {
+        resolve();
+        return;
+      }
+      const end = () => {
+        clearTimeout(timer);
+        this.waits.delete(end);
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      this.waits.add(end);
+    });
   }
 
   private validator() {

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Flash, PowerCut } from '../../src/device/flash.ts';
-import { persistFlash } from '../../src/device/io/flash-file.ts';
+import { FlashFileError, persistFlash } from '../../src/device/io/flash-file.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -47,14 +47,38 @@ describe('persistFlash', () => {
     q.close();
   });
 
-  it('starts erased when the file has the wrong size', () => {
+  it('refuses a file of the wrong size and leaves it byte-identical', () => {
     const path = tmp();
-    const p = persistFlash(new Flash({ sectors: [0x1000] }), path);
-    p.close();
+    const bytes = Uint8Array.from({ length: 0x1234 }, (_, i) => i & 0xff);
+    writeFileSync(path, bytes);
+    expect(() => persistFlash(new Flash(geometry), path, { boardName: 'stm32f4_disco' })).toThrow(
+      /is 4660 bytes, but the stm32f4_disco flash is 16384 bytes \(16 KiB\).*--new-flash/,
+    );
+    expect(new Uint8Array(readFileSync(path))).toEqual(bytes);
+  });
+
+  it('refuses an empty file too', () => {
+    const path = tmp();
+    writeFileSync(path, new Uint8Array(0));
+    expect(() => persistFlash(new Flash(geometry), path)).toThrow(FlashFileError);
+    expect(statSync(path).size).toBe(0);
+  });
+
+  it('starts a new erased flash over any file when asked (fresh)', () => {
+    const path = tmp();
+    writeFileSync(path, new Uint8Array(10).fill(7));
     const g = new Flash(geometry);
-    const q = persistFlash(g, path);
+    const q = persistFlash(g, path, { fresh: true });
     expect(q.loaded).toBe(false);
-    expect(statSync(path).size).toBe(0x4000);
+    expect(new Uint8Array(readFileSync(path))).toEqual(new Uint8Array(0x4000).fill(0xff));
+    q.close();
+  });
+
+  it('fresh also discards a flash file of the right size', () => {
+    const path = tmp();
+    writeFileSync(path, new Uint8Array(0x4000).fill(0));
+    const q = persistFlash(new Flash(geometry), path, { fresh: true });
+    expect(readFileSync(path)[0]).toBe(0xff);
     q.close();
   });
 });

@@ -1,6 +1,9 @@
 // Keep a Flash in a file: loaded at start (a restart is a power cycle), and every write or erase
 // is written through immediately, so a killed process loses nothing that reached the flash.
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+// A file that is there but is not this board's flash (wrong size: a signed image given by
+// mistake, a truncated copy) is never overwritten unless the user asks for a new flash.
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import type { Fault } from '../../util/fault.ts';
 import type { Flash } from '../flash.ts';
 
 export interface PersistedFlash {
@@ -11,30 +14,47 @@ export interface PersistedFlash {
   close(): void;
 }
 
-export function persistFlash(flash: Flash, path: string): PersistedFlash {
-  let loaded = false;
-  let fd: number;
-  if (existsSync(path)) {
-    fd = openSync(path, 'r+');
-    if (fstatSync(fd).size === flash.size) {
-      const buf = new Uint8Array(flash.size);
-      let got = 0;
-      while (got < buf.length) {
-        const n = readSync(fd, buf, got, buf.length - got, got);
-        if (n === 0) break;
-        got += n;
-      }
-      flash.load(buf);
-      loaded = true;
-    }
-  } else {
-    fd = openSync(path, 'w+');
+export interface PersistOptions {
+  /** Named in messages ("the stm32f4_disco flash"). */
+  boardName?: string;
+  /** Start from an erased flash, replacing whatever the file holds (`--new-flash`). */
+  fresh?: boolean;
+}
+
+/** The file given as the flash is not one; nothing was written to it. */
+export class FlashFileError extends Error {
+  override readonly name = 'FlashFileError';
+  readonly fault: Fault = 'local';
+}
+
+export function persistFlash(flash: Flash, path: string, options: PersistOptions = {}): PersistedFlash {
+  const what = options.boardName ? `the ${options.boardName} flash` : 'the flash';
+  const exists = existsSync(path);
+  if (exists && !statSync(path).isFile()) {
+    throw new FlashFileError(`${path} is not a regular file, so it cannot hold ${what}.`);
   }
-  if (!loaded) {
-    // New or wrong-sized file: start from the flash's current contents (erased when fresh).
-    ftruncateSync(fd, flash.size);
-    const contents = flash.contents();
-    writeSync(fd, contents, 0, contents.length, 0);
+  const fd = openFlashFile(path, exists && !options.fresh ? 'r+' : 'w+');
+  let loaded = false;
+  try {
+    if (exists && !options.fresh) {
+      const size = fstatSync(fd).size;
+      if (size !== flash.size) {
+        throw new FlashFileError(
+          `${path} is ${size} bytes, but ${what} is ${flash.size} bytes (${sizeText(flash.size)}): ` +
+            'it is not a flash file of this board (a signed image or a copy cut short?) and was left untouched. ' +
+            `Give another --flash file, or add --new-flash to replace ${path} with a new, erased flash.`,
+        );
+      }
+      readWhole(fd, flash);
+      loaded = true;
+    } else {
+      // New file (or --new-flash): start from the flash's current contents (erased when fresh).
+      const contents = flash.contents();
+      writeSync(fd, contents, 0, contents.length, 0);
+    }
+  } catch (error) {
+    closeSync(fd);
+    throw error;
   }
   let erasedFill = new Uint8Array(0);
   const unsubscribe = flash.onOperation((op) => {
@@ -56,4 +76,29 @@ export function persistFlash(flash: Flash, path: string): PersistedFlash {
       closeSync(fd);
     },
   };
+}
+
+function openFlashFile(path: string, mode: 'r+' | 'w+'): number {
+  try {
+    return openSync(path, mode);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new FlashFileError(`cannot open the flash file ${path} (${code}).`);
+  }
+}
+
+function readWhole(fd: number, flash: Flash): void {
+  const buf = new Uint8Array(flash.size);
+  let got = 0;
+  while (got < buf.length) {
+    const n = readSync(fd, buf, got, buf.length - got, got);
+    if (n === 0) break;
+    got += n;
+  }
+  flash.load(buf);
+}
+
+function sizeText(bytes: number): string {
+  if (bytes % 0x100000 === 0) return `${bytes / 0x100000} MiB`;
+  return bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
 }

@@ -3,10 +3,18 @@
  * mcumgr-client, smpmgr, a terminal) open the slave side like a /dev/ttyUSB0.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, lstatSync, symlinkSync, unlinkSync, write } from 'node:fs';
+import { closeSync, lstatSync, readlinkSync, symlinkSync, unlinkSync, write } from 'node:fs';
 import tty from 'node:tty';
 import pty from 'node-pty';
+import type { Fault } from '../../util/fault.ts';
 import { Listeners } from '../../util/listeners.ts';
+import { findPtyHolder, ptyIndex } from './pty-owner.ts';
+
+/** The --pty path cannot be used: a file is there, or a running sim's PTY link. */
+export class PtyLinkError extends Error {
+  override readonly name = 'PtyLinkError';
+  readonly fault: Fault = 'local';
+}
 
 interface NativePty {
   open(cols: number, rows: number): { master: number; slave: number; pty: string };
@@ -45,17 +53,35 @@ export class PtyPort {
   /** Opens a new PTY; with `linkPath`, that path becomes a stable symlink to it. */
   static open(linkPath?: string): PtyPort {
     const native = (pty as unknown as { native: NativePty }).native;
+    // Refuse a link a live sim holds before opening anything.
+    if (linkPath) checkLinkFree(linkPath);
     const { master, slave, pty: path } = native.open(80, 24);
-    // Raw, no echo: a serial line carries bytes, not a terminal session.
-    execFileSync('stty', ['-F', path, 'raw', '-echo', '115200']);
-    if (linkPath) {
-      replaceLink(linkPath, path);
+    try {
+      // Raw, no echo: a serial line carries bytes, not a terminal session.
+      execFileSync('stty', ['-F', path, 'raw', '-echo', '115200']);
+      if (linkPath) replaceLink(linkPath, path);
+    } catch (error) {
+      closeQuietly(slave);
+      closeQuietly(master);
+      throw error;
     }
     return new PtyPort(master, slave, path, linkPath);
   }
 
   onData(listener: (data: Uint8Array) => void): () => void {
     return this.listeners.add(listener);
+  }
+
+  /**
+   * Stops reading what the other side writes: the kernel's PTY buffer fills and the writer
+   * blocks (or gets EAGAIN), as on a real serial port whose line is busy.
+   */
+  pause(): void {
+    if (!this.closed) this.reader.pause();
+  }
+
+  resume(): void {
+    if (!this.closed) this.reader.resume();
   }
 
   /** Queues bytes for the slave side. Never blocks; drops when nobody has read for a long time. */
@@ -97,32 +123,69 @@ export class PtyPort {
     this.closed = true;
     this.listeners.clear();
     this.reader.destroy();
-    try {
-      closeSync(this.slave);
-    } catch {
-      // already closed
-    }
-    if (this.linkPath) removeLink(this.linkPath);
+    closeQuietly(this.slave);
+    if (this.linkPath) removeLink(this.linkPath, this.path);
   }
 }
 
-function replaceLink(linkPath: string, target: string): void {
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
+
+function linkTarget(linkPath: string): string | undefined {
   try {
     const stat = lstatSync(linkPath);
     if (!stat.isSymbolicLink()) {
-      throw new Error(`cannot make ${linkPath} a link to the PTY: a file that is not a symlink is there`);
+      throw new PtyLinkError(
+        `cannot make ${linkPath} a link to the PTY: a file that is not a symlink is there. Give another --pty path.`,
+      );
     }
-    unlinkSync(linkPath);
+    return readlinkSync(linkPath);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
-  symlinkSync(target, linkPath);
 }
 
-function removeLink(linkPath: string): void {
+/**
+ * A link to a PTY whose master a live process holds belongs to a running sim: taking it over
+ * would cut that sim off (and our exit would delete its link). A link to a PTY nobody holds was
+ * left by a sim that died: it may be replaced.
+ */
+function checkLinkFree(linkPath: string): void {
+  const target = linkTarget(linkPath);
+  const index = target === undefined ? undefined : ptyIndex(target);
+  if (index === undefined) return;
+  const holder = findPtyHolder(index);
+  if (holder) {
+    throw new PtyLinkError(
+      `${linkPath} is in use: it links to ${target}, the PTY of a running process ` +
+        `(pid ${holder.pid}: ${holder.command}). Stop that sim first, or give another --pty path.`,
+    );
+  }
+}
+
+/** Makes the (checked) link; a stale one is replaced. */
+function replaceLink(linkPath: string, target: string): void {
+  if (linkTarget(linkPath) !== undefined) unlinkSync(linkPath);
   try {
-    if (lstatSync(linkPath).isSymbolicLink()) unlinkSync(linkPath);
+    symlinkSync(target, linkPath);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    const why = code === 'EEXIST' ? 'another process created it just now' : code;
+    throw new PtyLinkError(`cannot make ${linkPath} a link to the PTY (${why}). Give another --pty path.`);
+  }
+}
+
+/** Removes the link only if it still points to our PTY (never another sim's link). */
+function removeLink(linkPath: string, ours: string): void {
+  try {
+    if (readlinkSync(linkPath) === ours) unlinkSync(linkPath);
   } catch {
-    // gone already
+    // gone already, or not a link
   }
 }

@@ -19,6 +19,8 @@ export interface SimOptions {
   board?: string;
   /** Flash contents are kept in this file; an existing file is the flash after a power cycle. */
   flashFile?: string;
+  /** Replace whatever `flashFile` holds with a new, erased flash (else a wrong-sized file is refused). */
+  newFlash?: boolean;
   /** An image to write to slot 0 before power-on, like `west flash`. */
   image?: string | Uint8Array;
   /** Make this path a symlink to the PTY. */
@@ -29,6 +31,14 @@ export interface SimOptions {
   baud?: number;
   /** 1 to wait as long as real flash would during a swap; 0 (default) to go at once. */
   flashTimeScale?: number;
+  /**
+   * Called once the device is wired up, just before its first power-on: the place to arm a
+   * power cut (so it can cut a swap MCUboot does at this very power-on) and to listen to the
+   * console from MCUboot's first line.
+   */
+  beforePowerOn?: (device: VirtualDevice) => void;
+  /** Ctrl-C during start-up (a long swap with real flash timing, a power cut): give up and release. */
+  signal?: AbortSignal;
 }
 
 export interface SimHandle {
@@ -53,53 +63,93 @@ export function parseHostPort(text: string): { host: string; port: number } {
 
 export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
   const board = getBoard(options.board ?? 'stm32f4_disco');
-  const flash = createBoardFlash(board);
-  const persisted = options.flashFile ? persistFlash(flash, options.flashFile) : undefined;
-  const device = new VirtualDevice({
-    board,
-    flash,
-    bootloaderKeys: [await loadPublicKey(DEV_RSA_2048_PUBLIC_PEM)],
-    baud: options.baud ?? 115200,
-    flashTimeScale: options.flashTimeScale ?? 0,
-  });
-  const image = resolveImage(options.image, persisted?.loaded ?? false);
-  if (image) device.programSlot(0, image);
-
   const udpAddress = options.udp === false ? undefined : parseHostPort(options.udp ?? DEFAULT_UDP);
-  const pty = PtyPort.open(options.ptyLink);
-  let udp: UdpEndpoint | undefined;
+  // Everything opened so far, closed in reverse order if a later step fails: a sim that cannot
+  // start must not keep its PTY, link, UDP port or flash file (the process would not exit).
+  const opened: (() => Promise<void> | void)[] = [];
+  const releaseAll = async () => {
+    for (const release of opened.splice(0).reverse()) {
+      try {
+        await release();
+      } catch {
+        // keep releasing the rest
+      }
+    }
+  };
   try {
+    const flash = createBoardFlash(board);
+    const persisted = options.flashFile
+      ? persistFlash(flash, options.flashFile, { boardName: board.name, fresh: options.newFlash })
+      : undefined;
+    if (persisted) opened.push(() => persisted.close());
+    const device = new VirtualDevice({
+      board,
+      flash,
+      bootloaderKeys: [await loadPublicKey(DEV_RSA_2048_PUBLIC_PEM)],
+      baud: options.baud ?? 115200,
+      flashTimeScale: options.flashTimeScale ?? 0,
+    });
+    opened.push(() => withTimeout(device.powerOff(), POWER_OFF_TIMEOUT_MS));
+    const image = resolveImage(options.image, persisted?.loaded ?? false);
+    if (image) device.programSlot(0, image);
+
+    const pty = PtyPort.open(options.ptyLink);
+    opened.push(() => pty.close());
+    let udp: UdpEndpoint | undefined;
     if (udpAddress) {
-      udp = await UdpEndpoint.open(udpAddress.host, udpAddress.port, (packet) =>
+      const endpoint = await UdpEndpoint.open(udpAddress.host, udpAddress.port, (packet) =>
         device.handleDatagram(packet),
       );
+      opened.push(() => endpoint.close());
+      udp = endpoint;
     }
+    device.onUart((bytes) => pty.write(bytes));
+    // Backpressure: while the RX line is busy, leave the host's bytes in the kernel (bounded).
+    pty.onData((bytes) => {
+      if (!device.uartReceive(bytes)) pty.pause();
+    });
+    device.onUartRxDrain(() => pty.resume());
+    options.beforePowerOn?.(device);
+    const firstBoot = await unlessAborted(device.powerOn(), options.signal);
+
+    const where = [`serial ${options.ptyLink ? `${options.ptyLink} -> ${pty.path}` : pty.path}`];
+    if (udp) where.push(`udp ${udp.host.includes(':') ? `[${udp.host}]` : udp.host}:${udp.port}`);
+    const state = firstBoot.booted ? 'running' : `halted (${firstBoot.reason ?? 'no bootable image'})`;
+    return {
+      device,
+      ptyPath: pty.path,
+      ptyLink: options.ptyLink,
+      udp: udp ? { host: udp.host, port: udp.port } : undefined,
+      firstBoot,
+      readyLine: `zdfu sim: ${board.name} ${state}; ${where.join(', ')}`,
+      close: releaseAll,
+    };
   } catch (error) {
-    pty.close();
-    persisted?.close();
+    await releaseAll();
     throw error;
   }
-  device.onUart((bytes) => pty.write(bytes));
-  pty.onData((bytes) => device.uartReceive(bytes));
-  const firstBoot = await device.powerOn();
+}
 
-  const where = [`serial ${options.ptyLink ? `${options.ptyLink} -> ${pty.path}` : pty.path}`];
-  if (udp) where.push(`udp ${udp.host.includes(':') ? `[${udp.host}]` : udp.host}:${udp.port}`);
-  const state = firstBoot.booted ? 'running' : `halted (${firstBoot.reason ?? 'no bootable image'})`;
-  return {
-    device,
-    ptyPath: pty.path,
-    ptyLink: options.ptyLink,
-    udp: udp ? { host: udp.host, port: udp.port } : undefined,
-    firstBoot,
-    readyLine: `zdfu sim: ${board.name} ${state}; ${where.join(', ')}`,
-    async close() {
-      await device.powerOff();
-      await udp?.close();
-      pty.close();
-      persisted?.close();
-    },
-  };
+/** `work`, or an AbortError as soon as `signal` aborts (the caller then releases everything). */
+function unlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason ?? new DOMException('Aborted', 'AbortError'));
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** How long powering off may take (stopping the firmware's worker) before the host lets go. */
+const POWER_OFF_TIMEOUT_MS = 2000;
+
+function withTimeout(work: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** What to flash before power-on: the given image, else Binary One on a blank (new) flash. */

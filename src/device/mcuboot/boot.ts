@@ -3,7 +3,8 @@
 import { ImageFlag } from '../../image/format.ts';
 import { SwapType, swapTypeName } from '../../image/trailer.ts';
 import type { Board } from '../boards/board.ts';
-import { type Flash, FlashArea } from '../flash.ts';
+import { type Flash, FlashArea, FlashError } from '../flash.ts';
+import { BootPanic } from './errors.ts';
 import { type BootImageHeader, headerValid, IMAGE_MAGIC, imageSize, readHeader } from './image-header.ts';
 import {
   type BootAreas,
@@ -16,6 +17,7 @@ import {
 import { copyImage } from './overwrite.ts';
 import { eraseRegion } from './regions.ts';
 import {
+  checkResumableSwapSize,
   readStatus,
   scrambleTrailerSectors,
   setImageOkIfUnset,
@@ -74,6 +76,19 @@ export function bootAreas(flash: Flash, board: Board): BootAreas {
   };
   if (scratch) areas.scratch = new FlashArea(flash, scratch);
   return areas;
+}
+
+/**
+ * swap_set_image_ok / swap_set_copy_done failing set BOOT_SWAP_TYPE_PANIC; context_boot_go and
+ * boot_complete_partial_swap (loader.c) then print "panic!" and loop forever.
+ */
+function trailerUpdate(update: () => void): void {
+  try {
+    update();
+  } catch (error) {
+    if (!(error instanceof FlashError)) throw error;
+    throw new BootPanic(`updating the primary slot's trailer failed: ${error.message}`, ['E: panic!']);
+  }
 }
 
 type SlotVerdict = { kind: 'ok' } | { kind: 'no-bootable'; reason: string };
@@ -139,8 +154,25 @@ class Boot {
 
   /** boot_perform_update / boot_complete_partial_swap tail: confirm and mark copied. */
   finishSwap(swapType: SwapType): void {
-    if (swapType === SwapType.REVERT || swapType === SwapType.PERM) setImageOkIfUnset(this.st);
-    if (isUpgrade(swapType)) writeCopyDone(this.st.areas.primary, this.st.config.maxAlign);
+    trailerUpdate(() => {
+      if (swapType === SwapType.REVERT || swapType === SwapType.PERM) setImageOkIfUnset(this.st);
+      if (isUpgrade(swapType)) writeCopyDone(this.st.areas.primary, this.st.config.maxAlign);
+    });
+  }
+
+  /** The result when MCUboot stops for good (BootPanic): its last lines, then no app. */
+  halted(panic: BootPanic): Omit<BootResult, 'flashOps' | 'flashTimeUs'> {
+    this.say(...panic.consoleLines);
+    const offset = this.ctx.board.partitions.slot0.offset;
+    return {
+      booted: false,
+      swapType: SwapType.NONE,
+      resumed: false,
+      log: this.log,
+      imageOffset: offset,
+      imageAddress: this.ctx.board.flash.base + offset,
+      reason: `MCUboot stopped: ${panic.message}`,
+    };
   }
 
   private say(...lines: string[]): void {
@@ -164,6 +196,7 @@ class Boot {
       if (this.swapMode) readStatus(this.st, bs);
       if (!isStatusReset(bs)) {
         // Rebooted in the middle of a swap: finish it using the swap type recorded with it.
+        checkResumableSwapSize(this.st);
         resumed = true;
         swapImage(this.st, bs, headers, true);
         this.finishSwap(bs.swapType);
@@ -192,7 +225,7 @@ class Boot {
       performed = swapType;
     } else if (swapType === SwapType.FAIL && this.swapMode) {
       // The candidate was erased; confirm the primary so no revert is attempted.
-      setImageOkIfUnset(this.st);
+      trailerUpdate(() => setImageOkIfUnset(this.st));
     }
 
     const offset = board.partitions.slot0.offset;
@@ -230,13 +263,24 @@ class Boot {
 
 /**
  * Run MCUboot once, as after a reset. A PowerCut thrown by the flash propagates unchanged:
- * the caller powers the flash back on and calls bootGo again.
+ * the caller powers the flash back on and calls bootGo again. Where MCUboot would stop for good
+ * (BootPanic), the result is a boot that did not boot: its lines so far, then nothing.
  */
 export async function bootGo(ctx: BootGoContext): Promise<BootResult> {
   const before = ctx.flash.stats;
   const mutationsBefore = ctx.flash.mutations;
   const boot = new Boot(ctx, bootAreas(ctx.flash, ctx.board));
-  const result = await boot.run();
+  let result: Omit<BootResult, 'flashOps' | 'flashTimeUs'>;
+  try {
+    result = await boot.run();
+  } catch (error) {
+    // Any other failed flash operation (the flash refuses to program a byte that is not erased)
+    // hits an `assert(rc == 0)` in MCUboot (swap_scratch.c, loader.c): the board stops.
+    if (error instanceof FlashError)
+      result = boot.halted(new BootPanic(`a flash operation failed: ${error.message}`));
+    else if (error instanceof BootPanic) result = boot.halted(error);
+    else throw error;
+  }
   return {
     ...result,
     flashOps: ctx.flash.mutations - mutationsBefore,

@@ -26,7 +26,18 @@ export class BootError extends Error {
   }
 }
 
-/** An `assert(0)` / "panic!" inside the bootloader: the device would hang here. */
+/**
+ * Where MCUboot stops for good: an `assert()` that fails (Zephyr's picolibc turns it into abort(),
+ * a kernel panic: the CPU halts), "panic!" + FIH_PANIC (an endless loop), or a walk off the end
+ * of an array that a real board only survives by luck. bootGo turns it into a boot that halts
+ * after `consoleLines` (what MCUboot itself prints there, if anything).
+ */
 export class BootPanic extends Error {
   override name = 'BootPanic';
+  constructor(
+    message: string,
+    readonly consoleLines: readonly string[] = [],
+  ) {
+    super(message);
+  }
 }

@@ -17,6 +17,8 @@ export interface LoaderState {
   /** BOOT_WRITE_SZ: the largest write alignment of primary and scratch. */
   writeSize: number;
   log: (line: string) => void;
+  /** boot_status_fails: status writes that failed and were only counted (BOOT_STATUS_ASSERT). */
+  statusFails: number;
 }
 
 export type StatusSource = 'none' | 'primary' | 'scratch';
@@ -45,5 +47,5 @@ export function makeLoaderState(
   log: (line: string) => void,
 ): LoaderState {
   const writeSize = Math.max(areas.primary.align, areas.scratch?.align ?? 1);
-  return { areas, config, writeSize, log };
+  return { areas, config, writeSize, log, statusFails: 0 };
 }

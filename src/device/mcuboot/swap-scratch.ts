@@ -2,7 +2,7 @@
 // scratch area from the highest region down; each finished step writes a status byte so a reset
 // at any flash operation resumes where it stopped.
 import { BootFlag, BootMagic, SwapType, trailerLayout } from '../../image/trailer.ts';
-import type { FlashArea, Sector } from '../flash.ts';
+import { type FlashArea, FlashError, type Sector } from '../flash.ts';
 import { BootPanic } from './errors.ts';
 import { type BootImageHeader, IMAGE_MAGIC, imageSize } from './image-header.ts';
 import type { BootStatus, LoaderState, StatusSource } from './loader-state.ts';
@@ -218,13 +218,28 @@ function statusInit(st: LoaderState, area: FlashArea, bs: BootStatus): void {
   writeMagic(area, A);
 }
 
+/**
+ * BOOT_STATUS_ASSERT (swap_scratch.c): with MCUBOOT_VALIDATE_PRIMARY_SLOT a failed status write
+ * (the flash refused it, e.g. the entry was not erased) is only counted and the swap goes on,
+ * relying on the final validation; without it, it is an assert (the board stops).
+ */
+function statusWrite(st: LoaderState, write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    if (!(error instanceof FlashError)) throw error;
+    if (!st.config.validatePrimarySlot) throw new BootPanic(`a swap status write failed: ${error.message}`);
+    st.statusFails++;
+  }
+}
+
 /** boot_write_status: one entry, value = the state just completed (1, 2 or 3). */
 function writeStatus(st: LoaderState, bs: BootStatus): void {
   const area = bs.useScratch ? scratchOf(st) : st.areas.primary;
   const off = statusOff(st, area) + (bs.idx - 1) * STATE_COUNT * st.writeSize + (bs.state - 1) * st.writeSize;
   const buf = new Uint8Array(area.align).fill(area.eraseValue);
   buf[0] = bs.state;
-  area.write(off, buf);
+  statusWrite(st, () => area.write(off, buf));
 }
 
 /** boot_copy_sz: sectors from lastIdx downwards that fit in scratch together. */
@@ -259,8 +274,13 @@ function findLastSectorIdx(st: LoaderState, copySizeBytes: number): number {
       sIdx++;
     }
     if (pSize >= copySizeBytes && sSize >= copySizeBytes && pSize === sSize) break;
-    if (pIdx > p.length || sIdx > s.length)
-      throw new BootPanic(`swap size ${copySizeBytes} exceeds the slots`);
+    // In C the loop goes on reading sector sizes past the end of the sector arrays: no defined
+    // outcome, a board hangs or faults. Stop there.
+    if (pIdx > p.length || sIdx > s.length) {
+      throw new BootPanic(
+        `the swap size in the trailer (${copySizeBytes} bytes, 0x${copySizeBytes.toString(16)}) is larger than the slots`,
+      );
+    }
   }
   return pIdx - 1;
 }
@@ -325,7 +345,9 @@ function swapSectors(st: LoaderState, idx: number, sz: number, bs: BootStatus): 
     if (bs.useScratch) {
       // Move the status kept in scratch, then the trailer fields, magic last.
       const scratchTrailerOff = statusOff(st, scratch);
-      copyRegion(scratch, primary, scratchTrailerOff, imgOff + copySz, (STATE_COUNT - 1) * st.writeSize);
+      statusWrite(st, () =>
+        copyRegion(scratch, primary, scratchTrailerOff, imgOff + copySz, (STATE_COUNT - 1) * st.writeSize),
+      );
       const scratchState = readSwapState(scratch, A);
       if (scratchState.imageOk === BootFlag.SET) writeImageOk(primary, A);
       if (scratchState.swapType !== SwapType.NONE) writeSwapInfo(primary, A, scratchState.swapType, 0);
@@ -355,12 +377,23 @@ export function swapRun(st: LoaderState, bs: BootStatus, copySizeBytes: number):
   }
 }
 
-/** boot_find_status: the area whose magic is good, scratch first. */
+/**
+ * boot_find_status (bootutil_misc.c): the area whose magic is good, scratch first. When neither
+ * is good the C loop ends on its last candidate and returns it: the primary slot, whose trailer
+ * is then read as is (an erased swap_size reads 0xffffffff).
+ */
 function findStatusArea(st: LoaderState): FlashArea {
-  for (const area of [scratchOf(st), st.areas.primary]) {
-    if (readSwapState(area, st.config.maxAlign).magic === BootMagic.GOOD) return area;
-  }
-  throw new BootPanic('swap in progress but no trailer with a good magic');
+  const scratch = scratchOf(st);
+  return readSwapState(scratch, st.config.maxAlign).magic === BootMagic.GOOD ? scratch : st.areas.primary;
+}
+
+/**
+ * boot_read_image_headers with a swap under way (loader.c): each header's whereabouts come from
+ * find_swap_count(swap_size), read from the status trailer before the swap is resumed. A
+ * swap_size beyond the slots makes that search run off the sector table (BootPanic).
+ */
+export function checkResumableSwapSize(st: LoaderState): void {
+  findLastSectorIdx(st, readSwapSize(findStatusArea(st), st.config.maxAlign));
 }
 
 /**
@@ -381,6 +414,7 @@ export function swapImage(
     ] as const) {
       if (hdr.magic !== IMAGE_MAGIC) continue;
       const n = imageSize(area, hdr);
+      // boot_read_image_size failing hits `assert(rc == 0)` in boot_swap_image (loader.c).
       if (n === undefined) throw new BootPanic(`cannot read the image size in ${area.label}`);
       size = Math.max(size, n);
     }
@@ -389,6 +423,7 @@ export function swapImage(
     bs.swapSize = readSwapSize(findStatusArea(st), st.config.maxAlign);
   }
   swapRun(st, bs, bs.swapSize);
+  if (st.statusFails > 0) st.log(`W: ${st.statusFails} status write fails performing the swap`);
 }
 
 /** swap_set_image_ok: confirm the primary if it is not already. */

@@ -1,0 +1,52 @@
+// `zdfu sim --power-cut N` also cuts the swap MCUboot does at the sim's own power-on.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { stm32f4_disco } from '../../../src/device/boards/stm32f4_disco.ts';
+import { blinkyFlash, runSimUntil, TempDirs, writeFlashFile } from './helpers.ts';
+
+const temp = new TempDirs();
+afterEach(() => temp.cleanup());
+
+const { slot0, slot1 } = stm32f4_disco.partitions;
+function slotsOf(file: string) {
+  const bytes = readFileSync(file);
+  return {
+    primary: bytes.subarray(slot0.offset, slot0.offset + slot0.size),
+    secondary: bytes.subarray(slot1.offset, slot1.offset + slot1.size),
+  };
+}
+
+describe('zdfu sim --power-cut at power-on', () => {
+  it('cuts the swap of a pending test at start-up, resumes it and ends as if uninterrupted', async () => {
+    const dir = temp.make();
+    const cutFile = join(dir, 'cut.bin');
+    const refFile = join(dir, 'ref.bin');
+    writeFlashFile(cutFile, blinkyFlash(true));
+    writeFlashFile(refFile, blinkyFlash(true));
+
+    const ready = /zdfu sim: stm32f4_disco (running|halted)/;
+    const ref = await runSimUntil(['--flash', refFile, '--no-udp', '--baud', '0', '--console'], ready);
+    expect(ref.code).toBe(0);
+    expect(ref.out).toContain('I: Starting swap using scratch algorithm.');
+
+    const cut = await runSimUntil(
+      ['--flash', cutFile, '--no-udp', '--baud', '0', '--console', '--power-cut', '50'],
+      ready,
+    );
+    expect(cut.code).toBe(0);
+    expect(cut.out).toMatch(
+      /zdfu sim: power cut before flash write or erase 50 of MCUboot's swap \((write|erase) at flash offset 0x[0-9a-f]+\)/,
+    );
+    // After the cut MCUboot comes back, finds the swap half done and finishes it.
+    const afterCut = cut.out.slice(cut.out.indexOf('power cut before'));
+    expect(afterCut).toContain('I: Boot source: ');
+    expect(afterCut).toContain('I: Jumping to the first image slot');
+    expect(cut.out).toContain('zdfu sim: stm32f4_disco running');
+
+    const a = slotsOf(cutFile);
+    const b = slotsOf(refFile);
+    expect(Buffer.compare(a.primary, b.primary)).toBe(0);
+    expect(Buffer.compare(a.secondary, b.secondary)).toBe(0);
+  });
+});
