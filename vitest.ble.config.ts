@@ -13,5 +13,7 @@ export default defineConfig({
       ? ['default', ['json', { outputFile: '.cache/test-results/ble.json' }]]
       : ['default'],
     fileParallelism: false,
+    // test/ble/*.test.ts skip their radio tests unless this is set (so `npm test` stays fast).
+    env: { ZDFU_BLE: '1' },
   },
 });

@@ -35,6 +35,7 @@ import logging
 import os
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the sources
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from air_model import PHY_RATE, AirSettings, link_ceiling  # noqa: E402
 
