@@ -217,21 +217,44 @@ describe.skipIf(!withRadio)('a dead host is cleared by the next host', () => {
   let radio: VirtualRadio;
   let peripheral: Child;
   let noble: Noble | undefined;
+  let scanner: Noble | undefined;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'zdfu-radio-'));
     // A link left by a launcher that was killed must not stop the next one.
     symlinkSync('/dev/null', join(dir, 'hci1'));
-    radio = await startVirtualRadio({ ptys: [join(dir, 'hci0'), join(dir, 'hci1')], air: null });
+    radio = await startVirtualRadio({
+      ptys: ['hci0', 'hci1', 'hci2'].map((name) => join(dir, name)),
+      air: null,
+    });
     peripheral = new Child('echo-peripheral.ts', [join(dir, 'hci0'), 'zdfu-echo']);
     await peripheral.waitFor('ready');
   });
 
   afterAll(async () => {
+    scanner?.stop();
     noble?.stop();
     await peripheral?.kill();
     await radio?.stop();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("reports the peripheral's name from its scan response", async () => {
+    // bleno puts the name in the scan response data (lib/hci-socket/gap.js), not the advertisement.
+    scanner = openCentral(join(dir, 'hci2'));
+    await scanner.waitForPoweredOnAsync(10_000);
+    const named = new Promise<string>((resolve) => {
+      scanner?.on('discover', (found) => {
+        if (found.advertisement.localName) resolve(found.advertisement.localName);
+      });
+    });
+    await scanner.startScanningAsync([], true);
+    const name = await Promise.race([
+      named,
+      new Promise<string>((_, reject) => setTimeout(() => reject(new Error('no name within 5 s')), 5_000)),
+    ]);
+    await scanner.stopScanningAsync();
+    expect(name).toBe('zdfu-echo');
   });
 
   it('lets a new central connect after the previous one was killed (HCI Reset ends its connection)', async () => {
