@@ -190,6 +190,13 @@ class AirLink:
     # -- ACL ------------------------------------------------------------------
     def submit(self, connection: Connection, packet: hci.HCI_AclDataPacket) -> None:
         direction = self.direction_of(connection)
+        if len(direction.hci_octets) >= connection.controller.total_num_le_acl_data_packets:
+            # The host sent more packets than the buffers it was given (it ignored Number Of
+            # Completed Packets): a controller has nowhere to put it, and the queue stays bounded.
+            logger.warning('[%s] host overran its %d ACL buffers (handle 0x%04X): packet dropped',
+                           connection.controller.name, connection.controller.total_num_le_acl_data_packets,
+                           connection.handle)
+            return
         if not direction.add(packet):
             self.completed(connection, 1)
             return
