@@ -8,7 +8,6 @@ import { lstatSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Noble } from '@stoprocent/noble';
-import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AirOptions,
@@ -18,6 +17,7 @@ import {
   type VirtualRadio,
 } from '../../scripts/ble/virtual-radio.ts';
 import { connectSmp, openCentral, request, type SmpLink, watchDataLength } from './fixtures/central.ts';
+import { RawHost } from './fixtures/raw-host.ts';
 import { sinkCommand, sinkDone } from './fixtures/smp-gatt.ts';
 
 const withRadio = process.env.ZDFU_BLE === '1';
@@ -30,11 +30,11 @@ class Child {
   private stderr = '';
   private waiters: (() => void)[] = [];
 
-  constructor(script: string, args: string[]) {
+  constructor(script: string, args: string[], env: Record<string, string> = {}) {
     this.process = spawn(process.execPath, ['--import', 'tsx', join(fixtures, script), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       // Advertise every 20 ms: connect time then is ~1 advertising interval, not 100 ms.
-      env: { ...process.env, BLENO_ADVERTISING_INTERVAL: '20' },
+      env: { ...process.env, BLENO_ADVERTISING_INTERVAL: '20', ...env },
     });
     let buffer = '';
     this.process.stdout?.on('data', (chunk: Buffer) => {
@@ -280,81 +280,68 @@ describe.skipIf(!withRadio)('a dead host is cleared by the next host', () => {
   });
 });
 
-describe.skipIf(!withRadio)('a host that ignores flow control', () => {
+describe.skipIf(!withRadio)('raw HCI hosts', () => {
   let dir: string;
   let radio: VirtualRadio;
   let peripheral: Child;
-  let port: SerialPort | undefined;
+  const hosts: RawHost[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'zdfu-radio-'));
     const air = { intervalMs: 30, dataLength: 251, phy: '2M' } as const;
-    radio = await startVirtualRadio({ ptys: [join(dir, 'hci0'), join(dir, 'hci1')], air });
-    peripheral = new Child('echo-peripheral.ts', [join(dir, 'hci0'), 'zdfu-echo']);
+    radio = await startVirtualRadio({ ptys: ['hci0', 'hci1', 'hci2'].map((name) => join(dir, name)), air });
+    // bleno's own advertising interval, 100 ms (160 × 0.625 ms).
+    peripheral = new Child('echo-peripheral.ts', [join(dir, 'hci0'), 'zdfu-echo'], {
+      BLENO_ADVERTISING_INTERVAL: '100',
+    });
     await peripheral.waitFor('ready');
   });
 
   afterAll(async () => {
-    if (port?.isOpen) await new Promise((resolve) => port?.close(resolve));
+    for (const host of hosts) await host.close();
     await peripheral?.kill();
     await radio?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('gets only as many packets taken as it has buffers (the queue stays bounded)', async () => {
-    // A raw H4 host: HCI Reset, LE Create Connection to the peripheral's public address, then 100
-    // ACL packets at once, more than the 64 buffers LE Read Buffer Size announces.
-    const events: Buffer[] = [];
-    let pending = Buffer.alloc(0);
-    const raw = new SerialPort({ path: join(dir, 'hci1'), baudRate: 1_000_000 });
-    port = raw;
-    raw.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      // H4: events (0x04, 1-octet length at 2) are kept, ACL data (0x02, 2-octet length at 3) skipped.
-      for (;;) {
-        const isEvent = pending[0] === 0x04;
-        const header = isEvent ? 3 : 5;
-        if (pending.length < header) break;
-        const size = header + (isEvent ? pending[2]! : pending.readUInt16LE(3));
-        if (pending.length < size) break;
-        if (isEvent) events.push(pending.subarray(1, size));
-        pending = pending.subarray(size);
-      }
-    });
-    const until = async (test: () => boolean, what: string): Promise<void> => {
-      for (const deadline = Date.now() + 10_000; !test(); ) {
-        if (Date.now() > deadline) throw new Error(`raw host: no ${what} within 10 s`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    };
-    raw.write(Buffer.from('01030c00', 'hex'));
-    await until(() => events.some((e) => e[0] === 0x0e), 'Command Complete for HCI Reset');
+  it('advertising runs at the interval the host set, in 0.625 ms units', async () => {
+    const host = new RawHost(join(dir, 'hci2'));
+    hosts.push(host);
+    await host.reset();
+    // LE Set Scan Parameters (passive, 10 ms / 10 ms), LE Set Scan Enable (on, no duplicate filter).
+    host.write('010b2007' + '00' + '1000' + '1000' + '00' + '00');
+    host.write('010c20020100');
+    await host.until(() => host.leMeta(0x02).length > 0, 'advertising report');
+    const first = host.leMeta(0x02).length;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Legacy reports: one ADV_IND (event type 0) per advertising event, then its scan response.
+    const advertisingEvents = host
+      .leMeta(0x02)
+      .slice(first)
+      .filter((e) => e[4] === 0x00).length;
+    // 100 ms → ~10 a second (reading the units as ms would give 6).
+    expect(advertisingEvents).toBeGreaterThanOrEqual(8);
+    expect(advertisingEvents).toBeLessThanOrEqual(11);
+  });
+
+  it('a host that ignores flow control gets only as many packets taken as it has buffers', async () => {
+    // HCI Reset, LE Create Connection to the peripheral's public address, then 100 ACL packets at
+    // once, more than the 64 buffers LE Read Buffer Size announces.
+    const host = new RawHost(join(dir, 'hci1'));
+    hosts.push(host);
+    await host.reset();
     // LE Create Connection: scan 10 ms/10 ms, peer public 10:00:00:00:00:01, own public,
     // interval 30-50 ms, latency 0, timeout 420 ms.
-    raw.write(
-      Buffer.from(
-        '010d2019' +
-          '10001000' +
-          '00' +
-          '00' +
-          '010000000010' +
-          '00' +
-          '18002800' +
-          '0000' +
-          '2a00' +
-          '00000000',
-        'hex',
-      ),
-    );
-    await until(() => events.some((e) => e[0] === 0x3e && e[2] === 0x01), 'LE Connection Complete');
-    const complete = events.find((e) => e[0] === 0x3e && e[2] === 0x01)!;
+    host.write(`010d2019${'10001000'}00${'00'}010000000010${'00'}18002800${'0000'}2a00${'00000000'}`);
+    await host.until(() => host.leMeta(0x01).length > 0, 'LE Connection Complete');
+    const complete = host.leMeta(0x01)[0]!;
     expect(complete[3]).toBe(0); // status
     const handle = complete.readUInt16LE(4);
     // Each: an ATT Write Command (0x52) to handle 0x0099 in a 7-octet L2CAP PDU on the ATT channel.
     const acl = Buffer.from([0x02, handle & 0xff, 0x20 | (handle >> 8), 7, 0, 3, 0, 4, 0, 0x52, 0x99, 0x00]);
-    raw.write(Buffer.concat(Array.from({ length: 100 }, () => acl)));
-    const completedCount = (): number =>
-      events
+    host.write(Buffer.concat(Array.from({ length: 100 }, () => acl)));
+    const completed = (): number =>
+      host.events
         .filter((e) => e[0] === 0x13)
         .reduce(
           (sum, e) =>
@@ -362,12 +349,11 @@ describe.skipIf(!withRadio)('a host that ignores flow control', () => {
             Array.from({ length: e[2]! }, (_, i) => e.readUInt16LE(5 + 4 * i)).reduce((a, b) => a + b, 0),
           0,
         );
-    await until(() => completedCount() >= 64, 'Number Of Completed Packets for the 64 buffers');
+    await host.until(() => completed() >= 64, 'Number Of Completed Packets for the 64 buffers');
     await new Promise((resolve) => setTimeout(resolve, 500)); // ~16 more connection events
-
     // The packets beyond the host's 64 buffers were dropped; a few may have been taken when an
     // event freed buffers while the burst was still being read.
-    expect(completedCount()).toBeGreaterThanOrEqual(64);
-    expect(completedCount()).toBeLessThan(100);
+    expect(completed()).toBeGreaterThanOrEqual(64);
+    expect(completed()).toBeLessThan(100);
   });
 });
