@@ -289,7 +289,10 @@ describe.skipIf(!withRadio)('raw HCI hosts', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'zdfu-radio-'));
     const air = { intervalMs: 30, dataLength: 251, phy: '2M' } as const;
-    radio = await startVirtualRadio({ ptys: ['hci0', 'hci1', 'hci2'].map((name) => join(dir, name)), air });
+    radio = await startVirtualRadio({
+      ptys: ['hci0', 'hci1', 'hci2', 'hci3'].map((name) => join(dir, name)),
+      air,
+    });
     // bleno's own advertising interval, 100 ms (160 × 0.625 ms).
     peripheral = new Child('echo-peripheral.ts', [join(dir, 'hci0'), 'zdfu-echo'], {
       BLENO_ADVERTISING_INTERVAL: '100',
@@ -324,19 +327,44 @@ describe.skipIf(!withRadio)('raw HCI hosts', () => {
     expect(advertisingEvents).toBeLessThanOrEqual(11);
   });
 
-  it('a host that ignores flow control gets only as many packets taken as it has buffers', async () => {
-    // HCI Reset, LE Create Connection to the peripheral's public address, then 100 ACL packets at
-    // once, more than the 64 buffers LE Read Buffer Size announces.
-    const host = new RawHost(join(dir, 'hci1'));
-    hosts.push(host);
+  /** HCI Reset, then LE Create Connection to the peripheral's public address: the handle. */
+  async function connectRaw(host: RawHost): Promise<{ handle: number; intervalUnits: number }> {
     await host.reset();
     // LE Create Connection: scan 10 ms/10 ms, peer public 10:00:00:00:00:01, own public,
-    // interval 30-50 ms, latency 0, timeout 420 ms.
-    host.write(`010d2019${'10001000'}00${'00'}010000000010${'00'}18002800${'0000'}2a00${'00000000'}`);
+    // interval 50-60 ms (the radio's is 30 ms), latency 0, timeout 420 ms.
+    host.write(`010d2019${'10001000'}00${'00'}010000000010${'00'}28003000${'0000'}2a00${'00000000'}`);
     await host.until(() => host.leMeta(0x01).length > 0, 'LE Connection Complete');
     const complete = host.leMeta(0x01)[0]!;
     expect(complete[3]).toBe(0); // status
-    const handle = complete.readUInt16LE(4);
+    return { handle: complete.readUInt16LE(4), intervalUnits: complete.readUInt16LE(14) };
+  }
+
+  it('reports the modelled connection interval and PHY to the host', async () => {
+    const host = new RawHost(join(dir, 'hci3'));
+    hosts.push(host);
+    const { handle, intervalUnits } = await connectRaw(host);
+    expect(intervalUnits * 1.25).toBe(30);
+    const le16 = (n: number): string => Buffer.from([n & 0xff, n >> 8]).toString('hex');
+    // LE Read PHY → Command Complete (status, handle, TX PHY, RX PHY); 2 = LE 2M.
+    host.write(`01302002${le16(handle)}`);
+    await host.until(
+      () => host.events.some((e) => e[0] === 0x0e && e.readUInt16LE(3) === 0x2030),
+      'LE Read PHY',
+    );
+    const readPhy = host.events.find((e) => e[0] === 0x0e && e.readUInt16LE(3) === 0x2030)!;
+    expect([readPhy[5], readPhy[8], readPhy[9]]).toEqual([0, 2, 2]);
+    // LE Set PHY (prefer 1M) → the radio's PHY stays, reported in LE PHY Update Complete.
+    host.write(`01322007${le16(handle)}0001010000`);
+    await host.until(() => host.leMeta(0x0c).length > 0, 'LE PHY Update Complete');
+    const update = host.leMeta(0x0c)[0]!;
+    expect([update[3], update[6], update[7]]).toEqual([0, 2, 2]);
+  });
+
+  it('a host that ignores flow control gets only as many packets taken as it has buffers', async () => {
+    // 100 ACL packets at once, more than the 64 buffers LE Read Buffer Size announces.
+    const host = new RawHost(join(dir, 'hci1'));
+    hosts.push(host);
+    const { handle } = await connectRaw(host);
     // Each: an ATT Write Command (0x52) to handle 0x0099 in a 7-octet L2CAP PDU on the ATT channel.
     const acl = Buffer.from([0x02, handle & 0xff, 0x20 | (handle >> 8), 7, 0, 3, 0, 4, 0, 0x52, 0x99, 0x00]);
     host.write(Buffer.concat(Array.from({ length: 100 }, () => acl)));
