@@ -303,13 +303,9 @@ class RadioLink(LocalLink):
             logger.warning('no peer for the connection %s -> %s: ACL dropped', sender.self_address,
                            sender.peer_address)
             return
-        self.loop_call(peer.controller.on_link_acl_data, sender.self_address, LE, pdu)
+        asyncio.get_running_loop().call_soon(peer.controller.on_link_acl_data, sender.self_address, LE, pdu)
 
-    @staticmethod
-    def loop_call(fn, *args) -> None:  # noqa: ANN001
-        asyncio.get_running_loop().call_soon(fn, *args)
-
-    def send_acl_data(self, sender_controller, destination_address, transport, data):  # noqa: ANN001
+    def send_acl_data(self, sender_controller, destination_address, transport, data):
         # Stock LocalLink stamps LE data with the sender's random address, not the connection's.
         if transport != LE:
             return super().send_acl_data(sender_controller, destination_address, transport, data)
@@ -333,7 +329,7 @@ class Advertiser(LegacyAdvertiser):
 
 
 class RadioController(Controller):
-    def __init__(self, index: int, transport, link: RadioLink, args: Namespace) -> None:  # noqa: ANN001
+    def __init__(self, index: int, transport, link: RadioLink, args: Namespace) -> None:
         super().__init__(
             f'C{index}',
             host_source=transport.source,
@@ -460,11 +456,11 @@ class RadioController(Controller):
         return None
 
     # -- scanning: reports carry the scan response data --------------------------
-    def on_hci_le_set_scan_enable_command(self, command):  # noqa: ANN001, ANN201
+    def on_hci_le_set_scan_enable_command(self, command):
         self.scanning_legacy = True
         return super().on_hci_le_set_scan_enable_command(command)
 
-    def on_hci_le_set_extended_scan_enable_command(self, command):  # noqa: ANN001, ANN201
+    def on_hci_le_set_extended_scan_enable_command(self, command):
         self.scanning_legacy = False
         return super().on_hci_le_set_extended_scan_enable_command(command)
 

@@ -23,7 +23,9 @@ real host stacks:
   * legacy advertising runs at the host's interval (stock reads 0.625 ms units as ms);
   * scan responses carry the advertiser's scan response data (stock repeats the advertising
     data, so a name that a peripheral puts in its scan response is never seen);
-  * the air is modelled (see AirLink): Bumble itself delivers every packet instantly.
+  * the air is modelled (scripts/ble/air_model.py for the rules and the ceiling formula,
+    AirLink in scripts/ble/radio_controllers.py for the scheduling): Bumble itself delivers every
+    packet instantly.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         epilog=(
             'air model: each ACL packet takes the air time of its LL PDUs (data length, PHY) inside '
             'connection events every --interval-ms, both directions sharing each event; the '
-            "link's ceiling formula is in this file's comments and printed by --print-ceiling."
+            "link's ceiling formula is written out in scripts/ble/air_model.py and printed by --print-ceiling."
         ),
     )
     parser.add_argument('pty', nargs='*', help='symlink path for each controller\'s PTY (two or more)')
@@ -76,7 +78,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         '--hci-acl-buffers', type=int, default=64, help='LE ACL buffers the controllers announce to hosts'
     )
-    parser.add_argument('--print-ceiling', action='store_true', help='print the ceiling as JSON and exit')
+    parser.add_argument('--print-ceiling', action='store_true', help="print the link's ceiling as JSON and exit (needs no Bumble)")
     parser.add_argument(
         '--att-mtu', type=int, action='append', help='ATT MTU for --print-ceiling (repeatable; default 247 and 517)'
     )
