@@ -21,7 +21,7 @@ export function parseProfileArgs(name: string, vars: readonly string[]): ConnPro
     else if (key === 'connstring') connstring = value;
     else throw new CliError(`Unknown profile variable "${key}"; expected type or connstring.`);
   }
-  if (type === undefined) throw new CliError(`Profile "${name}" needs type=serial or type=udp.`);
+  if (type === undefined) throw new CliError(`Profile "${name}" needs type=serial, type=udp or type=ble.`);
   if (connstring === undefined) throw new CliError(`Profile "${name}" needs connstring=...`);
   return { name, type: parseConnType(type), connstring };
 }
@@ -51,11 +51,12 @@ export function registerConnCommands(program: Command, context: ContextFactory):
     .command('add')
     .description('Add or replace a connection profile')
     .argument('<name>', 'profile name')
-    .argument('<vars...>', 'type=serial|udp connstring=...')
+    .argument('<vars...>', 'type=serial|udp|ble connstring=...')
     .addHelpText(
       'after',
       '\nExamples:\n  zdfu conn add board type=serial connstring="dev=/dev/ttyACM0,baud=115200,mtu=256"\n' +
-        '  zdfu conn add sim type=udp connstring=127.0.0.1:1337',
+        '  zdfu conn add sim type=udp connstring=127.0.0.1:1337\n' +
+        '  zdfu conn add esp type=ble connstring="peer_name=esp32_devkitc_wroom,hci=uart:/dev/ttyACM0"',
     )
     .action((name: string, vars: string[], _opts: unknown, command: Command) =>
       connAdd(context(command), name, vars),

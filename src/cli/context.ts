@@ -94,7 +94,7 @@ export class CliContext {
         'No connection given; use -c PROFILE (see `zdfu conn add`) or --conntype TYPE --connstring STRING.',
       );
     }
-    if (conntype === undefined) throw new CliError('--connstring needs --conntype (serial or udp).');
+    if (conntype === undefined) throw new CliError('--connstring needs --conntype (serial, udp or ble).');
     if (connstring === undefined) throw new CliError('--conntype needs --connstring.');
     return parseConnString(parseConnType(conntype), connstring);
   }

@@ -12,6 +12,12 @@ import { faultFor } from './failure.ts';
 
 /** What to check when the device at `target` did not answer. */
 export function noAnswerHint(target: ConnTarget): string {
+  if (target.type === 'ble') {
+    return (
+      'Check that the device is on, in range and connected to no other central, and that its firmware runs ' +
+      'the SMP server over Bluetooth (for the virtual device: `zdfu sim --ble`).'
+    );
+  }
   if (target.type === 'udp') {
     const where = target.host.includes(':')
       ? `[${target.host}]:${target.port}`

@@ -69,7 +69,7 @@ export class ProfileStore {
   repairError(name: string, field: string, problem: string): CliError {
     return new CliError(
       `Connection profile "${name}" in ${this.file} has a bad ${field}: ${problem.replace(/\.$/, '')}. ` +
-        `Repair it with \`zdfu conn add ${name} type=serial|udp connstring=...\`, or edit ${this.file}.`,
+        `Repair it with \`zdfu conn add ${name} type=serial|udp|ble connstring=...\`, or edit ${this.file}.`,
     );
   }
 
@@ -163,8 +163,8 @@ function sortProfiles(parsed: unknown, file: string): ProfileFile {
     if (typeof raw.type !== 'string' || !isConnType(raw.type)) {
       const problem =
         raw.type === undefined
-          ? 'it is missing (it must be "serial" or "udp")'
-          : `${JSON.stringify(raw.type)} is not "serial" or "udp"`;
+          ? 'it is missing (it must be "serial", "udp" or "ble")'
+          : `${JSON.stringify(raw.type)} is not "serial", "udp" or "ble"`;
       broken.push({ index, name, field: 'type', problem, raw });
       return;
     }

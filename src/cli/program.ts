@@ -53,7 +53,11 @@ export function createProgram(io: CliIo): { program: Command; context: ContextFa
     })
     .option('-c, --conn <name>', 'connection profile to use (see `zdfu conn`)')
     .addOption(
-      new Option('--conntype <type>', 'connection type, overrides the profile').choices(['serial', 'udp']),
+      new Option('--conntype <type>', 'connection type, overrides the profile').choices([
+        'serial',
+        'udp',
+        'ble',
+      ]),
     )
     .option(
       '--connstring <string>',

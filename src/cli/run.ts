@@ -3,6 +3,7 @@
  * tests drive it in-process.
  */
 import type { Command } from 'commander';
+import { registerBleCommands } from './ble.ts';
 import { registerConnCommands } from './conn.ts';
 import type { CliIo } from './context.ts';
 import { registerDfuCommand } from './dfu.ts';
@@ -31,6 +32,7 @@ export function buildProgram(io: CliIo): Command {
   registerImageCommands(program, context);
   registerDfuCommand(program, context);
   registerSimCommand(program, context);
+  registerBleCommands(program, context);
   registerImgtoolCommands(program, context);
   return program;
 }

@@ -1,6 +1,9 @@
 /** `zdfu sim`: runs a virtual board until Ctrl-C, reachable on a PTY and on UDP. */
 import type { Command } from 'commander';
+import { parseBleHci } from '../client/ble-connstring.ts';
+import { ConnStringError } from '../client/connstring.ts';
 import { DEFAULT_UDP } from '../device/io/sim-defaults.ts';
+import type { SimOptions } from '../device/io/sim-host.ts';
 import type { ContextFactory } from './conn.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
@@ -16,6 +19,10 @@ interface SimCommandOptions {
   console?: boolean;
   realtimeFlash?: boolean;
   powerCut?: string;
+  ble?: boolean;
+  bleHci?: string;
+  bleName?: string;
+  bleMtu?: string;
 }
 
 /** How long the board stays without power after a rehearsed power cut. */
@@ -32,6 +39,7 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
   if (opts.newFlash && opts.flash === undefined) {
     throw new CliError('--new-flash starts a new flash file: give the file with --flash FILE.');
   }
+  const ble = simBleOptions(opts);
   const { startSim } = await import('../device/io/sim-host.ts');
   const sim = await startSim({
     board: opts.board,
@@ -41,6 +49,7 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
     ptyLink: opts.pty,
     udp: opts.udp,
     baud,
+    ...(ble ? { ble } : {}),
     flashTimeScale: opts.realtimeFlash ? 1 : 0,
     signal: ctx.io.signal,
     // Armed before the first power-on, so the cut also applies to a swap MCUboot does right then.
@@ -63,6 +72,7 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
       pty: sim.ptyPath,
       ptyLink: sim.ptyLink ?? null,
       udp: sim.udp ?? null,
+      ble: sim.ble ? { address: sim.ble.address, name: ble?.name ?? opts.board } : null,
       booted: sim.firstBoot.booted,
     },
     `${sim.readyLine}\n`,
@@ -74,6 +84,42 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
     signal.addEventListener('abort', () => resolve(), { once: true });
   });
   await sim.close();
+}
+
+/** `--ble` and its companions, checked before anything starts. */
+function simBleOptions(opts: SimCommandOptions): SimOptions['ble'] {
+  const given = opts.bleHci !== undefined || opts.bleName !== undefined || opts.bleMtu !== undefined;
+  if (!opts.ble) {
+    if (given) throw new CliError('--ble-hci, --ble-name and --ble-mtu go with --ble.');
+    return undefined;
+  }
+  if (opts.bleHci === undefined)
+    throw new CliError(
+      '--ble needs the HCI controller: --ble-hci uart:PATH (an H4 UART) or --ble-hci 0 (kernel hci0).',
+    );
+  let hci: ReturnType<typeof parseBleHci>;
+  try {
+    hci = parseBleHci(opts.bleHci, opts.bleHci);
+  } catch (err) {
+    if (err instanceof ConnStringError)
+      throw new CliError(err.message.replace('BLE connstring hci', '--ble-hci'));
+    throw err;
+  }
+  let maxAttMtu: number | undefined;
+  if (opts.bleMtu !== undefined) {
+    maxAttMtu = Number(opts.bleMtu);
+    if (!/^\d+$/.test(opts.bleMtu) || maxAttMtu < 23 || maxAttMtu > 517)
+      throw new CliError(`The ATT MTU "${opts.bleMtu}" is not a whole number in 23..517.`);
+  }
+  if (opts.bleName !== undefined && (opts.bleName === '' || Buffer.byteLength(opts.bleName) > 29))
+    throw new CliError(
+      `The BLE name "${opts.bleName}" must be 1 to 29 bytes (it goes into one advertising packet).`,
+    );
+  return {
+    hci,
+    ...(opts.bleName === undefined ? {} : { name: opts.bleName }),
+    ...(maxAttMtu === undefined ? {} : { maxAttMtu }),
+  };
 }
 
 export function registerSimCommand(program: Command, context: ContextFactory): void {
@@ -94,5 +140,15 @@ export function registerSimCommand(program: Command, context: ContextFactory): v
       '--power-cut <n>',
       "cut power before the n-th flash write or erase of the next swap, even one at start-up (then power on again): rehearse MCUboot's resume",
     )
+    .option(
+      '--ble',
+      'also serve SMP over Bluetooth LE as a peripheral (boards with a radio: esp32_devkitc_wroom)',
+    )
+    .option(
+      '--ble-hci <controller>',
+      'HCI controller for --ble: uart:PATH (an H4 UART, e.g. the virtual radio) or a kernel device number',
+    )
+    .option('--ble-name <name>', 'advertised name (default: the board name)')
+    .option('--ble-mtu <n>', "largest ATT MTU the board accepts (default: the board's, 498)")
     .action((opts: SimCommandOptions, command: Command) => simCommand(context(command), opts));
 }

@@ -1,10 +1,12 @@
 /** Opens the Node link for a connection target: a serial port or a UDP socket. */
-import type { ConnTarget } from '../client/connstring.ts';
+import type { BleTarget, ConnTarget } from '../client/connstring.ts';
 import { SERIAL_MAX_PACKET } from '../transport/serial-framing.ts';
 import type { Transport } from '../transport/transport.ts';
+import { faultOf } from '../util/fault.ts';
 import { CliError } from './errors.ts';
 
 export async function openNodeTransport(target: ConnTarget): Promise<Transport> {
+  if (target.type === 'ble') return openBle(target);
   try {
     // Each link's Node module is loaded only when that link is opened (serialport is slow to load).
     if (target.type === 'serial') {
@@ -28,4 +30,15 @@ export async function openNodeTransport(target: ConnTarget): Promise<Transport> 
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+async function openBle(target: BleTarget): Promise<Transport> {
+  const { BleTransport } = await import('../transport/ble.ts');
+  try {
+    return await BleTransport.open({ target });
+  } catch (err) {
+    // The BLE layer's messages name the device and the controller; keep their fault (no answer).
+    const why = err instanceof Error ? err.message : String(err);
+    throw new CliError(capitalize(why), { cause: err, ...(faultOf(err) ? { fault: faultOf(err) } : {}) });
+  }
 }

@@ -5,7 +5,9 @@
  * Pure: no Node imports.
  */
 
-export type ConnType = 'serial' | 'udp';
+import { type BleTarget, formatBleTarget, parseBleConnString } from './ble-connstring.ts';
+
+export type ConnType = 'serial' | 'udp' | 'ble';
 
 export interface SerialTarget {
   readonly type: 'serial';
@@ -24,9 +26,10 @@ export interface UdpTarget {
   readonly port: number;
 }
 
-export type ConnTarget = SerialTarget | UdpTarget;
+export type ConnTarget = SerialTarget | UdpTarget | BleTarget;
+export type { BleTarget };
 
-export const CONN_TYPES: readonly ConnType[] = ['serial', 'udp'];
+export const CONN_TYPES: readonly ConnType[] = ['serial', 'udp', 'ble'];
 export const DEFAULT_BAUD_RATE = 115_200;
 /**
  * Zephyr's CONFIG_MCUMGR_TRANSPORT_UART_MTU default: the request size used over serial when the
@@ -62,6 +65,7 @@ export function parseConnType(value: string): ConnType {
 }
 
 export function parseConnString(type: ConnType, connstring: string): ConnTarget {
+  if (type === 'ble') return parseBleConnString(connstring);
   return type === 'serial' ? parseSerialConnString(connstring) : parseUdpConnString(connstring);
 }
 
@@ -146,6 +150,7 @@ export function parseUdpConnString(connstring: string): UdpTarget {
 
 /** Renders a target back into the canonical connstring (used when storing profiles). */
 export function formatConnTarget(target: ConnTarget): string {
+  if (target.type === 'ble') return formatBleTarget(target);
   if (target.type === 'serial') {
     const mtu = target.mtu === undefined ? '' : `,mtu=${target.mtu}`;
     return `dev=${target.path},baud=${target.baudRate}${mtu}`;

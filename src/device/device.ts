@@ -65,7 +65,17 @@ export class VirtualDevice {
   private runningVersion: ImageVersion | undefined;
   private booting: Promise<BootResult> | undefined;
   private lastBootResult: BootResult | undefined;
-  private currentState: DeviceState = 'off';
+  private stateNow: DeviceState = 'off';
+  private readonly stateListeners = new Listeners<DeviceState>();
+  /** Every state change is announced (a BLE endpoint stops advertising while the board boots). */
+  private get currentState(): DeviceState {
+    return this.stateNow;
+  }
+  private set currentState(state: DeviceState) {
+    if (state === this.stateNow) return;
+    this.stateNow = state;
+    this.stateListeners.emit(state);
+  }
   private generation = 0;
   private pendingText = '';
   /** Waits (flash time, power-off time) that a power-off ends at once. */
@@ -115,6 +125,11 @@ export class VirtualDevice {
   /** Console text lines (MCUboot, kernel banner, app log), without SMP frames. */
   onConsoleLine(listener: Listener<string>): () => void {
     return this.lineListeners.add(listener);
+  }
+
+  /** Called on each change of state: off, booting (reset, power-on), running, halted. */
+  onStateChange(listener: Listener<DeviceState>): () => void {
+    return this.stateListeners.add(listener);
   }
 
   onBoot(listener: Listener<BootResult>): () => void {

@@ -85,6 +85,11 @@ export interface Board {
   versions: { zephyr: string; mcuboot: string };
   /** CONFIG_ARCH and the processor name, as `os info` reports them (format chars m and p). */
   cpu: { arch: string; processor: string };
+  /**
+   * Bluetooth LE, when the board has a radio (`zdfu sim --ble`): how long after the app starts it
+   * advertises again (bt_enable, settings load, advertising start), the SMP service's ATT MTU.
+   */
+  ble?: { readonly advertiseAfterBootMs: number; readonly maxAttMtu: number };
   /** Lines printed before MCUboot's own log, as that Zephyr/MCUboot combination does. */
   bootBanner: readonly string[];
 }

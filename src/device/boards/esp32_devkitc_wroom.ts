@@ -34,5 +34,8 @@ export const esp32_devkitc_wroom: Board = {
   app: { resetOnFatalError: false },
   versions: { zephyr: 'zephyr-v3.5.0', mcuboot: 'v2.0.0' },
   cpu: { arch: 'xtensa', processor: 'esp32' },
+  // The ESP32's controller comes up with the app. ATT MTU 498: the common Zephyr setting for fast
+  // SMP (smp_svr's own overlay-bt.conf uses BT_L2CAP_TX_MTU=252); `zdfu sim --ble-mtu` changes it.
+  ble: { advertiseAfterBootMs: 400, maxAttMtu: 498 },
   bootBanner: ['*** Booting Zephyr OS build zephyr-v3.5.0 ***'],
 };

@@ -4,12 +4,14 @@
  * restart (a power cycle), and a freshly flashed Binary One when nothing else is given.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import type { BleHci } from '../../client/ble-connstring.ts';
 import { loadPublicKey } from '../../image/keys.ts';
 import { DEV_RSA_2048_PUBLIC_PEM } from '../boards/bootloader-keys.ts';
 import { createBoardFlash, getBoard } from '../boards/index.ts';
 import { VirtualDevice } from '../device.ts';
 import type { BootResult } from '../mcuboot/boot.ts';
 import { readBlinkyImage } from './artifacts.ts';
+import type { BleEndpoint } from './ble-endpoint.ts';
 import { persistFlash } from './flash-file.ts';
 import { PtyPort } from './pty.ts';
 import { DEFAULT_UDP } from './sim-defaults.ts';
@@ -27,6 +29,8 @@ export interface SimOptions {
   ptyLink?: string;
   /** "HOST:PORT" for SMP over UDP ("127.0.0.1:0" picks a free port); false for none. */
   udp?: string | false;
+  /** SMP over Bluetooth LE as a peripheral on this HCI controller (boards with a radio only). */
+  ble?: { hci: BleHci; name?: string; maxAttMtu?: number };
   /** UART line rate; 0 for no pacing. Default 115200, like the board's console. */
   baud?: number;
   /** 1 to wait as long as real flash would during a swap; 0 (default) to go at once. */
@@ -46,6 +50,7 @@ export interface SimHandle {
   readonly ptyPath: string;
   readonly ptyLink: string | undefined;
   readonly udp: { host: string; port: number } | undefined;
+  readonly ble: BleEndpoint | undefined;
   readonly firstBoot: BootResult;
   /** One line naming where the device can be reached. */
   readonly readyLine: string;
@@ -64,6 +69,12 @@ export function parseHostPort(text: string): { host: string; port: number } {
 export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
   const board = getBoard(options.board ?? 'stm32f4_disco');
   const udpAddress = options.udp === false ? undefined : parseHostPort(options.udp ?? DEFAULT_UDP);
+  if (options.ble && !board.ble) {
+    throw new Error(
+      `the board ${board.name} has no Bluetooth radio, so it cannot serve SMP over BLE; ` +
+        'use a board with one (--board esp32_devkitc_wroom) or leave out --ble',
+    );
+  }
   // Everything opened so far, closed in reverse order if a later step fails: a sim that cannot
   // start must not keep its PTY, link, UDP port or flash file (the process would not exit).
   const opened: (() => Promise<void> | void)[] = [];
@@ -103,6 +114,11 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       opened.push(() => endpoint.close());
       udp = endpoint;
     }
+    let ble: BleEndpoint | undefined;
+    if (options.ble && board.ble) {
+      ble = await openBle(device, options.ble, board.ble);
+      opened.push(() => ble?.close());
+    }
     device.onUart((bytes) => pty.write(bytes));
     // Backpressure: while the RX line is busy, leave the host's bytes in the kernel (bounded).
     pty.onData((bytes) => {
@@ -114,12 +130,14 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
 
     const where = [`serial ${options.ptyLink ? `${options.ptyLink} -> ${pty.path}` : pty.path}`];
     if (udp) where.push(`udp ${udp.host.includes(':') ? `[${udp.host}]` : udp.host}:${udp.port}`);
+    if (ble && options.ble) where.push(`ble "${options.ble.name ?? board.name}" at ${ble.address}`);
     const state = firstBoot.booted ? 'running' : `halted (${firstBoot.reason ?? 'no bootable image'})`;
     return {
       device,
       ptyPath: pty.path,
       ptyLink: options.ptyLink,
       udp: udp ? { host: udp.host, port: udp.port } : undefined,
+      ble,
       firstBoot,
       readyLine: `zdfu sim: ${board.name} ${state}; ${where.join(', ')}`,
       close: releaseAll,
@@ -128,6 +146,38 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     await releaseAll();
     throw error;
   }
+}
+
+/**
+ * The board's BLE peripheral: it serves the same SMP server as the UART and UDP, stops advertising
+ * (and drops its central) whenever the board is not running its app, and advertises again once the
+ * app has been up for the time its Bluetooth stack takes to start.
+ */
+async function openBle(
+  device: VirtualDevice,
+  options: NonNullable<SimOptions['ble']>,
+  radio: NonNullable<VirtualDevice['board']['ble']>,
+): Promise<BleEndpoint> {
+  const { BleEndpoint } = await import('./ble-endpoint.ts');
+  const endpoint = await BleEndpoint.open({
+    hci: options.hci,
+    name: options.name ?? device.board.name,
+    maxAttMtu: options.maxAttMtu ?? radio.maxAttMtu,
+    netbufSize: device.board.smp.netbufSize,
+    handler: (packet) => device.handleDatagram(packet),
+  });
+  // Until the first boot the board is off: no advertising yet.
+  await endpoint.suspend();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  device.onStateChange((state) => {
+    clearTimeout(timer);
+    if (state === 'running') {
+      timer = setTimeout(() => void endpoint.resume(), radio.advertiseAfterBootMs);
+    } else {
+      void endpoint.suspend();
+    }
+  });
+  return endpoint;
 }
 
 /** `work`, or an AbortError as soon as `signal` aborts (the caller then releases everything). */

@@ -1,0 +1,171 @@
+/**
+ * The BLE central side on @stoprocent/noble: powers on an HCI controller (the kernel's HCI socket,
+ * or an H4 UART such as a dongle with Zephyr's hci_uart or a virtual controller of
+ * scripts/ble/virtual-radio.py), scans, and finds the device a connection string names.
+ * noble is loaded only when a BLE link is opened (it loads native HCI bindings).
+ */
+import { existsSync } from 'node:fs';
+import type { Noble, Peripheral } from '@stoprocent/noble';
+import { type BleHci, describeBlePeer, formatBleHci } from '../client/ble-connstring.ts';
+
+/** The MCUmgr SMP GATT service and characteristic (Zephyr subsys/mgmt/mcumgr/transport/src/smp_bt.c),
+ * spelled as noble reports UUIDs. */
+export const SMP_SERVICE_UUID = '8d53dc1d1db74cd3868b8a527460aa84';
+export const SMP_CHARACTERISTIC_UUID = 'da2e7828fbce4e01ae9e261174997c48';
+
+const POWER_ON_TIMEOUT_MS = 10_000;
+
+export function describeHci(hci: BleHci): string {
+  return hci.kind === 'uart'
+    ? `the H4 UART controller at ${hci.path}`
+    : `the kernel HCI device hci${hci.deviceId}`;
+}
+
+/** A powered-on noble central on `hci`; `stop()` it to release the controller. */
+export async function openCentral(hci: BleHci): Promise<Noble> {
+  if (hci.kind === 'uart' && !existsSync(hci.path)) {
+    throw new Error(
+      `no HCI controller at ${hci.path} (hci=${formatBleHci(hci)}): the file does not exist; ` +
+        'check the dongle is plugged in, or that the virtual radio is running',
+    );
+  }
+  const { withBindings } = await import('@stoprocent/noble');
+  const noble =
+    hci.kind === 'uart'
+      ? withBindings('hci', {
+          hciDriver: 'uart',
+          bindParams: { usb: undefined, uart: { port: hci.path, baudRate: 1_000_000 } },
+        })
+      : withBindings('hci', { deviceId: hci.deviceId });
+  try {
+    await withTimeout(noble.waitForPoweredOnAsync(POWER_ON_TIMEOUT_MS), POWER_ON_TIMEOUT_MS, () => {
+      const state = noble.state;
+      const why =
+        state === 'unsupported'
+          ? 'it is not an HCI controller, or it cannot be opened'
+          : state === 'unauthorized'
+            ? 'permission denied (the kernel HCI socket needs CAP_NET_RAW/CAP_NET_ADMIN)'
+            : `it stayed "${state}"`;
+      return `${describeHci(hci)} did not power on within ${POWER_ON_TIMEOUT_MS / 1000} s: ${why}`;
+    });
+  } catch (error) {
+    stopQuietly(noble);
+    throw error;
+  }
+  return noble;
+}
+
+export function stopQuietly(noble: Noble): void {
+  try {
+    noble.removeAllListeners('discover');
+    noble.stop();
+  } catch {
+    // already stopped, or never started
+  }
+}
+
+export interface ScannedDevice {
+  readonly name: string | undefined;
+  readonly address: string;
+  readonly addressType: string;
+  readonly rssi: number;
+  /** Advertises the SMP service (in its advertisement or scan response). */
+  readonly smp: boolean;
+  readonly connectable: boolean;
+}
+
+function describe(peripheral: Peripheral): ScannedDevice {
+  const advertisement = peripheral.advertisement;
+  return {
+    name: advertisement.localName || undefined,
+    address: peripheral.address.toLowerCase(),
+    addressType: peripheral.addressType,
+    rssi: peripheral.rssi,
+    smp: (advertisement.serviceUuids ?? []).includes(SMP_SERVICE_UUID),
+    connectable: peripheral.connectable,
+  };
+}
+
+/** Every device heard within `durationMs` (names arrive in scan responses, so duplicates are kept). */
+export async function scanDevices(noble: Noble, durationMs: number): Promise<ScannedDevice[]> {
+  const found = new Map<string, ScannedDevice>();
+  const onDiscover = (peripheral: Peripheral): void => {
+    const seen = describe(peripheral);
+    const before = found.get(seen.address);
+    found.set(seen.address, {
+      ...seen,
+      name: seen.name ?? before?.name,
+      smp: seen.smp || (before?.smp ?? false),
+    });
+  };
+  noble.on('discover', onDiscover);
+  try {
+    await noble.startScanningAsync([], true);
+    await new Promise((resolve) => setTimeout(resolve, durationMs));
+    await noble.stopScanningAsync();
+  } finally {
+    noble.removeListener('discover', onDiscover);
+  }
+  return [...found.values()].sort((a, b) => b.rssi - a.rssi);
+}
+
+export interface PeerSelector {
+  readonly peerName?: string;
+  readonly peerId?: string;
+}
+
+/** Scans until the device named by `peer` advertises; fails in words after `timeoutMs`. */
+export async function findPeer(noble: Noble, peer: PeerSelector, timeoutMs: number): Promise<Peripheral> {
+  let onDiscover: ((peripheral: Peripheral) => void) | undefined;
+  const heard = new Map<string, ScannedDevice>();
+  const found = new Promise<Peripheral>((resolve) => {
+    onDiscover = (peripheral: Peripheral): void => {
+      const seen = describe(peripheral);
+      heard.set(seen.address, { ...seen, name: seen.name ?? heard.get(seen.address)?.name });
+      if (peer.peerId !== undefined && seen.address !== peer.peerId) return;
+      // noble reports the advertisement before the scan response that carries the name.
+      if (peer.peerName !== undefined && seen.name !== peer.peerName) return;
+      resolve(peripheral);
+    };
+    noble.on('discover', onDiscover);
+  });
+  try {
+    await noble.startScanningAsync([], true);
+    return await withTimeout(found, timeoutMs, () => {
+      const others = [...heard.values()]
+        .slice(0, 5)
+        .map((d) => (d.name ? `"${d.name}" (${d.address})` : d.address))
+        .join(', ');
+      return (
+        `no device ${describeBlePeer(peer)} advertised within ${timeoutMs / 1000} s` +
+        (others ? `; heard ${others}` : '; heard no device at all') +
+        ': check that it is on, in range and advertising (it stops while it reboots), ' +
+        'and not connected to another central'
+      );
+    });
+  } finally {
+    if (onDiscover) noble.removeListener('discover', onDiscover);
+    await noble.stopScanningAsync().catch(() => undefined);
+  }
+}
+
+/** `promise`, or a rejection with `message()` after `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BleTimeoutError(message(), ms)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A BLE step that got no answer in time (the device is off or out of range). */
+export class BleTimeoutError extends Error {
+  override readonly name = 'BleTimeoutError';
+  readonly fault = 'no-answer' as const;
+  constructor(
+    message: string,
+    readonly timeoutMs: number,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * SMP over Bluetooth LE as a central (Zephyr subsys/mgmt/mcumgr/transport/src/smp_bt.c on the
+ * device): one GATT characteristic carries requests as writes without response and responses as
+ * notifications. Zephyr takes each write as one whole SMP packet (without
+ * CONFIG_MCUMGR_TRANSPORT_BT_REASSEMBLY, its default), so a request must fit one write: `mtu` is
+ * ATT_MTU − 3, capped at 512 (the largest attribute value, Core spec Vol 3 Part F 3.2.9). A
+ * response larger than one notification arrives split at ATT_MTU − 3 and is joined by the
+ * SMP header's length (SmpReassembler).
+ */
+import type { Characteristic, Noble, Peripheral } from '@stoprocent/noble';
+import { type BleTarget, describeBlePeer } from '../client/ble-connstring.ts';
+import { Listeners } from '../util/listeners.ts';
+import {
+  findPeer,
+  openCentral,
+  SMP_CHARACTERISTIC_UUID,
+  SMP_SERVICE_UUID,
+  stopQuietly,
+  withTimeout,
+} from './ble-central.ts';
+import { LinkError } from './link-error.ts';
+import { SmpReassembler } from './smp-reassembler.ts';
+import type { Transport, TransportKind } from './transport.ts';
+
+/** What a central asks for: 517 lets a 512-byte attribute value plus the 3-byte ATT header through. */
+export const BLE_REQUESTED_ATT_MTU = 517;
+/** The largest attribute value (Core spec Vol 3 Part F 3.2.9). */
+export const BLE_MAX_ATTRIBUTE = 512;
+const STEP_TIMEOUT_MS = 10_000;
+
+/** Largest SMP packet one write may carry on a link with this ATT MTU. */
+export function bleRequestLimit(attMtu: number): number {
+  return Math.min(attMtu - 3, BLE_MAX_ATTRIBUTE);
+}
+
+export interface BleTransportOptions {
+  readonly target: BleTarget;
+  /** ATT MTU to ask for (23..517); default 517. */
+  readonly attMtu?: number;
+}
+
+export class BleTransport implements Transport {
+  readonly kind: TransportKind = 'ble';
+  readonly mtu: number;
+  private readonly reassembler = new SmpReassembler({ accept: 'responses' });
+  private readonly packetListeners = new Listeners<Uint8Array>();
+  private readonly linkErrorListeners = new Listeners<LinkError>();
+  private lost: LinkError | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly noble: Noble,
+    readonly peripheral: Peripheral,
+    private readonly characteristic: Characteristic,
+    readonly attMtu: number,
+    private readonly peerText: string,
+  ) {
+    this.mtu = bleRequestLimit(attMtu);
+    characteristic.on('data', (value: Buffer) => {
+      const piece = new Uint8Array(value.buffer, value.byteOffset, value.length);
+      for (const packet of this.reassembler.push(piece, Date.now())) this.packetListeners.emit(packet);
+    });
+    peripheral.once('disconnect', (reason: number | string) => {
+      if (this.closed) return;
+      this.reassembler.reset();
+      this.linkLost(
+        new LinkError(
+          `the BLE device ${peerText} disconnected (${describeReason(reason)}): it reset, went out of range, or was switched off`,
+          true,
+        ),
+      );
+    });
+  }
+
+  /** Connects to the device `options.target` names: scan, connect, ATT MTU, discovery, subscribe. */
+  static async open(options: BleTransportOptions): Promise<BleTransport> {
+    const { target } = options;
+    const peerText = describeBlePeer(target);
+    const noble = await openCentral(target.hci);
+    try {
+      const seen = await findPeer(noble, target, target.scanTimeoutMs);
+      const where = `${peerText} (${seen.address})`;
+      // noble's hci bindings read `mtu` from the connect options (lib/hci-socket/bindings.js);
+      // its ConnectOptions type does not declare it.
+      const connectOptions = { mtu: options.attMtu ?? BLE_REQUESTED_ATT_MTU } as object;
+      const peripheral = await withTimeout(
+        noble.connectAsync(seen.id, connectOptions),
+        STEP_TIMEOUT_MS,
+        () => `the BLE device ${where} did not accept a connection within ${STEP_TIMEOUT_MS / 1000} s`,
+      );
+      const { characteristics } = await withTimeout(
+        peripheral.discoverSomeServicesAndCharacteristicsAsync([SMP_SERVICE_UUID], [SMP_CHARACTERISTIC_UUID]),
+        STEP_TIMEOUT_MS,
+        () => `the BLE device ${where} did not answer GATT discovery within ${STEP_TIMEOUT_MS / 1000} s`,
+      );
+      const characteristic = characteristics.find((c) => c.uuid === SMP_CHARACTERISTIC_UUID);
+      if (!characteristic) {
+        await peripheral.disconnectAsync().catch(() => undefined);
+        throw new Error(
+          `the BLE device ${where} does not serve the SMP service (${SMP_SERVICE_UUID}): its firmware needs CONFIG_MCUMGR_TRANSPORT_BT`,
+        );
+      }
+      await withTimeout(
+        characteristic.subscribeAsync(),
+        STEP_TIMEOUT_MS,
+        () => `the BLE device ${where} did not accept notifications within ${STEP_TIMEOUT_MS / 1000} s`,
+      );
+      const attMtu = peripheral.mtu ?? 23;
+      return new BleTransport(noble, peripheral, characteristic, attMtu, where);
+    } catch (error) {
+      stopQuietly(noble);
+      throw error;
+    }
+  }
+
+  private linkLost(error: LinkError): void {
+    if (this.lost !== undefined) return;
+    this.lost = error;
+    this.linkErrorListeners.emit(error);
+  }
+
+  async send(packet: Uint8Array): Promise<void> {
+    if (this.closed) throw new Error(`BLE link to ${this.peerText} is closed`);
+    if (this.lost !== undefined) throw this.lost;
+    if (packet.length > this.mtu) {
+      // Zephyr would answer a cut request with an error at best: never send one.
+      throw new RangeError(
+        `SMP request of ${packet.length} bytes does not fit one BLE write (at most ${this.mtu} bytes with ATT MTU ${this.attMtu})`,
+      );
+    }
+    try {
+      await this.characteristic.writeAsync(
+        Buffer.from(packet.buffer, packet.byteOffset, packet.length),
+        true,
+      );
+    } catch (error) {
+      const lost = new LinkError(
+        `a write to the BLE device ${this.peerText} failed: ${(error as Error).message}`,
+        true,
+        { cause: error },
+      );
+      this.linkLost(lost);
+      throw lost;
+    }
+  }
+
+  onPacket(listener: (packet: Uint8Array) => void): () => void {
+    return this.packetListeners.add(listener);
+  }
+
+  /** BLE carries no console text. */
+  onText(_listener: (text: string) => void): () => void {
+    return () => {};
+  }
+
+  onLinkError(listener: (error: LinkError) => void): () => void {
+    return this.linkErrorListeners.add(listener);
+  }
+
+  /** Pieces of responses dropped by the reassembler (garbage, unfinished packets), for diagnostics. */
+  get droppedPieces(): SmpReassembler['dropped'] {
+    return this.reassembler.dropped;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.packetListeners.clear();
+    this.linkErrorListeners.clear();
+    if (this.lost === undefined && this.peripheral.state === 'connected') {
+      await withTimeout(this.peripheral.disconnectAsync(), 2_000, () => 'disconnect').catch(() => undefined);
+    }
+    stopQuietly(this.noble);
+  }
+}
+
+/** HCI disconnect reasons a user meets (Core spec Vol 1 Part F). */
+function describeReason(reason: number | string): string {
+  if (typeof reason === 'string') return reason;
+  const known: Record<number, string> = {
+    8: 'connection timeout',
+    19: 'the device ended the connection',
+    22: 'this host ended the connection',
+    62: 'the connection could not be established',
+  };
+  return `${known[reason] ?? 'HCI reason'} 0x${reason.toString(16).padStart(2, '0')}`;
+}
