@@ -34,8 +34,11 @@ function capitalize(text: string): string {
 
 async function openBle(target: BleTarget): Promise<Transport> {
   const { BleTransport } = await import('../transport/ble.ts');
+  const { ReconnectingTransport } = await import('../transport/reconnecting.ts');
   try {
-    return await BleTransport.open({ target });
+    // A BLE device drops the connection when it resets and advertises again once it has booted:
+    // the request after that (dfu's polls, a retry) connects again.
+    return await ReconnectingTransport.open(() => BleTransport.open({ target }));
   } catch (err) {
     // The BLE layer's messages name the device and the controller; keep their fault (no answer).
     const why = err instanceof Error ? err.message : String(err);

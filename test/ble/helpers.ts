@@ -65,13 +65,15 @@ export class BleSim {
   }
 }
 
+let sims = 0;
+
 export function simArgs(dir: string, hci: string, name: string, extra: string[] = []): string[] {
   return [
     '--board',
     'esp32_devkitc_wroom',
     '--no-udp',
     '--pty',
-    `${dir}/${name}-tty`,
+    `${dir}/${name}-tty${++sims}`,
     '--ble',
     '--ble-hci',
     `uart:${hci}`,

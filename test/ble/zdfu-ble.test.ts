@@ -1,10 +1,11 @@
 // zdfu over Bluetooth LE, end to end through the virtual radio: the zdfu CLI (noble central, in
 // this process) against `zdfu sim --ble` (bleno peripheral, a child process) on the esp32 board.
 // Runs under `npm run test:ble` only (ZDFU_BLE, set by vitest.ble.config.ts).
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVirtualRadio, type VirtualRadio } from '../../scripts/ble/virtual-radio.ts';
 import { connectSmp, openCentral, request } from './fixtures/central.ts';
@@ -40,7 +41,10 @@ describe.skipIf(!withRadio)('zdfu over BLE against zdfu sim --ble (esp32_devkitc
   });
 
   it('ble scan lists both boards with their address and the SMP service', async () => {
-    const run = await zdfu(['ble', 'scan', '--hci', `uart:${join(dir, 'hci1')}`, '--duration', '1.5', '--json'], dir);
+    const run = await zdfu(
+      ['ble', 'scan', '--hci', `uart:${join(dir, 'hci1')}`, '--duration', '1.5', '--json'],
+      dir,
+    );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const { devices } = JSON.parse(run.stdout) as {
@@ -49,7 +53,10 @@ describe.skipIf(!withRadio)('zdfu over BLE against zdfu sim --ble (esp32_devkitc
     const wideSeen = devices.find((d) => d.name === 'esp-wide');
     expect(wideSeen).toMatchObject({ address: '10:00:00:00:00:01', smp: true });
     expect(typeof wideSeen?.rssi).toBe('number');
-    expect(devices.find((d) => d.name === 'esp-narrow')).toMatchObject({ address: '10:00:00:00:00:03', smp: true });
+    expect(devices.find((d) => d.name === 'esp-narrow')).toMatchObject({
+      address: '10:00:00:00:00:03',
+      smp: true,
+    });
     const text = await zdfu(['ble', 'scan', '--hci', `uart:${join(dir, 'hci1')}`, '--duration', '1'], dir);
     expect(text.stdout).toMatch(/esp-wide\s+10:00:00:00:00:01\s+-?\d+\s+yes/);
   });
@@ -63,7 +70,14 @@ describe.skipIf(!withRadio)('zdfu over BLE against zdfu sim --ble (esp32_devkitc
     const byProfile = await zdfu(['-c', 'esp', 'echo', 'hello', 'over', 'ble'], dir);
     expect(byProfile).toMatchObject({ code: 0, stdout: 'hello over ble\n' });
     const byAddress = await zdfu(
-      ['--conntype', 'ble', '--connstring', `peer_id=10:00:00:00:00:01,hci=uart:${join(dir, 'hci1')}`, 'echo', 'x'],
+      [
+        '--conntype',
+        'ble',
+        '--connstring',
+        `peer_id=10:00:00:00:00:01,hci=uart:${join(dir, 'hci1')}`,
+        'echo',
+        'x',
+      ],
       dir,
     );
     expect(byAddress).toMatchObject({ code: 0, stdout: 'x\n' });
@@ -140,7 +154,14 @@ describe.skipIf(!withRadio)('zdfu over BLE against zdfu sim --ble (esp32_devkitc
   it('names the device that did not advertise, within the scan time', async () => {
     const started = performance.now();
     const run = await zdfu(
-      ['--conntype', 'ble', '--connstring', `peer_name=nobody,hci=uart:${join(dir, 'hci1')},scan=1`, 'echo', 'x'],
+      [
+        '--conntype',
+        'ble',
+        '--connstring',
+        `peer_name=nobody,hci=uart:${join(dir, 'hci1')},scan=1`,
+        'echo',
+        'x',
+      ],
       dir,
     );
     expect(run.code).toBe(3);
@@ -153,11 +174,47 @@ describe.skipIf(!withRadio)('zdfu over BLE against zdfu sim --ble (esp32_devkitc
     expect(reset.code).toBe(0);
     // The device resets 250 ms after answering, MCUboot + app + Bluetooth take ~400 ms more.
     await new Promise((resolve) => setTimeout(resolve, 350));
-    const scan = await zdfu(['ble', 'scan', '--hci', `uart:${join(dir, 'hci1')}`, '--duration', '0.2', '--json'], dir);
-    const names = (JSON.parse(scan.stdout) as { devices: { name: string | null }[] }).devices.map((d) => d.name);
+    const scan = await zdfu(
+      ['ble', 'scan', '--hci', `uart:${join(dir, 'hci1')}`, '--duration', '0.2', '--json'],
+      dir,
+    );
+    const names = (JSON.parse(scan.stdout) as { devices: { name: string | null }[] }).devices.map(
+      (d) => d.name,
+    );
     expect(names).not.toContain('esp-wide');
     const back = await zdfu([...conn('esp-wide'), 'echo', 'back'], dir);
     expect(back).toMatchObject({ code: 0, stdout: 'back\n' });
+  });
+});
+
+describe.skipIf(!withRadio)('zdfu dfu over BLE: the reset drops the connection, zdfu reconnects', () => {
+  let dir: string;
+  let radio: VirtualRadio;
+  let sim: BleSim;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'zdfu-ble-'));
+    radio = await startVirtualRadio({ ptys: ['hci0', 'hci1'].map((n) => join(dir, n)), air: null });
+    sim = new BleSim(simArgs(dir, join(dir, 'hci0'), 'esp-dfu'));
+    await sim.ready;
+  });
+
+  afterAll(async () => {
+    await sim?.stop();
+    await radio?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('uploads, tests, resets, waits for the board to advertise again, reconnects, checks and confirms', async () => {
+    const conn = ['--conntype', 'ble', '--connstring', `peer_name=esp-dfu,hci=uart:${join(dir, 'hci1')}`];
+    const run = await zdfu([...conn, 'dfu', '--settle', '1', BINARY_TWO], dir);
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.code).toBe(0);
+    const list = await zdfu([...conn, 'image', 'list', '--json'], dir);
+    const active = (
+      JSON.parse(list.stdout) as { images: { version: string; active: boolean; confirmed: boolean }[] }
+    ).images.find((i) => i.active);
+    expect(active).toMatchObject({ version: '2.0.0', confirmed: true });
   });
 });
 
