@@ -77,8 +77,11 @@ describe('udp connstrings', () => {
 });
 
 describe('connection types', () => {
-  it('knows serial and udp only', () => {
+  it('knows serial, udp and ble only', () => {
     expect(parseConnType('udp')).toBe('udp');
-    expect(() => parseConnType('ble')).toThrow(/Unknown connection type "ble"; expected one of: serial, udp/);
+    expect(parseConnType('ble')).toBe('ble');
+    expect(() => parseConnType('tcp')).toThrow(
+      /Unknown connection type "tcp"; expected one of: serial, udp, ble/,
+    );
   });
 });

@@ -188,8 +188,8 @@ describe('a malformed profile in $ZDFU_HOME', () => {
     const run = await zdfu(['-c', 'board', 'image', 'list']);
     expect(run.code).toBe(1);
     expect(run.err).toBe(
-      `Error: Connection profile "board" in ${file()} has a bad type: "usb" is not "serial" or "udp". ` +
-        `Repair it with \`zdfu conn add board type=serial|udp connstring=...\`, or edit ${file()}.\n`,
+      `Error: Connection profile "board" in ${file()} has a bad type: "usb" is not "serial", "udp" or "ble". ` +
+        `Repair it with \`zdfu conn add board type=serial|udp|ble connstring=...\`, or edit ${file()}.\n`,
     );
     const list = await zdfu(['conn', 'list']);
     expect(list.code).toBe(0);
@@ -209,7 +209,7 @@ describe('a malformed profile in $ZDFU_HOME', () => {
     expect(run.code).toBe(1);
     expect(run.err).toBe(
       `Error: Connection profile "sim" in ${file()} has a bad connstring: Serial connstring has unknown key ` +
-        `"speed"; known keys are dev, baud, mtu. Repair it with \`zdfu conn add sim type=serial|udp connstring=...\`, or edit ${file()}.\n`,
+        `"speed"; known keys are dev, baud, mtu. Repair it with \`zdfu conn add sim type=serial|udp|ble connstring=...\`, or edit ${file()}.\n`,
     );
   });
 });

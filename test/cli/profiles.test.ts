@@ -43,7 +43,7 @@ describe('ProfileStore', () => {
       store.file,
       JSON.stringify({
         profiles: [
-          { name: 'a', type: 'ble', connstring: 'x' },
+          { name: 'a', type: 'tcp', connstring: 'x' },
           { name: 'b', type: 'udp' },
           { name: 'ok', type: 'udp', connstring: '127.0.0.1:1337' },
           42,
@@ -51,8 +51,8 @@ describe('ProfileStore', () => {
       }),
     );
     expect(() => store.get('a')).toThrow(
-      `Connection profile "a" in ${store.file} has a bad type: "ble" is not "serial" or "udp". ` +
-        `Repair it with \`zdfu conn add a type=serial|udp connstring=...\`, or edit ${store.file}.`,
+      `Connection profile "a" in ${store.file} has a bad type: "tcp" is not "serial", "udp" or "ble". ` +
+        `Repair it with \`zdfu conn add a type=serial|udp|ble connstring=...\`, or edit ${store.file}.`,
     );
     expect(() => store.get('b')).toThrow(/Connection profile "b" in .* has a bad connstring: it is missing/);
     expect(store.get('ok').connstring).toBe('127.0.0.1:1337');
@@ -87,11 +87,11 @@ describe('conn add arguments', () => {
   it('names what is wrong', () => {
     expect(() => parseProfileArgs('b', ['type=serial'])).toThrow('Profile "b" needs connstring=...');
     expect(() => parseProfileArgs('b', ['connstring=x'])).toThrow(
-      'Profile "b" needs type=serial or type=udp.',
+      'Profile "b" needs type=serial, type=udp or type=ble.',
     );
     expect(() => parseProfileArgs('b', ['mtu=5'])).toThrow(/Unknown profile variable "mtu"/);
-    expect(() => parseProfileArgs('b', ['type=ble', 'connstring=x'])).toThrow(
-      /Unknown connection type "ble"/,
+    expect(() => parseProfileArgs('b', ['type=tcp', 'connstring=x'])).toThrow(
+      /Unknown connection type "tcp"; expected one of: serial, udp, ble/,
     );
   });
 });
