@@ -1,6 +1,6 @@
 /** `zdfu conn add|list|delete`: connection profiles, mcumgr style (`conn add NAME type=... connstring=...`). */
 import type { Command } from 'commander';
-import { parseConnType } from '../client/connstring.ts';
+import { connTypes, parseConnType } from '../transport/kinds/registry.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
 import { formatProfiles } from './format.ts';
@@ -21,7 +21,8 @@ export function parseProfileArgs(name: string, vars: readonly string[]): ConnPro
     else if (key === 'connstring') connstring = value;
     else throw new CliError(`Unknown profile variable "${key}"; expected type or connstring.`);
   }
-  if (type === undefined) throw new CliError(`Profile "${name}" needs type=serial or type=udp.`);
+  if (type === undefined)
+    throw new CliError(`Profile "${name}" needs type=${connTypes().join(' or type=')}.`);
   if (connstring === undefined) throw new CliError(`Profile "${name}" needs connstring=...`);
   return { name, type: parseConnType(type), connstring };
 }
@@ -51,7 +52,7 @@ export function registerConnCommands(program: Command, context: ContextFactory):
     .command('add')
     .description('Add or replace a connection profile')
     .argument('<name>', 'profile name')
-    .argument('<vars...>', 'type=serial|udp connstring=...')
+    .argument('<vars...>', `type=${connTypes().join('|')} connstring=...`)
     .addHelpText(
       'after',
       '\nExamples:\n  zdfu conn add board type=serial connstring="dev=/dev/ttyACM0,baud=115200,mtu=256"\n' +

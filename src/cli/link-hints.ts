@@ -5,7 +5,7 @@
  * virtual device that is no longer running, and a port another program holds.
  */
 import { lstatSync, readlinkSync, statSync } from 'node:fs';
-import type { ConnTarget } from '../client/connstring.ts';
+import type { ConnTarget } from '../transport/kinds/kind.ts';
 import { LinkError } from '../transport/link-error.ts';
 import { CliError } from './errors.ts';
 import { faultFor } from './failure.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/context.ts';
 import { runCli } from '../../src/cli/run.ts';
-import type { ConnTarget } from '../../src/client/connstring.ts';
+import type { ConnTarget } from '../../src/transport/kinds/kind.ts';
 import { buildTestImage, FakeSmpDevice, testImageHash } from '../client/fake-smp-device.ts';
 
 interface Harness {
