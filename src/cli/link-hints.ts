@@ -5,6 +5,7 @@
  * virtual device that is no longer running, and a port another program holds.
  */
 import { lstatSync, readlinkSync, statSync } from 'node:fs';
+import { formatHostPort } from '../transport/host-port.ts';
 import type { ConnTarget } from '../transport/kinds/kind.ts';
 import { LinkError } from '../transport/link-error.ts';
 import { CliError } from './errors.ts';
@@ -13,9 +14,7 @@ import { faultFor } from './failure.ts';
 /** What to check when the device at `target` did not answer. */
 export function noAnswerHint(target: ConnTarget): string {
   if (target.type === 'udp') {
-    const where = target.host.includes(':')
-      ? `[${target.host}]:${target.port}`
-      : `${target.host}:${target.port}`;
+    const where = formatHostPort(target);
     return (
       `Check that the device at UDP ${where} is on and running its SMP server ` +
       `(for the virtual device: that \`zdfu sim --udp ${where}\` is running), that the address and port are right, ` +

@@ -18,10 +18,11 @@ import { BaudPacer, type BaudPacerStats } from './io/baud-pacer.ts';
 import { type BootResult, bootAreas, bootGo } from './mcuboot/boot.ts';
 import { registerImageGroup } from './server/img-mgmt.ts';
 import { registerOsGroup } from './server/os-mgmt.ts';
-import { SerialEndpoint } from './server/serial-endpoint.ts';
 import { ImageSlots } from './server/slots.ts';
 import { SmpServer } from './server/smp-server.ts';
 import { registerStatGroup } from './server/stat-mgmt.ts';
+import { UartEndpoint } from './transport/uart.ts';
+import { UdpEndpoint } from './transport/udp.ts';
 
 export type DeviceState = 'off' | 'booting' | 'running' | 'halted';
 
@@ -59,7 +60,8 @@ export class VirtualDevice {
   private readonly bootListeners = new Listeners<BootResult>();
   private readonly powerCutListeners = new Listeners<PowerCut>();
   private armedCut: { operation: number; offMs: number } | undefined;
-  private serial: SerialEndpoint | undefined;
+  private serial: UartEndpoint | undefined;
+  private udp: UdpEndpoint | undefined;
   private server: SmpServer | undefined;
   private running: RunningFirmware | undefined;
   private runningVersion: ImageVersion | undefined;
@@ -141,11 +143,9 @@ export class VirtualDevice {
 
   /** One UDP datagram for the SMP server; no answer while the device is not running. */
   async handleDatagram(packet: Uint8Array): Promise<Uint8Array[]> {
-    const server = this.server;
-    if (!server || this.currentState !== 'running') return [];
-    // Zephyr copies each datagram into one netbuf; one that does not fit gets no answer.
-    if (packet.length > this.board.smp.netbufSize) return [];
-    return this.handleWhenAppReady(server, packet);
+    const udp = this.udp;
+    if (!udp || this.currentState !== 'running') return [];
+    return udp.receive(packet);
   }
 
   /** SMP requests wait until main() first blocks, as on Zephyr where main outranks the work queue. */
@@ -344,12 +344,15 @@ export class VirtualDevice {
     registerImageGroup(server, { slots, runningVersion: () => this.runningVersion });
     registerStatGroup(server, () => this.running?.stats() ?? new Map());
     this.server = server;
-    this.serial = new SerialEndpoint({
+    // The app's SMP transports, registered at start-up as Zephyr's smp_uart and smp_udp are.
+    const handle = (packet: Uint8Array) => this.handleWhenAppReady(server, packet);
+    this.serial = new UartEndpoint({
       rxLineBufferSize: this.board.smp.rxLineBufferSize,
       netbufSize: this.board.smp.netbufSize,
-      handle: (packet) => this.handleWhenAppReady(server, packet),
+      handle,
       transmit: (bytes) => this.tx.push(bytes),
     });
+    this.udp = new UdpEndpoint({ netbufSize: this.board.smp.netbufSize, handle });
     const generation = this.generation;
     this.running = startFirmware(code, {
       onConsole: (text) => this.printText(text),
@@ -374,12 +377,14 @@ export class VirtualDevice {
     }
     this.server = undefined;
     this.serial = undefined;
+    this.udp = undefined;
     this.currentState = 'halted';
   }
 
   private async stopApp(): Promise<void> {
     this.server = undefined;
     this.serial = undefined;
+    this.udp = undefined;
     const running = this.running;
     this.running = undefined;
     this.runningVersion = undefined;

@@ -5,15 +5,17 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { loadPublicKey } from '../../image/keys.ts';
+import { formatHostPort, parseHostPort } from '../../transport/host-port.ts';
 import { DEV_RSA_2048_PUBLIC_PEM } from '../boards/bootloader-keys.ts';
 import { createBoardFlash, getBoard } from '../boards/index.ts';
 import { VirtualDevice } from '../device.ts';
 import type { BootResult } from '../mcuboot/boot.ts';
+import { wireUartToPty } from '../transport/uart-pty.ts';
+import { UdpSocket } from '../transport/udp-socket.ts';
 import { readBlinkyImage } from './artifacts.ts';
 import { persistFlash } from './flash-file.ts';
 import { PtyPort } from './pty.ts';
 import { DEFAULT_UDP } from './sim-defaults.ts';
-import { UdpEndpoint } from './udp-endpoint.ts';
 
 export interface SimOptions {
   board?: string;
@@ -52,18 +54,13 @@ export interface SimHandle {
   close(): Promise<void>;
 }
 
-export function parseHostPort(text: string): { host: string; port: number } {
-  const match = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
-  const port = match ? Number(match[2]) : Number.NaN;
-  if (!match || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`"${text}" is not HOST:PORT (e.g. 127.0.0.1:1337 or [::1]:1337)`);
-  }
-  return { host: match[1]!, port };
-}
-
 export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
   const board = getBoard(options.board ?? 'stm32f4_disco');
-  const udpAddress = options.udp === false ? undefined : parseHostPort(options.udp ?? DEFAULT_UDP);
+  // A port is required (0 picks a free one), so a typo does not silently become port 1337.
+  const udpAddress =
+    options.udp === false
+      ? undefined
+      : parseHostPort(options.udp ?? DEFAULT_UDP, { minPort: 0, label: 'UDP address' });
   // Everything opened so far, closed in reverse order if a later step fails: a sim that cannot
   // start must not keep its PTY, link, UDP port or flash file (the process would not exit).
   const opened: (() => Promise<void> | void)[] = [];
@@ -95,25 +92,20 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
 
     const pty = PtyPort.open(options.ptyLink);
     opened.push(() => pty.close());
-    let udp: UdpEndpoint | undefined;
+    let udp: UdpSocket | undefined;
     if (udpAddress) {
-      const endpoint = await UdpEndpoint.open(udpAddress.host, udpAddress.port, (packet) =>
+      const endpoint = await UdpSocket.open(udpAddress.host, udpAddress.port, (packet) =>
         device.handleDatagram(packet),
       );
       opened.push(() => endpoint.close());
       udp = endpoint;
     }
-    device.onUart((bytes) => pty.write(bytes));
-    // Backpressure: while the RX line is busy, leave the host's bytes in the kernel (bounded).
-    pty.onData((bytes) => {
-      if (!device.uartReceive(bytes)) pty.pause();
-    });
-    device.onUartRxDrain(() => pty.resume());
+    wireUartToPty(device, pty);
     options.beforePowerOn?.(device);
     const firstBoot = await unlessAborted(device.powerOn(), options.signal);
 
     const where = [`serial ${options.ptyLink ? `${options.ptyLink} -> ${pty.path}` : pty.path}`];
-    if (udp) where.push(`udp ${udp.host.includes(':') ? `[${udp.host}]` : udp.host}:${udp.port}`);
+    if (udp) where.push(`udp ${formatHostPort(udp)}`);
     const state = firstBoot.booted ? 'running' : `halted (${firstBoot.reason ?? 'no bootable image'})`;
     return {
       device,
