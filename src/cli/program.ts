@@ -4,7 +4,7 @@
  * CLI (run.ts) and the imgtool-only one (imgtool/run.ts) add their commands to it.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { connTypes } from '../transport/kinds/registry.ts';
+import { connTypes, getKind } from '../transport/kinds/registry.ts';
 import type { ContextFactory } from './conn.ts';
 import { CliContext, type CliIo, DEFAULT_TIMEOUT_SECONDS, type GlobalOptions } from './context.ts';
 import { CliError } from './errors.ts';
@@ -56,7 +56,9 @@ export function createProgram(io: CliIo): { program: Command; context: ContextFa
     .addOption(new Option('--conntype <type>', 'connection type, overrides the profile').choices(connTypes()))
     .option(
       '--connstring <string>',
-      'connection string, overrides the profile (e.g. dev=/dev/ttyACM0,baud=115200)',
+      `connection string, overrides the profile (${connTypes()
+        .map((type) => `${type}: ${getKind(type).syntax}`)
+        .join('; ')})`,
     )
     .option(
       '-t, --timeout <seconds>',

@@ -116,5 +116,6 @@ describe('the kind registry', () => {
       stderr: { write: () => true },
     }).program.helpInformation();
     expect(help).toMatch(/\(choices:\s+"serial",\s+"udp",\s+"loop"\)/);
+    expect(help.replace(/\s+/g, ' ')).toContain('udp: HOST[:PORT] or [IPV6]:PORT; loop: NAME)');
   });
 });
