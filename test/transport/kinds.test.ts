@@ -35,7 +35,9 @@ describe('serial kind', () => {
     ],
     ['baud=115200,mtu=256', 'Serial connstring "baud=115200,mtu=256" has no "dev=PATH".'],
     ['dev=/dev/ttyACM0,baud=-1', 'Connstring baud "-1" is not a whole number.'],
-    ['dev=/dev/ttyACM0,mtu=70000', 'Connstring mtu 70000 is out of range (96..65543).'],
+    ['dev=/dev/ttyACM0,mtu=70000', 'Connstring mtu 70000 is out of range (96..65533).'],
+    // Larger than the serial frame's 16-bit length (packet + CRC) can carry.
+    ['dev=/dev/ttyACM0,mtu=65534', 'Connstring mtu 65534 is out of range (96..65533).'],
   ])('rejects %j in words', (text, message) => {
     expect(() => serialKind.parse(text)).toThrow(new ConnStringError(message, text));
   });

@@ -82,5 +82,3 @@ export function parseConnInt(
 
 /** An upload's first request needs room for the 32-byte image header plus its fields. */
 export const MIN_MTU = 96;
-/** The SMP length field is 16 bits, plus the 8-byte header. */
-export const MAX_MTU = 65_535 + 8;

@@ -3,7 +3,8 @@
  * uart_mcumgr.c). Target: `dev=/dev/ttyACM0,baud=115200,mtu=256` (Go mcumgr's keys) or a bare
  * device path. Pure: no Node imports (the Node opener is in ../serial.ts).
  */
-import { ConnStringError, type KindDescriptor, MAX_MTU, MIN_MTU, parseConnInt } from './kind.ts';
+import { SERIAL_MAX_PACKET } from '../serial-framing.ts';
+import { ConnStringError, type KindDescriptor, MIN_MTU, parseConnInt } from './kind.ts';
 
 export interface SerialTarget {
   readonly type: 'serial';
@@ -81,7 +82,8 @@ function parseSerialConnString(connstring: string): SerialTarget {
         baudRate = parseConnInt(value, 'baud', connstring, 1, 20_000_000);
         break;
       case 'mtu':
-        mtu = parseConnInt(value, 'mtu', connstring, MIN_MTU, MAX_MTU);
+        // The frame's 16-bit length counts the packet and its CRC: no larger packet can be sent.
+        mtu = parseConnInt(value, 'mtu', connstring, MIN_MTU, SERIAL_MAX_PACKET);
         break;
       default:
         throw new ConnStringError(
