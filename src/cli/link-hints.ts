@@ -6,6 +6,7 @@
  */
 import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import type { ConnTarget } from '../client/connstring.ts';
+import { DfuError } from '../client/dfu.ts';
 import { LinkError } from '../transport/link-error.ts';
 import { CliError } from './errors.ts';
 import { faultFor } from './failure.ts';
@@ -35,8 +36,16 @@ function sentenceEnd(text: string): string {
 
 /** A failure while talking to the device, with advice when the device did not answer. */
 export function withLinkAdvice(err: unknown, target: ConnTarget): unknown {
-  // A LinkError already says what happened to the link and what it means.
-  if (err instanceof CliError || err instanceof LinkError || faultFor(err) !== 'no-answer') return err;
+  // A LinkError already says what happened to the link and what it means; a DfuError says what
+  // happened to the update (the device answered before its reset, so the link is not in doubt).
+  if (
+    err instanceof CliError ||
+    err instanceof LinkError ||
+    err instanceof DfuError ||
+    faultFor(err) !== 'no-answer'
+  ) {
+    return err;
+  }
   // The error's own words, without describeError's generic hint: this one fits the link.
   const what = err instanceof Error ? err.message : String(err);
   return new CliError(`${sentenceEnd(what.replace(/\s*\n\s*/g, ' '))} ${noAnswerHint(target)}`, {
