@@ -5,6 +5,7 @@
  * virtual device that is no longer running, and a port another program holds.
  */
 import { lstatSync, readlinkSync, statSync } from 'node:fs';
+import { DfuError } from '../client/dfu.ts';
 import { formatHostPort } from '../transport/host-port.ts';
 import type { ConnTarget } from '../transport/kinds/kind.ts';
 import { LinkError } from '../transport/link-error.ts';
@@ -34,8 +35,16 @@ function sentenceEnd(text: string): string {
 
 /** A failure while talking to the device, with advice when the device did not answer. */
 export function withLinkAdvice(err: unknown, target: ConnTarget): unknown {
-  // A LinkError already says what happened to the link and what it means.
-  if (err instanceof CliError || err instanceof LinkError || faultFor(err) !== 'no-answer') return err;
+  // A LinkError already says what happened to the link and what it means; a DfuError says what
+  // happened to the update (the device answered before its reset, so the link is not in doubt).
+  if (
+    err instanceof CliError ||
+    err instanceof LinkError ||
+    err instanceof DfuError ||
+    faultFor(err) !== 'no-answer'
+  ) {
+    return err;
+  }
   // The error's own words, without describeError's generic hint: this one fits the link.
   const what = err instanceof Error ? err.message : String(err);
   return new CliError(`${sentenceEnd(what.replace(/\s*\n\s*/g, ' '))} ${noAnswerHint(target)}`, {

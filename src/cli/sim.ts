@@ -53,6 +53,13 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
               `(${cut.kind} at flash offset 0x${cut.offset.toString(16)}); power back on in ${POWER_OFF_MS / 1000} s\n`,
           ),
         );
+        device.onPowerCutMissed((missed) =>
+          ctx.io.stdout.write(
+            `zdfu sim: the power cut point was not reached: MCUboot's swap took ${missed.flashOps} flash writes ` +
+              `and erases, fewer than ${missed.operation}, so nothing was cut (the cut is disarmed). ` +
+              `To cut this swap, give --power-cut between 1 and ${missed.flashOps}.\n`,
+          ),
+        );
       }
       if (opts.console) device.onConsoleLine((line) => ctx.io.stdout.write(`| ${line}\n`));
     },

@@ -48,6 +48,14 @@ const RX_HIGH_WATER = 1024;
 /** Device output that may wait for the TX line. */
 const TX_CAPACITY = 1024 * 1024;
 
+/** An armed power cut that MCUboot's work finished before reaching. */
+export interface PowerCutMissed {
+  /** The write or erase the cut was armed before. */
+  readonly operation: number;
+  /** How many writes and erases the boot did. */
+  readonly flashOps: number;
+}
+
 export class VirtualDevice {
   readonly board: Board;
   readonly flash: Flash;
@@ -59,6 +67,7 @@ export class VirtualDevice {
   private readonly lineListeners = new Listeners<string>();
   private readonly bootListeners = new Listeners<BootResult>();
   private readonly powerCutListeners = new Listeners<PowerCut>();
+  private readonly powerCutMissedListeners = new Listeners<PowerCutMissed>();
   private armedCut: { operation: number; offMs: number } | undefined;
   private serial: UartEndpoint | undefined;
   private udp: UdpEndpoint | undefined;
@@ -227,7 +236,10 @@ export class VirtualDevice {
       // The cut did not fire: disarm it so the app's own flash writes are not cut. It stays armed
       // for a later boot only if this one wrote nothing (no swap happened).
       this.flash.powerOn();
-      if (result.flashOps > 0) this.armedCut = undefined;
+      if (result.flashOps > 0) {
+        this.armedCut = undefined;
+        this.powerCutMissedListeners.emit({ operation: cut.operation, flashOps: result.flashOps });
+      }
     }
     this.lastBootResult = result;
     if (this.flashTimeScale > 0 && result.flashTimeUs > 0) {
@@ -258,6 +270,14 @@ export class VirtualDevice {
   /** Called when an armed power cut fires; the board comes back on by itself. */
   onPowerCut(listener: Listener<PowerCut>): () => void {
     return this.powerCutListeners.add(listener);
+  }
+
+  /**
+   * Called when a boot wrote flash (a swap or revert) but finished before the armed cut point:
+   * the cut is disarmed, and the rehearsal cut nothing.
+   */
+  onPowerCutMissed(listener: Listener<PowerCutMissed>): () => void {
+    return this.powerCutMissedListeners.add(listener);
   }
 
   private async powerCutDuringBoot(cut: PowerCut, armed: { offMs: number }): Promise<BootResult> {

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { loadPublicKey } from '../../image/keys.ts';
 import { formatHostPort, parseHostPort } from '../../transport/host-port.ts';
 import { DEV_RSA_2048_PUBLIC_PEM } from '../boards/bootloader-keys.ts';
-import { createBoardFlash, getBoard } from '../boards/index.ts';
+import { boards, createBoardFlash, getBoard, sectorSizes } from '../boards/index.ts';
 import { VirtualDevice } from '../device.ts';
 import type { BootResult } from '../mcuboot/boot.ts';
 import { wireUartToPty } from '../transport/uart-pty.ts';
@@ -74,9 +74,20 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     }
   };
   try {
+    // The image first: a missing or unreadable one must not leave a new flash file behind.
+    const given = readGivenImage(options.image);
     const flash = createBoardFlash(board);
+    const otherBoards = Object.fromEntries(
+      Object.values(boards)
+        .filter((b) => b.name !== board.name)
+        .map((b) => [b.name, sectorSizes(b).reduce((sum, size) => sum + size, 0)]),
+    );
     const persisted = options.flashFile
-      ? persistFlash(flash, options.flashFile, { boardName: board.name, fresh: options.newFlash })
+      ? persistFlash(flash, options.flashFile, {
+          boardName: board.name,
+          fresh: options.newFlash,
+          otherBoards,
+        })
       : undefined;
     if (persisted) opened.push(() => persisted.close());
     const device = new VirtualDevice({
@@ -87,7 +98,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       flashTimeScale: options.flashTimeScale ?? 0,
     });
     opened.push(() => withTimeout(device.powerOff(), POWER_OFF_TIMEOUT_MS));
-    const image = resolveImage(options.image, persisted?.loaded ?? false);
+    const image = given ?? (persisted?.loaded ? undefined : readBlinkyImage('blinky-one'));
     if (image) device.programSlot(0, image);
 
     const pty = PtyPort.open(options.ptyLink);
@@ -107,13 +118,14 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     const where = [`serial ${options.ptyLink ? `${options.ptyLink} -> ${pty.path}` : pty.path}`];
     if (udp) where.push(`udp ${formatHostPort(udp)}`);
     const state = firstBoot.booted ? 'running' : `halted (${firstBoot.reason ?? 'no bootable image'})`;
+    const advice = firstBoot.booted ? '' : haltedAdvice(options.flashFile);
     return {
       device,
       ptyPath: pty.path,
       ptyLink: options.ptyLink,
       udp: udp ? { host: udp.host, port: udp.port } : undefined,
       firstBoot,
-      readyLine: `zdfu sim: ${board.name} ${state}; ${where.join(', ')}`,
+      readyLine: `zdfu sim: ${board.name} ${state}; ${where.join(', ')}${advice}`,
       close: releaseAll,
     };
   } catch (error) {
@@ -144,12 +156,18 @@ function withTimeout(work: Promise<void>, ms: number): Promise<void> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** What to flash before power-on: the given image, else Binary One on a blank (new) flash. */
-function resolveImage(image: string | Uint8Array | undefined, flashLoaded: boolean): Uint8Array | undefined {
-  if (image instanceof Uint8Array) return image;
-  if (typeof image === 'string') {
-    if (!existsSync(image)) throw new Error(`image file ${image} does not exist`);
-    return new Uint8Array(readFileSync(image));
-  }
-  return flashLoaded ? undefined : readBlinkyImage('blinky-one');
+/** The image given to write to slot 0 (a path is read at once), or undefined when none was given. */
+function readGivenImage(image: string | Uint8Array | undefined): Uint8Array | undefined {
+  if (image instanceof Uint8Array || image === undefined) return image;
+  if (!existsSync(image)) throw new Error(`image file ${image} does not exist`);
+  return new Uint8Array(readFileSync(image));
+}
+
+/** What a user can do about a board that halted at the sim's start. */
+function haltedAdvice(flashFile: string | undefined): string {
+  if (flashFile === undefined) return '. Give another --image to start it with.';
+  return (
+    `. The flash file ${flashFile} is kept as it is (a reset or a restart boots it again); ` +
+    `\`--new-flash\` starts over with an erased flash, losing what ${flashFile} holds.`
+  );
 }

@@ -23,7 +23,9 @@ export class UdpSocket {
           error.code === 'EADDRINUSE'
             ? 'the port is already in use (another `zdfu sim` or SMP server is probably running there); ' +
               'stop it, or give this one another port with --udp HOST:PORT'
-            : (error.code ?? error.message);
+            : error.code === 'EADDRNOTAVAIL'
+              ? `${host} is not an address of this machine (EADDRNOTAVAIL); use 127.0.0.1 or an address of a local interface`
+              : (error.code ?? error.message);
         reject(new Error(`cannot listen for SMP on UDP ${host}:${port}: ${why}`));
       };
       socket.once('error', onError);
