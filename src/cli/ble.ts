@@ -1,7 +1,7 @@
 /** `zdfu ble scan`: the BLE devices in range, their address, signal, and whether they serve SMP. */
 import type { Command } from 'commander';
-import { parseBleHci } from '../client/ble-connstring.ts';
-import { ConnStringError } from '../client/connstring.ts';
+import { parseBleHci } from '../transport/kinds/ble.ts';
+import { ConnStringError } from '../transport/kinds/kind.ts';
 import { faultOf } from '../util/fault.ts';
 import type { ContextFactory } from './conn.ts';
 import type { CliContext } from './context.ts';

@@ -1,6 +1,6 @@
 /** `zdfu conn add|list|delete`: connection profiles, mcumgr style (`conn add NAME type=... connstring=...`). */
 import type { Command } from 'commander';
-import { parseConnType } from '../client/connstring.ts';
+import { connTypes, parseConnType } from '../transport/kinds/registry.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
 import { formatProfiles } from './format.ts';
@@ -21,7 +21,8 @@ export function parseProfileArgs(name: string, vars: readonly string[]): ConnPro
     else if (key === 'connstring') connstring = value;
     else throw new CliError(`Unknown profile variable "${key}"; expected type or connstring.`);
   }
-  if (type === undefined) throw new CliError(`Profile "${name}" needs type=serial, type=udp or type=ble.`);
+  if (type === undefined)
+    throw new CliError(`Profile "${name}" needs type=${connTypes().join(' or type=')}.`);
   if (connstring === undefined) throw new CliError(`Profile "${name}" needs connstring=...`);
   return { name, type: parseConnType(type), connstring };
 }
@@ -51,12 +52,11 @@ export function registerConnCommands(program: Command, context: ContextFactory):
     .command('add')
     .description('Add or replace a connection profile')
     .argument('<name>', 'profile name')
-    .argument('<vars...>', 'type=serial|udp|ble connstring=...')
+    .argument('<vars...>', `type=${connTypes().join('|')} connstring=...`)
     .addHelpText(
       'after',
       '\nExamples:\n  zdfu conn add board type=serial connstring="dev=/dev/ttyACM0,baud=115200,mtu=256"\n' +
-        '  zdfu conn add sim type=udp connstring=127.0.0.1:1337\n' +
-        '  zdfu conn add esp type=ble connstring="peer_name=esp32_devkitc_wroom,hci=uart:/dev/ttyACM0"',
+        '  zdfu conn add sim type=udp connstring=127.0.0.1:1337',
     )
     .action((name: string, vars: string[], _opts: unknown, command: Command) =>
       connAdd(context(command), name, vars),

@@ -3,14 +3,10 @@
  * (-c/--conntype/--connstring/-t/-r/--json) and a way to reach the device. Commands never touch
  * process.* directly, so the demo and tests run them in-process.
  */
-import {
-  ConnStringError,
-  type ConnTarget,
-  type ConnType,
-  parseConnString,
-  parseConnType,
-} from '../client/connstring.ts';
+
 import type { CallOptions, DeviceClient, TransportOpener } from '../client/device.ts';
+import { ConnStringError, type ConnTarget, type ConnType } from '../transport/kinds/kind.ts';
+import { connTypeList, parseConnString, parseConnType } from '../transport/kinds/registry.ts';
 import { CliError } from './errors.ts';
 import { formatJson } from './format.ts';
 import { checkSerialPath, explainOpenFailure, withLinkAdvice } from './link-hints.ts';
@@ -25,7 +21,7 @@ export interface CliIo {
   readonly stderr: OutputStream;
   /** Environment (ZDFU_HOME, ZDFU_DEBUG); defaults to an empty one. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** How to open a link; defaults to Node serial/UDP. The demo may inject its own. */
+  /** How to open a link; defaults to the registered kinds' Node openers. The demo may inject its own. */
   readonly openTransport?: TransportOpener;
   /** Cancels a running command (e.g. an upload) when aborted. */
   readonly signal?: AbortSignal;
@@ -94,7 +90,7 @@ export class CliContext {
         'No connection given; use -c PROFILE (see `zdfu conn add`) or --conntype TYPE --connstring STRING.',
       );
     }
-    if (conntype === undefined) throw new CliError('--connstring needs --conntype (serial, udp or ble).');
+    if (conntype === undefined) throw new CliError(`--connstring needs --conntype (${connTypeList()}).`);
     if (connstring === undefined) throw new CliError('--conntype needs --connstring.');
     return parseConnString(parseConnType(conntype), connstring);
   }

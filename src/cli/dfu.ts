@@ -7,7 +7,7 @@ import type { ContextFactory } from './conn.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
 import { formatImageList, formatUploadSummary, toHex } from './format.ts';
-import { readImageFile } from './image.ts';
+import { notSignedMessage, readImageFile } from './image.ts';
 import { createProgressView } from './progress.ts';
 
 interface DfuCommandOptions {
@@ -129,7 +129,7 @@ export async function dfuCommand(ctx: CliContext, path: string, opts: DfuCommand
   } catch (err) {
     progress.stop();
     if (err instanceof NotAnImageError) {
-      throw new CliError(`${path} is not a valid MCUboot image (${err.detail.message}).`);
+      throw new CliError(notSignedMessage(path, err.detail.message, false));
     }
     throw err;
   }
@@ -146,7 +146,7 @@ export function registerDfuCommand(program: Command, context: ContextFactory): v
     .description(
       'Update in one go: upload, test, reset, watch the new image and run the checks, confirm it (or revert it)',
     )
-    .argument('<file>', 'signed MCUboot image (.bin)')
+    .argument('<file>', 'signed MCUboot image (.bin, or .hex: the image it holds is sent)')
     .option(
       '--test-only',
       'stop after the test boot: leave the new image unconfirmed (it reverts on the next reset)',

@@ -6,7 +6,7 @@
  */
 import { UploadAbortedError } from '../client/upload.ts';
 import { SmpError, SmpProtocolError, SmpTimeoutError } from '../smp/errors.ts';
-import { groupName } from '../smp/group-ids.ts';
+import { groupName, SmpGroup } from '../smp/group-ids.ts';
 import { type Fault, faultOf } from '../util/fault.ts';
 
 export const EXIT_OK = 0;
@@ -72,7 +72,30 @@ export function describeError(err: unknown): string {
   let message = err instanceof Error ? err.message : String(err);
   if (err instanceof SmpError) message = `The device reported an error: ${message}`;
   if (err instanceof SmpTimeoutError) message = `${message}. ${GENERIC_NO_ANSWER_HINT}`;
+  const advice = adviceFor(err);
+  if (advice !== undefined) message = `${message.replace(/[.\s]*$/, '')}. ${advice}`;
   return message.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/**
+ * What to do about a device error whose words alone leave a person stuck. The device's sentence
+ * (with its numbers) stays as it is; the advice follows it.
+ */
+function adviceFor(err: unknown): string | undefined {
+  for (const link of chain(err)) {
+    if (!(link instanceof SmpError)) continue;
+    // Zephyr's img_mgmt_slot_in_use (img_mgmt.c): the other slot is in use while it holds a
+    // pending test image, or the image to revert to while the running one is unconfirmed.
+    if (link.group === SmpGroup.Image && link.codeName === 'NO_FREE_SLOT') {
+      return (
+        'A test is probably under way (an image pending, or the running one unconfirmed while the other ' +
+        'slot holds the image to revert to): confirm the running image (`zdfu image confirm`), or reset ' +
+        'the device to finish the test, then try again.'
+      );
+    }
+    return undefined;
+  }
+  return undefined;
 }
 
 /** What `--json` prints on stdout when a command fails. */

@@ -79,6 +79,20 @@ export async function imageEraseCommand(ctx: CliContext, slotText: string | unde
   ctx.emit({ erased: slot ?? 'default' }, 'Done\n');
 }
 
+/**
+ * A file that is not an MCUboot image is most often an unsigned build (zephyr.bin): signing it is
+ * the fix; --force is only for a payload that is not meant for MCUboot at all.
+ */
+export function notSignedMessage(path: string, detail: string, force = true): string {
+  const sign =
+    `${path} is not a signed MCUboot image (${detail}). Sign it first, e.g. ` +
+    `\`zdfu sign -k KEY --header-size 0x200 --slot-size SLOT_SIZE --version 1.0.0 ${path} signed.bin\` ` +
+    '(see "Signing images" in the README).';
+  return force
+    ? `${sign} Only for a payload that is not meant for MCUboot: --force uploads it as it is.`
+    : sign;
+}
+
 /** The image in `path`: a .bin as it is, a .hex as the image it holds (see image-file.ts). */
 export async function readImageFile(path: string): Promise<Uint8Array> {
   let bytes: Uint8Array;
@@ -150,9 +164,7 @@ export async function imageUploadCommand(
   } catch (err) {
     progress.stop();
     if (err instanceof NotAnImageError) {
-      throw new CliError(
-        `${path} is not a valid MCUboot image (${err.detail.message}); use --force to upload it anyway.`,
-      );
+      throw new CliError(notSignedMessage(path, err.detail.message));
     }
     throw err;
   }

@@ -5,7 +5,9 @@
  * virtual device that is no longer running, and a port another program holds.
  */
 import { lstatSync, readlinkSync, statSync } from 'node:fs';
-import type { ConnTarget } from '../client/connstring.ts';
+import { DfuError } from '../client/dfu.ts';
+import { formatHostPort } from '../transport/host-port.ts';
+import type { ConnTarget } from '../transport/kinds/kind.ts';
 import { LinkError } from '../transport/link-error.ts';
 import { CliError } from './errors.ts';
 import { faultFor } from './failure.ts';
@@ -19,9 +21,7 @@ export function noAnswerHint(target: ConnTarget): string {
     );
   }
   if (target.type === 'udp') {
-    const where = target.host.includes(':')
-      ? `[${target.host}]:${target.port}`
-      : `${target.host}:${target.port}`;
+    const where = formatHostPort(target);
     return (
       `Check that the device at UDP ${where} is on and running its SMP server ` +
       `(for the virtual device: that \`zdfu sim --udp ${where}\` is running), that the address and port are right, ` +
@@ -41,8 +41,16 @@ function sentenceEnd(text: string): string {
 
 /** A failure while talking to the device, with advice when the device did not answer. */
 export function withLinkAdvice(err: unknown, target: ConnTarget): unknown {
-  // A LinkError already says what happened to the link and what it means.
-  if (err instanceof CliError || err instanceof LinkError || faultFor(err) !== 'no-answer') return err;
+  // A LinkError already says what happened to the link and what it means; a DfuError says what
+  // happened to the update (the device answered before its reset, so the link is not in doubt).
+  if (
+    err instanceof CliError ||
+    err instanceof LinkError ||
+    err instanceof DfuError ||
+    faultFor(err) !== 'no-answer'
+  ) {
+    return err;
+  }
   // The error's own words, without describeError's generic hint: this one fits the link.
   const what = err instanceof Error ? err.message : String(err);
   return new CliError(`${sentenceEnd(what.replace(/\s*\n\s*/g, ' '))} ${noAnswerHint(target)}`, {

@@ -6,7 +6,8 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { type ConnType, isConnType, parseConnString } from '../client/connstring.ts';
+import type { ConnType } from '../transport/kinds/kind.ts';
+import { connTypeList, connTypes, isConnType, parseConnString } from '../transport/kinds/registry.ts';
 import { CliError } from './errors.ts';
 
 export interface ConnProfile {
@@ -69,7 +70,7 @@ export class ProfileStore {
   repairError(name: string, field: string, problem: string): CliError {
     return new CliError(
       `Connection profile "${name}" in ${this.file} has a bad ${field}: ${problem.replace(/\.$/, '')}. ` +
-        `Repair it with \`zdfu conn add ${name} type=serial|udp|ble connstring=...\`, or edit ${this.file}.`,
+        `Repair it with \`zdfu conn add ${name} type=${connTypes().join('|')} connstring=...\`, or edit ${this.file}.`,
     );
   }
 
@@ -163,8 +164,8 @@ function sortProfiles(parsed: unknown, file: string): ProfileFile {
     if (typeof raw.type !== 'string' || !isConnType(raw.type)) {
       const problem =
         raw.type === undefined
-          ? 'it is missing (it must be "serial", "udp" or "ble")'
-          : `${JSON.stringify(raw.type)} is not "serial", "udp" or "ble"`;
+          ? `it is missing (it must be ${connTypeList(true)})`
+          : `${JSON.stringify(raw.type)} is not ${connTypeList(true)}`;
       broken.push({ index, name, field: 'type', problem, raw });
       return;
     }

@@ -4,6 +4,7 @@
  * CLI (run.ts) and the imgtool-only one (imgtool/run.ts) add their commands to it.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { connTypes, getKind } from '../transport/kinds/registry.ts';
 import type { ContextFactory } from './conn.ts';
 import { CliContext, type CliIo, DEFAULT_TIMEOUT_SECONDS, type GlobalOptions } from './context.ts';
 import { CliError } from './errors.ts';
@@ -52,16 +53,12 @@ export function createProgram(io: CliIo): { program: Command; context: ContextFa
       outputError: (text, write) => write(`Error: ${usageSentence(text)}\n`),
     })
     .option('-c, --conn <name>', 'connection profile to use (see `zdfu conn`)')
-    .addOption(
-      new Option('--conntype <type>', 'connection type, overrides the profile').choices([
-        'serial',
-        'udp',
-        'ble',
-      ]),
-    )
+    .addOption(new Option('--conntype <type>', 'connection type, overrides the profile').choices(connTypes()))
     .option(
       '--connstring <string>',
-      'connection string, overrides the profile (e.g. dev=/dev/ttyACM0,baud=115200)',
+      `connection string, overrides the profile (${connTypes()
+        .map((type) => `${type}: ${getKind(type).syntax}`)
+        .join('; ')})`,
     )
     .option(
       '-t, --timeout <seconds>',

@@ -1,9 +1,9 @@
 /** `zdfu sim`: runs a virtual board until Ctrl-C, reachable on a PTY and on UDP. */
 import type { Command } from 'commander';
-import { parseBleHci } from '../client/ble-connstring.ts';
-import { ConnStringError } from '../client/connstring.ts';
 import { DEFAULT_UDP } from '../device/io/sim-defaults.ts';
 import type { SimOptions } from '../device/io/sim-host.ts';
+import { parseBleHci } from '../transport/kinds/ble.ts';
+import { ConnStringError } from '../transport/kinds/kind.ts';
 import type { ContextFactory } from './conn.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
@@ -60,6 +60,13 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
           ctx.io.stdout.write(
             `zdfu sim: power cut before flash write or erase ${powerCut} of MCUboot's swap ` +
               `(${cut.kind} at flash offset 0x${cut.offset.toString(16)}); power back on in ${POWER_OFF_MS / 1000} s\n`,
+          ),
+        );
+        device.onPowerCutMissed((missed) =>
+          ctx.io.stdout.write(
+            `zdfu sim: the power cut point was not reached: MCUboot's swap took ${missed.flashOps} flash writes ` +
+              `and erases, fewer than ${missed.operation}, so nothing was cut (the cut is disarmed). ` +
+              `To cut this swap, give --power-cut between 1 and ${missed.flashOps}.\n`,
           ),
         );
       }

@@ -69,9 +69,15 @@ export class RequestTooLargeError extends Error {
     readonly largestAnswered: number,
   ) {
     const answered = largestAnswered > 0 ? ` (the largest it answered was ${largestAnswered} bytes)` : '';
+    // An echo cannot be split: its text is the request. Other requests shrink with a lower mtu.
+    const action =
+      command === 'os echo'
+        ? 'send a shorter text'
+        : "make the request smaller, or lower the connection's mtu (mtu= in the connstring)";
     super(
       `${command}: the device answers small requests but not this ${size}-byte one${answered}; it is ` +
-        'probably larger than its receive buffer (CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE, or the UART or UDP MTU)',
+        'probably larger than its receive buffer (CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE, or the UART or UDP MTU): ' +
+        action,
     );
   }
 }

@@ -14,9 +14,9 @@ import {
 import { bootloaderInfo, echo, mcumgrParams, osInfo, reset } from '../smp/groups/os.ts';
 import { shellExec } from '../smp/groups/shell.ts';
 import { statList, statShow } from '../smp/groups/stat.ts';
+import type { ConnTarget } from '../transport/kinds/kind.ts';
 import type { Transport } from '../transport/transport.ts';
 import { RequestTooLargeError, SmpClient } from './client.ts';
-import type { ConnTarget } from './connstring.ts';
 import {
   type DeviceBufferParams,
   type SlotImage,

@@ -8,7 +8,7 @@
  * to rise (statistics live in RAM and start at 0 on every boot). Then the user's checks: statistics
  * that must rise, shell commands that must succeed. Pure: no Node imports.
  */
-import { SmpError, SmpTimeoutError } from '../smp/errors.ts';
+import { MgmtErr, SmpError, SmpTimeoutError } from '../smp/errors.ts';
 import type { ImageSlotState, ImageStateResponse } from '../smp/groups/image.ts';
 import type { CallOptions, DeviceClient } from './device.ts';
 
@@ -61,6 +61,24 @@ export function describeCheck(check: HealthCheck): string {
   return check.kind === 'stat-rises'
     ? `statistic ${check.group}.${check.field} rises`
     : `shell command "${check.argv.join(' ')}" succeeds`;
+}
+
+/**
+ * Does the device serve the SMP shell group? Asked before anything is uploaded, so that a
+ * --check-shell that could never run does not get a healthy image reverted after the reset. The
+ * probe is an empty argv: Zephyr's shell_mgmt_exec (subsys/mgmt/mcumgr/grp/shell_mgmt/src/
+ * shell_mgmt.c) composes no line from it and answers EMPTY_COMMAND without running anything, while
+ * a build without CONFIG_MCUMGR_GRP_SHELL has no handler for group 9 and smp.c answers
+ * MGMT_ERR_ENOTSUP. So the user's command never runs on the old image.
+ */
+export async function servesShellGroup(device: DeviceClient, call?: CallOptions): Promise<boolean> {
+  try {
+    await device.shellExec([], call);
+    return true; // a shell that runs an empty line still serves the group
+  } catch (error) {
+    if (error instanceof SmpError) return !(error.group === undefined && error.rc === MgmtErr.ENOTSUP);
+    throw error;
+  }
 }
 
 function sameHash(a: Uint8Array, b: Uint8Array): boolean {

@@ -10,7 +10,7 @@ import { SmpTimeoutError } from '../smp/errors.ts';
 import type { ImageSlotState, ImageStateResponse } from '../smp/groups/image.ts';
 import type { Fault } from '../util/fault.ts';
 import type { CallOptions, DeviceClient } from './device.ts';
-import { describeCheck, type HealthCheck, watchHealth } from './dfu-health.ts';
+import { describeCheck, type HealthCheck, servesShellGroup, watchHealth } from './dfu-health.ts';
 import {
   inspectImage,
   type UploadLink,
@@ -77,6 +77,10 @@ export interface DfuResult {
  * image, 'no-answer' when it never came back after the reset, 'local' for a file that cannot be
  * updated with.
  */
+/**
+ * A DfuError's message is self-contained: it says what happened and what to do, so a caller adds
+ * no link advice to it.
+ */
 export class DfuError extends Error {
   override readonly name = 'DfuError';
   constructor(
@@ -122,6 +126,16 @@ export async function runDfu(
   }
   const hash = inspected.imageHash;
   const before = await device.imageList(options.call);
+  if (
+    (options.checks ?? []).some((c) => c.kind === 'shell') &&
+    !(await servesShellGroup(device, options.call))
+  ) {
+    throw new DfuError(
+      'the device has no SMP shell group (CONFIG_MCUMGR_GRP_SHELL); --check-shell cannot run. ' +
+        'Nothing was uploaded: build the firmware with the shell group, or check with --check-stat instead.',
+      'local',
+    );
+  }
   const running = before.images.find((i) => i.active);
   const fallback =
     running && !sameHash(running.hash, hash)
@@ -343,11 +357,14 @@ async function waitForDevice(run: Run): Promise<{ state: ImageStateResponse; bac
   const after =
     run.mode === 'permanent'
       ? 'It was marked permanent, so MCUboot will keep it.'
-      : `It is not confirmed: reset or power-cycle the device and MCUboot will go back to ${back}.`;
+      : `It is not confirmed: a reset or power-cycle makes MCUboot revert it and go back to ${back}.`;
+  // The device answered moments before the reset, so the link is fine: no advice about the
+  // address or the baud rate belongs here (the CLI appends none to a DfuError).
   throw new DfuError(
     `the device did not answer within ${Math.round(timeoutMs / 1000)} s after the reset` +
       (lastError instanceof Error ? ` (${lastError.message})` : '') +
-      `: the new image ${run.version} may have halted on a fatal error (see the device console), or the swap takes longer (--reboot-timeout). ${after}`,
+      `: the new image ${run.version} probably halted at start (a fatal error; see the device console), ` +
+      `unless its swap takes longer than that (then raise --reboot-timeout). ${after}`,
     'no-answer',
   );
 }

@@ -1,16 +1,14 @@
-import { DEFAULT_SERIAL_MTU } from './connstring.ts';
 /**
  * How many data bytes one image-upload request can carry so that the ENCODED request (8-byte SMP
  * header + CBOR map) fits the link and the device's reassembly buffer. Computed from CBOR's
  * head sizes rather than by trial encoding, so it is exact for every offset and cheap.
  * Pure: no Node imports.
  */
+import { findKind } from '../transport/kinds/registry.ts';
 
 export const SMP_HEADER_SIZE = 8;
 /** Room for the map head: 1 byte definite (≤ 23 keys) or 2 bytes indefinite (0xBF … 0xFF). */
 const MAP_FRAMING = 2;
-/** Zephyr's serial receive stores the 2 length bytes and 2 CRC bytes in the same netbuf. */
-export const SERIAL_NETBUF_OVERHEAD = 4;
 /** Zephyr rejects a first chunk shorter than the MCUboot header (err 22). */
 export const MIN_FIRST_CHUNK = 32;
 
@@ -71,15 +69,21 @@ export function maxChunkData(fields: ChunkFields, limit: number): number {
   return Math.max(0, length);
 }
 
-/** Largest encoded request (header + CBOR) the device's buffer of `deviceBufSize` bytes holds. */
+/**
+ * Largest encoded request (header + CBOR) the device's buffer of `deviceBufSize` bytes holds
+ * over a link of kind `linkKind`: the kind's descriptor says what its framing keeps in the
+ * buffer; a link that is no registered kind (in memory) carries the packet alone.
+ */
 export function deviceRequestLimit(linkKind: string, deviceBufSize: number): number {
-  return linkKind === 'serial' ? deviceBufSize - SERIAL_NETBUF_OVERHEAD : deviceBufSize;
+  return findKind(linkKind)?.deviceRequestLimit(deviceBufSize) ?? deviceBufSize;
 }
 
 /** Largest encoded request (header + CBOR) both the link and the device accept. */
 export function requestLimit(linkMtu: number, linkKind: string, deviceBufSize: number | undefined): number {
-  // A serial device that does not report its buffers gets Zephyr's default UART MTU at most.
-  if (deviceBufSize === undefined)
-    return linkKind === 'serial' ? Math.min(linkMtu, DEFAULT_SERIAL_MTU) : linkMtu;
+  if (deviceBufSize === undefined) {
+    // A device that does not report its buffers: the kind's fallback (serial: Zephyr's UART MTU).
+    const fallback = findKind(linkKind)?.unreportedRequestLimit;
+    return fallback === undefined ? linkMtu : Math.min(linkMtu, fallback);
+  }
   return Math.min(linkMtu, deviceRequestLimit(linkKind, deviceBufSize));
 }

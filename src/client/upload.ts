@@ -619,7 +619,9 @@ class UploadRun {
     if (match === false) {
       this.fail(
         new UploadError(
-          'The device stored all bytes but reports that they do not match the SHA-256 of the file (match=false).',
+          'The device stored all bytes but reports that they do not match the SHA-256 of the file (match=false): ' +
+            'some bytes were damaged on the way or in flash. Run the same command again: the upload starts ' +
+            'over and normally succeeds; if it fails again, check the link and the device.',
           this.total,
           { fault: 'device' },
         ),

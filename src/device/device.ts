@@ -18,10 +18,11 @@ import { BaudPacer, type BaudPacerStats } from './io/baud-pacer.ts';
 import { type BootResult, bootAreas, bootGo } from './mcuboot/boot.ts';
 import { registerImageGroup } from './server/img-mgmt.ts';
 import { registerOsGroup } from './server/os-mgmt.ts';
-import { SerialEndpoint } from './server/serial-endpoint.ts';
 import { ImageSlots } from './server/slots.ts';
 import { SmpServer } from './server/smp-server.ts';
 import { registerStatGroup } from './server/stat-mgmt.ts';
+import { UartEndpoint } from './transport/uart.ts';
+import { UdpEndpoint } from './transport/udp.ts';
 
 export type DeviceState = 'off' | 'booting' | 'running' | 'halted';
 
@@ -47,6 +48,14 @@ const RX_HIGH_WATER = 1024;
 /** Device output that may wait for the TX line. */
 const TX_CAPACITY = 1024 * 1024;
 
+/** An armed power cut that MCUboot's work finished before reaching. */
+export interface PowerCutMissed {
+  /** The write or erase the cut was armed before. */
+  readonly operation: number;
+  /** How many writes and erases the boot did. */
+  readonly flashOps: number;
+}
+
 export class VirtualDevice {
   readonly board: Board;
   readonly flash: Flash;
@@ -58,8 +67,10 @@ export class VirtualDevice {
   private readonly lineListeners = new Listeners<string>();
   private readonly bootListeners = new Listeners<BootResult>();
   private readonly powerCutListeners = new Listeners<PowerCut>();
+  private readonly powerCutMissedListeners = new Listeners<PowerCutMissed>();
   private armedCut: { operation: number; offMs: number } | undefined;
-  private serial: SerialEndpoint | undefined;
+  private serial: UartEndpoint | undefined;
+  private udp: UdpEndpoint | undefined;
   private server: SmpServer | undefined;
   private running: RunningFirmware | undefined;
   private runningVersion: ImageVersion | undefined;
@@ -156,10 +167,18 @@ export class VirtualDevice {
 
   /** One UDP datagram for the SMP server; no answer while the device is not running. */
   async handleDatagram(packet: Uint8Array): Promise<Uint8Array[]> {
+    const udp = this.udp;
+    if (!udp || this.currentState !== 'running') return [];
+    return udp.receive(packet);
+  }
+
+  /**
+   * One whole SMP request from a transport that collected it itself (BLE, as smp_bt.c does with
+   * its reassembly); no answer while the device is not running.
+   */
+  async handleRequest(packet: Uint8Array): Promise<Uint8Array[]> {
     const server = this.server;
     if (!server || this.currentState !== 'running') return [];
-    // Zephyr copies each datagram into one netbuf; one that does not fit gets no answer.
-    if (packet.length > this.board.smp.netbufSize) return [];
     return this.handleWhenAppReady(server, packet);
   }
 
@@ -242,7 +261,10 @@ export class VirtualDevice {
       // The cut did not fire: disarm it so the app's own flash writes are not cut. It stays armed
       // for a later boot only if this one wrote nothing (no swap happened).
       this.flash.powerOn();
-      if (result.flashOps > 0) this.armedCut = undefined;
+      if (result.flashOps > 0) {
+        this.armedCut = undefined;
+        this.powerCutMissedListeners.emit({ operation: cut.operation, flashOps: result.flashOps });
+      }
     }
     this.lastBootResult = result;
     if (this.flashTimeScale > 0 && result.flashTimeUs > 0) {
@@ -273,6 +295,14 @@ export class VirtualDevice {
   /** Called when an armed power cut fires; the board comes back on by itself. */
   onPowerCut(listener: Listener<PowerCut>): () => void {
     return this.powerCutListeners.add(listener);
+  }
+
+  /**
+   * Called when a boot wrote flash (a swap or revert) but finished before the armed cut point:
+   * the cut is disarmed, and the rehearsal cut nothing.
+   */
+  onPowerCutMissed(listener: Listener<PowerCutMissed>): () => void {
+    return this.powerCutMissedListeners.add(listener);
   }
 
   private async powerCutDuringBoot(cut: PowerCut, armed: { offMs: number }): Promise<BootResult> {
@@ -359,12 +389,15 @@ export class VirtualDevice {
     registerImageGroup(server, { slots, runningVersion: () => this.runningVersion });
     registerStatGroup(server, () => this.running?.stats() ?? new Map());
     this.server = server;
-    this.serial = new SerialEndpoint({
+    // The app's SMP transports, registered at start-up as Zephyr's smp_uart and smp_udp are.
+    const handle = (packet: Uint8Array) => this.handleWhenAppReady(server, packet);
+    this.serial = new UartEndpoint({
       rxLineBufferSize: this.board.smp.rxLineBufferSize,
       netbufSize: this.board.smp.netbufSize,
-      handle: (packet) => this.handleWhenAppReady(server, packet),
+      handle,
       transmit: (bytes) => this.tx.push(bytes),
     });
+    this.udp = new UdpEndpoint({ netbufSize: this.board.smp.netbufSize, handle });
     const generation = this.generation;
     this.running = startFirmware(code, {
       onConsole: (text) => this.printText(text),
@@ -389,12 +422,14 @@ export class VirtualDevice {
     }
     this.server = undefined;
     this.serial = undefined;
+    this.udp = undefined;
     this.currentState = 'halted';
   }
 
   private async stopApp(): Promise<void> {
     this.server = undefined;
     this.serial = undefined;
+    this.udp = undefined;
     const running = this.running;
     this.running = undefined;
     this.runningVersion = undefined;

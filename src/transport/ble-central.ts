@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Noble, Peripheral } from '@stoprocent/noble';
-import { type BleHci, describeBlePeer, formatBleHci } from '../client/ble-connstring.ts';
+import { type BleHci, describeBlePeer, formatBleHci } from './kinds/ble.ts';
 
 /** The MCUmgr SMP GATT service and characteristic (Zephyr subsys/mgmt/mcumgr/transport/src/smp_bt.c),
  * spelled as noble reports UUIDs. */

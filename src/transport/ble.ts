@@ -8,7 +8,6 @@
  * SMP header's length (SmpReassembler).
  */
 import type { Characteristic, Noble, Peripheral } from '@stoprocent/noble';
-import { type BleTarget, describeBlePeer } from '../client/ble-connstring.ts';
 import { Listeners } from '../util/listeners.ts';
 import {
   findPeer,
@@ -18,7 +17,9 @@ import {
   stopQuietly,
   withTimeout,
 } from './ble-central.ts';
+import { type BleTarget, describeBlePeer } from './kinds/ble.ts';
 import { LinkError } from './link-error.ts';
+import { ReconnectingTransport } from './reconnecting.ts';
 import { SmpReassembler } from './smp-reassembler.ts';
 import type { Transport, TransportKind } from './transport.ts';
 
@@ -184,4 +185,12 @@ function describeReason(reason: number | string): string {
     62: 'the connection could not be established',
   };
   return `${known[reason] ?? 'HCI reason'} 0x${reason.toString(16).padStart(2, '0')}`;
+}
+
+/**
+ * Opens a BLE target for the CLI. A BLE device drops the connection when it resets and advertises
+ * again once it has booted: the request after that (dfu's polls, a retry) connects again.
+ */
+export async function openBleTarget(target: BleTarget): Promise<Transport> {
+  return ReconnectingTransport.open(() => BleTransport.open({ target }));
 }

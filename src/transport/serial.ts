@@ -4,8 +4,14 @@
  */
 import { SerialPort } from 'serialport';
 import { Listeners } from '../util/listeners.ts';
+import type { SerialTarget } from './kinds/serial.ts';
 import { LinkError } from './link-error.ts';
-import { encodeSerialFrame, type SerialEvent, SerialFrameDecoder } from './serial-framing.ts';
+import {
+  encodeSerialFrame,
+  SERIAL_MAX_PACKET,
+  type SerialEvent,
+  SerialFrameDecoder,
+} from './serial-framing.ts';
 import type { Transport, TransportKind } from './transport.ts';
 
 export interface SerialTransportOptions {
@@ -16,6 +22,19 @@ export interface SerialTransportOptions {
   readonly mtu?: number;
   /** Idle time after which a partial console line (a prompt) is passed on as text. Default 50 ms. */
   readonly textFlushMs?: number;
+}
+
+/**
+ * Opens a parsed serial target. Without a user mtu the framing's own limit applies; the upload
+ * sizes its requests from the device's buffer size (or the serial kind's fallback when the device
+ * does not say).
+ */
+export function openSerialTarget(target: SerialTarget): Promise<SerialTransport> {
+  return SerialTransport.open({
+    path: target.path,
+    baudRate: target.baudRate,
+    mtu: target.mtu ?? SERIAL_MAX_PACKET,
+  });
 }
 
 export class SerialTransport implements Transport {

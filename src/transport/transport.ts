@@ -3,13 +3,15 @@
  * A transport moves whole SMP packets (8-byte header + CBOR body); framing, reassembly and
  * socket details stay inside it. Pure type module: no Node imports.
  */
+import type { ConnType } from './kinds/kind.ts';
 import type { LinkError } from './link-error.ts';
 
-export type TransportKind = 'serial' | 'udp' | 'ble' | 'memory';
+/** A registered kind (./kinds/registry.ts), or an in-memory link in tests and the browser sim. */
+export type TransportKind = ConnType | 'memory';
 
 export interface Transport {
   readonly kind: TransportKind;
-  /** Largest SMP packet (header + CBOR) one request may be on this link. */
+  /** Largest SMP packet (header + CBOR) one request may be on this link (see ./kinds/kind.ts). */
   readonly mtu: number;
   /** Sends one whole SMP packet. Resolves once it is handed to the link. */
   send(packet: Uint8Array): Promise<void>;

@@ -6,11 +6,13 @@ import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Listeners } from '../util/listeners.ts';
+import { formatHostPort, parseHostPort } from './host-port.ts';
+import { DEFAULT_UDP_PORT, type UdpTarget } from './kinds/udp.ts';
 import { LinkError } from './link-error.ts';
 import type { Transport, TransportKind } from './transport.ts';
 
 export interface UdpTransportOptions {
-  /** Host name, IPv4 address, or IPv6 address (brackets allowed: "[::1]"). */
+  /** Host name, IPv4 or IPv6 address, or "host:port" / "[v6]:port" (see ./host-port.ts). */
   readonly host: string;
   /** Default 1337 (CONFIG_MCUMGR_TRANSPORT_UDP_PORT). */
   readonly port?: number;
@@ -22,14 +24,9 @@ export interface UdpTransportOptions {
   readonly mtu?: number;
 }
 
-/** Splits "host:port", "[v6]:port", "[v6]" or a bare host into parts. */
-export function parseUdpAddress(address: string, defaultPort = 1337): { host: string; port: number } {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(address);
-  if (bracketed) return { host: bracketed[1] ?? '', port: bracketed[2] ? Number(bracketed[2]) : defaultPort };
-  if (isIP(address) === 6) return { host: address, port: defaultPort };
-  const hostPort = /^([^:]+):(\d+)$/.exec(address);
-  if (hostPort) return { host: hostPort[1] ?? '', port: Number(hostPort[2]) };
-  return { host: address, port: defaultPort };
+/** Opens a parsed UDP target. */
+export function openUdpTarget(target: UdpTarget): Promise<UdpTransport> {
+  return UdpTransport.open({ host: target.host, port: target.port });
 }
 
 export class UdpTransport implements Transport {
@@ -62,11 +59,14 @@ export class UdpTransport implements Transport {
   }
 
   private where(): string {
-    return `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
+    return formatHostPort(this);
   }
 
   static async open(options: UdpTransportOptions): Promise<UdpTransport> {
-    const { host: rawHost, port: parsedPort } = parseUdpAddress(options.host, options.port ?? 1337);
+    const { host: rawHost, port: parsedPort } = parseHostPort(options.host, {
+      defaultPort: options.port ?? DEFAULT_UDP_PORT,
+      label: 'UDP address',
+    });
     const port = options.port ?? parsedPort;
     if (!Number.isInteger(port) || port <= 0 || port > 65535)
       throw new RangeError(`invalid UDP port ${port}`);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.ts';
-import { formatConnTarget, parseConnString, parseConnType } from '../../src/client/connstring.ts';
+import { formatConnTarget, parseConnString, parseConnType } from '../../src/transport/kinds/registry.ts';
 
 async function zdfu(args: string[], home: string): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';

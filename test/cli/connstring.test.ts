@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ConnStringError,
-  formatConnTarget,
-  parseConnString,
-  parseConnType,
-} from '../../src/client/connstring.ts';
+import { ConnStringError } from '../../src/transport/kinds/kind.ts';
+import { formatConnTarget, parseConnString, parseConnType } from '../../src/transport/kinds/registry.ts';
 
 describe('serial connstrings', () => {
   it('reads dev, baud and mtu', () => {

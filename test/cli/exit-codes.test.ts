@@ -11,11 +11,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/errors.ts';
 import { errorDocument, exitCodeFor, faultFor } from '../../src/cli/program.ts';
 import { runCli } from '../../src/cli/run.ts';
-import { ConnStringError } from '../../src/client/connstring.ts';
 import { NotAnImageError, UploadError } from '../../src/client/upload.ts';
 import { ImageFormatError, KeyError } from '../../src/image/errors.ts';
 import { IntelHexError } from '../../src/image/hex.ts';
 import { SmpError, SmpProtocolError, SmpTimeoutError } from '../../src/smp/errors.ts';
+import { ConnStringError } from '../../src/transport/kinds/kind.ts';
 import { buildTestImage, FakeSmpDevice } from '../client/fake-smp-device.ts';
 
 const tooLarge = () => new SmpError({ kind: 'group', group: 1, groupRc: 30 }, { command: 'image upload' });

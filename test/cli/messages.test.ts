@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/context.ts';
 import { runCli } from '../../src/cli/run.ts';
 import type { TransportOpener } from '../../src/client/device.ts';
-import { UdpEndpoint } from '../../src/device/io/udp-endpoint.ts';
+import { UdpSocket } from '../../src/device/transport/udp-socket.ts';
 import { FakeSmpDevice } from '../client/fake-smp-device.ts';
 
 let home: string;
@@ -140,7 +140,7 @@ describe('the virtual device’s UDP port already in use', () => {
     await new Promise<void>((resolve) => taken.bind(0, '127.0.0.1', () => resolve()));
     const { port } = taken.address();
     try {
-      await expect(UdpEndpoint.open('127.0.0.1', port, async () => [])).rejects.toThrow(
+      await expect(UdpSocket.open('127.0.0.1', port, async () => [])).rejects.toThrow(
         `cannot listen for SMP on UDP 127.0.0.1:${port}: the port is already in use (another \`zdfu sim\` or ` +
           'SMP server is probably running there); stop it, or give this one another port with --udp HOST:PORT',
       );

@@ -87,7 +87,7 @@ describe('conn add arguments', () => {
   it('names what is wrong', () => {
     expect(() => parseProfileArgs('b', ['type=serial'])).toThrow('Profile "b" needs connstring=...');
     expect(() => parseProfileArgs('b', ['connstring=x'])).toThrow(
-      'Profile "b" needs type=serial, type=udp or type=ble.',
+      'Profile "b" needs type=serial or type=udp or type=ble.',
     );
     expect(() => parseProfileArgs('b', ['mtu=5'])).toThrow(/Unknown profile variable "mtu"/);
     expect(() => parseProfileArgs('b', ['type=tcp', 'connstring=x'])).toThrow(

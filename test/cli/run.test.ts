@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/context.ts';
 import { runCli } from '../../src/cli/run.ts';
-import type { ConnTarget } from '../../src/client/connstring.ts';
+import type { ConnTarget } from '../../src/transport/kinds/kind.ts';
 import { buildTestImage, FakeSmpDevice, testImageHash } from '../client/fake-smp-device.ts';
 
 interface Harness {
@@ -151,7 +151,7 @@ describe('error paths: one line on stderr, non-zero exit, no stack', () => {
     expect(await runCli([...udp, 'image', 'upload', junk], h2.io)).toBe(1);
     expect(h2.err()).toMatch(
       new RegExp(
-        `^Error: ${junk} is not a valid MCUboot image \\(.*\\); use --force to upload it anyway\\.\\n$`,
+        `^Error: ${junk} is not a signed MCUboot image \\(.*\\)\\. Sign it first, e\\.g\\. \`zdfu sign -k KEY --header-size 0x200 --slot-size SLOT_SIZE --version 1\\.0\\.0 ${junk} signed\\.bin\` \\(see "Signing images" in the README\\)\\. Only for a payload that is not meant for MCUboot: --force uploads it as it is\\.\\n$`,
       ),
     );
   });

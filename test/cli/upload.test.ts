@@ -46,7 +46,12 @@ describe('zdfu image upload', () => {
     expect(h.err()).toMatch(
       /^Error: The device stored all bytes but reports that they do not match .*match=false/,
     );
+    expect(h.err()).toMatch(/Run the same command again: the upload starts over and normally succeeds/);
     expect(h.out()).toBe('');
+    // As the message says: the same command again (a clean transfer this time) succeeds.
+    device.corruptStored = false;
+    const again = harness(device);
+    expect(await runCli([...udp, 'image', 'upload', imageFile(buildTestImage(1000))], again.io)).toBe(0);
   });
 
   it('counts only what this run sent when the device resumes an earlier upload', async () => {

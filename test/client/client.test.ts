@@ -245,7 +245,7 @@ describe('SmpClient', () => {
     const error = await t.client.request(echo, { d: 'x'.repeat(500) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RequestTooLargeError);
     expect((error as Error).message).toBe(
-      'os echo: the device answers small requests but not this 514-byte one (the largest it answered was 17 bytes); it is probably larger than its receive buffer (CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE, or the UART or UDP MTU)',
+      'os echo: the device answers small requests but not this 514-byte one (the largest it answered was 17 bytes); it is probably larger than its receive buffer (CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE, or the UART or UDP MTU): send a shorter text',
     );
     expect(faultOf(error)).toBe('local');
     expect(Date.now() - started).toBeLessThan(2000);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ConnTarget } from '../../src/client/connstring.ts';
 import { DeviceClient } from '../../src/client/device.ts';
 import { SmpError, SmpTimeoutError } from '../../src/smp/errors.ts';
+import type { ConnTarget } from '../../src/transport/kinds/kind.ts';
 import { slotState } from '../helpers/slot-state.ts';
 import { buildTestImage, FakeSmpDevice, testImageHash } from './fake-smp-device.ts';
 

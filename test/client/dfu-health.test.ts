@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeviceClient } from '../../src/client/device.ts';
 import { type DfuStep, runDfu } from '../../src/client/dfu.ts';
+import { servesShellGroup } from '../../src/client/dfu-health.ts';
 import type { VirtualDevice } from '../../src/device/device.ts';
 import { GroupError } from '../../src/device/server/mgmt-error.ts';
 import { SmpServer } from '../../src/device/server/smp-server.ts';
@@ -193,14 +194,28 @@ describe('shell checks (SMP shell group 9, command 0)', () => {
     expect(error.message).toMatch(/MCUboot went back to 1\.0\.0, which runs again/);
   });
 
-  it('a device without the shell group fails the check in words', async () => {
+  it('a device without the shell group is refused before anything is uploaded', async () => {
     booted = await bootDevice();
+    const steps: DfuStep['kind'][] = [];
     const error = await dfuError(
       runDfu(booted.client, await blinky('blinky-two'), {
         ...fast,
         checks: [{ kind: 'shell', argv: ['app'] }],
+        onStep: (s) => steps.push(s.kind),
       }),
     );
-    expect(error.message).toMatch(/the shell command "app" could not run: .*not supported/);
+    expect(error.message).toMatch(
+      /^the device has no SMP shell group \(CONFIG_MCUMGR_GRP_SHELL\); --check-shell cannot run/,
+    );
+    expect(error.fault).toBe('local');
+    expect(steps).toEqual([]);
+    expect(slot(await booted.client.imageList(), 1)).toBeUndefined();
+  });
+
+  it('the probe (an empty argv) runs nothing on a device that has the shell group', async () => {
+    booted = await bootDevice();
+    const client = withShell(booted.device, {});
+    expect(await servesShellGroup(client)).toBe(true);
+    expect(await servesShellGroup(booted.client)).toBe(false);
   });
 });

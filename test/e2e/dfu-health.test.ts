@@ -58,10 +58,13 @@ describe('zdfu dfu: health before confirming', () => {
     // The board halts (upstream Zephyr): no SMP answer ever comes back.
     expect(run.code).toBe(3);
     expect(run.err).toMatch(/^Error: the device did not answer within 3 s after the reset/);
-    expect(run.err).toMatch(/3\.0\.0 may have halted on a fatal error/);
+    expect(run.err).toMatch(/3\.0\.0 probably halted at start/);
+    expect(run.err).toMatch(/--reboot-timeout/);
     expect(run.err).toMatch(
-      /It is not confirmed: reset or power-cycle the device and MCUboot will go back to version 1\.0\.0\./,
+      /It is not confirmed: a reset or power-cycle makes MCUboot revert it and go back to version 1\.0\.0\.$/m,
     );
+    // The device answered seconds before: no advice about the link (address, firewall, baud rate).
+    expect(run.err).not.toMatch(/Check that|firewall|baud/);
     expect(run.out).not.toMatch(/Confirmed/);
     expect(lines.some((l) => l.endsWith('Halting system'))).toBe(true);
     expect(sim.device.state).toBe('halted');
@@ -115,6 +118,23 @@ describe('zdfu dfu: health before confirming', () => {
       /It kept running for 1\.0 s\. Check passed: statistic smp_server_stats\.counter_stat rose from \d+ to \d+\./,
     );
     expect(run.out).toContain('Confirmed the running image.');
+  }, 30_000);
+
+  it('--check-shell on a device without the shell group: refused before anything is uploaded', async () => {
+    sim = await startSim({ udp: '127.0.0.1:0', baud: 0 });
+    const two = join(ROOT, 'build', 'firmware', 'blinky-two', 'zephyr.signed.bin');
+    const run = await dfu(two, '--settle', '1', '--check-shell', 'app status');
+    expect(run.code).toBe(1);
+    expect(run.err).toMatch(
+      /the device has no SMP shell group \(CONFIG_MCUMGR_GRP_SHELL\); --check-shell cannot run/,
+    );
+    expect(run.out).toBe('');
+    const client = await udpClient(sim);
+    try {
+      expect(await slotRows(client)).toEqual([{ slot: 0, version: '1.0.0', flags: 'active confirmed' }]);
+    } finally {
+      await client.close();
+    }
   }, 30_000);
 
   it('refuses a malformed --check-stat before touching the device', async () => {

@@ -4,7 +4,8 @@ import { SmpClient } from '../../src/client/client.ts';
 import { type CborMap, decodePacket, encodePacket } from '../../src/smp/codec.ts';
 import { echo } from '../../src/smp/groups/os.ts';
 import { responseOpFor } from '../../src/smp/header.ts';
-import { parseUdpAddress, UdpTransport } from '../../src/transport/udp.ts';
+import { parseHostPort } from '../../src/transport/host-port.ts';
+import { UdpTransport } from '../../src/transport/udp.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -30,11 +31,17 @@ async function startEchoDevice(type: 'udp4' | 'udp6', address: string): Promise<
 
 describe('UdpTransport', () => {
   it('parses host:port forms including bracketed IPv6', () => {
-    expect(parseUdpAddress('[::1]:1337')).toEqual({ host: '::1', port: 1337 });
-    expect(parseUdpAddress('[fe80::1]')).toEqual({ host: 'fe80::1', port: 1337 });
-    expect(parseUdpAddress('::1')).toEqual({ host: '::1', port: 1337 });
-    expect(parseUdpAddress('192.168.1.1:5683')).toEqual({ host: '192.168.1.1', port: 5683 });
-    expect(parseUdpAddress('device.local')).toEqual({ host: 'device.local', port: 1337 });
+    expect(parseHostPort('[::1]:1337', { defaultPort: 1337 })).toEqual({ host: '::1', port: 1337 });
+    expect(parseHostPort('[fe80::1]', { defaultPort: 1337 })).toEqual({ host: 'fe80::1', port: 1337 });
+    expect(parseHostPort('::1', { defaultPort: 1337 })).toEqual({ host: '::1', port: 1337 });
+    expect(parseHostPort('192.168.1.1:5683', { defaultPort: 1337 })).toEqual({
+      host: '192.168.1.1',
+      port: 5683,
+    });
+    expect(parseHostPort('device.local', { defaultPort: 1337 })).toEqual({
+      host: 'device.local',
+      port: 1337,
+    });
   });
 
   it('talks to an IPv4 loopback device', async () => {

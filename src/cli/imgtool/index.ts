@@ -51,6 +51,7 @@ export function registerImgtoolCommands(program: Command, context: ContextFactor
     .requiredOption('-k, --key <filename>', 'file to write the private key to')
     .addOption(choice('-t, --type <type>', 'key type', [...KEY_TYPES]).makeOptionMandatory())
     .option('-p, --password', 'protect the key with a password (prompt, or ZDFU_KEY_PASSWORD)')
+    .option('--force', 'replace the key file if it exists (refused otherwise, unlike imgtool)')
     .option(JSON_FLAG, JSON_HELP)
     .action(async (opts, command: Command) =>
       (await import('./keygen.ts')).keygenCommand(context(command), opts),

@@ -3,6 +3,7 @@
 // A file that is there but is not this board's flash (wrong size: a signed image given by
 // mistake, a truncated copy) is never overwritten unless the user asks for a new flash.
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Fault } from '../../util/fault.ts';
 import type { Flash } from '../flash.ts';
 
@@ -19,6 +20,8 @@ export interface PersistOptions {
   boardName?: string;
   /** Start from an erased flash, replacing whatever the file holds (`--new-flash`). */
   fresh?: boolean;
+  /** Flash sizes of the other boards, by board name: a file of such a size is probably theirs. */
+  otherBoards?: Readonly<Record<string, number>>;
 }
 
 /** The file given as the flash is not one; nothing was written to it. */
@@ -38,13 +41,7 @@ export function persistFlash(flash: Flash, path: string, options: PersistOptions
   try {
     if (exists && !options.fresh) {
       const size = fstatSync(fd).size;
-      if (size !== flash.size) {
-        throw new FlashFileError(
-          `${path} is ${size} bytes, but ${what} is ${flash.size} bytes (${sizeText(flash.size)}): ` +
-            'it is not a flash file of this board (a signed image or a copy cut short?) and was left untouched. ' +
-            `Give another --flash file, or add --new-flash to replace ${path} with a new, erased flash.`,
-        );
-      }
+      if (size !== flash.size) throw wrongSize(path, size, flash.size, what, options.otherBoards ?? {});
       readWhole(fd, flash);
       loaded = true;
     } else {
@@ -78,11 +75,39 @@ export function persistFlash(flash: Flash, path: string, options: PersistOptions
   };
 }
 
+/** A file of the wrong size; when its size is another board's flash size, it is probably theirs. */
+function wrongSize(
+  path: string,
+  size: number,
+  expected: number,
+  what: string,
+  otherBoards: Readonly<Record<string, number>>,
+): FlashFileError {
+  const head = `${path} is ${size} bytes, but ${what} is ${expected} bytes (${sizeText(expected)})`;
+  const owner = Object.entries(otherBoards).find(([, boardSize]) => boardSize === size)?.[0];
+  if (owner !== undefined) {
+    return new FlashFileError(
+      `${head}. ${sizeText(size)} is the size of the ${owner} flash: it is probably that board's flash file, ` +
+        `and it was left untouched. Add --board ${owner} to run it; or give another --flash file.`,
+    );
+  }
+  return new FlashFileError(
+    `${head}: it is not a flash file of this board (a signed image or a copy cut short?) and was left untouched. ` +
+      `Give another --flash file, or add --new-flash to replace ${path} with a new, erased flash.`,
+  );
+}
+
 function openFlashFile(path: string, mode: 'r+' | 'w+'): number {
   try {
     return openSync(path, mode);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    if (code === 'ENOENT' && !existsSync(dirname(path))) {
+      throw new FlashFileError(
+        `cannot create the flash file ${path}: the folder ${dirname(path)} does not exist (ENOENT). ` +
+          'Create it first, or give a --flash path in an existing folder.',
+      );
+    }
     throw new FlashFileError(`cannot open the flash file ${path} (${code}).`);
   }
 }

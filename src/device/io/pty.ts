@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, lstatSync, readlinkSync, symlinkSync, unlinkSync, write } from 'node:fs';
+import { dirname } from 'node:path';
 import tty from 'node:tty';
 import pty from 'node-pty';
 import type { Fault } from '../../util/fault.ts';
@@ -176,7 +177,12 @@ function replaceLink(linkPath: string, target: string): void {
     symlinkSync(target, linkPath);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    const why = code === 'EEXIST' ? 'another process created it just now' : code;
+    const why =
+      code === 'EEXIST'
+        ? 'another process created it just now'
+        : code === 'ENOENT'
+          ? `the folder ${dirname(linkPath)} does not exist (ENOENT)`
+          : code;
     throw new PtyLinkError(`cannot make ${linkPath} a link to the PTY (${why}). Give another --pty path.`);
   }
 }

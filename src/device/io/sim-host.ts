@@ -4,18 +4,21 @@
  * restart (a power cycle), and a freshly flashed Binary One when nothing else is given.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { BleHci } from '../../client/ble-connstring.ts';
 import { loadPublicKey } from '../../image/keys.ts';
+import { formatHostPort, parseHostPort } from '../../transport/host-port.ts';
+import type { BleHci } from '../../transport/kinds/ble.ts';
 import { DEV_RSA_2048_PUBLIC_PEM } from '../boards/bootloader-keys.ts';
-import { createBoardFlash, getBoard } from '../boards/index.ts';
+import { boards, createBoardFlash, getBoard, sectorSizes } from '../boards/index.ts';
 import { VirtualDevice } from '../device.ts';
 import type { BootResult } from '../mcuboot/boot.ts';
+import { BleEndpoint } from '../transport/ble.ts';
+import type { BlePeripheral } from '../transport/ble-peripheral.ts';
+import { wireUartToPty } from '../transport/uart-pty.ts';
+import { UdpSocket } from '../transport/udp-socket.ts';
 import { readBlinkyImage } from './artifacts.ts';
-import type { BleEndpoint } from './ble-endpoint.ts';
 import { persistFlash } from './flash-file.ts';
 import { PtyPort } from './pty.ts';
 import { DEFAULT_UDP } from './sim-defaults.ts';
-import { UdpEndpoint } from './udp-endpoint.ts';
 
 export interface SimOptions {
   board?: string;
@@ -50,25 +53,20 @@ export interface SimHandle {
   readonly ptyPath: string;
   readonly ptyLink: string | undefined;
   readonly udp: { host: string; port: number } | undefined;
-  readonly ble: BleEndpoint | undefined;
+  readonly ble: BlePeripheral | undefined;
   readonly firstBoot: BootResult;
   /** One line naming where the device can be reached. */
   readonly readyLine: string;
   close(): Promise<void>;
 }
 
-export function parseHostPort(text: string): { host: string; port: number } {
-  const match = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
-  const port = match ? Number(match[2]) : Number.NaN;
-  if (!match || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`"${text}" is not HOST:PORT (e.g. 127.0.0.1:1337 or [::1]:1337)`);
-  }
-  return { host: match[1]!, port };
-}
-
 export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
   const board = getBoard(options.board ?? 'stm32f4_disco');
-  const udpAddress = options.udp === false ? undefined : parseHostPort(options.udp ?? DEFAULT_UDP);
+  // A port is required (0 picks a free one), so a typo does not silently become port 1337.
+  const udpAddress =
+    options.udp === false
+      ? undefined
+      : parseHostPort(options.udp ?? DEFAULT_UDP, { minPort: 0, label: 'UDP address' });
   if (options.ble && !board.ble) {
     throw new Error(
       `the board ${board.name} has no Bluetooth radio, so it cannot serve SMP over BLE; ` +
@@ -88,9 +86,20 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     }
   };
   try {
+    // The image first: a missing or unreadable one must not leave a new flash file behind.
+    const given = readGivenImage(options.image);
     const flash = createBoardFlash(board);
+    const otherBoards = Object.fromEntries(
+      Object.values(boards)
+        .filter((b) => b.name !== board.name)
+        .map((b) => [b.name, sectorSizes(b).reduce((sum, size) => sum + size, 0)]),
+    );
     const persisted = options.flashFile
-      ? persistFlash(flash, options.flashFile, { boardName: board.name, fresh: options.newFlash })
+      ? persistFlash(flash, options.flashFile, {
+          boardName: board.name,
+          fresh: options.newFlash,
+          otherBoards,
+        })
       : undefined;
     if (persisted) opened.push(() => persisted.close());
     const device = new VirtualDevice({
@@ -101,37 +110,33 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       flashTimeScale: options.flashTimeScale ?? 0,
     });
     opened.push(() => withTimeout(device.powerOff(), POWER_OFF_TIMEOUT_MS));
-    const image = resolveImage(options.image, persisted?.loaded ?? false);
+    const image = given ?? (persisted?.loaded ? undefined : readBlinkyImage('blinky-one'));
     if (image) device.programSlot(0, image);
 
     const pty = PtyPort.open(options.ptyLink);
     opened.push(() => pty.close());
-    let udp: UdpEndpoint | undefined;
+    let udp: UdpSocket | undefined;
     if (udpAddress) {
-      const endpoint = await UdpEndpoint.open(udpAddress.host, udpAddress.port, (packet) =>
+      const endpoint = await UdpSocket.open(udpAddress.host, udpAddress.port, (packet) =>
         device.handleDatagram(packet),
       );
       opened.push(() => endpoint.close());
       udp = endpoint;
     }
-    let ble: BleEndpoint | undefined;
+    let ble: BlePeripheral | undefined;
     if (options.ble && board.ble) {
-      ble = await openBle(device, options.ble, board.ble);
+      ble = await openBlePeripheral(device, options.ble, board.ble);
       opened.push(() => ble?.close());
     }
-    device.onUart((bytes) => pty.write(bytes));
-    // Backpressure: while the RX line is busy, leave the host's bytes in the kernel (bounded).
-    pty.onData((bytes) => {
-      if (!device.uartReceive(bytes)) pty.pause();
-    });
-    device.onUartRxDrain(() => pty.resume());
+    wireUartToPty(device, pty);
     options.beforePowerOn?.(device);
     const firstBoot = await unlessAborted(device.powerOn(), options.signal);
 
     const where = [`serial ${options.ptyLink ? `${options.ptyLink} -> ${pty.path}` : pty.path}`];
-    if (udp) where.push(`udp ${udp.host.includes(':') ? `[${udp.host}]` : udp.host}:${udp.port}`);
+    if (udp) where.push(`udp ${formatHostPort(udp)}`);
     if (ble && options.ble) where.push(`ble "${options.ble.name ?? board.name}" at ${ble.address}`);
     const state = firstBoot.booted ? 'running' : `halted (${firstBoot.reason ?? 'no bootable image'})`;
+    const advice = firstBoot.booted ? '' : haltedAdvice(options.flashFile);
     return {
       device,
       ptyPath: pty.path,
@@ -139,7 +144,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       udp: udp ? { host: udp.host, port: udp.port } : undefined,
       ble,
       firstBoot,
-      readyLine: `zdfu sim: ${board.name} ${state}; ${where.join(', ')}`,
+      readyLine: `zdfu sim: ${board.name} ${state}; ${where.join(', ')}${advice}`,
       close: releaseAll,
     };
   } catch (error) {
@@ -149,35 +154,39 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
 }
 
 /**
- * The board's BLE peripheral: it serves the same SMP server as the UART and UDP, stops advertising
- * (and drops its central) whenever the board is not running its app, and advertises again once the
- * app has been up for the time its Bluetooth stack takes to start.
+ * The board's BLE peripheral: its SMP endpoint (smp_bt.c, ../transport/ble.ts) feeds the same SMP
+ * server as the UART and UDP; it stops advertising (and drops its central) whenever the board is
+ * not running its app, and advertises again once the app has been up for the time its Bluetooth
+ * stack takes to start.
  */
-async function openBle(
+async function openBlePeripheral(
   device: VirtualDevice,
   options: NonNullable<SimOptions['ble']>,
   radio: NonNullable<VirtualDevice['board']['ble']>,
-): Promise<BleEndpoint> {
-  const { BleEndpoint } = await import('./ble-endpoint.ts');
-  const endpoint = await BleEndpoint.open({
+): Promise<BlePeripheral> {
+  const { BlePeripheral } = await import('../transport/ble-peripheral.ts');
+  const endpoint = new BleEndpoint({
+    netbufSize: device.board.smp.netbufSize,
+    handle: (packet) => device.handleRequest(packet),
+  });
+  const peripheral = await BlePeripheral.open({
     hci: options.hci,
     name: options.name ?? device.board.name,
     maxAttMtu: options.maxAttMtu ?? radio.maxAttMtu,
-    netbufSize: device.board.smp.netbufSize,
-    handler: (packet) => device.handleDatagram(packet),
+    endpoint,
   });
   // Until the first boot the board is off: no advertising yet.
-  await endpoint.suspend();
+  await peripheral.suspend();
   let timer: ReturnType<typeof setTimeout> | undefined;
   device.onStateChange((state) => {
     clearTimeout(timer);
     if (state === 'running') {
-      timer = setTimeout(() => void endpoint.resume(), radio.advertiseAfterBootMs);
+      timer = setTimeout(() => void peripheral.resume(), radio.advertiseAfterBootMs);
     } else {
-      void endpoint.suspend();
+      void peripheral.suspend();
     }
   });
-  return endpoint;
+  return peripheral;
 }
 
 /** `work`, or an AbortError as soon as `signal` aborts (the caller then releases everything). */
@@ -202,12 +211,18 @@ function withTimeout(work: Promise<void>, ms: number): Promise<void> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** What to flash before power-on: the given image, else Binary One on a blank (new) flash. */
-function resolveImage(image: string | Uint8Array | undefined, flashLoaded: boolean): Uint8Array | undefined {
-  if (image instanceof Uint8Array) return image;
-  if (typeof image === 'string') {
-    if (!existsSync(image)) throw new Error(`image file ${image} does not exist`);
-    return new Uint8Array(readFileSync(image));
-  }
-  return flashLoaded ? undefined : readBlinkyImage('blinky-one');
+/** The image given to write to slot 0 (a path is read at once), or undefined when none was given. */
+function readGivenImage(image: string | Uint8Array | undefined): Uint8Array | undefined {
+  if (image instanceof Uint8Array || image === undefined) return image;
+  if (!existsSync(image)) throw new Error(`image file ${image} does not exist`);
+  return new Uint8Array(readFileSync(image));
+}
+
+/** What a user can do about a board that halted at the sim's start. */
+function haltedAdvice(flashFile: string | undefined): string {
+  if (flashFile === undefined) return '. Give another --image to start it with.';
+  return (
+    `. The flash file ${flashFile} is kept as it is (a reset or a restart boots it again); ` +
+    `\`--new-flash\` starts over with an erased flash, losing what ${flashFile} holds.`
+  );
 }

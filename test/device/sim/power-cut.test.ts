@@ -49,4 +49,23 @@ describe('zdfu sim --power-cut at power-on', () => {
     expect(Buffer.compare(a.primary, b.primary)).toBe(0);
     expect(Buffer.compare(a.secondary, b.secondary)).toBe(0);
   });
+
+  it('says so when the swap finishes before the cut point', async () => {
+    const dir = temp.make();
+    const file = join(dir, 'flash.bin');
+    writeFlashFile(file, blinkyFlash(true));
+    const run = await runSimUntil(
+      ['--flash', file, '--no-udp', '--baud', '0', '--power-cut', '99999'],
+      /zdfu sim: stm32f4_disco (running|halted)/,
+    );
+    expect(run.code).toBe(0);
+    const notice =
+      /zdfu sim: the power cut point was not reached: MCUboot's swap took (\d+) flash writes and erases, fewer than 99999/.exec(
+        run.out,
+      );
+    expect(notice).not.toBeNull();
+    expect(Number(notice![1])).toBeGreaterThan(0);
+    expect(run.out).toContain(`give --power-cut between 1 and ${notice![1]}`);
+    expect(run.out).toContain('zdfu sim: stm32f4_disco running');
+  });
 });

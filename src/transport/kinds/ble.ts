@@ -1,14 +1,15 @@
 /**
- * BLE connection strings, in mcumgr's spelling (newtmgr config/connprofile.go: `peer_name`,
+ * The ble kind: SMP over Bluetooth LE (Zephyr smp_bt.c), one GATT write per request, responses by
+ * notification. Connection strings in mcumgr's spelling (newtmgr config/connprofile.go: `peer_name`,
  * `peer_id`) plus the HCI controller to use:
  *   `peer_name=zephyr`                      the device advertising that name, kernel HCI socket hci0
  *   `peer_id=10:00:00:00:00:01,hci=1`       that address, kernel HCI socket hci1
  *   `peer_name=zephyr,hci=uart:/dev/ttyACM0` an H4 UART controller (Zephyr's hci_uart on a dongle,
  *                                            or a virtual controller of scripts/ble/virtual-radio.py)
  *   `...,scan=20`                            seconds to wait for the advertisement (default 10)
- * Pure: no Node imports.
+ * Pure: no Node imports (the Node opener is ../ble.ts).
  */
-import { ConnStringError } from './connstring.ts';
+import { ConnStringError, type KindDescriptor } from './kind.ts';
 
 export type BleHci =
   | { readonly kind: 'socket'; readonly deviceId: number }
@@ -23,6 +24,12 @@ export interface BleTarget {
   readonly hci: BleHci;
   /** How long to scan for the device before giving up. */
   readonly scanTimeoutMs: number;
+}
+
+declare module './kind.ts' {
+  interface KindTargets {
+    ble: BleTarget;
+  }
 }
 
 export const DEFAULT_BLE_SCAN_SECONDS = 10;
@@ -129,3 +136,19 @@ export function describeBlePeer(target: Pick<BleTarget, 'peerName' | 'peerId'>):
     return `named "${target.peerName}" at ${target.peerId}`;
   return target.peerName !== undefined ? `named "${target.peerName}"` : `at ${target.peerId}`;
 }
+
+export const bleKind: KindDescriptor<'ble'> = {
+  type: 'ble',
+  syntax: 'peer_name=NAME|peer_id=ADDRESS[,hci=N|hci=uart:PATH][,scan=SECONDS]',
+  parse: parseBleConnString,
+  format: formatBleTarget,
+  describe: (target) => ({
+    where: `the BLE device ${describeBlePeer(target)}`,
+    id: target.peerName ?? target.peerId ?? '',
+  }),
+  // smp_bt.c puts each write (or the writes of one request, with reassembly) into one netbuf:
+  // no framing shares it.
+  deviceRequestLimit: (bufSize) => bufSize,
+  // The link's own limit (ATT MTU − 3) applies when the device does not report its buffer.
+  unreportedRequestLimit: undefined,
+};

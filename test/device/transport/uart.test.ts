@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { getBoard } from '../../../src/device/boards/index.ts';
 import { registerOsGroup } from '../../../src/device/server/os-mgmt.ts';
-import { SerialEndpoint } from '../../../src/device/server/serial-endpoint.ts';
 import { SmpServer } from '../../../src/device/server/smp-server.ts';
+import { UartEndpoint } from '../../../src/device/transport/uart.ts';
 import { decodePacket, encodePacket } from '../../../src/smp/codec.ts';
 import {
   encodeSerialFrame,
@@ -22,7 +22,7 @@ function setup() {
   registerOsGroup(server, { board, requestReset: () => undefined });
   const replies: Array<{ sequence: number; body: unknown }> = [];
   const uart = new SerialFrameDecoder();
-  const endpoint = new SerialEndpoint({
+  const endpoint = new UartEndpoint({
     rxLineBufferSize: board.smp.rxLineBufferSize,
     netbufSize: board.smp.netbufSize,
     handle: (packet) => server.handlePacket(packet),
@@ -42,7 +42,7 @@ function setup() {
   return { endpoint, replies, settle };
 }
 
-describe('SerialEndpoint (Zephyr uart_mcumgr line rules)', () => {
+describe('UartEndpoint (Zephyr uart_mcumgr line rules)', () => {
   it('answers a framed echo with a framed response', async () => {
     const { endpoint, replies, settle } = setup();
     endpoint.receive(encodeSerialFrame(echoPacket('hello', 1)));

@@ -1,23 +1,21 @@
 /**
- * The virtual device's SMP-over-UDP endpoint, as Zephyr's smp_udp: each datagram is one SMP
- * packet (no framing), each response goes back as its own datagram to the sender.
+ * The real UDP socket under the device's SMP-over-UDP endpoint (./udp.ts): binds the address the
+ * sim was given, drops datagrams longer than smp_udp's receive buffer, passes the rest on and
+ * sends each response back to the sender as its own datagram. Node only.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
+import type { SmpHandler } from './endpoint.ts';
+import { UDP_RX_MTU } from './udp.ts';
 
-/** Zephyr's CONFIG_MCUMGR_TRANSPORT_UDP_MTU: larger datagrams are not read whole. */
-export const UDP_RX_MTU = 1500;
-
-export type PacketHandler = (packet: Uint8Array) => Promise<Uint8Array[]>;
-
-export class UdpEndpoint {
+export class UdpSocket {
   private constructor(
     private readonly socket: Socket,
     readonly host: string,
     readonly port: number,
   ) {}
 
-  static async open(host: string, port: number, handler: PacketHandler): Promise<UdpEndpoint> {
+  static async open(host: string, port: number, handler: SmpHandler): Promise<UdpSocket> {
     const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
     await new Promise<void>((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) => {
@@ -25,7 +23,9 @@ export class UdpEndpoint {
           error.code === 'EADDRINUSE'
             ? 'the port is already in use (another `zdfu sim` or SMP server is probably running there); ' +
               'stop it, or give this one another port with --udp HOST:PORT'
-            : (error.code ?? error.message);
+            : error.code === 'EADDRNOTAVAIL'
+              ? `${host} is not an address of this machine (EADDRNOTAVAIL); use 127.0.0.1 or an address of a local interface`
+              : (error.code ?? error.message);
         reject(new Error(`cannot listen for SMP on UDP ${host}:${port}: ${why}`));
       };
       socket.once('error', onError);
@@ -46,7 +46,7 @@ export class UdpEndpoint {
       );
     });
     const bound = socket.address();
-    return new UdpEndpoint(socket, host, bound.port);
+    return new UdpSocket(socket, host, bound.port);
   }
 
   close(): Promise<void> {

@@ -1,22 +1,27 @@
 /**
- * The device side of SMP over the console UART, as Zephyr's uart_mcumgr + serial_util: bytes are
- * captured into line buffers (a line longer than the buffer is dropped whole), only lines that
- * start with a frame marker are decoded, a packet larger than one netbuf is dropped, and every
- * framing error is silent: the client must time out and retry.
+ * The device's SMP endpoint on the console UART, as Zephyr's smp_uart.c over
+ * drivers/console/uart_mcumgr.c and smp/src/serial_util.c. Its drop rules: bytes are captured into
+ * line buffers and a line longer than the buffer (CONFIG_UART_MCUMGR_RX_BUF_SIZE) is dropped
+ * whole; only lines that start with a frame marker are decoded; a packet whose length, CRC and
+ * body do not fit one netbuf (CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE) is dropped; every framing error
+ * is silent: the client must time out and retry. Pure: no Node imports (the PTY is wired in
+ * ./uart-pty.ts).
  */
+import { SERIAL_NETBUF_OVERHEAD } from '../../transport/kinds/serial.ts';
 import { encodeSerialFrame, SerialFrameDecoder } from '../../transport/serial-framing.ts';
+import type { SmpHandler } from './endpoint.ts';
 
-export interface SerialEndpointOptions {
+export interface UartEndpointOptions {
   /** CONFIG_UART_MCUMGR_RX_BUF_SIZE: one line, newline included. */
   rxLineBufferSize: number;
   /** CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE: holds length + packet + CRC. */
   netbufSize: number;
-  handle: (packet: Uint8Array) => Promise<Uint8Array[]>;
+  handle: SmpHandler;
   /** Puts bytes on the UART's TX line. */
   transmit: (bytes: Uint8Array) => void;
 }
 
-export interface SerialEndpointStats {
+export interface UartEndpointStats {
   packets: number;
   droppedLongLines: number;
   droppedOversize: number;
@@ -24,17 +29,15 @@ export interface SerialEndpointStats {
 }
 
 const NEWLINE = 0x0a;
-/** Length field and CRC around the SMP packet inside the netbuf. */
-const FRAMING_OVERHEAD = 4;
 
-export class SerialEndpoint {
+export class UartEndpoint {
   private readonly line: Uint8Array;
   private lineLength = 0;
   private overflowed = false;
   private readonly decoder = new SerialFrameDecoder();
-  readonly stats: SerialEndpointStats = { packets: 0, droppedLongLines: 0, droppedOversize: 0, badFrames: 0 };
+  readonly stats: UartEndpointStats = { packets: 0, droppedLongLines: 0, droppedOversize: 0, badFrames: 0 };
 
-  constructor(private readonly options: SerialEndpointOptions) {
+  constructor(private readonly options: UartEndpointOptions) {
     this.line = new Uint8Array(options.rxLineBufferSize);
   }
 
@@ -75,7 +78,7 @@ export class SerialEndpoint {
       if (event.kind === 'bad-frame') {
         this.stats.badFrames++;
       } else if (event.kind === 'packet') {
-        if (event.packet.length + FRAMING_OVERHEAD > this.options.netbufSize) {
+        if (event.packet.length + SERIAL_NETBUF_OVERHEAD > this.options.netbufSize) {
           this.stats.droppedOversize++;
           continue;
         }

@@ -1,0 +1,39 @@
+/**
+ * The device's SMP endpoint on UDP, as Zephyr's smp_udp.c: each datagram is one SMP request (no
+ * framing, no CRC) and each response goes back as its own datagram to the sender. Its drop
+ * rules: a datagram longer than the receive buffer (CONFIG_MCUMGR_TRANSPORT_UDP_MTU) is not read
+ * whole, so it is dropped (applied where datagrams are read, ./udp-socket.ts); one that does not
+ * fit the netbuf it is copied into (CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE) gets no answer.
+ * Pure: no Node imports.
+ */
+import type { SmpHandler } from './endpoint.ts';
+
+/** Zephyr's CONFIG_MCUMGR_TRANSPORT_UDP_MTU default: smp_udp's receive buffer. */
+export const UDP_RX_MTU = 1500;
+
+export interface UdpEndpointOptions {
+  /** CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE: the whole datagram is copied into one netbuf. */
+  readonly netbufSize: number;
+  readonly handle: SmpHandler;
+}
+
+export interface UdpEndpointStats {
+  packets: number;
+  droppedOversize: number;
+}
+
+export class UdpEndpoint {
+  readonly stats: UdpEndpointStats = { packets: 0, droppedOversize: 0 };
+
+  constructor(private readonly options: UdpEndpointOptions) {}
+
+  /** One datagram's payload; resolves to the response datagrams (none: no answer). */
+  receive(datagram: Uint8Array): Promise<Uint8Array[]> {
+    if (datagram.length > this.options.netbufSize) {
+      this.stats.droppedOversize++;
+      return Promise.resolve([]);
+    }
+    this.stats.packets++;
+    return this.options.handle(datagram);
+  }
+}
