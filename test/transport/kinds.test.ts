@@ -118,6 +118,8 @@ describe('the kind registry', () => {
       stderr: { write: () => true },
     }).program.helpInformation();
     expect(help).toMatch(/\(choices:\s+"serial",\s+"udp",\s+"ble",\s+"loop"\)/);
-    expect(help.replace(/\s+/g, ' ')).toContain('udp: HOST[:PORT] or [IPV6]:PORT; ble: peer_name=NAME|peer_id=ADDRESS[,hci=N|hci=uart:PATH][,scan=SECONDS]; loop: NAME)');
+    expect(help.replace(/\s+/g, ' ')).toContain(
+      'udp: HOST[:PORT] or [IPV6]:PORT; ble: peer_name=NAME|peer_id=ADDRESS[,hci=N|hci=uart:PATH][,scan=SECONDS]; loop: NAME)',
+    );
   });
 });
