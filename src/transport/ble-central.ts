@@ -29,6 +29,7 @@ export async function openCentral(hci: BleHci): Promise<Noble> {
         'check the dongle is plugged in, or that the virtual radio is running',
     );
   }
+  quietNobleWarnings();
   const { withBindings } = await import('@stoprocent/noble');
   const noble =
     hci.kind === 'uart'
@@ -38,21 +39,83 @@ export async function openCentral(hci: BleHci): Promise<Noble> {
         })
       : withBindings('hci', { deviceId: hci.deviceId });
   try {
-    await withTimeout(noble.waitForPoweredOnAsync(POWER_ON_TIMEOUT_MS), POWER_ON_TIMEOUT_MS, () => {
-      const state = noble.state;
-      const why =
-        state === 'unsupported'
-          ? 'it is not an HCI controller, or it cannot be opened'
-          : state === 'unauthorized'
-            ? 'permission denied (the kernel HCI socket needs CAP_NET_RAW/CAP_NET_ADMIN)'
-            : `it stayed "${state}"`;
-      return `${describeHci(hci)} did not power on within ${POWER_ON_TIMEOUT_MS / 1000} s: ${why}`;
-    });
+    await poweredOn(noble, hci);
   } catch (error) {
     stopQuietly(noble);
     throw error;
   }
   return noble;
+}
+
+/**
+ * Waits for the controller to power on; a state that will not change (unsupported, unauthorized)
+ * fails at once in words instead of after the timeout. noble prints its own advice on stderr for
+ * an unsupported adapter (NOBLE_HCI_DEVICE_ID): ours replaces it (see quietNobleWarnings).
+ */
+function poweredOn(noble: Noble, hci: BleHci): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const finish = (error?: Error): void => {
+      clearTimeout(timer);
+      noble.removeListener('stateChange', onState);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onState = (state: string): void => {
+      if (state === 'poweredOn') finish();
+      else if (state === 'unsupported')
+        finish(
+          new Error(
+            hci.kind === 'uart'
+              ? `${describeHci(hci)} does not answer as a Bluetooth LE HCI controller (is it an H4 UART running e.g. Zephyr's hci_uart?)`
+              : `${describeHci(hci)} is not usable: there is no such Bluetooth adapter, or this system has no kernel Bluetooth support (AF_BLUETOOTH); use an H4 UART controller with hci=uart:PATH`,
+          ),
+        );
+      else if (state === 'unauthorized')
+        finish(
+          new Error(
+            `${describeHci(hci)} refused access: the kernel HCI socket needs CAP_NET_RAW and CAP_NET_ADMIN (setcap on node, or run as root)`,
+          ),
+        );
+    };
+    const timer = setTimeout(
+      () =>
+        finish(
+          new BleTimeoutError(
+            `${describeHci(hci)} did not power on within ${POWER_ON_TIMEOUT_MS / 1000} s (it stayed "${noble.state}")`,
+            POWER_ON_TIMEOUT_MS,
+          ),
+        ),
+      POWER_ON_TIMEOUT_MS,
+    );
+    noble.on('stateChange', onState);
+    onState(noble.state);
+  });
+}
+
+let quieted = false;
+
+/**
+ * noble's HCI bindings print advice with console.log (lib/hci-socket/bindings.js, onStateChange:
+ * "noble warning: adapter does not support ...", run with sudo or NOBLE_HCI_DEVICE_ID) on stdout,
+ * where it would corrupt `--json` output and contradict our own words; drop those lines only.
+ */
+function quietNobleWarnings(): void {
+  if (quieted) return;
+  quieted = true;
+  const log = console.log;
+  let inWarning = false;
+  console.log = (...args: unknown[]) => {
+    const first = args[0];
+    if (typeof first === 'string') {
+      if (first.startsWith('noble warning')) {
+        inWarning = true;
+        return;
+      }
+      if (inWarning && first.startsWith('               ')) return;
+    }
+    inWarning = false;
+    log(...args);
+  };
 }
 
 export function stopQuietly(noble: Noble): void {

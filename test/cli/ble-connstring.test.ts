@@ -69,6 +69,11 @@ describe('BLE connection strings (mcumgr spelling)', () => {
       );
       expect(stm.code).toBe(1);
       expect(stm.stderr).toMatch(/stm32f4_disco has no Bluetooth radio, so it cannot serve SMP over BLE/);
+      const missing = await zdfu(['ble', 'scan', '--hci', `uart:${home}/nope`, '--json'], home);
+      expect(missing.code).toBe(1);
+      expect(JSON.parse(missing.stdout).error.message).toMatch(
+        /No HCI controller at .*nope.*the file does not exist/,
+      );
       const scanHci = await zdfu(['ble', 'scan', '--hci', 'usb'], home);
       expect(scanHci.stderr).toMatch(/--hci "usb" is neither a kernel HCI device number/);
     } finally {
