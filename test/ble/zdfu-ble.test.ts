@@ -86,9 +86,11 @@ describe.skipIf(!withRadio)('zdfu over BLE against zdfu sim --ble (esp32_devkitc
   it('image list, then an upload of Binary Two with the pipelined engine shows it in slot 1', async () => {
     const before = await zdfu([...conn('esp-wide'), 'image', 'list', '--json'], dir);
     expect(before.code).toBe(0);
-    const upload = await zdfu([...conn('esp-wide'), 'image', 'upload', BINARY_TWO], dir);
+    const upload = await zdfu([...conn('esp-wide'), '--json', 'image', 'upload', BINARY_TWO], dir);
     expect(upload.stderr).toBe('');
     expect(upload.code).toBe(0);
+    // Pipelined, with requests filling one write (ATT MTU 498 − 3), and the device's match.
+    expect(JSON.parse(upload.stdout)).toMatchObject({ window: 3, requestLimit: 495, match: true });
     const hash = createHash('sha256').update(readFileSync(BINARY_TWO)).digest('hex');
     const after = await zdfu([...conn('esp-wide'), 'image', 'list', '--json'], dir);
     const images = (JSON.parse(after.stdout) as { images: { slot: number; hash: string; version: string }[] })
