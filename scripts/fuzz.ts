@@ -14,7 +14,8 @@ import { TRANSPORTS, type TransportName } from '../test/fuzz/targets.ts';
 
 const USAGE = `usage: npm run fuzz -- [options]
   --seed N             seed (default: random, printed)
-  --inputs N           inputs per transport and per decoder (default 1000000)
+  --inputs N           inputs per transport (default 1000000)
+  --decoder-inputs N   inputs per client-decoder property (default: --inputs / 5)
   --transport LIST     comma-separated: ${TRANSPORTS.join(', ')}, decoders (default: all)
   --seconds S          time budget per transport (default: none)
   --batch N            inputs between echo probes (default 100)
@@ -41,6 +42,7 @@ const { values } = (() => {
       options: {
         seed: { type: 'string' },
         inputs: { type: 'string' },
+        'decoder-inputs': { type: 'string' },
         transport: { type: 'string' },
         seconds: { type: 'string' },
         batch: { type: 'string' },
@@ -63,6 +65,9 @@ if (values.help) {
 const seed = values.seed === undefined ? (Math.random() * 2 ** 31) | 0 : Number(values.seed);
 if (!Number.isInteger(seed)) fail(`--seed must be an integer (got "${values.seed}")`);
 const inputs = Math.round(positive('inputs', values.inputs, 1_000_000));
+const decoderInputs = Math.round(
+  positive('decoder-inputs', values['decoder-inputs'], Math.max(1, inputs / 5)),
+);
 const seconds = values.seconds === undefined ? undefined : positive('seconds', values.seconds, 0);
 const batch = Math.round(positive('batch', values.batch, 100));
 const probeTimeoutMs = positive('probe-timeout', values['probe-timeout'], 5000);
@@ -81,8 +86,9 @@ if (values.path !== undefined && selected.length !== 1)
   fail('--path replays one failure: name its one transport (or decoders:NAME)');
 
 process.stdout.write(
-  `fuzz: seed ${seed}, ${inputs} inputs per target${seconds ? `, at most ${seconds} s each` : ''}; ` +
-    `repeat with: npm run fuzz -- --seed ${seed} --inputs ${inputs} --transport ${selected.join(',')}\n`,
+  `fuzz: seed ${seed}, ${inputs} inputs per transport, ${decoderInputs} per decoder property` +
+    `${seconds ? `, at most ${seconds} s each` : ''}; repeat with: npm run fuzz -- --seed ${seed} ` +
+    `--inputs ${inputs} --decoder-inputs ${decoderInputs} --transport ${selected.join(',')}\n`,
 );
 
 const mib = (value: number) => value.toFixed(1);
@@ -134,7 +140,7 @@ function printDecoders(report: DecoderFuzzReport): void {
 for (const name of selected) {
   if (name.startsWith('decoders')) {
     const only = name === 'decoders' ? undefined : [name.slice('decoders:'.length)];
-    printDecoders(await fuzzDecoders({ seed, runs: inputs, seconds, only, path: values.path }));
+    printDecoders(await fuzzDecoders({ seed, runs: decoderInputs, seconds, only, path: values.path }));
     continue;
   }
   const transport = name as TransportName;

@@ -90,6 +90,15 @@ function cborEqual(a: CborValue | undefined, b: CborValue | undefined): boolean 
   return a === b;
 }
 
+/** What cbor-x gives back for a value: it renames a "__proto__" key to "__proto_" (its pollution guard). */
+function asDecoded(value: CborValue): CborValue {
+  if (Array.isArray(value)) return value.map(asDecoded);
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key === '__proto__' ? '__proto_' : key, asDecoded(item)]),
+  );
+}
+
 const headerBytes = fc.oneof(
   fc.uint8Array({ maxLength: 12 }),
   mutated(
@@ -222,7 +231,7 @@ export const DECODER_PROPERTIES: Readonly<Record<string, () => AnyProperty>> = {
   'cbor-roundtrip': () =>
     fc.property(cborValue, fc.boolean(), (value, indefinite) => {
       const back = decodeCbor(encodeCbor(value, { indefinite }));
-      if (!cborEqual(back, value)) throw new Error('encode then decode changed the value');
+      if (!cborEqual(back, asDecoded(value))) throw new Error('encode then decode changed the value');
     }) as unknown as AnyProperty,
 
   errors: () =>

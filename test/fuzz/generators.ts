@@ -110,6 +110,11 @@ const KEYS = [
   'size',
   'upload_image_id',
   'max_image_size',
+  // Names a JavaScript object already has: a decoder that builds objects must not trip on them.
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
 ] as const;
 
 /** Text values a handler might treat specially (stat names, os info formats, queries). */
@@ -139,7 +144,14 @@ export const cborValue: fc.Arbitrary<CborValue> = fc.letrec<{ value: CborValue; 
   value: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     { weight: 4, arbitrary: integer },
-    { weight: 3, arbitrary: fc.oneof(fc.constantFrom(...WORDS), fc.string({ maxLength: 40 })) },
+    {
+      weight: 3,
+      arbitrary: fc.oneof(
+        fc.constantFrom(...WORDS),
+        fc.string({ maxLength: 40 }),
+        fc.string({ unit: 'grapheme', maxLength: 8 }),
+      ),
+    },
     { weight: 2, arbitrary: fc.uint8Array({ maxLength: 48 }) },
     { weight: 1, arbitrary: fc.constantFrom(null, true, false) },
     { weight: 1, arbitrary: fc.double() },
@@ -150,14 +162,8 @@ export const cborValue: fc.Arbitrary<CborValue> = fc.letrec<{ value: CborValue; 
     .array(fc.tuple(fc.oneof(fc.constantFrom(...KEYS), fc.string({ maxLength: 8 })), tie('value')), {
       maxLength: 5,
     })
-    .map((entries) => {
-      const out: CborMap = {};
-      for (const [key, value] of entries) {
-        // A "__proto__" key would set the prototype, not a field; the codec never sees it that way.
-        if (key !== '__proto__') out[key] = value;
-      }
-      return out;
-    }),
+    // fromEntries makes every key an own property, "__proto__" included, as a wire map has it.
+    .map((entries) => Object.fromEntries(entries) as CborMap),
 })).value;
 
 export const cborMap: fc.Arbitrary<CborMap> = fc
@@ -227,6 +233,17 @@ export function mutated(base: fc.Arbitrary<Uint8Array>, maxMutations = 3): fc.Ar
     .map(([bytes, mutations]) => mutate(bytes, mutations));
 }
 
+/** Nesting far deeper than any SMP body: arrays, unterminated indefinite arrays, maps in maps. */
+const deeplyNested: fc.Arbitrary<Uint8Array> = fc
+  .tuple(fc.integer({ min: 16, max: 3000 }), fc.constantFrom('array', 'indefinite', 'map'))
+  .map(([depth, kind]) => {
+    if (kind === 'array') return concatBytes([new Uint8Array(depth).fill(0x81), Uint8Array.of(0)]);
+    if (kind === 'indefinite') return new Uint8Array(depth).fill(0x9f);
+    const out = new Uint8Array(depth * 3 + 1);
+    for (let i = 0; i < depth; i++) out.set([0xa1, 0x61, 0x64], i * 3);
+    return out;
+  });
+
 /** A CBOR body: a request-like map (definite or zcbor's indefinite form), mutated or not, or junk. */
 export const cborBody: fc.Arbitrary<Uint8Array> = fc.oneof(
   {
@@ -238,6 +255,7 @@ export const cborBody: fc.Arbitrary<Uint8Array> = fc.oneof(
   { weight: 2, arbitrary: cborValue.map((value) => encodeCbor(value)) },
   { weight: 1, arbitrary: fc.constant(new Uint8Array(0)) },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }) },
+  { weight: 1, arbitrary: deeplyNested },
 );
 
 const KNOWN_GROUPS = Object.values(SmpGroup).filter((value): value is number => typeof value === 'number');
