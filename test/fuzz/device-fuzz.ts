@@ -180,7 +180,8 @@ export async function fuzzDevice(options: DeviceFuzzOptions): Promise<DeviceFuzz
     if (!answered) {
       kinds.add('hang');
       problems.push(
-        `hang: no answer to an echo probe within 2 × ${probeTimeoutMs} ms after ${reached} inputs`,
+        `hang: no answer to an echo probe within 2 × ${probeTimeoutMs} ms after ${reached} inputs ` +
+          `(device ${device.device.state}, firmware ${device.device.firmware?.status() ?? 'none'})`,
       );
     }
     const wrote = watch.writers !== writersBefore;
@@ -204,8 +205,8 @@ export async function fuzzDevice(options: DeviceFuzzOptions): Promise<DeviceFuzz
       if (kinds.has('flash')) counts.flashChanges++;
       if (kinds.has('answer')) counts.malformedAnswers++;
     }
-    // Start the next run (a shrink step) on a fresh device unless only an answer was wrong.
-    if (kinds.has('crash') || kinds.has('hang') || kinds.has('flash')) broken = true;
+    // The next run (a shrink step) starts on a fresh device.
+    broken = true;
     throw new BatchFailure(kinds, problems.join('\n'));
   };
   const property = fc.asyncProperty(batchArb, check);
@@ -294,8 +295,10 @@ async function shrink(
     interruptAfterTimeLimit: (options.shrinkSeconds ?? 120) * 1000,
   });
   const shrunk = replay.failed && replay.counterexample ? replay.counterexample[0] : undefined;
+  const found = errorText(search.errorInstance);
+  const smallest = shrunk ? errorText(replay.errorInstance) : found;
   return {
-    message: errorText(shrunk ? replay.errorInstance : search.errorInstance),
+    message: smallest === found ? found : `${found}\nthe smallest failing subsequence gave: ${smallest}`,
     seed: search.seed,
     path: search.counterexamplePath ?? undefined,
     inputsHex: (shrunk ?? original).map(toHex),

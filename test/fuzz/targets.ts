@@ -5,10 +5,10 @@
  * every answer the device sends back.
  */
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { constants, mkdtempSync, openSync, rmSync, write } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SerialPort } from 'serialport';
+import tty from 'node:tty';
 import { DEV_RSA_2048_PUBLIC_PEM } from '../../src/device/boards/bootloader-keys.ts';
 import { getBoard } from '../../src/device/boards/index.ts';
 import { VirtualDevice } from '../../src/device/device.ts';
@@ -192,19 +192,27 @@ async function openDirect(answers: AnswerCheck, crashes: string[]): Promise<Fuzz
         crashes.push(`handleDatagram rejected ${toHex(packet)}: ${describeError(error)}`);
       },
     );
+  /** Waits for the datagrams in flight, but not forever: a stuck server is a hang. */
+  const settle = async (timeoutMs: number) => {
+    const all = Promise.all(inFlight).then(() => true);
+    inFlight = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const settled = await Promise.race([all, timeout]);
+    clearTimeout(timer);
+    if (!settled) answers.problems.push(`handleDatagram did not settle within ${timeoutMs} ms`);
+  };
   return {
     transport: 'direct',
     device,
     async send(input) {
       inFlight.push(handle(input));
-      if (inFlight.length >= 64) {
-        await Promise.all(inFlight);
-        inFlight = [];
-      }
+      if (inFlight.length >= 64) await settle(10_000);
     },
     async probe(timeoutMs) {
-      await Promise.all(inFlight);
-      inFlight = [];
+      await settle(timeoutMs);
       const nonce = waiter.next();
       const answered = waiter.wait(nonce, timeoutMs);
       void handle(probePacket(nonce));
@@ -292,29 +300,66 @@ async function openUdp(answers: AnswerCheck): Promise<FuzzTarget> {
   };
 }
 
-/** The sim host's real PTY (baud 0), opened from the other side with serialport, as zdfu does. */
+/**
+ * The sim host's real PTY (baud 0), opened from the other side as a terminal program would: the
+ * slave device, non-blocking, read through a tty stream and written with plain write(2), retrying
+ * on EAGAIN. Not through serialport: its Linux poller (bindings-cpp 13.0.0, Poller::poll passes
+ * only the new event to uv_poll_start) drops a pending "writable" wait when a read starts polling,
+ * and a write that met a full PTY then never finishes. The fuzz run found that; see the report.
+ */
 async function openPty(answers: AnswerCheck): Promise<FuzzTarget> {
   const dir = mkdtempSync(join(tmpdir(), 'zdfu-fuzz-'));
   const sim = await startSim({ udp: false, baud: 0, ptyLink: join(dir, 'tty') });
-  const port = new SerialPort({ path: sim.ptyPath, baudRate: 115200, autoOpen: false });
-  await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
+  const fd = openSync(sim.ptyPath, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK);
+  const reader = new tty.ReadStream(fd);
   const waiter = new ProbeWaiter();
   const decoder = new SerialFrameDecoder();
-  port.on('data', (chunk: Buffer) => {
+  let closed = false;
+  reader.on('data', (chunk: Buffer) => {
+    if (closed) return;
     for (const event of decoder.push(chunk)) {
       if (event.kind === 'packet') {
         if (!waiter.offer(event.packet)) answers.packet(event.packet);
       } else if (event.kind === 'bad-frame') answers.badFrame(event.reason);
     }
   });
+  reader.on('error', (error: Error) => {
+    if (!closed) answers.problems.push(`reading the PTY failed: ${error.message}`);
+  });
+
+  /** Writes all of `bytes`; false when the PTY stayed full for `timeoutMs` (the device stopped reading). */
+  const writeAll = async (bytes: Uint8Array, timeoutMs: number): Promise<boolean> => {
+    let offset = 0;
+    let waitedMs = 0;
+    while (offset < bytes.length && !closed) {
+      const written = await new Promise<number>((resolve, reject) => {
+        write(fd, bytes, offset, bytes.length - offset, null, (error, count) => {
+          if (!error) resolve(count);
+          else if ((error as NodeJS.ErrnoException).code === 'EAGAIN') resolve(0);
+          else reject(error);
+        });
+      });
+      offset += written;
+      if (written === 0) {
+        if (waitedMs >= timeoutMs) return false;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        waitedMs += 2;
+      } else {
+        waitedMs = 0;
+      }
+    }
+    return true;
+  };
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
-  const flush = async () => {
+  const flush = async (timeoutMs: number) => {
     if (pending.length === 0) return;
     const chunk = Buffer.concat(pending);
     pending = [];
     pendingBytes = 0;
-    if (!port.write(chunk)) await new Promise((resolve) => port.once('drain', resolve));
+    if (!(await writeAll(chunk, timeoutMs))) {
+      answers.problems.push(`the device stopped reading its PTY: ${timeoutMs} ms without room for a byte`);
+    }
   };
   return {
     transport: 'pty',
@@ -323,17 +368,18 @@ async function openPty(answers: AnswerCheck): Promise<FuzzTarget> {
       // Inputs go out in bursts of a few KiB: the device sees the same byte stream either way.
       pending.push(input);
       pendingBytes += input.length;
-      if (pendingBytes >= 8192) await flush();
+      if (pendingBytes >= 8192) await flush(10_000);
     },
     async probe(timeoutMs) {
-      await flush();
+      await flush(timeoutMs);
       const nonce = waiter.next();
       const answered = waiter.wait(nonce, timeoutMs);
-      port.write(Buffer.concat([Uint8Array.of(0x0a), encodeSerialFrame(probePacket(nonce))]));
+      void writeAll(Buffer.concat([Uint8Array.of(0x0a), encodeSerialFrame(probePacket(nonce))]), timeoutMs);
       return answered;
     },
     async close() {
-      await new Promise<void>((resolve) => port.close(() => resolve()));
+      closed = true;
+      reader.destroy();
       await sim.close();
       rmSync(dir, { recursive: true, force: true });
     },
