@@ -5,6 +5,7 @@
 import { SerialPort } from 'serialport';
 import { Listeners } from '../util/listeners.ts';
 import { encodeSerialFrame, type SerialEvent, SerialFrameDecoder } from './serial-framing.ts';
+import { keepPollerWaits } from './serial-poller.ts';
 import type { Transport, TransportKind } from './transport.ts';
 
 export interface SerialTransportOptions {
@@ -56,6 +57,7 @@ export class SerialTransport implements Transport {
         }
       });
     });
+    if (port.port) keepPollerWaits(port.port);
     return new SerialTransport(port, options);
   }
 
