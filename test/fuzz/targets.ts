@@ -303,9 +303,9 @@ async function openUdp(answers: AnswerCheck): Promise<FuzzTarget> {
 /**
  * The sim host's real PTY (baud 0), opened from the other side as a terminal program would: the
  * slave device, non-blocking, read through a tty stream and written with plain write(2), retrying
- * on EAGAIN. Not through serialport: its Linux poller (bindings-cpp 13.0.0, Poller::poll passes
- * only the new event to uv_poll_start) drops a pending "writable" wait when a read starts polling,
- * and a write that met a full PTY then never finishes. The fuzz run found that; see the report.
+ * on EAGAIN. The client stays this small so that what is measured is the device. (Through
+ * serialport this run first stalled: its Linux poller forgot a write's wait when a read polled;
+ * src/transport/serial-poller.ts fixes that for zdfu's serial transport.)
  */
 async function openPty(answers: AnswerCheck): Promise<FuzzTarget> {
   const dir = mkdtempSync(join(tmpdir(), 'zdfu-fuzz-'));
