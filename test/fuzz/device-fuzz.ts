@@ -154,13 +154,19 @@ export async function fuzzDevice(options: DeviceFuzzOptions): Promise<DeviceFuzz
     rssPeak = Math.max(rssPeak, usage.rss);
   };
 
-  const check = async (inputs: Uint8Array[]) => {
+  // fast-check's time limit abandons the run in progress; the batch then stops at its next input
+  // (without judging a cut batch), and the search waits for it before closing the device.
+  let deadline = Number.POSITIVE_INFINITY;
+  const timeUp = () => searching && performance.now() >= deadline;
+  const checkBatch = async (inputs: Uint8Array[]) => {
+    if (timeUp()) return;
     if (broken || !target) await open();
     const device = target!;
     const writersBefore = watch.writers;
     flashOps = [];
     let reached = 0;
     for (const input of inputs) {
+      if (timeUp()) return;
       await device.send(input);
       reached++;
       if (searching) {
@@ -173,6 +179,12 @@ export async function fuzzDevice(options: DeviceFuzzOptions): Promise<DeviceFuzz
     const kinds = new Set<FailureKind>();
     const problems: string[] = [];
     const crashes = [...escaped.splice(0), ...watch.crashes.splice(0)];
+    // The firmware runs in a worker: a worker that died, or a device that left "running" without
+    // a reset request, crashed.
+    const firmwareStatus = device.device.firmware?.status() ?? 'none';
+    if (device.device.state !== 'running' || (firmwareStatus !== 'running' && firmwareStatus !== 'idle')) {
+      crashes.push(`the device is ${device.device.state} and its firmware ${firmwareStatus}`);
+    }
     if (crashes.length > 0) {
       kinds.add('crash');
       problems.push(...crashes.slice(0, 3));
@@ -209,6 +221,12 @@ export async function fuzzDevice(options: DeviceFuzzOptions): Promise<DeviceFuzz
     broken = true;
     throw new BatchFailure(kinds, problems.join('\n'));
   };
+  let running: Promise<unknown> = Promise.resolve();
+  const check = (inputs: Uint8Array[]) => {
+    const run = checkBatch(inputs);
+    running = run.catch(() => undefined);
+    return run;
+  };
   const property = fc.asyncProperty(batchArb, check);
 
   const started = performance.now();
@@ -223,6 +241,7 @@ export async function fuzzDevice(options: DeviceFuzzOptions): Promise<DeviceFuzz
     heapPeak = before.heapUsed;
     rssPeak = before.rss;
 
+    if (options.seconds) deadline = performance.now() + options.seconds * 1000;
     const search = await fc.check(property, {
       seed: options.seed,
       numRuns: Math.max(1, Math.ceil(options.inputs / batch)),
@@ -231,6 +250,7 @@ export async function fuzzDevice(options: DeviceFuzzOptions): Promise<DeviceFuzz
       endOnFailure: true,
       ...(options.seconds ? { interruptAfterTimeLimit: options.seconds * 1000 } : {}),
     });
+    await running;
     searchSeconds = (performance.now() - started) / 1000;
     searching = false;
 
@@ -255,6 +275,7 @@ export async function fuzzDevice(options: DeviceFuzzOptions): Promise<DeviceFuzz
 
     if (search.failed && search.counterexample) {
       failure = await shrink(search, check, options);
+      await running;
     }
   } finally {
     process.off('uncaughtException', onEscape);
