@@ -26,6 +26,16 @@ const encoder = new Encoder({
 const decoder = new Decoder({ mapsAsObjects: true, useRecords: false });
 
 const TWO_POW_32 = 2 ** 32;
+/**
+ * Deepest nesting of maps and arrays accepted. SMP bodies nest a few levels (image list: 3), and
+ * Zephyr's server bounds it as well (CONFIG_MCUMGR_SMP_CBOR_MAX_DECODING_LEVELS); without a bound
+ * a small packet of nested one-item arrays overflows the stack of the recursive walks below.
+ */
+const MAX_NESTING = 64;
+
+function tooDeep(where: string): SmpProtocolError {
+  return new SmpProtocolError(`CBOR ${where} nested deeper than ${MAX_NESTING} levels`);
+}
 
 /** cbor-x writes integers beyond 32 bits as floats; hand them over as bigint so they stay integers. */
 function prepareForEncoding(value: CborValue): unknown {
@@ -34,11 +44,12 @@ function prepareForEncoding(value: CborValue): unknown {
   }
   if (value instanceof Uint8Array || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(prepareForEncoding);
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    if (item !== undefined) out[key] = prepareForEncoding(item);
-  }
-  return out;
+  // fromEntries, not `out[key] =`: a "__proto__" key must stay a key, not become the prototype.
+  return Object.fromEntries(
+    Object.entries(value).flatMap(([key, item]) =>
+      item === undefined ? [] : [[key, prepareForEncoding(item)]],
+    ),
+  );
 }
 
 export function encodeCbor(value: CborValue, options: CborEncodeOptions = {}): Uint8Array {
@@ -48,7 +59,7 @@ export function encodeCbor(value: CborValue, options: CborEncodeOptions = {}): U
 }
 
 /** Turns decoder output into plain CborValue: Buffers → Uint8Array, safe bigints → numbers. */
-function normalizeDecoded(value: unknown, path: string): CborValue {
+function normalizeDecoded(value: unknown, path: string, depth = 0): CborValue {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
   if (typeof value === 'number') return value;
   if (typeof value === 'bigint') {
@@ -59,10 +70,16 @@ function normalizeDecoded(value: unknown, path: string): CborValue {
   if (value instanceof Uint8Array) {
     return value.constructor === Uint8Array ? value : new Uint8Array(value);
   }
-  if (Array.isArray(value)) return value.map((item, i) => normalizeDecoded(item, `${path}[${i}]`));
+  if (Array.isArray(value)) {
+    if (depth >= MAX_NESTING) throw tooDeep('item');
+    return value.map((item, i) => normalizeDecoded(item, `${path}[${i}]`, depth + 1));
+  }
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    if (depth >= MAX_NESTING) throw tooDeep('item');
     const out: CborMap = {};
-    for (const [key, item] of Object.entries(value)) out[key] = normalizeDecoded(item, `${path}.${key}`);
+    for (const [key, item] of Object.entries(value)) {
+      out[key] = normalizeDecoded(item, `${path}.${key}`, depth + 1);
+    }
     return out;
   }
   throw new SmpProtocolError(`unsupported CBOR item at ${path || 'top level'} (${describeJs(value)})`);
@@ -79,6 +96,8 @@ export function decodeCbor(bytes: Uint8Array): CborValue {
   try {
     decoded = decoder.decode(bytes);
   } catch (error) {
+    // cbor-x recurses too: a stack overflow there is the same too-deep input.
+    if (error instanceof RangeError && /call stack/.test(error.message)) throw tooDeep('item');
     throw new SmpProtocolError(`invalid CBOR (${bytes.length} bytes): ${(error as Error).message}`);
   }
   return normalizeDecoded(decoded, '');
@@ -109,7 +128,8 @@ export function toIndefiniteLength(cbor: Uint8Array): Uint8Array {
     return value;
   };
 
-  const copyItem = (): void => {
+  const copyItem = (depth: number): void => {
+    if (depth > MAX_NESTING) throw tooDeep('rewrite: item');
     if (pos >= cbor.length) throw new SmpProtocolError('CBOR rewrite: truncated item');
     const start = pos;
     const initial = cbor[pos++] ?? 0;
@@ -118,11 +138,11 @@ export function toIndefiniteLength(cbor: Uint8Array): Uint8Array {
     if (major === 4 || major === 5) {
       out.push(major === 4 ? 0x9f : 0xbf);
       if (info === 31) {
-        while (cbor[pos] !== 0xff) copyItem();
+        while (cbor[pos] !== 0xff) copyItem(depth + 1);
         pos++;
       } else {
         const count = readArgument(info) * (major === 5 ? 2 : 1);
-        for (let i = 0; i < count; i++) copyItem();
+        for (let i = 0; i < count; i++) copyItem(depth + 1);
       }
       out.push(0xff);
       return;
@@ -130,11 +150,11 @@ export function toIndefiniteLength(cbor: Uint8Array): Uint8Array {
     if (major === 6) {
       readArgument(info);
       for (let i = start; i < pos; i++) out.push(cbor[i] ?? 0);
-      copyItem();
+      copyItem(depth + 1);
       return;
     }
     if ((major === 2 || major === 3) && info === 31) {
-      while (cbor[pos] !== 0xff) copyItem();
+      while (cbor[pos] !== 0xff) copyItem(depth + 1);
       pos++;
     } else {
       // For simple values and floats the argument bytes are the value itself; just skip them.
@@ -145,7 +165,7 @@ export function toIndefiniteLength(cbor: Uint8Array): Uint8Array {
     for (let i = start; i < pos; i++) out.push(cbor[i] ?? 0);
   };
 
-  copyItem();
+  copyItem(0);
   if (pos !== cbor.length) throw new SmpProtocolError('CBOR rewrite: trailing bytes after the item');
   return Uint8Array.from(out);
 }

@@ -12,6 +12,7 @@ import {
   type SerialEvent,
   SerialFrameDecoder,
 } from './serial-framing.ts';
+import { keepPollerWaits } from './serial-poller.ts';
 import type { Transport, TransportKind } from './transport.ts';
 
 export interface SerialTransportOptions {
@@ -113,6 +114,7 @@ export class SerialTransport implements Transport {
         }
       });
     });
+    if (port.port) keepPollerWaits(port.port);
     return new SerialTransport(port, options);
   }
 

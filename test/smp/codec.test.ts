@@ -33,6 +33,17 @@ describe('CBOR codec', () => {
     expect(decodeCbor(encoded)).toEqual({ n: 2 ** 40 });
   });
 
+  it('encodes a map key named "__proto__" as a key (found by npm run fuzz)', () => {
+    // Object.fromEntries makes "__proto__" an own key, as a map decoded from the wire or built from
+    // user input has it. Copying it with `out[key] =` set the copy's prototype instead, and cbor-x
+    // then took the map for a byte string and threw a TypeError.
+    const body = Object.fromEntries([['__proto__', Uint8Array.from([7])]]) as CborMap;
+    const encoded = encodeCbor(body);
+    expect(hex(encoded)).toBe('a1 69 5f 5f 70 72 6f 74 6f 5f 5f 41 07');
+    // cbor-x renames the key on decoding (its guard against prototype pollution).
+    expect(decodeCbor(encoded)).toEqual({ __proto_: Uint8Array.from([7]) });
+  });
+
   it('rewrites containers into indefinite-length form like zcbor', () => {
     const body = { images: [{ slot: 0, hash: Uint8Array.from([9]), active: true }], splitStatus: 0 };
     const indefinite = encodeCbor(body, { indefinite: true });
@@ -51,6 +62,20 @@ describe('CBOR codec', () => {
       0xbf, 0x61, 0x72, 0x62, 0x68, 0x69, 0x61, 0x6c, 0x9f, 0x01, 0x02, 0xff, 0xff,
     ]);
     expect(decodeCbor(bytes)).toEqual({ r: 'hi', l: [1, 2] });
+  });
+
+  it('reports CBOR nested deeper than any SMP body as a protocol error (found by npm run fuzz)', () => {
+    // One-item arrays inside each other. 3000 levels overflowed the stack in the recursive copy
+    // after cbor-x, so a RangeError escaped instead of an SmpProtocolError; now a limit of 64
+    // levels (Zephyr bounds it too: CONFIG_MCUMGR_SMP_CBOR_MAX_DECODING_LEVELS) says so in words.
+    const nested = (levels: number) => Uint8Array.from([...new Array(levels).fill(0x81), 0x00]);
+    expect(() => decodeCbor(nested(3000))).toThrow(SmpProtocolError);
+    expect(() => decodeCbor(nested(100))).toThrow(/nested deeper than 64 levels/);
+    expect(() => toIndefiniteLength(nested(3000))).toThrow(/nested deeper than 64 levels/);
+    expect(toIndefiniteLength(nested(64)).length).toBe(64 * 2 + 1);
+    let value = decodeCbor(nested(64));
+    for (let level = 0; level < 64; level++) value = (value as unknown[])[0] as typeof value;
+    expect(value).toBe(0);
   });
 
   it('reports truncated CBOR as a protocol error', () => {
