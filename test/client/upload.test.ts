@@ -7,6 +7,7 @@ import {
   UploadAbortedError,
   UploadConflictError,
   UploadError,
+  type UploadLink,
   uploadImage,
 } from '../../src/client/upload.ts';
 import { maxChunkData, requestLimit, requestSize } from '../../src/client/upload-sizing.ts';
@@ -231,21 +232,37 @@ describe('uploadImage against a Zephyr-like device', () => {
     const ours = buildTestImage(6000);
     const theirs = buildTestImage(3000, { major: 9, minor: 0, revision: 0, build: 0 });
     const device = new FakeSmpDevice({ mtu: 256, params: { buf_size: 384, buf_count: 4 }, imageCheck: true });
-    let other: Promise<unknown> | undefined;
-    const upload = connect(device).imageUpload(ours, {
-      onProgress: (p) => {
-        if (other === undefined && p.bytes > 2000) {
-          // A second client on its own link, as a second CLI over UDP would be.
-          other = new DeviceClient(device.connect(), { timeoutMs: 200, retries: 0 }).imageUpload(theirs);
+    // A second client on its own link, as a second CLI over UDP would be. Its first chunk lands
+    // between two of ours, at a fixed point, so the interleaving does not depend on timing.
+    const theirLink = new DeviceClient(device.connect(), { timeoutMs: 200, retries: 0 }).uploadLink();
+    const theirFirst = 150;
+    const theirSha = await sha256(theirs);
+    // Every chunk of ours waits while the other client's first chunk goes through.
+    let gate: Promise<unknown> | undefined;
+    const ourLink = connect(device).uploadLink();
+    const wrapped: UploadLink = {
+      ...ourLink,
+      sendChunk: async (request, options) => {
+        if (gate === undefined && request.off > 2000) {
+          gate = theirLink
+            .sendChunk(
+              { image: 0, off: 0, len: theirs.length, sha: theirSha, data: theirs.subarray(0, theirFirst) },
+              options,
+            )
+            .then((first) => expect(first.off).toBe(theirFirst));
         }
+        if (gate !== undefined) await gate;
+        return ourLink.sendChunk(request, options);
       },
-    });
-    const error = await upload.catch((e: unknown) => e);
+    };
+    const error = await uploadImage(wrapped, ours).catch((e: unknown) => e);
+    expect(gate).toBeDefined();
     expect(error).toBeInstanceOf(UploadConflictError);
     expect(faultOf(error)).toBe('device');
     expect((error as Error).message).toMatch(/another client started its own upload to this device/);
-    // The other client's upload completes and its image is what the slot holds.
-    await expect(other).resolves.toMatchObject({ match: true });
+    // The other client's upload resumes where it stood and completes; its image is what the slot holds.
+    const rest = await new DeviceClient(device.connect(), { timeoutMs: 200, retries: 0 }).imageUpload(theirs);
+    expect(rest).toMatchObject({ match: true, resumedFrom: theirFirst });
     expect(device.stored(theirs.length)).toEqual(theirs);
   });
 
