@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/interop/**'],
+    // The BLE suites need the virtual radio: `npm run test:ble` runs them (vitest.ble.config.ts).
+    exclude: ['test/interop/**', 'test/ble/**'],
     testTimeout: 20_000,
     pool: 'forks',
     // In CI, also a JSON report, from which .ci/run prints one closing "N passed, N failed" line.
