@@ -15,6 +15,8 @@ import { bootloaderInfo, echo, mcumgrParams, osInfo, reset } from '../smp/groups
 import { shellExec } from '../smp/groups/shell.ts';
 import { statList, statShow } from '../smp/groups/stat.ts';
 import type { ConnTarget } from '../transport/kinds/kind.ts';
+import { LinkError } from '../transport/link-error.ts';
+import { ReconnectingTransport } from '../transport/reconnecting.ts';
 import type { Transport } from '../transport/transport.ts';
 import { RequestTooLargeError, SmpClient } from './client.ts';
 import {
@@ -202,6 +204,9 @@ export class DeviceClient {
       },
       isTimeout: (err: unknown) => err instanceof SmpTimeoutError,
       isTooLarge: (err: unknown) => err instanceof RequestTooLargeError,
+      // Only a link that opens again on the next request can carry on after it dropped.
+      isLinkLost: (err: unknown) =>
+        this.transport instanceof ReconnectingTransport && err instanceof LinkError && !err.closed,
     };
   }
 

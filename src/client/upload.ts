@@ -72,6 +72,12 @@ export interface UploadLink {
   isTimeout(err: unknown): boolean;
   /** True when `err` means the device dropped this request but answers small ones. */
   isTooLarge?(err: unknown): boolean;
+  /**
+   * True when `err` means the link dropped under the request but the next request opens it again
+   * (a BLE link that reconnects, src/transport/reconnecting.ts): the upload then goes on from the
+   * device's offset instead of ending.
+   */
+  isLinkLost?(err: unknown): boolean;
 }
 
 export interface UploadProgress {
@@ -100,6 +106,11 @@ export interface UploadOptions {
   firstChunkTimeoutMs?: number;
   /** Consecutive timeouts tolerated without progress before giving up; default 3. */
   retries?: number;
+  /**
+   * Link losses tolerated without progress (on a link that reconnects); default 3. Each reconnect
+   * is bounded by the link's own open timeout (for BLE its scan time).
+   */
+  reconnects?: number;
   /** Most requests in flight; default min(buf_count − 1, 4) when the device reports its buffers, else 1. */
   window?: number;
   /** Upper bound on data bytes per chunk (the encoded request must still fit the link). */
@@ -218,6 +229,7 @@ export function inspectImage(data: Uint8Array, force = false): InspectedImage {
 export const DEFAULT_CHUNK_TIMEOUT_MS = 5_000;
 export const DEFAULT_FIRST_CHUNK_TIMEOUT_MS = 40_000;
 export const DEFAULT_UPLOAD_RETRIES = 3;
+export const DEFAULT_UPLOAD_RECONNECTS = 3;
 export const MAX_DEFAULT_WINDOW = 4;
 
 /**
@@ -341,6 +353,7 @@ class UploadRun {
   private generation = 0;
   private window = 1;
   private consecutiveTimeouts = 0;
+  private lossesWithoutProgress = 0;
   private rewindsWithoutProgress = 0;
   private requests = 0;
   private timeouts = 0;
@@ -496,6 +509,7 @@ class UploadRun {
     if (off > this.highestOff) {
       this.highestOff = off;
       this.rewindsWithoutProgress = 0;
+      this.lossesWithoutProgress = 0;
       this.reportProgress();
     }
     if (off !== entry.off + entry.length) {
@@ -519,6 +533,10 @@ class UploadRun {
     if (this.finished) return;
     if (this.link.isTooLarge?.(err) === true) {
       this.onDropped(entry);
+      return;
+    }
+    if (this.link.isLinkLost?.(err) === true) {
+      this.onLinkLost(entry, err);
       return;
     }
     if (!this.link.isTimeout(err)) {
@@ -584,6 +602,37 @@ class UploadRun {
     this.limit = next;
     this.limitProven = false;
     this.drops = 0;
+    this.restartFromDevice();
+  }
+
+  /**
+   * The link dropped; every request in flight fails with it, and only the first of them (of the
+   * current generation) counts. The next request reopens the link (the reconnecting transport
+   * scans for the device) and starts at the last offset the device acknowledged, with a window of
+   * one: the device answers with its own offset, which the engine follows (img_mgmt.c in Zephyr
+   * answers a chunk at an unexpected offset with the offset it expects), so no acknowledged byte
+   * is sent again.
+   */
+  private onLinkLost(entry: InFlight, err: unknown): void {
+    if (entry.generation < this.generation) {
+      this.pump();
+      return;
+    }
+    const reconnects = this.options.reconnects ?? DEFAULT_UPLOAD_RECONNECTS;
+    if (++this.lossesWithoutProgress > reconnects) {
+      this.fail(
+        new UploadError(
+          `The link dropped ${this.lossesWithoutProgress} times without progress at byte ${this.deviceOff} of ${this.total}; giving up. ` +
+            'Run the command again to resume from there.',
+          this.deviceOff,
+          { cause: err, fault: 'no-answer' },
+        ),
+      );
+      return;
+    }
+    this.options.onNotice?.(
+      `The link dropped at byte ${this.deviceOff} of ${this.total}; connecting again to resume there.`,
+    );
     this.restartFromDevice();
   }
 

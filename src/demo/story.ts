@@ -27,6 +27,17 @@ export interface StoryOptions {
   write: (text: string) => void;
   /** How long LED0 is watched before its rate is reported; 0 skips the measurement. */
   ledWindowMs?: number;
+  /** The `conn add vdev ...` arguments after the name (default: the sim's PTY at 115200 baud). */
+  profile?: string[];
+  /** Commands run before the story (each an argument list), e.g. `ble scan`. */
+  before?: string[][];
+  /**
+   * MCUboot's upgrade mode on the board: 'swap' (swap using scratch, stm32f4_disco: test, revert,
+   * test again, confirm) or 'overwrite' (overwrite-only, esp32_devkitc_wroom: the test copies the
+   * secondary over the primary, which then counts as confirmed, and nothing is left to revert to;
+   * MCUboot boot/bootutil/src/loader.c, MCUBOOT_OVERWRITE_ONLY).
+   */
+  upgrade?: 'swap' | 'overwrite';
 }
 
 export interface StoryResult {
@@ -131,7 +142,9 @@ export async function runStory(options: StoryOptions): Promise<StoryResult> {
 
   try {
     const two = blinkyImagePath('blinky-two');
-    await zdfu(['conn', 'add', 'vdev', 'type=serial', `connstring=dev=${sim.ptyPath},baud=115200,mtu=256`]);
+    const profile = options.profile ?? ['type=serial', `connstring=dev=${sim.ptyPath},baud=115200,mtu=256`];
+    for (const args of options.before ?? []) await zdfu(args);
+    await zdfu(['conn', 'add', 'vdev', ...profile]);
     await zdfu(['-c', 'vdev', 'echo', 'hello']);
     await zdfu(['-c', 'vdev', 'stat', 'list']);
     await zdfu(['-c', 'vdev', 'stat', 'smp_server_stats']);
@@ -162,6 +175,23 @@ export async function runStory(options: StoryOptions): Promise<StoryResult> {
       slot1: { version: '2.0.0', flags: 'pending' },
     });
     await reset();
+    if (options.upgrade === 'overwrite') {
+      await zdfu(['-c', 'vdev', 'image', 'list']);
+      await check({
+        step: 'after reset (overwrite)',
+        slot0: { version: '2.0.0', flags: 'active confirmed' },
+        slot1: undefined,
+      });
+      await zdfu(['-c', 'vdev', 'image', 'confirm']);
+      await zdfu(['-c', 'vdev', 'image', 'list']);
+      await check({
+        step: 'after image confirm',
+        slot0: { version: '2.0.0', flags: 'active confirmed' },
+        slot1: undefined,
+      });
+      await led('Binary Two confirmed');
+      return result;
+    }
     await zdfu(['-c', 'vdev', 'image', 'list']);
     await check({
       step: 'after reset (swap)',

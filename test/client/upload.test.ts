@@ -11,6 +11,7 @@ import {
   uploadImage,
 } from '../../src/client/upload.ts';
 import { maxChunkData, requestLimit, requestSize } from '../../src/client/upload-sizing.ts';
+import { LinkError } from '../../src/transport/link-error.ts';
 import { faultOf } from '../../src/util/fault.ts';
 import { buildTestImage, FakeSmpDevice, testImageHash } from './fake-smp-device.ts';
 
@@ -313,5 +314,81 @@ describe('request size without a user mtu', () => {
     expect(requestLimit(65_533, 'serial', undefined)).toBe(256);
     expect(requestLimit(256, 'serial', 2048)).toBe(256);
     expect(requestLimit(1024, 'udp', undefined)).toBe(1024);
+  });
+});
+
+describe('uploadImage when the link drops mid-upload (a BLE link that reconnects)', () => {
+  /**
+   * The engine's link to a fake device whose connection drops at the `dropAt`-th request (and, with
+   * `every`, at each later one): that request and the answers still on their way are lost with a
+   * LinkError that is not `closed`, as from src/transport/reconnecting.ts; the next request goes
+   * through (the link opened again).
+   */
+  function droppingLink(
+    device: FakeSmpDevice,
+    dropAt: number,
+    options: { every?: boolean; lost?: boolean } = {},
+  ) {
+    const inner = connect(device).uploadLink();
+    let calls = 0;
+    let epoch = 0;
+    let drops = 0;
+    let acked = 0;
+    const sent: { off: number; ackedBefore: number; afterDrop: boolean }[] = [];
+    const link: UploadLink = {
+      ...inner,
+      isLinkLost: options.lost === false ? undefined : (err) => err instanceof LinkError && !err.closed,
+      sendChunk: async (request, sendOptions) => {
+        calls++;
+        if (calls === dropAt || (options.every === true && calls > dropAt)) {
+          epoch++;
+          drops++;
+          throw new LinkError('BLE peer disconnected (reason 0x08)', false);
+        }
+        sent.push({ off: request.off, ackedBefore: acked, afterDrop: drops > 0 });
+        const mine = epoch;
+        const response = await inner.sendChunk(request, sendOptions);
+        if (mine !== epoch) throw new LinkError('BLE peer disconnected (reason 0x08)', false);
+        acked = Math.max(acked, response.off);
+        return response;
+      },
+    };
+    return { link, sent, drops: () => drops };
+  }
+
+  it('reconnects and resumes from the device offset, sending no acknowledged byte again', async () => {
+    const device = new FakeSmpDevice({ mtu: 256, params: { buf_size: 384, buf_count: 4 }, imageCheck: true });
+    const image = buildTestImage(8000);
+    const { link, sent, drops } = droppingLink(device, 12);
+    const notices: string[] = [];
+    const result = await uploadImage(link, image, { onNotice: (text) => notices.push(text) });
+    expect(result.match).toBe(true);
+    expect(device.stored(image.length)).toEqual(image);
+    expect(drops()).toBe(1);
+    expect(notices.join('\n')).toMatch(/link dropped at byte \d+ of \d+; connecting again/);
+    const after = sent.filter((s) => s.afterDrop);
+    expect(after.length).toBeGreaterThan(0);
+    // Every request after the drop starts at or beyond what the device had acknowledged by then.
+    const ackedAtDrop = after[0]!.ackedBefore;
+    expect(ackedAtDrop).toBeGreaterThan(0);
+    for (const s of after) expect(s.off).toBeGreaterThanOrEqual(ackedAtDrop);
+  });
+
+  it('gives up in words after a few drops without progress', async () => {
+    const device = new FakeSmpDevice({ mtu: 256, params: { buf_size: 384, buf_count: 4 } });
+    const { link, drops } = droppingLink(device, 5, { every: true });
+    const error = await uploadImage(link, buildTestImage(8000), { reconnects: 2 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UploadError);
+    expect((error as UploadError).message).toMatch(
+      /The link dropped 3 times without progress at byte \d+ of \d+/,
+    );
+    expect(faultOf(error)).toBe('no-answer');
+    expect(drops()).toBe(3);
+  });
+
+  it('ends at the first drop on a link that does not reconnect', async () => {
+    const device = new FakeSmpDevice({ mtu: 256, params: { buf_size: 384, buf_count: 4 } });
+    const { link } = droppingLink(device, 5, { lost: false });
+    await expect(uploadImage(link, buildTestImage(8000))).rejects.toBeInstanceOf(LinkError);
   });
 });

@@ -159,6 +159,17 @@ export class BlePeripheral {
     this.bleno.disconnect();
   }
 
+  /**
+   * The link is lost while the board keeps running (out of range, a supervision timeout): drop
+   * the central and what it had half-sent; the disconnect handler advertises again at once.
+   */
+  dropConnection(): void {
+    if (this.suspended || this.closed) return;
+    this.subscribers.clear();
+    this.options.endpoint.forgetAll();
+    this.bleno.disconnect();
+  }
+
   /** The app is up again: advertise. */
   async resume(): Promise<void> {
     if (!this.suspended || this.closed) return;
