@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Noble, Peripheral } from '@stoprocent/noble';
+import { hciBindingOptions } from './hci-bindings.ts';
 import { type BleHci, describeBlePeer, formatBleHci } from './kinds/ble.ts';
 
 /** The MCUmgr SMP GATT service and characteristic (Zephyr subsys/mgmt/mcumgr/transport/src/smp_bt.c),
@@ -31,13 +32,7 @@ export async function openCentral(hci: BleHci): Promise<Noble> {
   }
   quietNobleWarnings();
   const { withBindings } = await import('@stoprocent/noble');
-  const noble =
-    hci.kind === 'uart'
-      ? withBindings('hci', {
-          hciDriver: 'uart',
-          bindParams: { usb: undefined, uart: { port: hci.path, baudRate: 1_000_000 } },
-        })
-      : withBindings('hci', { deviceId: hci.deviceId });
+  const noble = withBindings('hci', hciBindingOptions(hci));
   try {
     await poweredOn(noble, hci);
   } catch (error) {

@@ -8,6 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Bleno, ConnectionHandle, UpdateValueCallback } from '@stoprocent/bleno';
+import { hciBindingOptions } from '../../transport/hci-bindings.ts';
 import { type BleHci, formatBleHci } from '../../transport/kinds/ble.ts';
 import { type BleEndpoint, notifications } from './ble.ts';
 
@@ -54,13 +55,7 @@ export class BlePeripheral {
     // bleno reads its advertising interval from the environment when it starts advertising.
     process.env.BLENO_ADVERTISING_INTERVAL = String(options.advertisingIntervalMs ?? 20);
     const { withBindings } = await import('@stoprocent/bleno');
-    const bleno =
-      hci.kind === 'uart'
-        ? withBindings('hci', {
-            hciDriver: 'uart',
-            bindParams: { usb: undefined, uart: { port: hci.path, baudRate: 1_000_000 } },
-          })
-        : withBindings('hci', { deviceId: hci.deviceId });
+    const bleno = withBindings('hci', hciBindingOptions(hci));
     try {
       await bleno.waitForPoweredOnAsync(10_000);
     } catch (error) {
