@@ -2,19 +2,27 @@
  * `npm run bench`: every benchmark module, each measuring zdfu and the peer tools in the same run,
  * printed as Markdown tables with ratios. Speed goals live here, never in unit tests.
  */
+import { runBleBench } from './ble.ts';
 import { runSignBench } from './sign.ts';
-import { type BenchTable, formatTable } from './table.ts';
+import { type BenchOutput, formatOutput } from './table.ts';
 import { runUploadBench } from './upload.ts';
 
-type Bench = { name: string; run: () => Promise<BenchTable[]> };
+type Bench = { name: string; run: () => Promise<BenchOutput[]> };
 
 const benches: Bench[] = [
   { name: 'upload', run: runUploadBench },
   { name: 'sign', run: runSignBench },
+  { name: 'ble', run: runBleBench },
 ];
 
 const only = process.argv[2];
+if (only && !benches.some((bench) => bench.name === only)) {
+  process.stderr.write(
+    `No benchmark named "${only}"; choose one of: ${benches.map((b) => b.name).join(', ')}.\n`,
+  );
+  process.exit(2);
+}
 for (const bench of benches) {
   if (only && bench.name !== only) continue;
-  for (const table of await bench.run()) process.stdout.write(`${formatTable(table)}\n`);
+  for (const table of await bench.run()) process.stdout.write(`${formatOutput(table)}\n`);
 }

@@ -20,6 +20,43 @@ export interface BenchTable {
   method: string;
 }
 
+/** A table whose columns are the benchmark's own (e.g. one row per link setting, several figures
+ * per row), for results that are not one figure per tool. */
+export interface BenchGrid {
+  kind: 'grid';
+  title: string;
+  method: string;
+  /** Column headings; every column but the first is right-aligned (figures). */
+  headers: string[];
+  rows: string[][];
+}
+
+/** A benchmark that could not run here, with the one line saying why (printed in place of its table). */
+export interface BenchSkipped {
+  kind: 'skipped';
+  title: string;
+  reason: string;
+}
+
+export type BenchOutput = BenchTable | BenchGrid | BenchSkipped;
+
+/** Prints any benchmark output: a per-tool table with ratios, a grid, or the line of a skipped one. */
+export function formatOutput(output: BenchOutput): string {
+  if ('kind' in output) {
+    if (output.kind === 'skipped') return `## ${output.title}\nSkipped: ${output.reason}\n`;
+    const lines = [
+      `## ${output.title}`,
+      output.method,
+      '',
+      `| ${output.headers.join(' | ')} |`,
+      `|${output.headers.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+      ...output.rows.map((row) => `| ${row.join(' | ')} |`),
+    ];
+    return `${lines.join('\n')}\n`;
+  }
+  return formatTable(output);
+}
+
 /** Prints the table; the ratio column compares each row with the first (zdfu's). */
 export function formatTable(table: BenchTable): string {
   const base = table.rows[0]?.value ?? 0;

@@ -6,10 +6,11 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { packageRoot } from '../../src/device/io/artifacts.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+// The package root, not this file's folder: bundled into dist/bench.mjs this module has moved.
+const root = packageRoot();
 const launcher = join(root, 'scripts/ble/virtual-radio.py');
 export const radioPython = join(root, '.cache/ble/venv/bin/python');
 
