@@ -8,7 +8,6 @@
  * SMP header's length (SmpReassembler).
  */
 import type { Characteristic, Noble, Peripheral } from '@stoprocent/noble';
-import { Listeners } from '../util/listeners.ts';
 import {
   findPeer,
   openCentral,
@@ -22,6 +21,7 @@ import { LinkError } from './link-error.ts';
 import { ReconnectingTransport } from './reconnecting.ts';
 import { SmpReassembler } from './smp-reassembler.ts';
 import type { Transport, TransportKind } from './transport.ts';
+import { TransportBase } from './transport-base.ts';
 
 /** What a central asks for: 517 lets a 512-byte attribute value plus the 3-byte ATT header through. */
 export const BLE_REQUESTED_ATT_MTU = 517;
@@ -40,12 +40,10 @@ export interface BleTransportOptions {
   readonly attMtu?: number;
 }
 
-export class BleTransport implements Transport {
+export class BleTransport extends TransportBase {
   readonly kind: TransportKind = 'ble';
   readonly mtu: number;
   private readonly reassembler = new SmpReassembler({ accept: 'responses' });
-  private readonly packetListeners = new Listeners<Uint8Array>();
-  private readonly linkErrorListeners = new Listeners<LinkError>();
   private lost: LinkError | undefined;
   private closed = false;
 
@@ -56,6 +54,7 @@ export class BleTransport implements Transport {
     readonly attMtu: number,
     private readonly peerText: string,
   ) {
+    super();
     this.mtu = bleRequestLimit(attMtu);
     characteristic.on('data', (value: Buffer) => {
       const piece = new Uint8Array(value.buffer, value.byteOffset, value.length);
@@ -145,19 +144,6 @@ export class BleTransport implements Transport {
     }
   }
 
-  onPacket(listener: (packet: Uint8Array) => void): () => void {
-    return this.packetListeners.add(listener);
-  }
-
-  /** BLE carries no console text. */
-  onText(_listener: (text: string) => void): () => void {
-    return () => {};
-  }
-
-  onLinkError(listener: (error: LinkError) => void): () => void {
-    return this.linkErrorListeners.add(listener);
-  }
-
   /** Pieces of responses dropped by the reassembler (garbage, unfinished packets), for diagnostics. */
   get droppedPieces(): SmpReassembler['dropped'] {
     return this.reassembler.dropped;
@@ -166,8 +152,7 @@ export class BleTransport implements Transport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.packetListeners.clear();
-    this.linkErrorListeners.clear();
+    this.clearListeners();
     if (this.lost === undefined && this.peripheral.state === 'connected') {
       await withTimeout(this.peripheral.disconnectAsync(), 2_000, () => 'disconnect').catch(() => undefined);
     }

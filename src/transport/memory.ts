@@ -3,9 +3,9 @@
  * For unit tests of client and server without sockets or PTYs. Pure module.
  */
 
-import { Listeners } from '../util/listeners.ts';
 import type { LinkError } from './link-error.ts';
-import type { Transport, TransportKind } from './transport.ts';
+import type { TransportKind } from './transport.ts';
+import { TransportBase } from './transport-base.ts';
 
 export interface MemoryLinkOptions {
   /** MTU both ends report (default 1024). */
@@ -13,17 +13,16 @@ export interface MemoryLinkOptions {
 }
 
 /** One end of a memory link. `emitText` lets tests play console text arriving at this end. */
-export class MemoryTransport implements Transport {
+export class MemoryTransport extends TransportBase {
   readonly kind: TransportKind = 'memory';
   peer: MemoryTransport | undefined;
-  private readonly packetListeners = new Listeners<Uint8Array>();
-  private readonly textListeners = new Listeners<string>();
-  private readonly linkErrorListeners = new Listeners<LinkError>();
   private closed = false;
   /** Packets this end has sent, for assertions. */
   readonly sent: Uint8Array[] = [];
 
-  constructor(readonly mtu: number) {}
+  constructor(readonly mtu: number) {
+    super();
+  }
 
   get isClosed(): boolean {
     return this.closed;
@@ -48,18 +47,6 @@ export class MemoryTransport implements Transport {
     this.textListeners.emit(text);
   }
 
-  onPacket(listener: (packet: Uint8Array) => void): () => void {
-    return this.packetListeners.add(listener);
-  }
-
-  onText(listener: (text: string) => void): () => void {
-    return this.textListeners.add(listener);
-  }
-
-  onLinkError(listener: (error: LinkError) => void): () => void {
-    return this.linkErrorListeners.add(listener);
-  }
-
   /** Plays a failure of the link (a hang-up, a port unreachable) at this end. */
   failLink(error: LinkError): void {
     if (this.closed) return;
@@ -69,9 +56,7 @@ export class MemoryTransport implements Transport {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.packetListeners.clear();
-    this.textListeners.clear();
-    this.linkErrorListeners.clear();
+    this.clearListeners();
   }
 }
 

@@ -5,16 +5,13 @@
  * at once (a LinkError that is not `closed`, so the client keeps going); the next send reopens,
  * once for all sends waiting. Pure: no Node imports.
  */
-import { Listeners } from '../util/listeners.ts';
 import { LinkError } from './link-error.ts';
 import type { Transport, TransportKind } from './transport.ts';
+import { TransportBase } from './transport-base.ts';
 
-export class ReconnectingTransport implements Transport {
+export class ReconnectingTransport extends TransportBase {
   readonly kind: TransportKind;
   readonly mtu: number;
-  private readonly packetListeners = new Listeners<Uint8Array>();
-  private readonly textListeners = new Listeners<string>();
-  private readonly linkErrorListeners = new Listeners<LinkError>();
   private inner: Transport | undefined;
   private unsubscribe: (() => void)[] = [];
   private reopening: Promise<Transport> | undefined;
@@ -26,6 +23,7 @@ export class ReconnectingTransport implements Transport {
     first: Transport,
     private readonly open: () => Promise<Transport>,
   ) {
+    super();
     this.kind = first.kind;
     this.mtu = first.mtu;
     this.attach(first);
@@ -89,27 +87,13 @@ export class ReconnectingTransport implements Transport {
     await inner.send(packet);
   }
 
-  onPacket(listener: (packet: Uint8Array) => void): () => void {
-    return this.packetListeners.add(listener);
-  }
-
-  onText(listener: (text: string) => void): () => void {
-    return this.textListeners.add(listener);
-  }
-
-  onLinkError(listener: (error: LinkError) => void): () => void {
-    return this.linkErrorListeners.add(listener);
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     const inner = this.inner;
     for (const off of this.unsubscribe.splice(0)) off();
     this.inner = undefined;
-    this.packetListeners.clear();
-    this.textListeners.clear();
-    this.linkErrorListeners.clear();
+    this.clearListeners();
     await inner?.close();
   }
 }

@@ -13,7 +13,8 @@ import {
   SerialFrameDecoder,
 } from './serial-framing.ts';
 import { keepPollerWaits } from './serial-poller.ts';
-import type { Transport, TransportKind } from './transport.ts';
+import type { TransportKind } from './transport.ts';
+import { TransportBase } from './transport-base.ts';
 
 export interface SerialTransportOptions {
   readonly path: string;
@@ -38,15 +39,12 @@ export function openSerialTarget(target: SerialTarget): Promise<SerialTransport>
   });
 }
 
-export class SerialTransport implements Transport {
+export class SerialTransport extends TransportBase {
   readonly kind: TransportKind = 'serial';
   readonly mtu: number;
   readonly path: string;
   private readonly decoder = new SerialFrameDecoder({ resync: true });
-  private readonly packetListeners = new Listeners<Uint8Array>();
-  private readonly textListeners = new Listeners<string>();
   private readonly badFrameListeners = new Listeners<string>();
-  private readonly linkErrorListeners = new Listeners<LinkError>();
   /** Set when the port went away under us (hang-up); every later send fails with it. */
   private lost: LinkError | undefined;
   /** The first frame of a session is preceded by a newline (see send). */
@@ -59,6 +57,7 @@ export class SerialTransport implements Transport {
     private readonly port: SerialPort,
     options: SerialTransportOptions,
   ) {
+    super();
     this.path = options.path;
     this.mtu = options.mtu ?? 256;
     this.textFlushMs = options.textFlushMs ?? 50;
@@ -143,18 +142,6 @@ export class SerialTransport implements Transport {
     });
   }
 
-  onPacket(listener: (packet: Uint8Array) => void): () => void {
-    return this.packetListeners.add(listener);
-  }
-
-  onText(listener: (text: string) => void): () => void {
-    return this.textListeners.add(listener);
-  }
-
-  onLinkError(listener: (error: LinkError) => void): () => void {
-    return this.linkErrorListeners.add(listener);
-  }
-
   /** Frames dropped for a bad CRC, bad base64 or a length overrun (diagnostics). */
   onBadFrame(listener: (reason: string) => void): () => void {
     return this.badFrameListeners.add(listener);
@@ -165,8 +152,7 @@ export class SerialTransport implements Transport {
     this.closed = true;
     clearTimeout(this.flushTimer);
     this.dispatch(this.decoder.flushText());
-    this.packetListeners.clear();
-    this.textListeners.clear();
+    this.clearListeners();
     this.badFrameListeners.clear();
     this.linkErrorListeners.clear();
     if (!this.port.isOpen) return;

@@ -5,11 +5,11 @@
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { Listeners } from '../util/listeners.ts';
 import { formatHostPort, parseHostPort } from './host-port.ts';
 import { DEFAULT_UDP_PORT, type UdpTarget } from './kinds/udp.ts';
 import { LinkError } from './link-error.ts';
-import type { Transport, TransportKind } from './transport.ts';
+import type { TransportKind } from './transport.ts';
+import { TransportBase } from './transport-base.ts';
 
 export interface UdpTransportOptions {
   /** Host name, IPv4 or IPv6 address, or "host:port" / "[v6]:port" (see ./host-port.ts). */
@@ -29,10 +29,8 @@ export function openUdpTarget(target: UdpTarget): Promise<UdpTransport> {
   return UdpTransport.open({ host: target.host, port: target.port });
 }
 
-export class UdpTransport implements Transport {
+export class UdpTransport extends TransportBase {
   readonly kind: TransportKind = 'udp';
-  private readonly packetListeners = new Listeners<Uint8Array>();
-  private readonly linkErrorListeners = new Listeners<LinkError>();
   private closed = false;
 
   private constructor(
@@ -41,6 +39,7 @@ export class UdpTransport implements Transport {
     readonly port: number,
     readonly mtu: number,
   ) {
+    super();
     socket.on('message', (message) => {
       const packet = new Uint8Array(message.buffer, message.byteOffset, message.length).slice();
       this.packetListeners.emit(packet);
@@ -112,24 +111,10 @@ export class UdpTransport implements Transport {
     });
   }
 
-  onPacket(listener: (packet: Uint8Array) => void): () => void {
-    return this.packetListeners.add(listener);
-  }
-
-  /** UDP carries no console text. */
-  onText(_listener: (text: string) => void): () => void {
-    return () => {};
-  }
-
-  onLinkError(listener: (error: LinkError) => void): () => void {
-    return this.linkErrorListeners.add(listener);
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.packetListeners.clear();
-    this.linkErrorListeners.clear();
+    this.clearListeners();
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 }
