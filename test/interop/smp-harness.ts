@@ -23,6 +23,11 @@ export const SMP_UDP_PORT = 1337;
 /** How a peer reaches the board: its serial port (the PTY) or its UDP host. */
 export type PeerLink = { serial: string } | { udp: string };
 
+/** smpclient's own BLE host stack (Bumble) on an HCI controller (`serial:PTY`), to a name. */
+export interface BleLink {
+  ble: { hci: string; name: string; mtu?: number };
+}
+
 export interface InteropSim {
   readonly handle: SimHandle;
   readonly serial: PeerLink;
@@ -116,7 +121,8 @@ export interface PeerImageState {
 }
 
 export type PeerOpResult =
-  | { op: 'echo'; r: string }
+  | { op: 'link'; mtu: number; max_unencoded_size: number }
+  | { op: 'echo'; r: string; seconds?: number }
   | { op: 'params'; buf_size: number; buf_count: number }
   | { op: 'state' | 'test' | 'confirm'; images: PeerImageState[] }
   | { op: 'reset' }
@@ -132,9 +138,15 @@ export type PeerOpResult =
   | { op: string; error: string; rc?: number; group?: number };
 
 /** Runs test/interop/py/smpclient_ops.py (intercreate smpclient's async API) and parses its lines. */
-export function smpclientOps(link: PeerLink, ops: readonly string[]): Promise<PeerOpResult[]> {
-  const linkArgs = 'serial' in link ? ['--serial', link.serial] : ['--udp', link.udp];
-  return runOpsScript('smpclient', SMPCLIENT_OPS, linkArgs, ops);
+export function smpclientOps(link: PeerLink | BleLink, ops: readonly string[]): Promise<PeerOpResult[]> {
+  return runOpsScript('smpclient', SMPCLIENT_OPS, smpclientLinkArgs(link), ops);
+}
+
+function smpclientLinkArgs(link: PeerLink | BleLink): string[] {
+  if ('serial' in link) return ['--serial', link.serial];
+  if ('udp' in link) return ['--udp', link.udp];
+  const { hci, name, mtu } = link.ble;
+  return ['--transport', 'ble', '--hci', hci, '--name', name, ...(mtu ? ['--mtu', String(mtu)] : [])];
 }
 
 /** Runs test/interop/py/toolkit_ops.py (Finomnis' mcumgr-toolkit Python API); same JSON lines. */

@@ -2,9 +2,14 @@
 
 Used by the zdfu interop tests where smpmgr's rich-text output is too loose for exact checks.
 
-    smpclient_ops.py (--serial PATH | --udp HOST) [--timeout S] OP [ARG] [OP [ARG] ...]
+    smpclient_ops.py (--serial PATH | --udp HOST | --transport ble --hci SPEC --name NAME [--mtu N])
+                     [--timeout S] OP [ARG] [OP [ARG] ...]
 
-OPs: echo TEXT | params | state | upload FILE | test HASHHEX | confirm [HASHHEX|-] | reset
+BLE goes through smpclient's own Bumble host stack (the `smpclient[bumble]` extra), on an HCI
+controller Bumble opens from SPEC, e.g. `serial:/path/to/pty` for a virtual radio controller;
+NAME is the advertised name it scans for.
+
+OPs: link | echo TEXT | params | state | upload FILE | test HASHHEX | confirm [HASHHEX|-] | reset
 An SMP error reply prints {"op", "error", "rc"[, "group"]} and ends the run with exit code 2.
 """
 
@@ -18,10 +23,11 @@ from smpclient import SMPClient
 from smpclient.generics import error, success
 from smpclient.requests.image_management import ImageStatesRead, ImageStatesWrite
 from smpclient.requests.os_management import EchoWrite, MCUMgrParametersRead, ResetWrite
+from smpclient.transport.bumble import SMPBumbleTransport
 from smpclient.transport.serial import Auto, SMPSerialTransport
 from smpclient.transport.udp import SMPUDPTransport
 
-ARITY = {"echo": 1, "params": 0, "state": 0, "upload": 1, "test": 1, "confirm": 0, "reset": 0}
+ARITY = {"link": 0, "echo": 1, "params": 0, "state": 0, "upload": 1, "test": 1, "confirm": 0, "reset": 0}
 
 
 class RecordingClient(SMPClient):
@@ -80,9 +86,15 @@ def describe_error(response):
 
 
 async def run_op(client, name, args):
+    if name == "link":
+        # No request: what the transport settled on (over BLE, ATT MTU − 3 per write).
+        transport = client._transport
+        return None, lambda: {"mtu": transport.mtu, "max_unencoded_size": transport.max_unencoded_size}
     if name == "echo":
+        started = time.monotonic()
         r = await client.request(EchoWrite(d=args[0]))
-        return r, lambda: {"r": r.r}
+        seconds = time.monotonic() - started
+        return r, lambda: {"r": r.r, "seconds": seconds}
     if name == "params":
         r = await client.request(MCUMgrParametersRead())
         return r, lambda: {"buf_size": r.buf_size, "buf_count": r.buf_count}
@@ -118,24 +130,35 @@ async def main():
     link = parser.add_mutually_exclusive_group(required=True)
     link.add_argument("--serial")
     link.add_argument("--udp", help="host; smpclient always uses port 1337")
+    link.add_argument("--transport", choices=["ble"], help="ble: needs --hci and --name")
+    parser.add_argument("--hci", help="Bumble HCI transport spec, e.g. serial:/path/to/pty")
+    parser.add_argument("--name", help="advertised name of the BLE peripheral")
+    parser.add_argument("--mtu", type=int, default=247, help="ATT MTU to ask for (smpclient's default)")
     parser.add_argument("--timeout", type=float, default=5.0)
     parser.add_argument("ops", nargs="+")
     options = parser.parse_args()
+    if options.transport == "ble" and not (options.hci and options.name):
+        parser.error("--transport ble needs --hci SPEC and --name NAME")
     ops = parse_ops(options.ops)
 
     if options.serial:
         transport, address = SMPSerialTransport(Auto()), options.serial
-    else:
+    elif options.udp:
         transport, address = SMPUDPTransport(), options.udp
+    else:
+        transport = SMPBumbleTransport(hci=options.hci, preferred_mtu=options.mtu)
+        address = options.name
     client = RecordingClient(transport, address, options.timeout)
-    await client.connect()
+    # The scan for the name is bounded by --timeout, but not Bumble's LE connect, GATT discovery
+    # and MTU exchange that follow it: bound the whole connect.
+    await asyncio.wait_for(client.connect(), options.timeout * 3)
     try:
         for name, args in ops:
             response, describe = await run_op(client, name, args)
-            if error(response):
+            if response is not None and error(response):
                 print(json.dumps({"op": name, **describe_error(response)}), flush=True)
                 return 2
-            assert success(response), response
+            assert response is None or success(response), response
             print(json.dumps({"op": name, **describe()}), flush=True)
     finally:
         await client.disconnect()
