@@ -1,4 +1,5 @@
 /** Helpers for the `zdfu sim` host tests: temp dirs, flash files in a known state, in-process runs. */
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,27 @@ export class TempDirs {
   }
   cleanup(): void {
     for (const d of this.dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+/** Child processes a test started (sims), killed after it if still running. */
+export class Children {
+  private readonly started: ChildProcess[] = [];
+  track(child: ChildProcess): ChildProcess {
+    this.started.push(child);
+    return child;
+  }
+  killAll(): void {
+    for (const child of this.started.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+/** Waits until `check` holds, polling every 25 ms; fails naming `what` after `timeoutMs`. */
+export async function until(check: () => boolean, what: string, timeoutMs = 20000): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (!check()) {
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
   }
 }
 

@@ -1,29 +1,20 @@
 // A second sim must not take over (and on exit delete) the --pty link of a running sim; a stale
 // link left by a dead sim may be replaced.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { lstatSync, readlinkSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSim } from '../../../src/device/io/sim-host.ts';
 import { runZdfu } from '../../helpers/run-zdfu.ts';
-import { TempDirs } from './helpers.ts';
+import { ROOT } from '../server/fixtures.ts';
+import { Children, TempDirs, until } from './helpers.ts';
 
 const temp = new TempDirs();
-const children: ChildProcess[] = [];
+const children = new Children();
 afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  children.killAll();
   temp.cleanup();
 });
-
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-
-async function until(check: () => boolean, what: string, timeoutMs = 20000): Promise<void> {
-  const end = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('zdfu sim --pty PATH held by a running sim', () => {
   it('refuses the path, names the process, and leaves the first sim its link', async () => {
@@ -34,7 +25,7 @@ describe('zdfu sim --pty PATH held by a running sim', () => {
       ['--import', 'tsx', 'src/cli/main.ts', 'sim', '--no-udp', '--pty', link, '--baud', '0'],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    children.push(first);
+    children.track(first);
     let out = '';
     first.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     await until(() => /zdfu sim: \S+ running/.test(out), 'the first sim');

@@ -5,16 +5,15 @@ import { createSocket } from 'node:dgram';
 import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { blinkyFlash, TempDirs, writeFlashFile } from './helpers.ts';
+import { ROOT } from '../server/fixtures.ts';
+import { blinkyFlash, Children, TempDirs, until, writeFlashFile } from './helpers.ts';
 
 const temp = new TempDirs();
-const children: ChildProcess[] = [];
+const children = new Children();
 afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  children.killAll();
   temp.cleanup();
 });
-
-const ROOT = join(import.meta.dirname, '..', '..', '..');
 
 interface Sim {
   child: ChildProcess;
@@ -27,7 +26,7 @@ function startSimProcess(args: string[]): Sim {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  children.push(child);
+  children.track(child);
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -35,14 +34,6 @@ function startSimProcess(args: string[]): Sim {
     child.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() })),
   );
   return { child, output: () => out, exited };
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 20000): Promise<void> {
-  const end = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 function canBindUdp(port: number): Promise<boolean> {
