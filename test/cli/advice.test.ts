@@ -1,38 +1,23 @@
 /** Messages that say what to do next: a busy slot, an unsigned file, a key file that exists, help text. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type SimHandle, startSim } from '../../src/device/io/sim-host.ts';
-import { ensureBlinkyFirmware, ROOT } from '../device/server/fixtures.ts';
+import { describe, expect, it } from 'vitest';
+import { startSim } from '../../src/device/io/sim-host.ts';
+import { ROOT } from '../device/server/fixtures.ts';
 import { runZdfu } from '../helpers/run-zdfu.ts';
 import { signedFixture } from '../helpers/signed-fixture.ts';
+import { useSimWorkspace } from '../helpers/sim-workspace.ts';
 
-let dir: string;
-let sim: SimHandle | undefined;
-
-beforeAll(async () => {
-  await ensureBlinkyFirmware();
-}, 120_000);
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'zdfu-advice-'));
-});
-
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-  rmSync(dir, { recursive: true, force: true });
-});
+const ws = useSimWorkspace('zdfu-advice-');
 
 function zdfu(...args: string[]) {
-  const udp = sim?.udp ? ['--conntype', 'udp', '--connstring', `127.0.0.1:${sim.udp.port}`] : [];
-  return runZdfu([...udp, ...args], { ZDFU_HOME: dir });
+  const udp = ws.sim?.udp ? ['--conntype', 'udp', '--connstring', `127.0.0.1:${ws.sim.udp.port}`] : [];
+  return runZdfu([...udp, ...args], { ZDFU_HOME: ws.dir });
 }
 
 describe('advice in messages', () => {
   it('an upload while a test image runs unconfirmed: NO_FREE_SLOT with its numbers, and what to do', async () => {
-    sim = await startSim({ udp: '127.0.0.1:0', baud: 0 });
+    ws.sim = await startSim({ udp: '127.0.0.1:0', baud: 0 });
     const two = join(ROOT, 'build', 'firmware', 'blinky-two', 'zephyr.signed.bin');
     expect((await zdfu('image', 'upload', two)).code).toBe(0);
     const list = await zdfu('--json', 'image', 'list');
@@ -40,9 +25,9 @@ describe('advice in messages', () => {
       (i) => i.slot === 1,
     )!.hash;
     expect((await zdfu('image', 'test', hash)).code).toBe(0);
-    await sim.device.reset(); // the test boot: 2.0.0 runs unconfirmed, slot 1 holds 1.0.0 to revert to
+    await ws.sim.device.reset(); // the test boot: 2.0.0 runs unconfirmed, slot 1 holds 1.0.0 to revert to
 
-    const three = join(dir, 'three.bin');
+    const three = join(ws.dir, 'three.bin');
     writeFileSync(three, await signedFixture('stat-stalls', '3.0.0'));
     const run = await zdfu('image', 'upload', three);
     expect(run.code).toBe(2);
@@ -57,11 +42,11 @@ describe('advice in messages', () => {
   }, 30_000);
 
   it('an unsigned file for image upload and dfu: sign it first; --force only for non-MCUboot payloads', async () => {
-    const plain = join(dir, 'zephyr.bin');
+    const plain = join(ws.dir, 'zephyr.bin');
     writeFileSync(plain, new Uint8Array(4096).fill(0x20));
     const upload = await runZdfu(
       ['--conntype', 'udp', '--connstring', '127.0.0.1:9', 'image', 'upload', plain],
-      { ZDFU_HOME: dir },
+      { ZDFU_HOME: ws.dir },
     );
     expect(upload.code).toBe(1);
     expect(upload.err).toContain(`${plain} is not a signed MCUboot image`);
@@ -69,7 +54,7 @@ describe('advice in messages', () => {
     expect(upload.err).toContain('"Signing images" in the README');
     expect(upload.err.indexOf('Sign it first')).toBeLessThan(upload.err.indexOf('--force'));
 
-    sim = await startSim({ udp: '127.0.0.1:0', baud: 0 });
+    ws.sim = await startSim({ udp: '127.0.0.1:0', baud: 0 });
     const dfu = await zdfu('dfu', plain);
     expect(dfu.code).toBe(1);
     expect(dfu.err).toContain('Sign it first');
@@ -77,7 +62,7 @@ describe('advice in messages', () => {
   }, 30_000);
 
   it('keygen refuses to replace an existing key file unless --force', async () => {
-    const key = join(dir, 'dev.pem');
+    const key = join(ws.dir, 'dev.pem');
     writeFileSync(key, 'the key devices trust\n');
     const run = await runZdfu(['keygen', '-k', key, '-t', 'ed25519'], {});
     expect(run.code).toBe(1);

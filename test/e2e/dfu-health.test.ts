@@ -2,52 +2,37 @@
  * `zdfu dfu` against a sim on UDP, in-process: a firmware that dies at start is never confirmed and
  * MCUboot brings the old image back; a stalled statistic fails the check; a healthy image completes.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type SimHandle, startSim } from '../../src/device/io/sim-host.ts';
+import { describe, expect, it } from 'vitest';
+import { startSim } from '../../src/device/io/sim-host.ts';
 import { bootAreas } from '../../src/device/mcuboot/boot.ts';
 import { ImageSlots } from '../../src/device/server/slots.ts';
-import { ensureBlinkyFirmware, ROOT } from '../device/server/fixtures.ts';
+import { ROOT } from '../device/server/fixtures.ts';
 import { runZdfu } from '../helpers/run-zdfu.ts';
 import { signedFixture } from '../helpers/signed-fixture.ts';
+import { useSimWorkspace } from '../helpers/sim-workspace.ts';
 import { slotRows, udpClient } from './helpers.ts';
 
-let dir: string;
-let sim: SimHandle | undefined;
-
-beforeAll(async () => {
-  await ensureBlinkyFirmware();
-}, 120_000);
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'zdfu-dfu-'));
-});
-
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-  rmSync(dir, { recursive: true, force: true });
-});
+const ws = useSimWorkspace('zdfu-dfu-');
 
 async function writeFixture(name: string, version: string): Promise<string> {
-  const file = join(dir, `${name}.bin`);
+  const file = join(ws.dir, `${name}.bin`);
   writeFileSync(file, await signedFixture(name, version));
   return file;
 }
 
 function dfu(file: string, ...extra: string[]) {
-  if (!sim?.udp) throw new Error('no sim');
-  const udp = ['--conntype', 'udp', '--connstring', `127.0.0.1:${sim.udp.port}`];
-  return runZdfu([...udp, '-t', '1', 'dfu', file, ...extra], { ZDFU_HOME: dir });
+  if (!ws.sim?.udp) throw new Error('no sim');
+  const udp = ['--conntype', 'udp', '--connstring', `127.0.0.1:${ws.sim.udp.port}`];
+  return runZdfu([...udp, '-t', '1', 'dfu', file, ...extra], { ZDFU_HOME: ws.dir });
 }
 
 describe('zdfu dfu: health before confirming', () => {
   it('never confirms a firmware that crashes at start; a reset brings the old image back', async () => {
-    sim = await startSim({ udp: '127.0.0.1:0', baud: 0 });
+    ws.sim = await startSim({ udp: '127.0.0.1:0', baud: 0 });
     const lines: string[] = [];
-    sim.device.onConsoleLine((line) => lines.push(line));
+    ws.sim.device.onConsoleLine((line) => lines.push(line));
     const run = await dfu(
       await writeFixture('crash-at-start', '3.0.0'),
       '--reboot-timeout',
@@ -67,17 +52,17 @@ describe('zdfu dfu: health before confirming', () => {
     expect(run.err).not.toMatch(/Check that|firewall|baud/);
     expect(run.out).not.toMatch(/Confirmed/);
     expect(lines.some((l) => l.endsWith('Halting system'))).toBe(true);
-    expect(sim.device.state).toBe('halted');
+    expect(ws.sim.device.state).toBe('halted');
     // Slot 0 holds 3.0.0 unconfirmed: MCUboot's trailer says the next boot reverts.
-    const areas = bootAreas(sim.device.flash, sim.device.board);
-    const slots = new ImageSlots(sim.device.board, [areas.primary, areas.secondary]);
+    const areas = bootAreas(ws.sim.device.flash, ws.sim.device.board);
+    const slots = new ImageSlots(ws.sim.device.board, [areas.primary, areas.secondary]);
     expect(slots.readInfo(0)?.version).toMatchObject({ major: 3 });
     expect(slots.flags()[0]).toMatchObject({ active: true, confirmed: false });
 
     // The reset button: MCUboot reverts, Binary One runs again.
-    await sim.device.reset();
+    await ws.sim.device.reset();
     expect(lines).toContain('I: Image index: 0, Swap type: revert');
-    const client = await udpClient(sim);
+    const client = await udpClient(ws.sim);
     try {
       expect((await slotRows(client))[0]).toEqual({ slot: 0, version: '1.0.0', flags: 'active confirmed' });
     } finally {
@@ -86,7 +71,7 @@ describe('zdfu dfu: health before confirming', () => {
   }, 30_000);
 
   it('a statistic that does not rise: exit 2, not confirmed, and dfu resets back to the old image', async () => {
-    sim = await startSim({ udp: '127.0.0.1:0', baud: 0 });
+    ws.sim = await startSim({ udp: '127.0.0.1:0', baud: 0 });
     const file = await writeFixture('stat-stalls', '3.0.0');
     const run = await dfu(file, '--settle', '1', '--check-stat', 'smp_server_stats.counter_stat');
     expect(run.code).toBe(2);
@@ -96,7 +81,7 @@ describe('zdfu dfu: health before confirming', () => {
     expect(run.err).toMatch(/MCUboot went back to 1\.0\.0, which runs again/);
     expect(run.out).toContain('Resetting so MCUboot goes back to the previous image');
     expect(run.out).toContain('The device runs 1.0.0 again.');
-    const client = await udpClient(sim);
+    const client = await udpClient(ws.sim);
     try {
       const rows = await slotRows(client);
       expect(rows).toEqual([
@@ -109,7 +94,7 @@ describe('zdfu dfu: health before confirming', () => {
   }, 30_000);
 
   it('a healthy image still completes, with its checks passed', async () => {
-    sim = await startSim({ udp: '127.0.0.1:0', baud: 0 });
+    ws.sim = await startSim({ udp: '127.0.0.1:0', baud: 0 });
     const two = join(ROOT, 'build', 'firmware', 'blinky-two', 'zephyr.signed.bin');
     const run = await dfu(two, '--settle', '1', '--check-stat', 'smp_server_stats.counter_stat');
     expect(run.err).toBe('');
@@ -121,7 +106,7 @@ describe('zdfu dfu: health before confirming', () => {
   }, 30_000);
 
   it('--check-shell on a device without the shell group: refused before anything is uploaded', async () => {
-    sim = await startSim({ udp: '127.0.0.1:0', baud: 0 });
+    ws.sim = await startSim({ udp: '127.0.0.1:0', baud: 0 });
     const two = join(ROOT, 'build', 'firmware', 'blinky-two', 'zephyr.signed.bin');
     const run = await dfu(two, '--settle', '1', '--check-shell', 'app status');
     expect(run.code).toBe(1);
@@ -129,7 +114,7 @@ describe('zdfu dfu: health before confirming', () => {
       /the device has no SMP shell group \(CONFIG_MCUMGR_GRP_SHELL\); --check-shell cannot run/,
     );
     expect(run.out).toBe('');
-    const client = await udpClient(sim);
+    const client = await udpClient(ws.sim);
     try {
       expect(await slotRows(client)).toEqual([{ slot: 0, version: '1.0.0', flags: 'active confirmed' }]);
     } finally {
@@ -138,7 +123,7 @@ describe('zdfu dfu: health before confirming', () => {
   }, 30_000);
 
   it('refuses a malformed --check-stat before touching the device', async () => {
-    sim = await startSim({ udp: '127.0.0.1:0', baud: 0 });
+    ws.sim = await startSim({ udp: '127.0.0.1:0', baud: 0 });
     const two = join(ROOT, 'build', 'firmware', 'blinky-two', 'zephyr.signed.bin');
     const run = await dfu(two, '--check-stat', 'counter_stat');
     expect(run.code).toBe(1);
