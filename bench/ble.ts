@@ -1,13 +1,15 @@
 /**
  * BLE upload throughput through the virtual radio's air model (scripts/ble/virtual-radio.py): the
  * zdfu CLI uploads to `zdfu sim --ble` (esp32_devkitc_wroom) for each connection interval × ATT MTU
- * × data length, pipelined (the engine's own window) and stop-and-wait (window 1), against the
- * ceiling the radio computes for that link (scripts/ble/air_model.py, `--print-ceiling`), so the
- * figures are compared with the very rules the radio applies. Sets the radio up itself
- * (scripts/ble/setup.sh); skipped, in one line, without Python >= 3.10 (Bumble needs it).
+ * × data length, pipelined (the engine's own window) and stop-and-wait (window 1), and smpclient
+ * (a stop-and-wait peer, through its own Bumble host) on the same link, against the ceiling the
+ * radio computes for that link (scripts/ble/air_model.py, `--print-ceiling`), so the figures are
+ * compared with the very rules the radio applies. Sets the radio up itself (scripts/ble/setup.sh);
+ * skipped, in one line, without Python >= 3.10 (Bumble needs it); the smpclient column is
+ * empty without the peers' venv (scripts/interop/setup.sh).
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AirOptions, linkCeilings, startVirtualRadio } from '../scripts/ble/virtual-radio.ts';
@@ -30,6 +32,12 @@ const PIPELINED_BYTES = 200 * 1024;
  * (its rate is latency-bound, one request per round trip, so the size barely matters). */
 const STOP_AND_WAIT_BYTES = 32 * 1024;
 const RUN_TIMEOUT_MS = 120_000;
+/**
+ * On this radio an answer leaves in the connection event after its request's last write, and the
+ * next request goes in the event after that: a stop-and-wait client loses about two intervals per
+ * request (measured: echo round trip = 2 intervals, test/interop/smpclient-ble.test.ts).
+ */
+const IDLE_INTERVALS_PER_REQUEST = 2;
 
 interface UploadResult {
   bytes: number;
@@ -48,6 +56,9 @@ export async function runBleBench(): Promise<BenchOutput[]> {
   try {
     const large = await writeImage(work, 'large', PIPELINED_BYTES);
     const small = await writeImage(work, 'small', STOP_AND_WAIT_BYTES);
+    // Another image of the same size for the peer: the device must not already hold it.
+    const peerImage = await writeImage(work, 'peer', STOP_AND_WAIT_BYTES);
+    const smpclient = smpclientCommand(root);
     const rows: string[][] = [];
     for (const intervalMs of INTERVALS_MS) {
       for (const { dataLength, phy } of LINKS) {
@@ -63,9 +74,13 @@ export async function runBleBench(): Promise<BenchOutput[]> {
               const conn = ['--conntype', 'ble', '--connstring', `peer_name=${name},hci=uart:${hci[1]}`];
               const piped = await upload(root, work, conn, large, []);
               const single = await upload(root, work, conn, small, ['-w', '1']);
+              const peer =
+                smpclient === undefined
+                  ? undefined
+                  : await smpclientUpload(smpclient, hci[1], name, attMtu, peerImage, work);
               const ceiling = ceilings.find((c) => c.att_mtu === attMtu)?.ceiling_bytes_per_s;
               if (ceiling === undefined) throw new Error(`the radio gave no ceiling for ATT MTU ${attMtu}`);
-              rows.push(row(air, attMtu, ceiling, piped, single));
+              rows.push(row(air, attMtu, ceiling, piped, single, peer));
             } finally {
               await sim.stop();
             }
@@ -84,8 +99,12 @@ export async function runBleBench(): Promise<BenchOutput[]> {
           `virtual radio; rate = image bytes / the engine's upload time (connect and erase excluded). ` +
           `Pipelined uploads a ${PIPELINED_BYTES / 1024} KiB image; stop-and-wait (\`-w 1\`) a ` +
           `${STOP_AND_WAIT_BYTES / 1024} KiB image (smaller, to keep the slow links near 3 min). ` +
+          `smpclient 7.3.0 (stop-and-wait, full-buffer requests split over writes) uploads the small image ` +
+          `through its own Bumble host${smpclient === undefined ? ' (not installed here: run scripts/interop/setup.sh)' : ''}; its time is its upload call alone. ` +
           `Ceiling: the air model's one-way ATT throughput for the link (no retransmissions, no limit ` +
-          `on PDUs per event). kB = 1000 B. One run each. Nordic publishes 36–71 kB/s pipelined on nRF52/nRF53.`,
+          `on PDUs per event). "Most a window can gain": ceiling over the best stop-and-wait rate with ` +
+          `the same requests, S / (S / ceiling + ${IDLE_INTERVALS_PER_REQUEST} intervals): where the link is slow the requests fill it ` +
+          `even one at a time, and no window can gain 1.5×. kB = 1000 B. One run each. Nordic publishes 36–71 kB/s pipelined on nRF52/nRF53.`,
         headers: [
           'interval',
           'ATT MTU',
@@ -93,8 +112,11 @@ export async function runBleBench(): Promise<BenchOutput[]> {
           'ceiling kB/s',
           'zdfu pipelined kB/s',
           '% of ceiling',
-          'stop-and-wait kB/s',
-          'pipelined / stop-and-wait',
+          'zdfu -w 1 kB/s',
+          'smpclient kB/s',
+          'pipelined / smpclient',
+          'pipelined / -w 1',
+          'most a window can gain',
           'request B / window',
         ],
         rows,
@@ -111,8 +133,12 @@ function row(
   ceiling: number,
   piped: UploadResult,
   single: UploadResult,
+  peer: number | undefined,
 ): string[] {
   const rate = (u: UploadResult): number => u.sentBytes / (u.elapsedMs / 1000);
+  const request = piped.requestLimit;
+  const bestStopAndWait =
+    request / (request / ceiling + (IDLE_INTERVALS_PER_REQUEST * air.intervalMs) / 1000);
   return [
     `${air.intervalMs} ms`,
     String(attMtu),
@@ -121,9 +147,72 @@ function row(
     (rate(piped) / 1000).toFixed(1),
     `${((100 * rate(piped)) / ceiling).toFixed(0)} %`,
     (rate(single) / 1000).toFixed(1),
+    peer === undefined ? '–' : (peer / 1000).toFixed(1),
+    peer === undefined ? '–' : `${(rate(piped) / peer).toFixed(2)}×`,
     `${(rate(piped) / rate(single)).toFixed(2)}×`,
-    `${piped.requestLimit} / ${piped.window}`,
+    `${(ceiling / bestStopAndWait).toFixed(2)}×`,
+    `${request} / ${piped.window}`,
   ];
+}
+
+interface SmpclientCommand {
+  readonly python: string;
+  readonly script: string;
+}
+
+/** smpclient's runner from the peers' venv, or undefined when it is not installed. */
+function smpclientCommand(root: string): SmpclientCommand | undefined {
+  const python = join(root, '.cache', 'peers', 'venv', 'bin', 'python');
+  const script = join(root, 'test', 'interop', 'py', 'smpclient_ops.py');
+  if (!existsSync(python) || !existsSync(script)) return undefined;
+  try {
+    execFileSync(python, ['-c', 'import smpclient, bumble'], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  return { python, script };
+}
+
+/** smpclient uploads `image` over its own Bumble host on controller `hci`; bytes per second. */
+function smpclientUpload(
+  command: SmpclientCommand,
+  hci: string,
+  name: string,
+  attMtu: number,
+  image: string,
+  dir: string,
+): Promise<number> {
+  const args = [
+    command.script,
+    '--transport',
+    'ble',
+    '--hci',
+    `serial:${hci}`,
+    '--name',
+    name,
+    '--mtu',
+    String(attMtu),
+    'upload',
+    image,
+  ];
+  return new Promise((resolve, reject) => {
+    execFile(command.python, args, { timeout: RUN_TIMEOUT_MS, cwd: dir }, (error, stdout, stderr) => {
+      if (error) {
+        reject(new Error(`smpclient upload failed: ${error.message}\n${stderr}`));
+        return;
+      }
+      const result = stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { op?: string; seconds?: number; size?: number })
+        .find((line) => line.op === 'upload');
+      if (result?.seconds === undefined || result.size === undefined) {
+        reject(new Error(`smpclient printed no upload result: ${stdout}${stderr}`));
+        return;
+      }
+      resolve(result.size / result.seconds);
+    });
+  });
 }
 
 /** Null when the radio is ready, else the one line saying why the BLE bench cannot run here. */

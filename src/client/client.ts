@@ -31,7 +31,7 @@ import {
 } from '../smp/header.ts';
 import { SchemaError } from '../smp/schema.ts';
 import type { LinkError } from '../transport/link-error.ts';
-import type { Transport } from '../transport/transport.ts';
+import type { Transport, TransportKind } from '../transport/transport.ts';
 import type { Fault } from '../util/fault.ts';
 
 export interface SmpClientOptions {
@@ -67,17 +67,25 @@ export class RequestTooLargeError extends Error {
     readonly size: number,
     /** Largest request the device answered on this link, 0 if none. */
     readonly largestAnswered: number,
+    /** The link's kind: what limits a request, and how to shrink one, differ by kind. */
+    kind?: TransportKind,
   ) {
     const answered = largestAnswered > 0 ? ` (the largest it answered was ${largestAnswered} bytes)` : '';
-    // An echo cannot be split: its text is the request. Other requests shrink with a lower mtu.
+    // An echo cannot be split: its text is the request. Other requests shrink with a lower mtu,
+    // except over BLE, whose connstring has none (requests are split into writes anyway).
     const action =
       command === 'os echo'
         ? 'send a shorter text'
-        : "make the request smaller, or lower the connection's mtu (mtu= in the connstring)";
+        : kind === 'ble'
+          ? 'make the request smaller'
+          : "make the request smaller, or lower the connection's mtu (mtu= in the connstring)";
+    const limits =
+      kind === 'ble'
+        ? 'CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE'
+        : 'CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE, or the UART or UDP MTU';
     super(
       `${command}: the device answers small requests but not this ${size}-byte one${answered}; it is ` +
-        'probably larger than its receive buffer (CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE, or the UART or UDP MTU): ' +
-        action,
+        `probably larger than its receive buffer (${limits}): ${action}`,
     );
   }
 }
@@ -225,7 +233,12 @@ export class SmpClient {
         else this.stats.timeouts++;
       }
       if (last === 'dropped')
-        throw new RequestTooLargeError(command.name, packet.length, this.largestAnswered);
+        throw new RequestTooLargeError(
+          command.name,
+          packet.length,
+          this.largestAnswered,
+          this.transport.kind,
+        );
       throw new SmpTimeoutError(command.name, timeoutMs, attempts, sequence);
     } finally {
       if (this.inFlight.get(sequence) === entry) this.inFlight.delete(sequence);

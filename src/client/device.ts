@@ -177,6 +177,7 @@ export class DeviceClient {
     return {
       kind: this.transport.kind,
       mtu: this.transport.mtu,
+      fragmentSize: this.transport.fragmentSize,
       sendChunk: (request: UploadChunkRequest, options): Promise<UploadChunkResponse> =>
         this.smp.request(imageUpload, request, {
           ...callOptions(options),

@@ -78,11 +78,21 @@ export function deviceRequestLimit(linkKind: string, deviceBufSize: number): num
   return findKind(linkKind)?.deviceRequestLimit(deviceBufSize) ?? deviceBufSize;
 }
 
-/** Largest encoded request (header + CBOR) both the link and the device accept. */
-export function requestLimit(linkMtu: number, linkKind: string, deviceBufSize: number | undefined): number {
+/**
+ * Largest encoded request (header + CBOR) both the link and the device accept. `fragmentSize`:
+ * the link splits longer requests into writes the device must join (BLE), which a device that
+ * does not report its buffers may not do.
+ */
+export function requestLimit(
+  linkMtu: number,
+  linkKind: string,
+  deviceBufSize: number | undefined,
+  fragmentSize?: number,
+): number {
   if (deviceBufSize === undefined) {
-    // A device that does not report its buffers: the kind's fallback (serial: Zephyr's UART MTU).
-    const fallback = findKind(linkKind)?.unreportedRequestLimit;
+    // A device that does not report its buffers: the kind's fallback (serial: Zephyr's UART MTU),
+    // one write on a splitting link.
+    const fallback = findKind(linkKind)?.unreportedRequestLimit ?? fragmentSize;
     return fallback === undefined ? linkMtu : Math.min(linkMtu, fallback);
   }
   return Math.min(linkMtu, deviceRequestLimit(linkKind, deviceBufSize));

@@ -8,8 +8,10 @@
  *   at 0 for that client, and every other client's chunk is answered with that session's offset;
  *   a finished session answers 0. So an offset below one the device already acknowledged means
  *   another client took over, and the upload stops and says so instead of fighting over the slot;
- * - a window of requests is kept in flight; it starts at 1 (the first chunk may erase the slot for
- *   seconds), grows by one per acknowledged chunk, and falls back to 1 after a timeout;
+ * - a window of requests is kept in flight, as large as the link's kind allows for the device's
+ *   buffers; it starts at 1 (the first chunk may erase the slot for seconds), grows by one per
+ *   acknowledged chunk, halves when the device asks for an earlier offset (a request went
+ *   missing) and falls back to 1 after a timeout;
  * - requests the device drops while it still answers small ones (larger than its receive buffer)
  *   make the engine fall back to smaller requests, with a notice;
  * - success is reported only when the device acknowledged off == len, did not say `match: false`,
@@ -22,6 +24,8 @@ import { type McubootImage, parseImage } from '../image/format.ts';
 import { formatVersion } from '../image/version.ts';
 import type { RequestOf, ResponseOf } from '../smp/command.ts';
 import type { imageUpload } from '../smp/groups/image.ts';
+import { bufferBoundWindow } from '../transport/kinds/kind.ts';
+import { findKind } from '../transport/kinds/registry.ts';
 import type { TransportKind } from '../transport/transport.ts';
 import type { Fault } from '../util/fault.ts';
 import {
@@ -62,6 +66,8 @@ export interface UploadLink {
   readonly kind: TransportKind;
   /** Largest SMP packet (header + CBOR) one request may be on this link. */
   readonly mtu: number;
+  /** Requests longer than this go as several writes the device must join (Transport.fragmentSize). */
+  readonly fragmentSize?: number;
   /** Sends one upload request (no retries of its own) and resolves with the device's reply. */
   sendChunk(request: UploadChunkRequest, options: SendChunkOptions): Promise<UploadChunkResponse>;
   /** The device's buffer parameters, or undefined when it does not report them. */
@@ -111,7 +117,7 @@ export interface UploadOptions {
    * is bounded by the link's own open timeout (for BLE its scan time).
    */
   reconnects?: number;
-  /** Most requests in flight; default min(buf_count − 1, 4) when the device reports its buffers, else 1. */
+  /** Most requests in flight; default by the link's kind when the device reports its buffers, else 1. */
   window?: number;
   /** Upper bound on data bytes per chunk (the encoded request must still fit the link). */
   maxChunkSize?: number;
@@ -230,16 +236,20 @@ export const DEFAULT_CHUNK_TIMEOUT_MS = 5_000;
 export const DEFAULT_FIRST_CHUNK_TIMEOUT_MS = 40_000;
 export const DEFAULT_UPLOAD_RETRIES = 3;
 export const DEFAULT_UPLOAD_RECONNECTS = 3;
-export const MAX_DEFAULT_WINDOW = 4;
-
 /**
- * Zephyr shares buf_count netbufs between queued requests and the response being built, so at most
- * buf_count − 1 requests can wait without one being dropped. Beyond 4 the link, not the device,
- * is the bottleneck, and a loss would cost a larger burst of stale requests.
+ * Most requests in flight: what the link's kind allows for the device's buffers
+ * (KindDescriptor.pipelineWindow), 1 when the device does not report them.
  */
-export function defaultWindow(params: DeviceBufferParams | undefined): number {
+export function defaultWindow(
+  params: DeviceBufferParams | undefined,
+  kind: TransportKind,
+  requestLimit: number,
+): number {
   if (params === undefined) return 1;
-  return Math.max(1, Math.min(params.bufCount - 1, MAX_DEFAULT_WINDOW));
+  const descriptor = findKind(kind);
+  return descriptor === undefined
+    ? bufferBoundWindow(params.bufCount)
+    : descriptor.pipelineWindow(params.bufCount, requestLimit);
 }
 
 export async function sha256(data: Uint8Array): Promise<Uint8Array> {
@@ -266,9 +276,9 @@ export async function uploadImage(
     options.skipParams || link.bufferParams === undefined
       ? undefined
       : await link.bufferParams(options.signal);
-  const limit = options.requestLimit ?? requestLimit(link.mtu, link.kind, params?.bufSize);
+  const limit = options.requestLimit ?? requestLimit(link.mtu, link.kind, params?.bufSize, link.fragmentSize);
   const deviceLimit = params === undefined ? undefined : deviceRequestLimit(link.kind, params.bufSize);
-  const window = Math.max(1, Math.floor(options.window ?? defaultWindow(params)));
+  const window = Math.max(1, Math.floor(options.window ?? defaultWindow(params, link.kind, limit)));
   const run = new UploadRun(link, data, sha, limit, deviceLimit, window, options);
   const outcome = await run.start();
   if (inspected.imageHash !== undefined) {
@@ -522,6 +532,9 @@ class UploadRun {
         );
         return;
       }
+      // A request went missing (the device ran out of buffers or the link lost it): halve the
+      // window, as a sender backs off on loss; it grows again by one per answer.
+      if (off < entry.off + entry.length) this.window = Math.max(1, Math.floor(this.window / 2));
       this.generation++;
       this.nextOff = off;
     }
@@ -567,7 +580,7 @@ class UploadRun {
   /**
    * The device answered a small probe but not this chunk. Once may be a lost packet; again at the
    * same size means the requests are larger than its receive buffer: fall back to what its params
-   * say it holds, else to half, and tell the user.
+   * say it holds, else to one write of a splitting link, else to half, and tell the user.
    */
   private onDropped(entry: InFlight): void {
     this.timeouts++;
@@ -580,8 +593,15 @@ class UploadRun {
       return;
     }
     const from = this.limit;
+    // What the device's params say it holds; then one write of a splitting link (a device built
+    // without reassembly takes each write as a whole request); then half.
+    const fragment = this.link.fragmentSize;
     const next =
-      this.deviceLimit !== undefined && this.deviceLimit < from ? this.deviceLimit : Math.floor(from / 2);
+      this.deviceLimit !== undefined && this.deviceLimit < from
+        ? this.deviceLimit
+        : fragment !== undefined && fragment < from
+          ? fragment
+          : Math.floor(from / 2);
     if (!this.firstChunkFits(next)) {
       this.fail(
         new UploadError(
@@ -596,7 +616,10 @@ class UploadRun {
     }
     this.options.onNotice?.(
       `The device did not answer ${from}-byte upload requests but answers small ones: they are probably ` +
-        'larger than its receive buffer (CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE, or the UART or UDP MTU). ' +
+        `larger than its receive buffer (CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE${this.link.kind === 'ble' ? '' : ', or the UART or UDP MTU'})` +
+        (fragment !== undefined && from > fragment
+          ? ', or it does not join requests split over several BLE writes (CONFIG_MCUMGR_TRANSPORT_BT_REASSEMBLY). '
+          : '. ') +
         `Continuing with ${next}-byte requests.`,
     );
     this.limit = next;

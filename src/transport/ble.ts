@@ -1,11 +1,15 @@
 /**
  * SMP over Bluetooth LE as a central (Zephyr subsys/mgmt/mcumgr/transport/src/smp_bt.c on the
  * device): one GATT characteristic carries requests as writes without response and responses as
- * notifications. Zephyr takes each write as one whole SMP packet (without
- * CONFIG_MCUMGR_TRANSPORT_BT_REASSEMBLY, its default), so a request must fit one write: `mtu` is
- * ATT_MTU − 3, capped at 512 (the largest attribute value, Core spec Vol 3 Part F 3.2.9). A
- * response larger than one notification arrives split at ATT_MTU − 3 and is joined by the
- * SMP header's length (SmpReassembler).
+ * notifications. One write carries at most ATT_MTU − 3 bytes, capped at 512 (the largest attribute
+ * value, Core spec Vol 3 Part F 3.2.9): `fragmentSize`. A longer request goes as several writes
+ * in a row, which Zephyr joins by the SMP header's length when it is built with
+ * CONFIG_MCUMGR_TRANSPORT_BT_REASSEMBLY (smp_reassembly.c; Zephyr's smp_svr overlay-bt.conf and
+ * Nordic's samples turn it on and size the buffer for five writes). Without reassembly each write
+ * must be a whole request, so callers keep requests within `fragmentSize` unless the device
+ * reports its buffer (MCUmgr params), as smpclient and Nordic's libraries do. The writes of one
+ * request are never interleaved with another's. A response larger than one notification arrives
+ * split at ATT_MTU − 3 and is joined by the SMP header's length (SmpReassembler).
  */
 import type { Characteristic, Noble, Peripheral } from '@stoprocent/noble';
 import {
@@ -29,10 +33,13 @@ export const BLE_REQUESTED_ATT_MTU = 517;
 export const BLE_MAX_ATTRIBUTE = 512;
 const STEP_TIMEOUT_MS = 10_000;
 
-/** Largest SMP packet one write may carry on a link with this ATT MTU. */
-export function bleRequestLimit(attMtu: number): number {
+/** Largest SMP packet (or piece of one) one write may carry on a link with this ATT MTU. */
+export function bleWriteLimit(attMtu: number): number {
   return Math.min(attMtu - 3, BLE_MAX_ATTRIBUTE);
 }
+
+/** The SMP header's 16-bit length caps every packet (8 + 65535 bytes). */
+export const SMP_MAX_PACKET = 8 + 0xffff;
 
 export interface BleTransportOptions {
   readonly target: BleTarget;
@@ -42,10 +49,14 @@ export interface BleTransportOptions {
 
 export class BleTransport extends TransportBase {
   readonly kind: TransportKind = 'ble';
-  readonly mtu: number;
+  /** Any SMP packet: requests longer than one write are split (see the module comment). */
+  readonly mtu = SMP_MAX_PACKET;
+  readonly fragmentSize: number;
   private readonly reassembler = new SmpReassembler({ accept: 'responses' });
   private lost: LinkError | undefined;
   private closed = false;
+  /** The last request's writes; the next request's start after them (never interleaved). */
+  private writing: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly noble: Noble,
@@ -55,7 +66,7 @@ export class BleTransport extends TransportBase {
     private readonly peerText: string,
   ) {
     super();
-    this.mtu = bleRequestLimit(attMtu);
+    this.fragmentSize = bleWriteLimit(attMtu);
     characteristic.on('data', (value: Buffer) => {
       const piece = new Uint8Array(value.buffer, value.byteOffset, value.length);
       for (const packet of this.reassembler.push(piece, Date.now())) this.packetListeners.emit(packet);
@@ -119,20 +130,27 @@ export class BleTransport extends TransportBase {
     this.linkErrorListeners.emit(error);
   }
 
-  async send(packet: Uint8Array): Promise<void> {
-    if (this.closed) throw new Error(`BLE link to ${this.peerText} is closed`);
-    if (this.lost !== undefined) throw this.lost;
+  send(packet: Uint8Array): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`BLE link to ${this.peerText} is closed`));
+    if (this.lost !== undefined) return Promise.reject(this.lost);
     if (packet.length > this.mtu) {
-      // Zephyr would answer a cut request with an error at best: never send one.
-      throw new RangeError(
-        `SMP request of ${packet.length} bytes does not fit one BLE write (at most ${this.mtu} bytes with ATT MTU ${this.attMtu})`,
+      return Promise.reject(
+        new RangeError(`SMP request of ${packet.length} bytes is longer than any SMP packet (${this.mtu})`),
       );
     }
+    // Queued behind the writes already handed over; the queue is as long as the caller's window.
+    const done = this.writing.then(() => this.writePieces(packet));
+    this.writing = done.catch(() => undefined);
+    return done;
+  }
+
+  private async writePieces(packet: Uint8Array): Promise<void> {
+    if (this.lost !== undefined) throw this.lost;
     try {
-      await this.characteristic.writeAsync(
-        Buffer.from(packet.buffer, packet.byteOffset, packet.length),
-        true,
-      );
+      for (let at = 0; at < packet.length; at += this.fragmentSize) {
+        const piece = packet.subarray(at, at + this.fragmentSize);
+        await this.characteristic.writeAsync(Buffer.from(piece.buffer, piece.byteOffset, piece.length), true);
+      }
     } catch (error) {
       const lost = new LinkError(
         `a write to the BLE device ${this.peerText} failed: ${(error as Error).message}`,

@@ -12,6 +12,7 @@ import { TransportBase } from './transport-base.ts';
 export class ReconnectingTransport extends TransportBase {
   readonly kind: TransportKind;
   readonly mtu: number;
+  readonly fragmentSize?: number;
   private inner: Transport | undefined;
   private unsubscribe: (() => void)[] = [];
   private reopening: Promise<Transport> | undefined;
@@ -26,6 +27,7 @@ export class ReconnectingTransport extends TransportBase {
     super();
     this.kind = first.kind;
     this.mtu = first.mtu;
+    if (first.fragmentSize !== undefined) this.fragmentSize = first.fragmentSize;
     this.attach(first);
   }
 

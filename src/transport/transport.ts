@@ -13,6 +13,12 @@ export interface Transport {
   readonly kind: TransportKind;
   /** Largest SMP packet (header + CBOR) one request may be on this link (see ./kinds/kind.ts). */
   readonly mtu: number;
+  /**
+   * Set on links that carry a long request as several writes the device must join again (BLE:
+   * ATT_MTU − 3, joined by Zephyr's smp_reassembly when it is built in). A device that does not
+   * report its buffer may lack reassembly, so requests to it stay within this size.
+   */
+  readonly fragmentSize?: number;
   /** Sends one whole SMP packet. Resolves once it is handed to the link. */
   send(packet: Uint8Array): Promise<void>;
   /** Subscribes to whole SMP packets from the peer; returns the unsubscribe function. */

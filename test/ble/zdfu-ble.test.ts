@@ -89,8 +89,9 @@ describe.skipIf(!withRadio)('zdfu over BLE against zdfu sim --ble (esp32_devkitc
     const upload = await zdfu([...conn('esp-wide'), '--json', 'image', 'upload', BINARY_TWO], dir);
     expect(upload.stderr).toBe('');
     expect(upload.code).toBe(0);
-    // Pipelined, with requests filling one write (ATT MTU 498 − 3), and the device's match.
-    expect(JSON.parse(upload.stdout)).toMatchObject({ window: 3, requestLimit: 495, match: true });
+    // Pipelined, each request filling the device's 2048-byte buffer over five writes (smp_bt.c
+    // joins them), 8 requests (16 KiB) in flight, and the device's match.
+    expect(JSON.parse(upload.stdout)).toMatchObject({ window: 8, requestLimit: 2048, match: true });
     const hash = createHash('sha256').update(readFileSync(BINARY_TWO)).digest('hex');
     const after = await zdfu([...conn('esp-wide'), 'image', 'list', '--json'], dir);
     const images = (JSON.parse(after.stdout) as { images: { slot: number; hash: string; version: string }[] })
@@ -111,28 +112,40 @@ describe.skipIf(!withRadio)('zdfu over BLE against zdfu sim --ble (esp32_devkitc
     expect(JSON.parse(params.stdout)).toEqual({ buf_size: 2048, buf_count: 4 });
   });
 
-  it('a request larger than one write is refused in words, never cut (ATT MTU 23)', async () => {
-    const run = await zdfu([...conn('esp-narrow'), 'echo', 'this text does not fit twenty bytes'], dir);
-    expect(run.code).not.toBe(0);
-    expect(run.stderr).toMatch(/request is 48 bytes, larger than the link MTU of 20 bytes/);
-    expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  it('splits a request over 20-byte writes that the device joins (ATT MTU 23)', async () => {
+    const text = 'this text does not fit twenty bytes, nor forty';
+    const run = await zdfu([...conn('esp-narrow'), 'echo', text], dir);
+    expect(run).toMatchObject({ code: 0, stdout: `${text}\n` });
   });
 
-  it('an upload over ATT MTU 23 is refused in words and nothing half-written is reported good', async () => {
-    const run = await zdfu([...conn('esp-narrow'), 'image', 'upload', BINARY_TWO], dir);
-    expect(run.code).not.toBe(0);
-    expect(run.stderr).not.toMatch(/Uploaded|\n\s+at /);
-    console.log(`[MTU 23 upload] ${run.stderr.trim()}`);
-    expect(run.stderr).toMatch(/20 bytes|too small|does not fit/i);
+  it('uploads over ATT MTU 23: each 2048-byte request joined from 103 writes', async () => {
+    const run = await zdfu([...conn('esp-narrow'), '--json', 'image', 'upload', BINARY_TWO], dir);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ requestLimit: 2048, match: true });
     const list = await zdfu([...conn('esp-narrow'), 'image', 'list', '--json'], dir);
-    const images = (JSON.parse(list.stdout) as { images: { slot: number }[] }).images;
-    expect(images.filter((i) => i.slot === 1)).toEqual([]);
+    const images = (JSON.parse(list.stdout) as { images: { slot: number; version: string }[] }).images;
+    expect(images.find((i) => i.slot === 1)?.version).toBe('2.0.0');
   });
 
-  it('takes requests of up to 495 bytes in one write (ATT MTU 498)', async () => {
+  it('a request larger than the device buffer gets no answer: said in words, no stack trace', async () => {
+    const run = await zdfu([...conn('esp-wide'), 'echo', 'y'.repeat(3000)], dir);
+    console.log(`[oversize echo] ${run.stderr.trim()}`);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.stderr).toMatch(
+      /not this 3014-byte one.*larger than its receive buffer \(CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE\): send a shorter text/,
+    );
+  });
+
+  it('takes requests of up to 495 bytes in one write, and joins longer ones both ways (ATT MTU 498)', async () => {
     const text = 'z'.repeat(470);
     const run = await zdfu([...conn('esp-wide'), 'echo', text], dir);
     expect(run).toMatchObject({ code: 0, stdout: `${text}\n` });
+    // 1500 bytes each way: the request goes as 4 writes, the answer as 4 notifications of ≤ 495.
+    const long = 'w'.repeat(1500);
+    const joined = await zdfu([...conn('esp-wide'), 'echo', long], dir);
+    expect(joined).toMatchObject({ code: 0, stdout: `${long}\n` });
   });
 
   it('garbage writes get no answer and do not disturb the next request', async () => {

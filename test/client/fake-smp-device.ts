@@ -28,6 +28,8 @@ export interface UploadRequestSeen {
   readonly hasSha: boolean;
   readonly hasLen: boolean;
   readonly image: number | undefined;
+  /** Requests that had arrived behind this one when it was handled (the client's window − 1). */
+  readonly waiting: number;
 }
 
 export interface FakeDeviceOptions {
@@ -153,6 +155,7 @@ export class FakeSmpDevice {
         hasSha: b.sha !== undefined,
         hasLen: b.len !== undefined,
         image: b.image as number | undefined,
+        waiting: this.queue.length,
       });
       if (this.dropRequest.delete(uploadNumber)) return;
     }

@@ -39,11 +39,26 @@ describe('upload sizing', () => {
     expect(requestLimit(1024, 'udp', undefined)).toBe(1024);
   });
 
-  it('pipelines up to buf_count − 1 requests, at most 4, and stop-and-waits without params', () => {
-    expect(defaultWindow(undefined)).toBe(1);
-    expect(defaultWindow({ bufSize: 384, bufCount: 2 })).toBe(1);
-    expect(defaultWindow({ bufSize: 384, bufCount: 4 })).toBe(3);
-    expect(defaultWindow({ bufSize: 384, bufCount: 16 })).toBe(4);
+  it('splits BLE requests over writes only for a device that reports its buffer', () => {
+    // ATT MTU 247: 244 bytes per write; a device with a 2048-byte buffer joins them.
+    expect(requestLimit(65543, 'ble', 2048, 244)).toBe(2048);
+    expect(requestLimit(65543, 'ble', undefined, 244)).toBe(244);
+  });
+
+  it('pipelines up to buf_count − 1 requests on serial and UDP, at most 4, and stop-and-waits without params', () => {
+    expect(defaultWindow(undefined, 'serial', 256)).toBe(1);
+    expect(defaultWindow({ bufSize: 384, bufCount: 2 }, 'serial', 380)).toBe(1);
+    expect(defaultWindow({ bufSize: 384, bufCount: 4 }, 'udp', 384)).toBe(3);
+    expect(defaultWindow({ bufSize: 384, bufCount: 16 }, 'serial', 380)).toBe(4);
+    expect(defaultWindow({ bufSize: 384, bufCount: 4 }, 'memory', 384)).toBe(3);
+  });
+
+  it('keeps about 16 KiB on the air over BLE, never fewer requests than the buffers allow', () => {
+    expect(defaultWindow(undefined, 'ble', 244)).toBe(1);
+    expect(defaultWindow({ bufSize: 2048, bufCount: 4 }, 'ble', 2048)).toBe(8);
+    expect(defaultWindow({ bufSize: 2475, bufCount: 4 }, 'ble', 2475)).toBe(7);
+    expect(defaultWindow({ bufSize: 384, bufCount: 4 }, 'ble', 384)).toBe(16);
+    expect(defaultWindow({ bufSize: 8192, bufCount: 6 }, 'ble', 8192)).toBe(5);
   });
 });
 
@@ -120,6 +135,21 @@ describe('uploadImage against a Zephyr-like device', () => {
     expect(device.stored(image.length)).toEqual(image);
     const lostOff = device.uploads[5]?.off;
     expect(device.uploads.filter((u) => u.off === lostOff).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('halves its window when a request goes missing, then grows it again', async () => {
+    const image = buildTestImage(12000);
+    const device = new FakeSmpDevice({ mtu: 256, params: { buf_size: 384, buf_count: 4 }, imageCheck: true });
+    device.dropRequest.add(12);
+    const result = await connect(device).imageUpload(image, { timeoutMs: 100, window: 8 });
+    expect(result.match).toBe(true);
+    expect(device.stored(image.length)).toEqual(image);
+    const lostOff = device.uploads[11]?.off;
+    const resent = device.uploads.findIndex((u, i) => i > 11 && u.off === lostOff);
+    // Before the loss the full window of 8 was out; the resend goes out with a window of 4.
+    expect(device.uploads[11]?.waiting).toBe(7);
+    expect(device.uploads[resent]?.waiting).toBeLessThanOrEqual(3);
+    expect(Math.max(...device.uploads.slice(resent).map((u) => u.waiting))).toBeGreaterThan(3);
   });
 
   it('retries after a dropped reply and still finishes', async () => {

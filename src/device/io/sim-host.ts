@@ -167,6 +167,7 @@ async function openBlePeripheral(
   const { BlePeripheral } = await import('../transport/ble-peripheral.ts');
   const endpoint = new BleEndpoint({
     netbufSize: device.board.smp.netbufSize,
+    netbufCount: device.board.smp.netbufCount,
     handle: (packet) => device.handleRequest(packet),
   });
   const peripheral = await BlePeripheral.open({

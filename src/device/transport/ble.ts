@@ -18,6 +18,8 @@ const MIN_NOTIFICATION = 20;
 export interface BleEndpointOptions {
   /** CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE: the largest request collected. */
   readonly netbufSize: number;
+  /** CONFIG_MCUMGR_TRANSPORT_NETBUF_COUNT: SMP buffers shared by requests and responses. */
+  readonly netbufCount: number;
   readonly handle: SmpHandler;
 }
 
@@ -27,6 +29,7 @@ export interface BleEndpointStats {
   droppedOversize: number;
   droppedOverrun: number;
   droppedPartial: number;
+  droppedNoBuffer: number;
 }
 
 export class BleEndpoint {
@@ -36,7 +39,10 @@ export class BleEndpoint {
     droppedOversize: 0,
     droppedOverrun: 0,
     droppedPartial: 0,
+    droppedNoBuffer: 0,
   };
+  /** Whole requests handed to the server and not yet answered (each holds a buffer). */
+  private pending = 0;
   /** Per connection: the request being collected. */
   private readonly collecting = new Map<string, { data: Uint8Array; expected: number }>();
 
@@ -55,6 +61,10 @@ export class BleEndpoint {
         this.stats.droppedOversize++;
         return Promise.resolve([]);
       }
+      if (this.buffersInUse() >= this.options.netbufCount) {
+        this.stats.droppedNoBuffer++;
+        return Promise.resolve([]);
+      }
       current = { data: new Uint8Array(0), expected };
     }
     const collected = new Uint8Array(current.data.length + data.length);
@@ -71,7 +81,15 @@ export class BleEndpoint {
     }
     this.collecting.delete(connection);
     this.stats.requests++;
-    return this.options.handle(collected);
+    this.pending++;
+    return this.options.handle(collected).finally(() => {
+      this.pending--;
+    });
+  }
+
+  /** Partial requests being collected, requests waiting or being handled, and that one's response. */
+  buffersInUse(): number {
+    return this.collecting.size + this.pending + (this.pending > 0 ? 1 : 0);
   }
 
   /** Notifications turned off, or the central disconnected: its partial request is dropped. */

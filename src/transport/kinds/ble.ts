@@ -33,6 +33,23 @@ declare module './kind.ts' {
 }
 
 export const DEFAULT_BLE_SCAN_SECONDS = 10;
+/** Request bytes kept on the air (see bleWindow). */
+export const BLE_IN_FLIGHT_BYTES = 16 * 1024;
+export const BLE_MAX_WINDOW = 16;
+
+/**
+ * Over BLE most requests in flight are on the air or in the controllers' queues, not in the
+ * device's SMP buffers: smp_bt.c takes a buffer at a request's first write and the work queue
+ * frees it once handled, so a device that keeps up holds one or two whatever the window. What
+ * the window must cover is the link's bandwidth-delay product: an answer comes back a
+ * connection event or two after its request (LE 2M at a 30 ms interval carries ~5 kB per event),
+ * so about 16 KiB of requests keep the link busy; never fewer than the buffers allow. A device
+ * that falls behind drops requests, and the upload engine halves its window on the first sign.
+ */
+export function bleWindow(bufCount: number, requestLimit: number): number {
+  const forLink = Math.ceil(BLE_IN_FLIGHT_BYTES / Math.max(1, requestLimit));
+  return Math.min(BLE_MAX_WINDOW, Math.max(bufCount - 1, forLink, 1));
+}
 const ADDRESS = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 
 /** Parses `hci=...`: a kernel HCI device number, `socket`, or `uart:PATH`. */
@@ -151,4 +168,5 @@ export const bleKind: KindDescriptor<'ble'> = {
   deviceRequestLimit: (bufSize) => bufSize,
   // The link's own limit (ATT MTU − 3) applies when the device does not report its buffer.
   unreportedRequestLimit: undefined,
+  pipelineWindow: bleWindow,
 };

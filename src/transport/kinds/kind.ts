@@ -47,6 +47,21 @@ export interface KindDescriptor<K extends ConnType = ConnType> {
    * Largest request when the device does not report its buffer; undefined: the link's mtu alone.
    */
   readonly unreportedRequestLimit: number | undefined;
+  /**
+   * Most upload requests in flight for a device with `bufCount` SMP buffers (MCUmgr params
+   * `buf_count`) when each request is up to `requestLimit` bytes.
+   */
+  pipelineWindow(bufCount: number, requestLimit: number): number;
+}
+
+/**
+ * Zephyr shares buf_count netbufs between queued requests and the response being built, so at most
+ * buf_count − 1 requests can wait without one being dropped. Beyond 4 the link, not the device,
+ * is the bottleneck, and a loss would cost a larger burst of stale requests. Links whose requests
+ * reach the device as fast as it takes them (UART, UDP) use this.
+ */
+export function bufferBoundWindow(bufCount: number): number {
+  return Math.max(1, Math.min(bufCount - 1, 4));
 }
 
 /** A descriptor of whichever kind (what the registry holds). */

@@ -4,7 +4,7 @@
  * device path. Pure: no Node imports (the Node opener is in ../serial.ts).
  */
 import { SERIAL_MAX_PACKET } from '../serial-framing.ts';
-import { ConnStringError, type KindDescriptor, MIN_MTU, parseConnInt } from './kind.ts';
+import { bufferBoundWindow, ConnStringError, type KindDescriptor, MIN_MTU, parseConnInt } from './kind.ts';
 
 export interface SerialTarget {
   readonly type: 'serial';
@@ -46,6 +46,7 @@ export const serialKind: KindDescriptor<'serial'> = {
   describe: (target) => ({ where: `serial port ${target.path}`, id: target.path }),
   deviceRequestLimit: (bufSize) => bufSize - SERIAL_NETBUF_OVERHEAD,
   unreportedRequestLimit: DEFAULT_SERIAL_MTU,
+  pipelineWindow: (bufCount) => bufferBoundWindow(bufCount),
 };
 
 function parseSerialConnString(connstring: string): SerialTarget {

@@ -3,7 +3,7 @@
  * `[v6]:port`, or a host alone (port 1337). Pure: no Node imports (the Node opener is in ../udp.ts).
  */
 import { formatHostPort, HostPortError, parseHostPort } from '../host-port.ts';
-import { ConnStringError, type KindDescriptor } from './kind.ts';
+import { bufferBoundWindow, ConnStringError, type KindDescriptor } from './kind.ts';
 
 export interface UdpTarget {
   readonly type: 'udp';
@@ -40,4 +40,5 @@ export const udpKind: KindDescriptor<'udp'> = {
   // smp_udp.c copies each datagram whole into one netbuf: no framing shares it.
   deviceRequestLimit: (bufSize) => bufSize,
   unreportedRequestLimit: undefined,
+  pipelineWindow: (bufCount) => bufferBoundWindow(bufCount),
 };

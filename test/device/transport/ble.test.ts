@@ -13,6 +13,7 @@ describe('BLE endpoint (smp_bt.c with reassembly)', () => {
     const served: Uint8Array[] = [];
     const ble = new BleEndpoint({
       netbufSize: 100,
+      netbufCount: 4,
       handle: async (packet) => {
         served.push(packet);
         return [packet];
@@ -51,8 +52,40 @@ describe('BLE endpoint (smp_bt.c with reassembly)', () => {
       droppedOversize: 1,
       droppedOverrun: 1,
       droppedPartial: 1,
+      droppedNoBuffer: 0,
     });
     expect(await ble.write('c', request(1))).toHaveLength(1);
+  });
+
+  it('drops a request whose first write finds every SMP buffer taken, and reads what follows as new requests', async () => {
+    // The server handles nothing until released: requests pile up in the pool of 4 buffers.
+    const releases: (() => void)[] = [];
+    const ble = new BleEndpoint({
+      netbufSize: 100,
+      netbufCount: 4,
+      handle: (packet) => new Promise((resolve) => releases.push(() => resolve([packet]))),
+    });
+    const answers = [ble.write('c', request(1, 1)), ble.write('c', request(1, 2))];
+    // Two waiting requests and the response being built for the first: 3 of 4 buffers.
+    expect(ble.buffersInUse()).toBe(3);
+    const third = request(20, 3);
+    await ble.write('c', third.subarray(0, 10)); // takes the last buffer while it is collected
+    expect(ble.buffersInUse()).toBe(4);
+    answers.push(ble.write('c', third.subarray(10)));
+    const fourth = request(20, 4);
+    expect(await ble.write('c', fourth.subarray(0, 10))).toEqual([]);
+    expect(ble.stats.droppedNoBuffer).toBe(1);
+    // Its second write is read as a request of its own: a header of fill bytes names 0x0404
+    // bytes, more than the buffer, so it is dropped too (as smp_reassembly_collect would).
+    expect(await ble.write('c', fourth.subarray(10))).toEqual([]);
+    expect(ble.stats.droppedOversize).toBe(1);
+    for (const release of releases.splice(0)) release();
+    expect((await Promise.all(answers)).map((responses) => responses[0]?.[8])).toEqual([1, 2, 3]);
+    // Released buffers serve the next requests.
+    expect(ble.buffersInUse()).toBe(0);
+    const fifth = ble.write('c', request(1, 5));
+    for (const release of releases.splice(0)) release();
+    expect((await fifth)[0]?.[8]).toBe(5);
   });
 
   it('cuts a response into notifications of ATT_MTU − 3 bytes, never below 20', () => {
