@@ -197,8 +197,10 @@ export function registerImageCommands(program: Command, context: ContextFactory)
     .option('-u, --upgrade', 'only accept an image newer than the running one')
     .option('-e, --noerase', 'do not erase first (the default: the device erases during the first chunk)')
     .option('--erase', 'send `image erase` before uploading (discards a resumable upload)')
-    .option('-w, --window <n>', 'most requests in flight (default from the device buffers, ≤ 4)', (v) =>
-      parseCount(v, 'window', 1),
+    .option(
+      '-w, --window <n>',
+      'most requests in flight (default: from the device buffers and the link)',
+      (v) => parseCount(v, 'window', 1),
     )
     .option('--force', 'upload even if the file is not a valid MCUboot image')
     .action((file: string, opts: UploadCommandOptions & { noerase?: boolean }, command: Command) => {

@@ -3,11 +3,12 @@
 // Runs under `npm run test:ble` only (ZDFU_BLE, set by vitest.ble.config.ts).
 
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVirtualRadio, type VirtualRadio } from '../../scripts/ble/virtual-radio.ts';
+import { signedFixture } from '../helpers/signed-fixture.ts';
 import { connectSmp, openCentral, request } from './fixtures/central.ts';
 import { BINARY_TWO, BleSim, simArgs, zdfu } from './helpers.ts';
 
@@ -230,6 +231,23 @@ describe.skipIf(!withRadio)('zdfu dfu over BLE: the reset drops the connection, 
       JSON.parse(list.stdout) as { images: { version: string; active: boolean; confirmed: boolean }[] }
     ).images.find((i) => i.active);
     expect(active).toMatchObject({ version: '2.0.0', confirmed: true });
+  });
+
+  it('a firmware that halts at start never advertises again: said in words, never confirmed', async () => {
+    const conn = [
+      '--conntype',
+      'ble',
+      '--connstring',
+      `peer_name=esp-dfu,hci=uart:${join(dir, 'hci1')},scan=3`,
+    ];
+    const crash = join(dir, 'crash.bin');
+    writeFileSync(crash, await signedFixture('crash-at-start', '3.0.0'));
+    const run = await zdfu([...conn, 'dfu', '--settle', '1', '--reboot-timeout', '4', crash], dir);
+    console.log(`[halted over BLE] ${run.stderr.trim()}`);
+    expect(run.code).toBe(3);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.stderr).toMatch(/3\.0\.0 probably halted at start/);
+    expect(run.stdout).not.toMatch(/[Cc]onfirmed/);
   });
 });
 

@@ -337,6 +337,29 @@ describe('uploadImage against a Zephyr-like device', () => {
   });
 });
 
+describe('uploadImage on a link that splits requests into writes (BLE)', () => {
+  it('falls back to one write per request, with a notice, when the device does not join writes', async () => {
+    const image = buildTestImage(6000);
+    // Reports a 2048-byte buffer but takes each 244-byte write as a whole request (no reassembly).
+    const device = new FakeSmpDevice({
+      mtu: 65543,
+      imageCheck: true,
+      maxRequest: 244,
+      params: { buf_size: 2048, buf_count: 4 },
+    });
+    const notices: string[] = [];
+    const client = new DeviceClient(device.client, { timeoutMs: 2000, retries: 0, probeAfterMs: 50 });
+    const link = { ...client.uploadLink(), kind: 'ble' as const, fragmentSize: 244 };
+    const result = await uploadImage(link, image, { onNotice: (text) => notices.push(text) });
+    expect(result.match).toBe(true);
+    expect(device.stored(image.length)).toEqual(image);
+    expect(result.requestLimit).toBe(244);
+    expect(notices).toEqual([
+      'The device did not answer 2048-byte upload requests but answers small ones: they are probably larger than its receive buffer (CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE), or it does not join requests split over several BLE writes (CONFIG_MCUMGR_TRANSPORT_BT_REASSEMBLY). Continuing with 244-byte requests.',
+    ]);
+  });
+});
+
 describe('request size without a user mtu', () => {
   it('follows the device buffer on serial, and falls back to 256 when the device does not say', async () => {
     const { requestLimit } = await import('../../src/client/upload-sizing.ts');
