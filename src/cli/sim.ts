@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_UDP } from '../device/io/sim-defaults.ts';
 import type { SimOptions } from '../device/io/sim-host.ts';
+import { type LinkProfile, LinkProfileError, parseLinkProfile } from '../device/transport/link-shaper.ts';
 import { parseBleHci } from '../transport/kinds/ble.ts';
 import { ConnStringError } from '../transport/kinds/kind.ts';
 import type { ContextFactory } from './conn.ts';
@@ -17,7 +18,8 @@ interface SimCommandOptions {
   udp: string | false;
   baud: string;
   console?: boolean;
-  realtimeFlash?: boolean;
+  fast?: boolean;
+  link?: string;
   powerCut?: string;
   ble?: boolean;
   bleHci?: string;
@@ -40,6 +42,7 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
     throw new CliError('--new-flash starts a new flash file: give the file with --flash FILE.');
   }
   const ble = simBleOptions(opts);
+  const link = simLinkOptions(opts);
   const { startSim } = await import('../device/io/sim-host.ts');
   const sim = await startSim({
     board: opts.board,
@@ -50,7 +53,9 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
     udp: opts.udp,
     baud,
     ...(ble ? { ble } : {}),
-    flashTimeScale: opts.realtimeFlash ? 1 : 0,
+    ...(link ? { link } : {}),
+    // As on hardware unless --fast: erases and writes (an upload, a swap) take the board's flash time.
+    flashTimeScale: opts.fast ? 0 : 1,
     signal: ctx.io.signal,
     // Armed before the first power-on, so the cut also applies to a swap MCUboot does right then.
     beforePowerOn: (device) => {
@@ -91,6 +96,18 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
     signal.addEventListener('abort', () => resolve(), { once: true });
   });
   await sim.close();
+}
+
+/** `--link`: the UDP network's latency, jitter, loss and reordering, checked before anything starts. */
+function simLinkOptions(opts: SimCommandOptions): LinkProfile | undefined {
+  if (opts.link === undefined) return undefined;
+  if (opts.udp === false) throw new CliError('--link shapes the UDP endpoint, which --no-udp turns off.');
+  try {
+    return parseLinkProfile(opts.link);
+  } catch (err) {
+    if (err instanceof LinkProfileError) throw new CliError(err.message);
+    throw err;
+  }
 }
 
 /** `--ble` and its companions, checked before anything starts. */
@@ -142,7 +159,14 @@ export function registerSimCommand(program: Command, context: ContextFactory): v
     .option('--no-udp', 'no UDP endpoint')
     .option('--baud <rate>', 'UART line rate to emulate (0 = unpaced)', '115200')
     .option('--console', 'print the device console (MCUboot, Zephyr log) on stdout')
-    .option('--realtime-flash', 'take as long as the real flash would to erase and copy during a swap')
+    .option(
+      '--link <profile>',
+      'shape the UDP link as over Wi-Fi or Thread: latency=40ms,jitter=10ms,loss=1%,reorder=2%,seed=N',
+    )
+    .option(
+      '--fast',
+      "take no time for flash erases and writes (the default is the board's flash timing, in uploads and swaps)",
+    )
     .option(
       '--power-cut <n>',
       "cut power before the n-th flash write or erase of the next swap, even one at start-up (then power on again): rehearse MCUboot's resume",

@@ -6,8 +6,10 @@
  *   (a chunk was lost); within one upload session the device's offset never goes back;
  * - Zephyr keeps ONE session: a first chunk with another sha (another client) silently restarts it
  *   at 0 for that client, and every other client's chunk is answered with that session's offset;
- *   a finished session answers 0. So an offset below one the device already acknowledged means
- *   another client took over, and the upload stops and says so instead of fighting over the slot;
+ *   a finished session answers 0. So an answer below what the device had acknowledged when its
+ *   request left means another client took over, and the upload stops and says so instead of
+ *   fighting over the slot; an answer below a later acknowledgment but not that is only late
+ *   (a UDP network delivered it out of order) and is ignored;
  * - a window of requests is kept in flight, as large as the link's kind allows for the device's
  *   buffers; it starts at 1 (the first chunk may erase the slot for seconds), grows by one per
  *   acknowledged chunk, halves when the device asks for an earlier offset (a request went
@@ -336,6 +338,12 @@ interface InFlight {
   /** Request limit when sent, and whether the chunk filled it (so its answer proves the limit). */
   readonly limit: number;
   readonly full: boolean;
+  /**
+   * The highest offset the device had acknowledged when this request was sent. Within one upload
+   * session the device's offset never goes back, so its answer cannot be lower, however late the
+   * network delivers the request or the answer.
+   */
+  readonly ackedAtSend: number;
 }
 
 /** Requests the device dropped at one size (while answering a probe) before the engine shrinks. */
@@ -460,6 +468,7 @@ class UploadRun {
       generation: this.generation,
       limit: this.limit,
       full: length === fit,
+      ackedAtSend: this.highestOff,
     };
     this.inFlight.add(entry);
     this.nextOff = off + length;
@@ -488,8 +497,15 @@ class UploadRun {
       return;
     }
     if (entry.full && entry.limit === this.limit) this.limitProven = true;
+    if (off < this.highestOff && off >= entry.ackedAtSend) {
+      // Older news: the network (UDP over Wi-Fi or Thread) delivered this request or its answer
+      // out of order, after answers that told more. Nothing to do.
+      this.pump();
+      return;
+    }
     if (off < this.highestOff) {
-      // One session's offset only grows; a smaller one is another session (see the module comment).
+      // Lower than the device had acknowledged before this request left: one session's offset
+      // only grows, so this is another session (see the module comment).
       this.fail(
         new UploadConflictError(
           `The device's upload went back from byte ${this.highestOff} to ${off} of ${this.total}: ` +

@@ -21,6 +21,7 @@ import { registerOsGroup } from './server/os-mgmt.ts';
 import { ImageSlots } from './server/slots.ts';
 import { SmpServer } from './server/smp-server.ts';
 import { registerStatGroup } from './server/stat-mgmt.ts';
+import { type SmpBuffer, SmpBufferPool } from './transport/smp-buffers.ts';
 import { UartEndpoint } from './transport/uart.ts';
 import { UdpEndpoint } from './transport/udp.ts';
 
@@ -35,8 +36,9 @@ export interface VirtualDeviceOptions {
   /** UART line rate in baud; 0 delivers bytes at once. */
   baud?: number;
   /**
-   * How much of the flash time a boot spends (erases and copies of a swap) is really waited for:
-   * 0 = none, 1 = as long as the board's flash would take.
+   * How much of the flash time the board spends is really waited for, in MCUboot's swaps and in
+   * the SMP server's erases and writes (an upload): 0 = none, 1 = as long as the board's flash
+   * would take.
    */
   flashTimeScale?: number;
 }
@@ -91,6 +93,12 @@ export class VirtualDevice {
   private pendingText = '';
   /** Waits (flash time, power-off time) that a power-off ends at once. */
   private readonly waits = new Set<() => void>();
+  /** Zephyr's SMP buffers, shared by the UART, UDP and BLE transports (./transport/smp-buffers.ts). */
+  readonly smpBuffers: SmpBufferPool;
+  /** The SMP work queue: one request at a time, in arrival order, across all transports. */
+  private workQueue: Promise<unknown> = Promise.resolve();
+  /** Erase and program time spent since the board was made, µs (reads are memory-mapped: free). */
+  private flashWorkUs = 0;
 
   constructor(options: VirtualDeviceOptions) {
     this.board = options.board;
@@ -104,6 +112,10 @@ export class VirtualDevice {
     }
     this.keys = options.bootloaderKeys;
     this.flashTimeScale = options.flashTimeScale ?? 0;
+    this.smpBuffers = new SmpBufferPool(options.board.smp.netbufCount);
+    this.flash.onOperation((op) => {
+      if (op.kind !== 'read') this.flashWorkUs += op.durationUs;
+    });
     const baud = options.baud ?? 0;
     // Zephyr's console and uart_mcumgr send with uart_poll_out, which waits for the line: the
     // board slows down rather than lose output. The model cannot stall the app, so it queues
@@ -173,19 +185,65 @@ export class VirtualDevice {
   }
 
   /**
-   * One whole SMP request from a transport that collected it itself (BLE, as smp_bt.c does with
-   * its reassembly); no answer while the device is not running.
+   * One whole SMP request from a transport that collected it itself, in the SMP buffer it took
+   * (BLE, as smp_bt.c does with its reassembly); no answer while the device is not running.
    */
-  async handleRequest(packet: Uint8Array): Promise<Uint8Array[]> {
+  async handleRequest(packet: Uint8Array, buffer: SmpBuffer): Promise<Uint8Array[]> {
     const server = this.server;
-    if (!server || this.currentState !== 'running') return [];
-    return this.handleWhenAppReady(server, packet);
+    if (!server || this.currentState !== 'running') {
+      this.smpBuffers.release(buffer);
+      return [];
+    }
+    return this.submit(server, packet, buffer);
   }
 
-  /** SMP requests wait until main() first blocks, as on Zephyr where main outranks the work queue. */
-  private async handleWhenAppReady(server: SmpServer, packet: Uint8Array): Promise<Uint8Array[]> {
+  /** Resolves once the SMP work queue has handled every request queued so far (tests pace by it). */
+  whenSmpIdle(): Promise<void> {
+    return this.workQueue.then(() => undefined);
+  }
+
+  /** A whole request from the UART or UDP endpoint: it takes its SMP buffer here. */
+  private takeAndSubmit(server: SmpServer, packet: Uint8Array): Promise<Uint8Array[]> {
+    const buffer = this.smpBuffers.take();
+    // No buffer left: smp_packet_alloc failed and the request is dropped without an answer.
+    if (buffer === undefined) return Promise.resolve([]);
+    return this.submit(server, packet, buffer);
+  }
+
+  /** Queues a request on the SMP work queue (Zephyr's smp_work_queue thread is one for all). */
+  private submit(server: SmpServer, packet: Uint8Array, buffer: SmpBuffer): Promise<Uint8Array[]> {
+    const generation = this.generation;
+    const run = this.workQueue
+      .then(() => this.work(server, packet, generation))
+      .finally(() => {
+        this.smpBuffers.release(buffer);
+      });
+    this.workQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Handles one request: SMP requests wait until main() first blocks, as on Zephyr where main
+   * outranks the work queue; the response needs a buffer of its own (smp_alloc_rsp); the flash
+   * erases and writes the request caused take their time (with flashTimeScale) before the answer
+   * goes out and the next request is taken.
+   */
+  private async work(server: SmpServer, packet: Uint8Array, generation: number): Promise<Uint8Array[]> {
     await this.running?.ready();
-    return this.server === server ? server.handlePacket(packet) : [];
+    if (this.server !== server) return [];
+    const responseBuffer = this.smpBuffers.take();
+    if (responseBuffer === undefined) return [];
+    try {
+      const before = this.flashWorkUs;
+      const responses = await server.handlePacket(packet);
+      const spentUs = this.flashWorkUs - before;
+      if (this.flashTimeScale > 0 && spentUs > 0) {
+        await this.wait((spentUs / 1000) * this.flashTimeScale, generation);
+      }
+      return this.server === server ? responses : [];
+    } finally {
+      this.smpBuffers.release(responseBuffer);
+    }
   }
 
   /** Writes an image at the start of a slot, as `west flash` does to slot 0 (erasing as needed). */
@@ -239,6 +297,7 @@ export class VirtualDevice {
   private async bootOnce(): Promise<BootResult> {
     const generation = ++this.generation;
     this.currentState = 'booting';
+    this.smpBuffers.clear();
     await this.stopApp();
     this.rx.clear();
     if (this.flash.isPoweredOff) this.flash.powerOn();
@@ -390,7 +449,7 @@ export class VirtualDevice {
     registerStatGroup(server, () => this.running?.stats() ?? new Map());
     this.server = server;
     // The app's SMP transports, registered at start-up as Zephyr's smp_uart and smp_udp are.
-    const handle = (packet: Uint8Array) => this.handleWhenAppReady(server, packet);
+    const handle = (packet: Uint8Array) => this.takeAndSubmit(server, packet);
     this.serial = new UartEndpoint({
       rxLineBufferSize: this.board.smp.rxLineBufferSize,
       netbufSize: this.board.smp.netbufSize,

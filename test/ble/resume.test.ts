@@ -9,6 +9,7 @@ import { decode } from 'cbor-x';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVirtualRadio, type VirtualRadio } from '../../scripts/ble/virtual-radio.ts';
 import { type SimHandle, startSim } from '../../src/device/io/sim-host.ts';
+import type { SmpBuffer } from '../../src/device/transport/smp-buffers.ts';
 import { BINARY_TWO, zdfu } from './helpers.ts';
 
 const withRadio = process.env.ZDFU_BLE === '1';
@@ -51,10 +52,10 @@ describe.skipIf(!withRadio)('a BLE link lost mid-upload', () => {
     let dropped = false;
     let ackedAtDrop = 0;
     const handle = sim.device.handleRequest.bind(sim.device);
-    sim.device.handleRequest = async (packet: Uint8Array) => {
+    sim.device.handleRequest = async (packet: Uint8Array, buffer: SmpBuffer) => {
       const off = uploadOff(packet);
       if (off !== undefined) requests.push({ off, ackedBefore: acked, afterDrop: dropped });
-      const responses = await handle(packet);
+      const responses = await handle(packet, buffer);
       for (const response of responses) {
         const answered = uploadOff(response);
         if (answered !== undefined) acked = Math.max(acked, answered);

@@ -152,6 +152,26 @@ describe('uploadImage against a Zephyr-like device', () => {
     expect(Math.max(...device.uploads.slice(resent).map((u) => u.waiting))).toBeGreaterThan(3);
   });
 
+  it('takes answers that arrive out of order (UDP over Wi-Fi) as late news, not as another client', async () => {
+    const image = buildTestImage(12000);
+    const device = new FakeSmpDevice({ mtu: 256, params: { buf_size: 384, buf_count: 5 }, imageCheck: true });
+    const inner = connect(device).uploadLink();
+    let calls = 0;
+    // Every third answer is held back until the next one has been delivered.
+    const link: UploadLink = {
+      ...inner,
+      sendChunk: async (request, options) => {
+        const late = ++calls % 3 === 0;
+        const response = await inner.sendChunk(request, options);
+        if (late) await new Promise((resolve) => setTimeout(resolve, 20));
+        return response;
+      },
+    };
+    const result = await uploadImage(link, image);
+    expect(result.match).toBe(true);
+    expect(device.stored(image.length)).toEqual(image);
+  });
+
   it('retries after a dropped reply and still finishes', async () => {
     const image = buildTestImage(4000);
     const device = new FakeSmpDevice({ mtu: 256, imageCheck: true });

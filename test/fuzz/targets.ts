@@ -208,6 +208,8 @@ async function openDirect(answers: AnswerCheck, crashes: string[]): Promise<Fuzz
     transport: 'direct',
     device,
     async send(input) {
+      // As a client that respects the device's SMP buffers (Zephyr drops what finds none free).
+      await roomForRequest(device);
       inFlight.push(handle(input));
       if (inFlight.length >= 64) await settle(10_000);
     },
@@ -239,6 +241,7 @@ async function openUart(answers: AnswerCheck): Promise<FuzzTarget> {
     transport: 'uart',
     device,
     async send(input) {
+      await roomForRequest(device);
       device.uartReceive(input);
       // Let the server's queue run now and then, as a UART interrupt would not starve it.
       if (++sinceYield >= 64) {
@@ -368,7 +371,10 @@ async function openPty(answers: AnswerCheck): Promise<FuzzTarget> {
       // Inputs go out in bursts of a few KiB: the device sees the same byte stream either way.
       pending.push(input);
       pendingBytes += input.length;
-      if (pendingBytes >= 8192) await flush(10_000);
+      if (pendingBytes >= 1024) {
+        await flush(10_000);
+        await roomForRequest(sim.device);
+      }
     },
     async probe(timeoutMs) {
       await flush(timeoutMs);
@@ -384,6 +390,17 @@ async function openPty(answers: AnswerCheck): Promise<FuzzTarget> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Waits while the device's SMP buffers are (nearly) all taken: a fuzzer that floods them only
+ * measures Zephyr's drop rule (smp_packet_alloc fails, the request is dropped), not the server.
+ */
+async function roomForRequest(device: VirtualDevice): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (device.smpBuffers.inUse >= device.smpBuffers.count - 1 && Date.now() < deadline) {
+    await Promise.race([device.whenSmpIdle(), new Promise((resolve) => setTimeout(resolve, 50))]);
+  }
 }
 
 export function openTarget(

@@ -13,6 +13,7 @@ import { VirtualDevice } from '../device.ts';
 import type { BootResult } from '../mcuboot/boot.ts';
 import { BleEndpoint } from '../transport/ble.ts';
 import type { BlePeripheral } from '../transport/ble-peripheral.ts';
+import { describeLinkProfile, type LinkProfile, type LinkShaperStats } from '../transport/link-shaper.ts';
 import { wireUartToPty } from '../transport/uart-pty.ts';
 import { UdpSocket } from '../transport/udp-socket.ts';
 import { readBlinkyImage } from './artifacts.ts';
@@ -38,6 +39,8 @@ export interface SimOptions {
   baud?: number;
   /** 1 to wait as long as real flash would during a swap; 0 (default) to go at once. */
   flashTimeScale?: number;
+  /** The network between hosts and the UDP endpoint (latency, jitter, loss, reordering). */
+  link?: LinkProfile;
   /**
    * Called once the device is wired up, just before its first power-on: the place to arm a
    * power cut (so it can cut a swap MCUboot does at this very power-on) and to listen to the
@@ -52,7 +55,14 @@ export interface SimHandle {
   readonly device: VirtualDevice;
   readonly ptyPath: string;
   readonly ptyLink: string | undefined;
-  readonly udp: { host: string; port: number } | undefined;
+  readonly udp:
+    | {
+        host: string;
+        port: number;
+        /** What the shaped link did each way (--link), undefined on a plain one. */
+        link?: { readonly inbound: LinkShaperStats; readonly outbound: LinkShaperStats };
+      }
+    | undefined;
   readonly ble: BlePeripheral | undefined;
   readonly firstBoot: BootResult;
   /** One line naming where the device can be reached. */
@@ -117,8 +127,11 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     opened.push(() => pty.close());
     let udp: UdpSocket | undefined;
     if (udpAddress) {
-      const endpoint = await UdpSocket.open(udpAddress.host, udpAddress.port, (packet) =>
-        device.handleDatagram(packet),
+      const endpoint = await UdpSocket.open(
+        udpAddress.host,
+        udpAddress.port,
+        (packet) => device.handleDatagram(packet),
+        options.link,
       );
       opened.push(() => endpoint.close());
       udp = endpoint;
@@ -133,7 +146,11 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     const firstBoot = await unlessAborted(device.powerOn(), options.signal);
 
     const where = [`serial ${options.ptyLink ? `${options.ptyLink} -> ${pty.path}` : pty.path}`];
-    if (udp) where.push(`udp ${formatHostPort(udp)}`);
+    if (udp) {
+      where.push(
+        `udp ${formatHostPort(udp)}${options.link ? ` (shaped: ${describeLinkProfile(options.link)})` : ''}`,
+      );
+    }
     if (ble && options.ble) where.push(`ble "${options.ble.name ?? board.name}" at ${ble.address}`);
     const state = firstBoot.booted ? 'running' : `halted (${firstBoot.reason ?? 'no bootable image'})`;
     const advice = firstBoot.booted ? '' : haltedAdvice(options.flashFile);
@@ -141,7 +158,15 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       device,
       ptyPath: pty.path,
       ptyLink: options.ptyLink,
-      udp: udp ? { host: udp.host, port: udp.port } : undefined,
+      udp: udp
+        ? {
+            host: udp.host,
+            port: udp.port,
+            ...(udp.shapers
+              ? { link: { inbound: udp.shapers.inbound.stats, outbound: udp.shapers.outbound.stats } }
+              : {}),
+          }
+        : undefined,
       ble,
       firstBoot,
       readyLine: `zdfu sim: ${board.name} ${state}; ${where.join(', ')}${advice}`,
@@ -167,8 +192,8 @@ async function openBlePeripheral(
   const { BlePeripheral } = await import('../transport/ble-peripheral.ts');
   const endpoint = new BleEndpoint({
     netbufSize: device.board.smp.netbufSize,
-    netbufCount: device.board.smp.netbufCount,
-    handle: (packet) => device.handleRequest(packet),
+    buffers: device.smpBuffers,
+    handle: (packet, buffer) => device.handleRequest(packet, buffer),
   });
   const peripheral = await BlePeripheral.open({
     hci: options.hci,

@@ -9,7 +9,7 @@
  * ATT_MTU − 3 bytes each (`notifications`). The bleno peripheral it sits on is ./ble-peripheral.ts.
  * Pure: no Node imports.
  */
-import type { SmpHandler } from './endpoint.ts';
+import type { SmpBuffer, SmpBufferPool } from './smp-buffers.ts';
 
 const SMP_HEADER_SIZE = 8;
 /** The smallest ATT MTU (23) leaves 20 bytes per notification. */
@@ -18,9 +18,13 @@ const MIN_NOTIFICATION = 20;
 export interface BleEndpointOptions {
   /** CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE: the largest request collected. */
   readonly netbufSize: number;
-  /** CONFIG_MCUMGR_TRANSPORT_NETBUF_COUNT: SMP buffers shared by requests and responses. */
-  readonly netbufCount: number;
-  readonly handle: SmpHandler;
+  /** The device's SMP buffers (CONFIG_MCUMGR_TRANSPORT_NETBUF_COUNT), shared with its other transports. */
+  readonly buffers: SmpBufferPool;
+  /**
+   * The SMP work queue: takes a whole request with the buffer it arrived in, releases that buffer
+   * once it has handled it, and resolves to the responses.
+   */
+  readonly handle: (packet: Uint8Array, buffer: SmpBuffer) => Promise<Uint8Array[]>;
 }
 
 export interface BleEndpointStats {
@@ -41,10 +45,8 @@ export class BleEndpoint {
     droppedPartial: 0,
     droppedNoBuffer: 0,
   };
-  /** Whole requests handed to the server and not yet answered (each holds a buffer). */
-  private pending = 0;
-  /** Per connection: the request being collected. */
-  private readonly collecting = new Map<string, { data: Uint8Array; expected: number }>();
+  /** Per connection: the request being collected, in the buffer taken at its first write. */
+  private readonly collecting = new Map<string, { data: Uint8Array; expected: number; buffer: SmpBuffer }>();
 
   constructor(private readonly options: BleEndpointOptions) {}
 
@@ -61,40 +63,38 @@ export class BleEndpoint {
         this.stats.droppedOversize++;
         return Promise.resolve([]);
       }
-      if (this.buffersInUse() >= this.options.netbufCount) {
+      const buffer = this.options.buffers.take();
+      if (buffer === undefined) {
         this.stats.droppedNoBuffer++;
         return Promise.resolve([]);
       }
-      current = { data: new Uint8Array(0), expected };
+      current = { data: new Uint8Array(0), expected, buffer };
     }
     const collected = new Uint8Array(current.data.length + data.length);
     collected.set(current.data);
     collected.set(data, current.data.length);
     if (collected.length > current.expected) {
       this.collecting.delete(connection);
+      this.options.buffers.release(current.buffer);
       this.stats.droppedOverrun++;
       return Promise.resolve([]);
     }
     if (collected.length < current.expected) {
-      this.collecting.set(connection, { data: collected, expected: current.expected });
+      this.collecting.set(connection, { ...current, data: collected });
       return Promise.resolve([]);
     }
     this.collecting.delete(connection);
     this.stats.requests++;
-    this.pending++;
-    return this.options.handle(collected).finally(() => {
-      this.pending--;
-    });
-  }
-
-  /** Partial requests being collected, requests waiting or being handled, and that one's response. */
-  buffersInUse(): number {
-    return this.collecting.size + this.pending + (this.pending > 0 ? 1 : 0);
+    return this.options.handle(collected, current.buffer);
   }
 
   /** Notifications turned off, or the central disconnected: its partial request is dropped. */
   forget(connection: string): void {
-    if (this.collecting.delete(connection)) this.stats.droppedPartial++;
+    const partial = this.collecting.get(connection);
+    if (partial === undefined) return;
+    this.collecting.delete(connection);
+    this.options.buffers.release(partial.buffer);
+    this.stats.droppedPartial++;
   }
 
   /** Every connection is gone (the board resets). */

@@ -95,6 +95,8 @@ export interface BootOptions {
   board?: string | Board;
   /** What `west flash` put in slot 0 (default Binary One). */
   slot0?: Uint8Array;
+  /** Wait for the board's flash time (VirtualDeviceOptions.flashTimeScale); default 0. */
+  flashTimeScale?: number;
 }
 
 /** A VirtualDevice (unpaced UART), powered on, with a DeviceClient talking to its SMP server. */
@@ -103,6 +105,7 @@ export async function bootDevice(options: BootOptions = {}): Promise<BootedDevic
     board: typeof options.board === 'object' ? options.board : getBoard(options.board ?? 'stm32f4_disco'),
     bootloaderKeys: await devKeys(),
     baud: 0,
+    flashTimeScale: options.flashTimeScale ?? 0,
   });
   const consoleLines: string[] = [];
   device.onConsoleLine((line) => consoleLines.push(line));

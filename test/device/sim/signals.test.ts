@@ -113,7 +113,6 @@ describe('zdfu sim stops on signals and releases what it holds', () => {
     const sim = startSimProcess([
       '--flash',
       file,
-      '--realtime-flash',
       '--udp',
       `127.0.0.1:${port}`,
       '--pty',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BleEndpoint, notifications } from '../../../src/device/transport/ble.ts';
+import { SmpBufferPool } from '../../../src/device/transport/smp-buffers.ts';
 
 /** An SMP request header naming a body of `length` bytes, then the body. */
 function request(length: number, fill = 0xa0): Uint8Array {
@@ -11,15 +12,17 @@ function request(length: number, fill = 0xa0): Uint8Array {
 describe('BLE endpoint (smp_bt.c with reassembly)', () => {
   function endpoint() {
     const served: Uint8Array[] = [];
+    const buffers = new SmpBufferPool(4);
     const ble = new BleEndpoint({
       netbufSize: 100,
-      netbufCount: 4,
-      handle: async (packet) => {
+      buffers,
+      handle: async (packet, buffer) => {
         served.push(packet);
+        buffers.release(buffer);
         return [packet];
       },
     });
-    return { ble, served };
+    return { ble, served, buffers };
   }
 
   it('serves a request in one write, or collected over several writes by its header length', async () => {
@@ -58,19 +61,27 @@ describe('BLE endpoint (smp_bt.c with reassembly)', () => {
   });
 
   it('drops a request whose first write finds every SMP buffer taken, and reads what follows as new requests', async () => {
-    // The server handles nothing until released: requests pile up in the pool of 4 buffers.
+    // The work queue handles nothing until released: requests hold the pool's 4 buffers.
+    const buffers = new SmpBufferPool(4);
     const releases: (() => void)[] = [];
     const ble = new BleEndpoint({
       netbufSize: 100,
-      netbufCount: 4,
-      handle: (packet) => new Promise((resolve) => releases.push(() => resolve([packet]))),
+      buffers,
+      handle: (packet, buffer) =>
+        new Promise((resolve) =>
+          releases.push(() => {
+            buffers.release(buffer);
+            resolve([packet]);
+          }),
+        ),
     });
+    // Another transport (the UART) holds one buffer meanwhile: the pool is the device's.
+    const uart = buffers.take();
     const answers = [ble.write('c', request(1, 1)), ble.write('c', request(1, 2))];
-    // Two waiting requests and the response being built for the first: 3 of 4 buffers.
-    expect(ble.buffersInUse()).toBe(3);
+    expect(buffers.inUse).toBe(3);
     const third = request(20, 3);
     await ble.write('c', third.subarray(0, 10)); // takes the last buffer while it is collected
-    expect(ble.buffersInUse()).toBe(4);
+    expect(buffers.inUse).toBe(4);
     answers.push(ble.write('c', third.subarray(10)));
     const fourth = request(20, 4);
     expect(await ble.write('c', fourth.subarray(0, 10))).toEqual([]);
@@ -81,11 +92,13 @@ describe('BLE endpoint (smp_bt.c with reassembly)', () => {
     expect(ble.stats.droppedOversize).toBe(1);
     for (const release of releases.splice(0)) release();
     expect((await Promise.all(answers)).map((responses) => responses[0]?.[8])).toEqual([1, 2, 3]);
-    // Released buffers serve the next requests.
-    expect(ble.buffersInUse()).toBe(0);
-    const fifth = ble.write('c', request(1, 5));
-    for (const release of releases.splice(0)) release();
-    expect((await fifth)[0]?.[8]).toBe(5);
+    if (uart) buffers.release(uart);
+    expect(buffers.inUse).toBe(0);
+    // A partial request dropped by a disconnect gives its buffer back.
+    await ble.write('c', request(20, 5).subarray(0, 10));
+    expect(buffers.inUse).toBe(1);
+    ble.forget('c');
+    expect(buffers.inUse).toBe(0);
   });
 
   it('cuts a response into notifications of ATT_MTU − 3 bytes, never below 20', () => {
