@@ -2,10 +2,13 @@
 // validate-primary-slot, on nRF5340-like 4 KiB pages with the geometry each strategy needs.
 import { describe, expect, it } from 'vitest';
 import type { McubootMode } from '../../../src/device/boards/board.ts';
+import { Flash, FlashArea } from '../../../src/device/flash.ts';
+import { bootGo } from '../../../src/device/mcuboot/boot.ts';
 import { readSwapState, setConfirmed, setPending, swapType } from '../../../src/device/mcuboot/public.ts';
 import { BootFlag, BootMagic, SwapType } from '../../../src/image/trailer.ts';
 import {
   confirm,
+  hashOnly,
   makeSigned,
   pending,
   program,
@@ -159,12 +162,26 @@ describe('geometry rules', () => {
   });
 
   it.each([
-    ['swap-move', 'primary has one sector more', 7, 6],
-    ['swap-offset', 'secondary has one sector more', 6, 7],
-  ] as const)('%s wants %s (%i/%i sectors)', (mode, _rule, p, s) => {
-    const r = rig(mode, { sectors: 6 });
-    expect(r.image().primary.sectors.length).toBe(p);
-    expect(r.image().secondary.sectors.length).toBe(s);
+    ['swap-move', 'a primary two sectors larger', 8, 6],
+    ['swap-move', 'a secondary larger than the primary', 6, 7],
+    ['swap-offset', 'a primary larger than the secondary', 7, 6],
+    ['swap-offset', 'a secondary two sectors larger', 6, 8],
+  ] as const)('%s refuses %s (%i/%i sectors) and boots the old image', async (mode, _what, p, s) => {
+    const flash = new Flash({ sectors: new Array(p + s).fill(SECTOR), writeAlign: 4 });
+    const primary = new FlashArea(flash, { label: 'slot0', offset: 0, size: p * SECTOR });
+    const secondary = new FlashArea(flash, { label: 'slot1', offset: p * SECTOR, size: s * SECTOR });
+    const layout = { images: [{ primary, secondary }], mappedAt: new Map([[flash, 0]]) };
+    const r = rig(mode);
+    const one = await makeSigned(r, { version: '1.0.0', size: 8000 }, p * SECTOR);
+    const two = await makeSigned(r, { version: '2.0.0', seed: 5, size: 8000 }, p * SECTOR);
+    flash.load(one, 0);
+    flash.load(two, secondary.offset + uploadOffset(r));
+    setPending(secondary, false);
+    const b = await bootGo({ layout, config: r.config, validate: hashOnly });
+    expect(b.log).toContain('W: Cannot upgrade: not a compatible amount of sectors');
+    expect(b.swapType).toBe(SwapType.NONE);
+    expect(ver(b)).toBe('1.0.0');
+    expect(b.flashOps).toBe(0);
   });
 });
 
