@@ -223,16 +223,20 @@ export class UpgradeLoader {
     return true;
   }
 
-  /** boot_perform_update. */
-  private performUpdate(st: LoaderState, bs: BootStatus): void {
+  /**
+   * boot_perform_update. Returns what was done: swap_run may give up ("Not enough free space"),
+   * leaving bs.swap_type NONE, though the flags are then written for BOOT_SWAP_TYPE all the same.
+   */
+  private performUpdate(st: LoaderState, bs: BootStatus): SwapType {
     const s = this.strategy;
     if (!s) {
       copyImage(st);
-      return;
+      return st.swapType;
     }
     this.swapImage(st, s, bs);
     if (st.swapType === SwapType.REVERT || st.swapType === SwapType.PERM) setImageOkIfUnset(st);
     if (isUpgrade(st.swapType)) setCopyDone(st);
+    return bs.swapType;
   }
 
   async run(): Promise<LoaderOutcome> {
@@ -255,8 +259,7 @@ export class UpgradeLoader {
             st.swapType = SwapType.NONE;
             break;
           }
-          this.performUpdate(st, bs);
-          this.performed[st.image] = st.swapType;
+          this.performed[st.image] = this.performUpdate(st, bs);
           break;
         case SwapType.FAIL:
           // The candidate was erased; confirm the primary so no revert is attempted.
@@ -267,7 +270,12 @@ export class UpgradeLoader {
       }
     }
 
-    const images: ImageBootResult[] = [];
+    const images: ImageBootResult[] = this.states.map((st) => ({
+      image: st.image,
+      slot: 'primary',
+      swapType: this.performed[st.image]!,
+      resumed: this.resumed[st.image]!,
+    }));
     for (const st of this.states) {
       if (st.swapType !== SwapType.NONE && !readImageHeaders(st, this.strategy, false, undefined)) {
         return {
@@ -288,14 +296,9 @@ export class UpgradeLoader {
           reason: `bad image magic 0x${primary.magic.toString(16)} in the primary slot of image ${st.image}`,
         };
       }
-      images.push({
-        image: st.image,
-        slot: 'primary',
-        swapType: this.performed[st.image]!,
-        resumed: this.resumed[st.image]!,
-        version: primary.version,
-        headerSize: primary.hdrSize,
-      });
+      const result = images[st.image]!;
+      result.version = primary.version;
+      result.headerSize = primary.hdrSize;
     }
     const out: LoaderOutcome = { ok: true, images };
     if (this.reason !== undefined) out.reason = this.reason;

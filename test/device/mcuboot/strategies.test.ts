@@ -144,6 +144,7 @@ describe('geometry rules', () => {
     pending(r, false);
     const b = await r.boot();
     expect(b.log).toContain('W: Not enough free space to run swap upgrade');
+    expect(b.swapType).toBe(SwapType.NONE);
     expect(startsWith(r.image().primary, one)).toBe(true);
   });
 
