@@ -344,3 +344,21 @@ describe('ram-load', () => {
     expect(b.ram!.bytes.every((x) => x === 0)).toBe(true);
   });
 });
+
+describe.each(['swap-scratch', 'swap-move', 'swap-offset', 'overwrite-only'] as const)(
+  '%s without validate-primary-slot',
+  (mode) => {
+    it('checks only the primary header magic (a corrupt body boots, an erased header does not)', async () => {
+      const { r } = await setup(mode, { extra: { validatePrimarySlot: false } });
+      const { primary } = r.image();
+      primary.flash.load(Uint8Array.of(0x00), primary.offset + 0x400);
+      const b = await r.boot();
+      expect(b.booted).toBe(true);
+      expect(b.log).not.toContain('E: Image in the primary slot is not valid!');
+      primary.erase(0, SECTOR);
+      const c = await r.boot();
+      expect(c.booted).toBe(false);
+      expect(c.log).toContain('E: Bad image magic 0xffffffff; Image=0');
+    });
+  },
+);
