@@ -6,7 +6,13 @@ import type { Board, McubootMode } from '../boards/board.ts';
 import { type Flash, FlashError } from '../flash.ts';
 import type { BootResult, LayoutBootContext, RamBuffer } from './boot-types.ts';
 import { BootPanic } from './errors.ts';
-import { type BootLayout, bootLayoutFromBoard, bootSetupFromBoard, layoutFlashes } from './layout.ts';
+import {
+  type BootLayout,
+  bootLayoutFromBoard,
+  bootSetupFromBoard,
+  checkLayout,
+  layoutFlashes,
+} from './layout.ts';
 import { type LoaderOutcome, UpgradeLoader } from './loader.ts';
 import type { BootAreas } from './loader-state.ts';
 import { XipLoader } from './loader-xip.ts';
@@ -86,10 +92,12 @@ function chainload(layout: BootLayout, outcome: LoaderOutcome): { offset: number
 /**
  * Run MCUboot once, as after a reset. A PowerCut thrown by the flash propagates unchanged:
  * the caller powers the flash back on and calls bootGo again. Where MCUboot would stop for good
- * (BootPanic), the result is a boot that did not boot: its lines so far, then nothing.
+ * (BootPanic), the result is a boot that did not boot: its lines so far, then nothing. A layout
+ * the build could not have had throws BootLayoutError before anything runs.
  */
 export async function bootGo(context: BootGoContext): Promise<BootResult> {
   const ctx = toLayoutContext(context);
+  checkLayout(ctx.layout, ctx.config);
   const flashes = layoutFlashes(ctx.layout);
   const mutationsBefore = flashes.reduce((n, f) => n + f.mutations, 0);
   const timeBefore = flashes.reduce((n, f) => n + f.stats.timeUs, 0);

@@ -63,3 +63,32 @@ export function layoutFlashes(layout: BootLayout): Flash[] {
   }
   return [...out];
 }
+
+/** A layout this MCUboot build could not have been built for (a bad board description). */
+export class BootLayoutError extends Error {
+  override name = 'BootLayoutError';
+}
+
+/**
+ * What the MCUboot build system would refuse: swap using scratch without a scratch partition,
+ * RAM-load without an executable RAM region, more images than swap_info's 4-bit image number.
+ */
+export function checkLayout(layout: BootLayout, config: McubootConfig): void {
+  const n = layout.images.length;
+  if (n < 1 || n > 16) {
+    throw new BootLayoutError(`MCUboot supports 1 to 16 images (BOOT_IMAGE_NUMBER); this layout has ${n}`);
+  }
+  layout.images.forEach((img, i) => {
+    if (config.mode === 'swap-scratch' && !img.scratch) {
+      throw new BootLayoutError(
+        `image ${i}: swap using scratch needs a scratch partition; add one or choose swap-move / swap-offset`,
+      );
+    }
+  });
+  const ram = config.executableRam;
+  if (config.mode === 'ram-load' && (!ram || ram.size <= 0)) {
+    throw new BootLayoutError(
+      'RAM-load needs the executable RAM region images are copied to (mcuboot.executableRam: start and size)',
+    );
+  }
+}

@@ -164,3 +164,27 @@ describe('two images, direct-XIP', () => {
     expect(c.log).toContain('I: Image 1 loaded from the secondary slot');
   });
 });
+
+describe('two images, overwrite-only', () => {
+  it('copies both when the dependency is met, and neither when it is not', async () => {
+    const met = await twoImages(
+      'overwrite-only',
+      { version: '2.0.0', dependencies: [{ imageId: 1, version: '1.5.0' }] },
+      { version: '1.5.0' },
+    );
+    const b = await met.r.boot();
+    expect(b.images.map((i) => i.swapType)).toEqual([SwapType.TEST, SwapType.TEST]);
+    expect(b.log).toContain('I: Image 1 upgrade secondary slot -> primary slot');
+    expect([ver(b, 0), ver(b, 1)]).toEqual(['2.0.0', '1.5.0']);
+
+    const unmet = await twoImages(
+      'overwrite-only',
+      { version: '2.0.0', dependencies: [{ imageId: 1, version: '1.6.0' }] },
+      { version: '1.5.0' },
+    );
+    const c = await unmet.r.boot();
+    expect(c.images.map((i) => i.swapType)).toEqual([SwapType.NONE, SwapType.NONE]);
+    expect(c.flashOps).toBe(0);
+    expect([ver(c, 0), ver(c, 1)]).toEqual(['1.0.0', '1.0.0']);
+  });
+});

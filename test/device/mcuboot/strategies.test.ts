@@ -362,3 +362,20 @@ describe.each(['swap-scratch', 'swap-move', 'swap-offset', 'overwrite-only'] as 
     });
   },
 );
+
+describe('layouts MCUboot could not have been built for', () => {
+  it('refuses swap using scratch without scratch, and RAM-load without executable RAM, in words', async () => {
+    const r = rig('swap-move');
+    const layout = r.layout;
+    const validate = hashOnly;
+    await expect(bootGo({ layout, config: { ...r.config, mode: 'swap-scratch' }, validate })).rejects.toThrow(
+      /image 0: swap using scratch needs a scratch partition; add one or choose swap-move \/ swap-offset/,
+    );
+    await expect(bootGo({ layout, config: { ...r.config, mode: 'ram-load' }, validate })).rejects.toThrow(
+      /RAM-load needs the executable RAM region/,
+    );
+    await expect(bootGo({ layout: { ...layout, images: [] }, config: r.config, validate })).rejects.toThrow(
+      /1 to 16 images \(BOOT_IMAGE_NUMBER\); this layout has 0/,
+    );
+  });
+});
