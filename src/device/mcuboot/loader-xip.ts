@@ -151,8 +151,10 @@ export class XipLoader {
       return false;
     }
     if (this.overlapsOtherImage(st, dst, ext.size)) {
+      // The C string is continued with a backslash, so the next line's indentation is printed too.
+      const gap = ' '.repeat(25);
       st.log(
-        `I: Image ${st.image} RAM loading to address 0x${dst.toString(16)} would overlap with another image.`,
+        `I: Image ${st.image} RAM loading to address 0x${dst.toString(16)} would overlap with${gap}another image.`,
       );
       return false;
     }

@@ -379,3 +379,26 @@ describe('layouts MCUboot could not have been built for', () => {
     );
   });
 });
+
+describe('ram-load with two images', () => {
+  it('refuses an image whose RAM range overlaps the other image, and runs the older one', async () => {
+    const RAM = { start: 0x2000_0000, size: 0x20000 };
+    const r = rig('ram-load', { images: 2, extra: { executableRam: RAM } });
+    program(r.image(0).primary, await makeSigned(r, { version: '1.0.0', seed: 1, loadAddr: RAM.start }));
+    program(
+      r.image(1).primary,
+      await makeSigned(r, { version: '1.0.0', seed: 2, size: 8000, loadAddr: RAM.start + 0x10000 }),
+    );
+    upload(
+      r,
+      await makeSigned(r, { version: '1.1.0', seed: 3, size: 8000, loadAddr: RAM.start + 0x1000 }),
+      1,
+    );
+    const b = await r.boot();
+    expect(b.log).toContain(
+      `I: Image 1 RAM loading to address 0x20001000 would overlap with${' '.repeat(25)}another image.`,
+    );
+    expect(b.images.map((i) => i.slot)).toEqual(['primary', 'primary']);
+    expect(b.images[1]!.loadedTo).toEqual({ address: RAM.start + 0x10000, size: expect.any(Number) });
+  });
+});
