@@ -60,6 +60,8 @@ export interface RigOptions {
   external?: boolean;
   extra?: Partial<McubootConfig>;
   validate?: ImageValidator;
+  /** Override the slot sizes in sectors (e.g. swap-move's "non-optimal" equal slots). */
+  slots?: { primary: number; secondary: number };
 }
 
 export const hashOnly: ImageValidator = async (_slot, bytes) => {
@@ -71,7 +73,7 @@ export const hashOnly: ImageValidator = async (_slot, bytes) => {
 export function rig(mode: McubootMode, opts: RigOptions = {}): Rig {
   const n = opts.sectors ?? 12;
   const count = opts.images ?? 1;
-  const { primary, secondary } = slotSectors(mode, n);
+  const { primary, secondary } = opts.slots ?? slotSectors(mode, n);
   const scratchSectors = mode === 'swap-scratch' ? 2 : 0;
   const perImage = primary + (opts.external ? 0 : secondary);
   const total = 1 + count * perImage + scratchSectors;

@@ -5,9 +5,21 @@
 import { describe, expect, it } from 'vitest';
 import type { McubootMode } from '../../../src/device/boards/board.ts';
 import { type Flash, type FlashSnapshot, PowerCut } from '../../../src/device/flash.ts';
+import { bootGo } from '../../../src/device/mcuboot/boot.ts';
 import { readSwapState } from '../../../src/device/mcuboot/public.ts';
-import { BootFlag, SwapType } from '../../../src/image/trailer.ts';
-import { makeSigned, pending, program, type Rig, rig, startsWith, upload, uploadOffset } from './fixtures.ts';
+import { writeImageOk } from '../../../src/device/mcuboot/trailer-io.ts';
+import { BootFlag, BootMagic, bootMagic, SwapType } from '../../../src/image/trailer.ts';
+import {
+  hashOnly,
+  makeSigned,
+  pending,
+  program,
+  type Rig,
+  rig,
+  startsWith,
+  upload,
+  uploadOffset,
+} from './fixtures.ts';
 
 function devices(r: Rig): Flash[] {
   return r.external ? [r.flash, r.external] : [r.flash];
@@ -103,6 +115,7 @@ async function sweep(r: Rig, start: FlashSnapshot[], expectSwap: SwapType, want:
 interface Case {
   mode: McubootMode;
   external?: boolean;
+  slots?: { primary: number; secondary: number };
   /** Body sizes; the second one reaching close to the trailer exercises the last sectors. */
   sizes: [number, number];
 }
@@ -114,13 +127,19 @@ const CASES: Case[] = [
   { mode: 'swap-move', sizes: [14000, 9000] },
   { mode: 'swap-offset', sizes: [14000, 9000] },
   { mode: 'swap-offset', external: true, sizes: [9000, 14000] },
+  // Equal slots: allowed by swap_move.c's boot_slots_compatible ("non-optimal"), one usable sector fewer.
+  { mode: 'swap-move', slots: { primary: 6, secondary: 6 }, sizes: [9000, 14000] },
+  { mode: 'swap-offset', slots: { primary: 6, secondary: 6 }, sizes: [9000, 14000] },
+  // Images up to the last sector before the trailer.
+  { mode: 'swap-move', sizes: [14000, 19500] },
+  { mode: 'swap-offset', sizes: [19500, 14000] },
 ];
 
 describe.each(CASES)(
-  'power-fail sweep: $mode, bodies $sizes, external $external',
-  ({ mode, external, sizes }) => {
+  'power-fail sweep: $mode, bodies $sizes, external $external, slots $slots',
+  ({ mode, external, slots, sizes }) => {
     it('every interrupted test upgrade, then every interrupted revert, ends as if uninterrupted', async () => {
-      const r = rig(mode, { sectors: 6, external: external ?? false });
+      const r = rig(mode, { sectors: 6, external: external ?? false, ...(slots ? { slots } : {}) });
       const one = await makeSigned(r, { version: '1.0.0', seed: 11, size: sizes[0] });
       const two = await makeSigned(r, { version: '2.0.0', seed: 22, size: sizes[1] });
       program(r.image().primary, one);
@@ -153,3 +172,47 @@ describe.each(CASES)(
     });
   },
 );
+
+describe('MCUboot #1966: a torn magic written by swap-move fixup_revert', () => {
+  /**
+   * The state a power cut inside fixup_revert's boot_write_magic leaves (a torn write, which this
+   * test writes by hand): primary magic good, copy_done set, image_ok unset (the unconfirmed
+   * image); secondary image_ok set and a half-written, BAD, magic.
+   */
+  async function tornFixup() {
+    const r = rig('swap-move', { sectors: 6 });
+    const one = await makeSigned(r, { version: '1.0.0', seed: 11, size: 9000 });
+    const two = await makeSigned(r, { version: '2.0.0', seed: 22, size: 14000 });
+    program(r.image().primary, one);
+    upload(r, two);
+    pending(r, false);
+    expect((await r.boot()).swapType).toBe(SwapType.TEST);
+    const sec = r.image().secondary;
+    writeImageOk(sec, 8);
+    sec.write(sec.size - 16, bootMagic(8).subarray(0, 8));
+    expect(readSwapState(sec).magic).toBe(BootMagic.BAD);
+    return { r, one, two };
+  }
+
+  it('MCUboot v2.0.0 (the REVERT row wants the secondary magic UNSET) never reverts: the unconfirmed image runs on', async () => {
+    const { r, two } = await tornFixup();
+    for (let i = 0; i < 2; i++) {
+      const b = await bootGo({
+        layout: r.layout,
+        config: r.config,
+        validate: hashOnly,
+        mcubootVersion: 'v2.0.0',
+      });
+      expect(b.swapType).toBe(SwapType.NONE);
+      expect(b.log).toContain('I: Image index: 0, Swap type: none');
+      expect(startsWith(r.image().primary, two)).toBe(true);
+    }
+  });
+
+  it('MCUboot ≥ v2.2.0 (PR #2100) reverts whatever the secondary magic', async () => {
+    const { r, one } = await tornFixup();
+    const b = await r.boot();
+    expect(b.swapType).toBe(SwapType.REVERT);
+    expect(startsWith(r.image().primary, one)).toBe(true);
+  });
+});
