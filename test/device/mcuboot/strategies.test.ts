@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import type { McubootMode } from '../../../src/device/boards/board.ts';
 import { Flash, FlashArea } from '../../../src/device/flash.ts';
 import { bootGo } from '../../../src/device/mcuboot/boot.ts';
-import { readSwapState, setConfirmed, setPending, swapType } from '../../../src/device/mcuboot/public.ts';
+import {
+  imageStartOffset,
+  readSwapState,
+  setConfirmed,
+  setPending,
+  swapType,
+} from '../../../src/device/mcuboot/public.ts';
 import { BootFlag, BootMagic, SwapType } from '../../../src/image/trailer.ts';
 import {
   confirm,
@@ -146,6 +152,12 @@ describe('geometry rules', () => {
     expect(b.log).toContain('W: Not enough free space to run swap upgrade');
     expect(b.swapType).toBe(SwapType.NONE);
     expect(startsWith(r.image().primary, one)).toBe(true);
+  });
+
+  it('Zephyr writes uploads one sector in for swap-offset only (boot_get_image_start_offset)', () => {
+    expect(imageStartOffset(rig('swap-offset').image().secondary, 'swap-offset', true)).toBe(SECTOR);
+    expect(imageStartOffset(rig('swap-offset').image().primary, 'swap-offset', false)).toBe(0);
+    expect(imageStartOffset(rig('swap-move').image().secondary, 'swap-move', true)).toBe(0);
   });
 
   it('swap-offset rejects an update written at the start of the secondary slot', async () => {
