@@ -216,3 +216,29 @@ describe('MCUboot #1966: a torn magic written by swap-move fixup_revert', () => 
     expect(startsWith(r.image().primary, one)).toBe(true);
   });
 });
+
+describe('power-fail sweep: overwrite-only', () => {
+  it('an interrupted copy starts again at the next boot and ends with the new image', async () => {
+    const r = rig('overwrite-only', { sectors: 6 });
+    const one = await makeSigned(r, { version: '1.0.0', seed: 11, size: 9000 });
+    const two = await makeSigned(r, { version: '2.0.0', seed: 22, size: 14000 });
+    program(r.image().primary, one);
+    upload(r, two);
+    pending(r, false);
+    const start = snapshot(r);
+    const ref = await r.boot();
+    expect(ref.swapType).toBe(SwapType.TEST);
+    const failures: string[] = [];
+    for (let i = 1; i < ref.flashOps; i++) {
+      restore(r, start);
+      r.flash.cutPowerBefore(i);
+      await expect(r.boot()).rejects.toBeInstanceOf(PowerCut);
+      r.flash.powerOn();
+      const again = await r.boot();
+      if (!again.booted || !startsWith(r.image().primary, two)) {
+        failures.push(`cut before op ${i}: booted=${again.booted} swap=${again.swapType}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});
