@@ -4,6 +4,7 @@
  */
 import { runBleBench } from './ble.ts';
 import { runSignBench } from './sign.ts';
+import { runSwapBench } from './swap.ts';
 import { type BenchOutput, formatOutput } from './table.ts';
 import { runUploadBench } from './upload.ts';
 
@@ -13,6 +14,7 @@ const benches: Bench[] = [
   { name: 'upload', run: runUploadBench },
   { name: 'sign', run: runSignBench },
   { name: 'ble', run: runBleBench },
+  { name: 'swap', run: runSwapBench },
 ];
 
 const only = process.argv[2];

@@ -382,6 +382,7 @@ export class VirtualDevice {
         imageOffset: 0,
         imageAddress: 0,
         reason: cut.message,
+        images: [],
         flashOps: 0,
         flashTimeUs: 0,
       };

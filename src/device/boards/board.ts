@@ -14,7 +14,15 @@ export interface Partition {
   size: number;
 }
 
-export type McubootMode = 'swap-scratch' | 'overwrite-only';
+/** The MCUboot upgrade strategy (Zephyr's SB_CONFIG_MCUBOOT_MODE_* choice). */
+export type McubootMode =
+  | 'swap-scratch'
+  | 'swap-move'
+  | 'swap-offset'
+  | 'overwrite-only'
+  | 'direct-xip'
+  | 'direct-xip-revert'
+  | 'ram-load';
 export type SignatureType = 'rsa-2048' | 'rsa-3072' | 'ecdsa-p256' | 'ed25519' | 'none';
 
 export interface McubootConfig {
@@ -29,6 +37,10 @@ export interface McubootConfig {
   validatePrimarySlot: boolean;
   /** CONFIG_ROM_START_OFFSET = imgtool --header-size. */
   headerSize: number;
+  /** CONFIG_MCUBOOT_DOWNGRADE_PREVENTION: refuse a lower version in the secondary slot (absent = off). */
+  downgradePrevention?: boolean;
+  /** RAM-load only: the executable RAM region images are copied to (IMAGE_EXECUTABLE_RAM_START/SIZE). */
+  executableRam?: { start: number; size: number };
 }
 
 export interface SmpBufferConfig {

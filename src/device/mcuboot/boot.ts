@@ -1,289 +1,173 @@
-// context_boot_go for a single image: finish an interrupted swap, else decide the swap type,
-// validate the candidate, upgrade, validate the primary slot and hand over to it.
-import { ImageFlag } from '../../image/format.ts';
-import { SwapType, swapTypeName } from '../../image/trailer.ts';
-import type { Board } from '../boards/board.ts';
-import { type Flash, FlashArea, FlashError } from '../flash.ts';
+// boot_go: run MCUboot once, as after a reset, with the loader the build's mode selects
+// (loader.c's context_boot_go for the swap and overwrite builds, its DIRECT_XIP/RAM_LOAD
+// counterpart otherwise), then print what Zephyr's boot/zephyr/main.c prints before jumping.
+import { SwapType } from '../../image/trailer.ts';
+import type { Board, McubootMode } from '../boards/board.ts';
+import { type Flash, FlashError } from '../flash.ts';
+import type { BootResult, LayoutBootContext, RamBuffer } from './boot-types.ts';
 import { BootPanic } from './errors.ts';
-import { type BootImageHeader, headerValid, IMAGE_MAGIC, imageSize, readHeader } from './image-header.ts';
 import {
-  type BootAreas,
-  type BootStatus,
-  isStatusReset,
-  type LoaderState,
-  makeLoaderState,
-  resetStatus,
-} from './loader-state.ts';
-import { copyImage } from './overwrite.ts';
-import { eraseRegion } from './regions.ts';
-import {
-  checkResumableSwapSize,
-  readStatus,
-  scrambleTrailerSectors,
-  setImageOkIfUnset,
-  slotsCompatible,
-  swapImage,
-} from './swap-scratch.ts';
-import { decideSwapType, isUpgrade, type SwapTableRow, swapTableFor } from './swap-type.ts';
-import { readSwapState, writeCopyDone } from './trailer-io.ts';
+  type BootLayout,
+  bootLayoutFromBoard,
+  bootSetupFromBoard,
+  checkLayout,
+  layoutFlashes,
+} from './layout.ts';
+import { type LoaderOutcome, UpgradeLoader } from './loader.ts';
+import type { BootAreas } from './loader-state.ts';
+import { XipLoader } from './loader-xip.ts';
+import { swapMove } from './swap-move.ts';
+import { swapOffset } from './swap-offset.ts';
+import { swapScratch } from './swap-scratch.ts';
+import type { SwapStrategy } from './swap-strategy.ts';
+import type { SwapTableRow } from './swap-type.ts';
 
-export type SlotName = 'primary' | 'secondary';
+export type {
+  BootResult,
+  ImageBootResult,
+  ImageValidator,
+  LayoutBootContext,
+  RamBuffer,
+  SlotName,
+} from './boot-types.ts';
 
-/**
- * Injected image check (hash/signature); the bootloader model only reads flash. `bytes` is the
- * image from the slot start through its TLV area (the whole slot if the TLV info is unreadable).
- */
-export type ImageValidator = (slot: SlotName, bytes: Uint8Array) => Promise<{ ok: boolean; reason?: string }>;
-
-export interface BootGoContext {
+/** Today's board-shaped call: the layout and configuration come from the Board (layout.ts). */
+export interface BoardBootContext {
   flash: Flash;
   board: Board;
-  validate: ImageValidator;
-  /** Override the decision table (defaults to the one matching the board's MCUboot version). */
+  validate: LayoutBootContext['validate'];
   swapTable?: readonly SwapTableRow[];
-  /** Each console line as MCUboot prints it (a boot cut short by a power cut still printed these). */
   onLog?: (line: string) => void;
 }
 
-export interface BootResult {
-  booted: boolean;
-  /** The upgrade performed or completed during this boot (NONE if none). */
-  swapType: SwapType;
-  /** True if an interrupted swap was found and completed. */
-  resumed: boolean;
-  /** Console lines, as MCUboot prints them. */
-  log: string[];
-  /** Chainload offset of the booted slot from the flash base (the image header is there). */
-  imageOffset: number;
-  /** flash base + imageOffset. */
-  imageAddress: number;
-  /** ih_hdr_size of the booted image: its vector table is at imageAddress + headerSize. */
-  headerSize?: number;
-  version?: { major: number; minor: number; revision: number; build: number };
-  /** Why nothing was booted, or why the candidate image was rejected. */
-  reason?: string;
-  /** Writes + erases done during this boot, and their simulated duration. */
-  flashOps: number;
-  flashTimeUs: number;
+export type BootGoContext = LayoutBootContext | BoardBootContext;
+
+/** The swap strategy module a swap build links in. */
+export function swapStrategyFor(mode: McubootMode): SwapStrategy | undefined {
+  switch (mode) {
+    case 'swap-scratch':
+      return swapScratch;
+    case 'swap-move':
+      return swapMove;
+    case 'swap-offset':
+      return swapOffset;
+    default:
+      return undefined;
+  }
 }
 
-/** The board's slot and scratch partitions as flash areas. */
+/** Image 0's primary and secondary (+ scratch) areas on a board. */
 export function bootAreas(flash: Flash, board: Board): BootAreas {
-  const { slot0, slot1, scratch } = board.partitions;
-  const areas: BootAreas = {
-    primary: new FlashArea(flash, slot0),
-    secondary: new FlashArea(flash, slot1),
+  return bootLayoutFromBoard(board, flash).images[0]!;
+}
+
+function toLayoutContext(ctx: BootGoContext): LayoutBootContext {
+  if (!('board' in ctx)) return ctx;
+  const setup = bootSetupFromBoard(ctx.board, ctx.flash);
+  const out: LayoutBootContext = {
+    layout: setup.layout,
+    config: setup.config,
+    banner: setup.banner,
+    mcubootVersion: setup.mcubootVersion,
+    validate: ctx.validate,
   };
-  if (scratch) areas.scratch = new FlashArea(flash, scratch);
-  return areas;
+  if (ctx.swapTable) out.swapTable = ctx.swapTable;
+  if (ctx.onLog) out.onLog = ctx.onLog;
+  return out;
 }
 
-/**
- * swap_set_image_ok / swap_set_copy_done failing set BOOT_SWAP_TYPE_PANIC; context_boot_go and
- * boot_complete_partial_swap (loader.c) then print "panic!" and loop forever.
- */
-function trailerUpdate(update: () => void): void {
-  try {
-    update();
-  } catch (error) {
-    if (!(error instanceof FlashError)) throw error;
-    throw new BootPanic(`updating the primary slot's trailer failed: ${error.message}`, ['E: panic!']);
-  }
+function ramFor(ctx: LayoutBootContext): RamBuffer | undefined {
+  if (ctx.config.mode !== 'ram-load') return undefined;
+  if (ctx.ram) return ctx.ram;
+  const region = ctx.config.executableRam;
+  return region ? { start: region.start, bytes: new Uint8Array(region.size) } : undefined;
 }
 
-type SlotVerdict = { kind: 'ok' } | { kind: 'no-bootable'; reason: string };
-
-class Boot {
-  readonly log: string[] = [];
-  readonly st: LoaderState;
-  readonly swapMode: boolean;
-  rejection: string | undefined;
-
-  constructor(
-    readonly ctx: BootGoContext,
-    areas: BootAreas,
-  ) {
-    this.st = makeLoaderState(areas, ctx.board.mcuboot, (line) => this.say(line));
-    this.swapMode = ctx.board.mcuboot.mode === 'swap-scratch';
-  }
-
-  headers(): { primary: BootImageHeader; secondary: BootImageHeader } {
-    return { primary: readHeader(this.st.areas.primary), secondary: readHeader(this.st.areas.secondary) };
-  }
-
-  /** boot_validate_slot. */
-  async validateSlot(slot: SlotName): Promise<SlotVerdict> {
-    const area = slot === 'primary' ? this.st.areas.primary : this.st.areas.secondary;
-    const hdr = readHeader(area);
-    if (hdr.erased || (hdr.flags & ImageFlag.NON_BOOTABLE) !== 0) {
-      // A leftover trailer without an image would keep re-triggering; drop it.
-      if (slot === 'secondary' && this.swapMode) scrambleTrailerSectors(this.st, area);
-      return { kind: 'no-bootable', reason: `no image in the ${slot} slot` };
-    }
-    let reason: string | undefined;
-    if (!headerValid(hdr, area.size)) {
-      reason = `bad image header in the ${slot} slot (magic 0x${hdr.magic.toString(16)})`;
-    } else {
-      // Like bootutil_img_validate, read only the image (header, body, TLVs), not the trailer.
-      const length = Math.min(imageSize(area, hdr) ?? area.size, area.size);
-      const res = await this.ctx.validate(slot, area.read(0, length));
-      if (!res.ok) reason = res.reason ?? `image in the ${slot} slot failed validation`;
-    }
-    if (reason === undefined) return { kind: 'ok' };
-    this.say(`E: Image in the ${slot} slot is not valid!`);
-    if (slot === 'secondary') eraseRegion(area, 0, area.size);
-    return { kind: 'no-bootable', reason };
-  }
-
-  /** boot_validated_swap_type. */
-  async validatedSwapType(): Promise<SwapType> {
-    const A = this.st.config.maxAlign;
-    const table = this.ctx.swapTable ?? swapTableFor(this.ctx.board.versions.mcuboot);
-    const { swapType } = decideSwapType(
-      readSwapState(this.st.areas.primary, A),
-      readSwapState(this.st.areas.secondary, A),
-      table,
-    );
-    this.say(`I: Image index: 0, Swap type: ${swapTypeName(swapType)}`);
-    if (!isUpgrade(swapType)) return swapType;
-    const verdict = await this.validateSlot('secondary');
-    if (verdict.kind === 'ok') return swapType;
-    this.rejection = verdict.reason;
-    return SwapType.NONE;
-  }
-
-  /** boot_perform_update / boot_complete_partial_swap tail: confirm and mark copied. */
-  finishSwap(swapType: SwapType): void {
-    trailerUpdate(() => {
-      if (swapType === SwapType.REVERT || swapType === SwapType.PERM) setImageOkIfUnset(this.st);
-      if (isUpgrade(swapType)) writeCopyDone(this.st.areas.primary, this.st.config.maxAlign);
-    });
-  }
-
-  /** The result when MCUboot stops for good (BootPanic): its last lines, then no app. */
-  halted(panic: BootPanic): Omit<BootResult, 'flashOps' | 'flashTimeUs'> {
-    this.say(...panic.consoleLines);
-    const offset = this.ctx.board.partitions.slot0.offset;
-    return {
-      booted: false,
-      swapType: SwapType.NONE,
-      resumed: false,
-      log: this.log,
-      imageOffset: offset,
-      imageAddress: this.ctx.board.flash.base + offset,
-      reason: `MCUboot stopped: ${panic.message}`,
-    };
-  }
-
-  private say(...lines: string[]): void {
-    this.log.push(...lines);
-    for (const line of lines) this.ctx.onLog?.(line);
-  }
-
-  async run(): Promise<Omit<BootResult, 'flashOps' | 'flashTimeUs'>> {
-    const { board } = this.ctx;
-    this.say(...board.bootBanner, 'I: Starting bootloader');
-    const headers = this.headers();
-    let swapType: SwapType = SwapType.NONE;
-    let performed: SwapType = SwapType.NONE;
-    let resumed = false;
-    const bs: BootStatus = resetStatus();
-
-    const incompatible = slotsCompatible(this.st, this.swapMode);
-    if (incompatible) {
-      this.say(`W: ${incompatible}`);
-    } else {
-      if (this.swapMode) readStatus(this.st, bs);
-      if (!isStatusReset(bs)) {
-        // Rebooted in the middle of a swap: finish it using the swap type recorded with it.
-        checkResumableSwapSize(this.st);
-        resumed = true;
-        swapImage(this.st, bs, headers, true);
-        this.finishSwap(bs.swapType);
-        performed = bs.swapType;
-      } else if (bs.swapType === SwapType.NONE) {
-        swapType = await this.validatedSwapType();
-      } else {
-        // A swap was set up (trailer written) but no step completed: redo it if still valid.
-        const verdict = await this.validateSlot('secondary');
-        if (verdict.kind === 'ok') swapType = bs.swapType;
-        else {
-          this.rejection = verdict.reason;
-          swapType = SwapType.FAIL;
-        }
-      }
-    }
-
-    if (isUpgrade(swapType)) {
-      bs.swapType = swapType;
-      if (this.swapMode) {
-        swapImage(this.st, bs, headers, false);
-        this.finishSwap(swapType);
-      } else {
-        copyImage(this.st);
-      }
-      performed = swapType;
-    } else if (swapType === SwapType.FAIL && this.swapMode) {
-      // The candidate was erased; confirm the primary so no revert is attempted.
-      trailerUpdate(() => setImageOkIfUnset(this.st));
-    }
-
-    const offset = board.partitions.slot0.offset;
-    const base = {
-      swapType: performed,
-      resumed,
-      log: this.log,
-      imageOffset: offset,
-      imageAddress: board.flash.base + offset,
-    };
-    const primaryHdr = readHeader(this.st.areas.primary);
-    let failure: string | undefined;
-    if (board.mcuboot.validatePrimarySlot) {
-      const verdict = await this.validateSlot('primary');
-      if (verdict.kind !== 'ok') failure = verdict.reason;
-    } else if (primaryHdr.magic !== IMAGE_MAGIC) {
-      this.say(`E: Bad image magic 0x${primaryHdr.magic.toString(16)}; Image=0`);
-      failure = `bad image magic 0x${primaryHdr.magic.toString(16)} in the primary slot`;
-    }
-    if (failure !== undefined) {
-      this.say('E: Unable to find bootable image');
-      return { ...base, booted: false, reason: failure };
-    }
-    this.say(`I: Bootloader chainload address offset: 0x${offset.toString(16)}`);
-    this.say('I: Jumping to the first image slot');
-    const result = {
-      ...base,
-      booted: true,
-      headerSize: primaryHdr.hdrSize,
-      version: primaryHdr.version,
-    };
-    return this.rejection === undefined ? result : { ...result, reason: this.rejection };
-  }
+function chainload(layout: BootLayout, outcome: LoaderOutcome): { offset: number; address: number } {
+  const img = layout.images[0]!;
+  const area = outcome.images[0]?.slot === 'secondary' ? img.secondary : img.primary;
+  return { offset: area.offset, address: (layout.mappedAt.get(area.flash) ?? 0) + area.offset };
 }
 
 /**
  * Run MCUboot once, as after a reset. A PowerCut thrown by the flash propagates unchanged:
  * the caller powers the flash back on and calls bootGo again. Where MCUboot would stop for good
- * (BootPanic), the result is a boot that did not boot: its lines so far, then nothing.
+ * (BootPanic), the result is a boot that did not boot: its lines so far, then nothing. A layout
+ * the build could not have had throws BootLayoutError before anything runs.
  */
-export async function bootGo(ctx: BootGoContext): Promise<BootResult> {
-  const before = ctx.flash.stats;
-  const mutationsBefore = ctx.flash.mutations;
-  const boot = new Boot(ctx, bootAreas(ctx.flash, ctx.board));
-  let result: Omit<BootResult, 'flashOps' | 'flashTimeUs'>;
-  try {
-    result = await boot.run();
-  } catch (error) {
-    // Any other failed flash operation (the flash refuses to program a byte that is not erased)
-    // hits an `assert(rc == 0)` in MCUboot (swap_scratch.c, loader.c): the board stops.
-    if (error instanceof FlashError)
-      result = boot.halted(new BootPanic(`a flash operation failed: ${error.message}`));
-    else if (error instanceof BootPanic) result = boot.halted(error);
-    else throw error;
-  }
-  return {
-    ...result,
-    flashOps: ctx.flash.mutations - mutationsBefore,
-    flashTimeUs: ctx.flash.stats.timeUs - before.timeUs,
+export async function bootGo(context: BootGoContext): Promise<BootResult> {
+  const ctx = toLayoutContext(context);
+  checkLayout(ctx.layout, ctx.config);
+  const flashes = layoutFlashes(ctx.layout);
+  const mutationsBefore = flashes.reduce((n, f) => n + f.mutations, 0);
+  const timeBefore = flashes.reduce((n, f) => n + f.stats.timeUs, 0);
+  const log: string[] = [];
+  const say = (line: string) => {
+    log.push(line);
+    ctx.onLog?.(line);
   };
+  for (const line of ctx.banner ?? []) say(line);
+  say('I: Starting bootloader');
+  const ram = ramFor(ctx);
+  const mode = ctx.config.mode;
+  const xip = mode === 'direct-xip' || mode === 'direct-xip-revert' || mode === 'ram-load';
+  let outcome: LoaderOutcome;
+  try {
+    outcome = xip
+      ? await new XipLoader(ctx, ctx.layout, ram, say).run()
+      : await new UpgradeLoader(ctx, swapStrategyFor(mode), say).run();
+  } catch (error) {
+    // A failed flash operation (the flash refuses to program a byte that is not erased) hits an
+    // `assert(rc == 0)` in MCUboot (swap_*.c, loader.c): the board stops.
+    let panic: BootPanic;
+    if (error instanceof FlashError) panic = new BootPanic(`a flash operation failed: ${error.message}`);
+    else if (error instanceof BootPanic) panic = error;
+    else throw error;
+    for (const line of panic.consoleLines) say(line);
+    outcome = { ok: false, images: [], reason: `MCUboot stopped: ${panic.message}` };
+    return finish(ctx, outcome, log, ram, false, flashes, mutationsBefore, timeBefore);
+  }
+  return finish(ctx, outcome, log, ram, true, flashes, mutationsBefore, timeBefore, say);
+}
+
+function finish(
+  ctx: LayoutBootContext,
+  outcome: LoaderOutcome,
+  log: string[],
+  ram: RamBuffer | undefined,
+  ran: boolean,
+  flashes: Flash[],
+  mutationsBefore: number,
+  timeBefore: number,
+  say?: (line: string) => void,
+): BootResult {
+  const where = chainload(ctx.layout, outcome);
+  if (ran && say) {
+    if (outcome.ok) {
+      // boot/zephyr/main.c after boot_go succeeded.
+      say(`I: Bootloader chainload address offset: 0x${where.offset.toString(16)}`);
+      say('I: Jumping to the first image slot');
+    } else {
+      say('E: Unable to find bootable image');
+    }
+  }
+  const first = outcome.images[0];
+  const result: BootResult = {
+    booted: outcome.ok,
+    swapType: first?.swapType ?? SwapType.NONE,
+    resumed: first?.resumed ?? false,
+    log,
+    imageOffset: where.offset,
+    imageAddress: where.address,
+    images: outcome.images,
+    flashOps: flashes.reduce((n, f) => n + f.mutations, 0) - mutationsBefore,
+    flashTimeUs: flashes.reduce((n, f) => n + f.stats.timeUs, 0) - timeBefore,
+  };
+  if (outcome.ok && first) {
+    if (first.headerSize !== undefined) result.headerSize = first.headerSize;
+    if (first.version) result.version = first.version;
+  }
+  if (outcome.reason !== undefined) result.reason = outcome.reason;
+  if (ram) result.ram = ram;
+  return result;
 }

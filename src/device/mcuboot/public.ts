@@ -1,6 +1,7 @@
 // What a Zephyr application calls (bootutil_public.c / boot_set_next): read the trailers,
 // schedule an upgrade, confirm the running image.
 import { BootFlag, BootMagic, SwapType } from '../../image/trailer.ts';
+import type { McubootMode } from '../boards/board.ts';
 import type { FlashArea } from '../flash.ts';
 import { BootError } from './errors.ts';
 import { decideSwapType, SWAP_TABLE, type SwapTableRow } from './swap-type.ts';
@@ -73,4 +74,13 @@ export function setConfirmed(primary: FlashArea, maxAlign = DEFAULT_MAX_ALIGN): 
 export function isConfirmed(primary: FlashArea, maxAlign = DEFAULT_MAX_ALIGN): boolean {
   const state = readState(primary, maxAlign);
   return state.magic === BootMagic.UNSET || state.imageOk === BootFlag.SET;
+}
+
+/**
+ * boot_get_image_start_offset (Zephyr subsys/dfu/boot/mcuboot.c), which flash_img_init_id
+ * (subsys/dfu/img_util/flash_img.c) uses for uploads: with swap using offset an update is written
+ * one sector into the secondary slot; everywhere else at its start.
+ */
+export function imageStartOffset(area: FlashArea, mode: McubootMode, secondary: boolean): number {
+  return mode === 'swap-offset' && secondary ? area.sectors[0]!.size : 0;
 }

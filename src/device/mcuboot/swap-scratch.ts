@@ -1,17 +1,28 @@
-// Swap using scratch (swap_scratch.c, swap_misc.c): regions of sectors are exchanged through the
-// scratch area from the highest region down; each finished step writes a status byte so a reset
-// at any flash operation resumes where it stopped.
-import { BootFlag, BootMagic, SwapType, trailerLayout } from '../../image/trailer.ts';
-import { type FlashArea, FlashError, type Sector } from '../flash.ts';
+// Swap using scratch (swap_scratch.c: swap_run, boot_swap_sectors, swap_status_source,
+// swap_read_status_bytes, boot_slots_compatible, boot_read_image_header): regions of sectors are
+// exchanged through the scratch area from the highest region down; each finished step writes a
+// status byte so a reset at any flash operation resumes where it stopped.
+import { BootFlag, BootMagic, SwapType } from '../../image/trailer.ts';
+import type { FlashArea, Sector } from '../flash.ts';
 import { BootPanic } from './errors.ts';
-import { type BootImageHeader, IMAGE_MAGIC, imageSize } from './image-header.ts';
+import { readHeader } from './image-header.ts';
 import type { BootStatus, LoaderState, StatusSource } from './loader-state.ts';
 import { copyRegion, eraseRegion } from './regions.ts';
 import {
-  readRawSwapType,
+  findStatusArea,
+  scrambleTrailerSectors,
+  slotTrailerSize,
+  statusInit,
+  statusOff,
+  statusWrite,
+  swapStateLine,
+  writeStatus,
+} from './swap-common.ts';
+import type { HeaderRead, SlotIndex, SwapStrategy } from './swap-strategy.ts';
+import { swapTableFor } from './swap-type.ts';
+import {
   readSwapSize,
   readSwapState,
-  type SwapState,
   writeImageOk,
   writeMagic,
   writeSwapInfo,
@@ -45,39 +56,13 @@ function magicOk(cell: MagicCell, m: BootMagic): boolean {
   return BootMagic[cell] === m;
 }
 
-/** The BOOT_LOG_SWAP_STATE line. */
-export function swapStateLine(name: string, s: SwapState): string {
-  const magic = s.magic === BootMagic.GOOD ? 'good' : s.magic === BootMagic.UNSET ? 'unset' : 'bad';
-  return `I: ${name}: magic=${magic}, swap_type=0x${s.swapType.toString(16)}, copy_done=0x${s.copyDone.toString(16)}, image_ok=0x${s.imageOk.toString(16)}`;
-}
-
 function scratchOf(st: LoaderState): FlashArea {
   const scratch = st.areas.scratch;
   if (!scratch) throw new BootPanic('swap using scratch needs a scratch partition');
   return scratch;
 }
 
-/** boot_trailer_sz(BOOT_WRITE_SZ). */
-function slotTrailerSize(st: LoaderState): number {
-  return trailerLayout({
-    slotSize: st.areas.primary.size,
-    maxAlign: st.config.maxAlign,
-    writeSize: st.writeSize,
-    maxSectors: st.config.maxImgSectors,
-  }).trailerSize;
-}
-
-/** boot_status_off: slots hold one entry per sector, scratch a single entry. */
-function statusOff(st: LoaderState, area: FlashArea): number {
-  return trailerLayout({
-    slotSize: area.size,
-    maxAlign: st.config.maxAlign,
-    writeSize: area.align,
-    maxSectors: st.config.maxImgSectors,
-    scratch: area === st.areas.scratch,
-  }).statusOff;
-}
-
+/** swap_status_source (swap_scratch.c): the primary slot and the scratch area decide. */
 export function statusSource(st: LoaderState): StatusSource {
   const primary = readSwapState(st.areas.primary, st.config.maxAlign);
   const scratch = readSwapState(scratchOf(st), st.config.maxAlign);
@@ -98,9 +83,10 @@ export function statusSource(st: LoaderState): StatusSource {
 }
 
 /** swap_read_status_bytes: the first erased entry after the last written one gives (idx, state). */
-function readStatusBytes(st: LoaderState, area: FlashArea, bs: BootStatus): void {
+function readStatusBytes(st: LoaderState, source: StatusSource, bs: BootStatus): void {
+  const area = source === 'scratch' ? scratchOf(st) : st.areas.primary;
   const maxEntries = area === st.areas.scratch ? STATE_COUNT : STATE_COUNT * st.config.maxImgSectors;
-  const off = statusOff(st, area);
+  const off = statusOff(st, swapScratch, area);
   const bytes = area.read(off, (maxEntries - 1) * st.writeSize + 1);
   let found = false;
   let foundIdx = 0;
@@ -130,17 +116,11 @@ function readStatusBytes(st: LoaderState, area: FlashArea, bs: BootStatus): void
   }
 }
 
-/** swap_read_status: locate the progress and the swap type recorded with it. */
-export function readStatus(st: LoaderState, bs: BootStatus): void {
-  bs.source = statusSource(st);
-  if (bs.source === 'none') return;
-  const area = bs.source === 'scratch' ? scratchOf(st) : st.areas.primary;
-  readStatusBytes(st, area, bs);
-  bs.swapType = readRawSwapType(area, st.config.maxAlign);
-}
-
-/** boot_slots_compatible: sectors of one slot tile the other's, each group fits in scratch. */
-export function slotsCompatible(st: LoaderState, useScratch = true): string | undefined {
+/**
+ * boot_slots_compatible (swap_scratch.c, also built for overwrite-only without the scratch
+ * checks): sectors of one slot tile the other's, each group fits in scratch. Returns the warning.
+ */
+export function slotsCompatibleMessage(st: LoaderState, useScratch = true): string | undefined {
   const p = st.areas.primary.sectors;
   const s = st.areas.secondary.sectors;
   if (p.length > st.config.maxImgSectors || s.length > st.config.maxImgSectors) {
@@ -196,52 +176,6 @@ function firstTrailerSector(sectors: readonly Sector[], trailerSz: number): numb
   return idx;
 }
 
-/** swap_scramble_trailer_sectors: erase, highest first, every sector touched by the trailer. */
-function scrambleTrailerSectors(st: LoaderState, area: FlashArea): void {
-  const trailerSz = trailerLayout({
-    slotSize: area.size,
-    maxAlign: st.config.maxAlign,
-    writeSize: Math.max(st.writeSize, area.align),
-    maxSectors: st.config.maxImgSectors,
-  }).trailerSize;
-  const off = area.sectorAt(area.size - trailerSz).offset;
-  eraseRegion(area, off, area.size - off, true);
-}
-
-/** swap_status_init: swap_info, image_ok (if the secondary had it), swap_size, and the magic last. */
-function statusInit(st: LoaderState, area: FlashArea, bs: BootStatus): void {
-  const A = st.config.maxAlign;
-  const secondary = readSwapState(st.areas.secondary, A);
-  if (bs.swapType !== SwapType.NONE) writeSwapInfo(area, A, bs.swapType, 0);
-  if (secondary.imageOk === BootFlag.SET) writeImageOk(area, A);
-  writeSwapSize(area, A, bs.swapSize);
-  writeMagic(area, A);
-}
-
-/**
- * BOOT_STATUS_ASSERT (swap_scratch.c): with MCUBOOT_VALIDATE_PRIMARY_SLOT a failed status write
- * (the flash refused it, e.g. the entry was not erased) is only counted and the swap goes on,
- * relying on the final validation; without it, it is an assert (the board stops).
- */
-function statusWrite(st: LoaderState, write: () => void): void {
-  try {
-    write();
-  } catch (error) {
-    if (!(error instanceof FlashError)) throw error;
-    if (!st.config.validatePrimarySlot) throw new BootPanic(`a swap status write failed: ${error.message}`);
-    st.statusFails++;
-  }
-}
-
-/** boot_write_status: one entry, value = the state just completed (1, 2 or 3). */
-function writeStatus(st: LoaderState, bs: BootStatus): void {
-  const area = bs.useScratch ? scratchOf(st) : st.areas.primary;
-  const off = statusOff(st, area) + (bs.idx - 1) * STATE_COUNT * st.writeSize + (bs.state - 1) * st.writeSize;
-  const buf = new Uint8Array(area.align).fill(area.eraseValue);
-  buf[0] = bs.state;
-  statusWrite(st, () => area.write(off, buf));
-}
-
 /** boot_copy_sz: sectors from lastIdx downwards that fit in scratch together. */
 function copySize(st: LoaderState, lastIdx: number): { size: number; firstIdx: number } {
   const scratchSize = scratchOf(st).size;
@@ -291,13 +225,13 @@ function swapSectors(st: LoaderState, idx: number, sz: number, bs: BootStatus): 
   const scratch = scratchOf(st);
   const A = st.config.maxAlign;
   const imgOff = primary.sectors[idx]!.offset;
-  const trailerSz = slotTrailerSize(st);
+  const trailerSz = slotTrailerSize(st, swapScratch);
   const firstTrailerPrimary = firstTrailerSector(primary.sectors, trailerSz);
   let copySz = sz;
   if (imgOff + sz > primary.sectors[firstTrailerPrimary]!.offset) {
     // This region holds (part of) the trailer: copy only the image part, carry the trailer in scratch.
     copySz = primary.size - imgOff - trailerSz;
-    const scratchTrailerOff = statusOff(st, scratch);
+    const scratchTrailerOff = statusOff(st, swapScratch, scratch);
     if (copySz > scratchTrailerOff) copySz = scratchTrailerOff;
   }
   bs.useScratch = bs.idx === 1 && copySz !== sz;
@@ -306,15 +240,15 @@ function swapSectors(st: LoaderState, idx: number, sz: number, bs: BootStatus): 
     eraseRegion(scratch, 0, scratch.size);
     if (bs.idx === 1) {
       // A temporary home for swap_type while the primary trailer is erased.
-      statusInit(st, scratch, bs);
+      statusInit(st, swapScratch, scratch, bs);
       if (!bs.useScratch) {
-        scrambleTrailerSectors(st, primary);
-        statusInit(st, primary, bs);
+        scrambleTrailerSectors(st, swapScratch, primary);
+        statusInit(st, swapScratch, primary, bs);
         eraseRegion(scratch, 0, scratch.size);
       }
     }
     copyRegion(secondary, scratch, imgOff, 0, copySz);
-    writeStatus(st, bs);
+    writeStatus(st, swapScratch, bs);
     bs.state = 2;
   }
 
@@ -322,7 +256,7 @@ function swapSectors(st: LoaderState, idx: number, sz: number, bs: BootStatus): 
     let eraseSz = sz;
     if (bs.idx === 1) {
       // Only the primary slot may carry the swap state from here on.
-      scrambleTrailerSectors(st, secondary);
+      scrambleTrailerSectors(st, swapScratch, secondary);
       if (bs.useScratch) {
         const trailerSectorSecondary = firstTrailerSector(secondary.sectors, trailerSz);
         eraseSz = secondary.sectors[trailerSectorSecondary]!.offset - imgOff;
@@ -330,21 +264,21 @@ function swapSectors(st: LoaderState, idx: number, sz: number, bs: BootStatus): 
     }
     if (eraseSz > 0) eraseRegion(secondary, imgOff, eraseSz);
     copyRegion(primary, secondary, imgOff, imgOff, copySz);
-    writeStatus(st, bs);
+    writeStatus(st, swapScratch, bs);
     bs.state = 3;
   }
 
   if (bs.state === 3) {
     let eraseSz = sz;
     if (bs.useScratch) {
-      scrambleTrailerSectors(st, primary);
+      scrambleTrailerSectors(st, swapScratch, primary);
       eraseSz = primary.sectors[firstTrailerPrimary]!.offset - imgOff;
     }
     if (eraseSz > 0) eraseRegion(primary, imgOff, eraseSz);
     copyRegion(scratch, primary, 0, imgOff, copySz);
     if (bs.useScratch) {
       // Move the status kept in scratch, then the trailer fields, magic last.
-      const scratchTrailerOff = statusOff(st, scratch);
+      const scratchTrailerOff = statusOff(st, swapScratch, scratch);
       statusWrite(st, () =>
         copyRegion(scratch, primary, scratchTrailerOff, imgOff + copySz, (STATE_COUNT - 1) * st.writeSize),
       );
@@ -356,7 +290,7 @@ function swapSectors(st: LoaderState, idx: number, sz: number, bs: BootStatus): 
     }
     const eraseScratch = bs.useScratch;
     bs.useScratch = false;
-    writeStatus(st, bs);
+    writeStatus(st, swapScratch, bs);
     bs.idx++;
     bs.state = 1;
     // Backwards, so a reset mid-erase never leaves a half-erased trailer that still looks valid.
@@ -365,7 +299,7 @@ function swapSectors(st: LoaderState, idx: number, sz: number, bs: BootStatus): 
 }
 
 /** swap_run: process regions from the top of the slot down, skipping those already done. */
-export function swapRun(st: LoaderState, bs: BootStatus, copySizeBytes: number): void {
+function swapRun(st: LoaderState, bs: BootStatus, copySizeBytes: number): void {
   st.log('I: Starting swap using scratch algorithm.');
   let last = findLastSectorIdx(st, copySizeBytes);
   let swapIdx = 0;
@@ -377,59 +311,50 @@ export function swapRun(st: LoaderState, bs: BootStatus, copySizeBytes: number):
   }
 }
 
-/**
- * boot_find_status (bootutil_misc.c): the area whose magic is good, scratch first. When neither
- * is good the C loop ends on its last candidate and returns it: the primary slot, whose trailer
- * is then read as is (an erased swap_size reads 0xffffffff).
- */
-function findStatusArea(st: LoaderState): FlashArea {
-  const scratch = scratchOf(st);
-  return readSwapState(scratch, st.config.maxAlign).magic === BootMagic.GOOD ? scratch : st.areas.primary;
-}
-
-/**
- * boot_read_image_headers with a swap under way (loader.c): each header's whereabouts come from
- * find_swap_count(swap_size), read from the status trailer before the swap is resumed. A
- * swap_size beyond the slots makes that search run off the sector table (BootPanic).
- */
-export function checkResumableSwapSize(st: LoaderState): void {
-  findLastSectorIdx(st, readSwapSize(findStatusArea(st), st.config.maxAlign));
-}
-
-/**
- * boot_swap_image: on a fresh swap, swap_size = the larger image (header + body + TLVs);
- * when resuming, it is read back from the trailer holding the status.
- */
-export function swapImage(
-  st: LoaderState,
-  bs: BootStatus,
-  headers: { primary: BootImageHeader; secondary: BootImageHeader },
-  resuming: boolean,
-): void {
-  if (!resuming) {
-    let size = 0;
-    for (const [area, hdr] of [
-      [st.areas.primary, headers.primary],
-      [st.areas.secondary, headers.secondary],
-    ] as const) {
-      if (hdr.magic !== IMAGE_MAGIC) continue;
-      const n = imageSize(area, hdr);
-      // boot_read_image_size failing hits `assert(rc == 0)` in boot_swap_image (loader.c).
-      if (n === undefined) throw new BootPanic(`cannot read the image size in ${area.label}`);
-      size = Math.max(size, n);
-    }
-    bs.swapSize = size;
-  } else {
-    bs.swapSize = readSwapSize(findStatusArea(st), st.config.maxAlign);
+/** find_swap_count: how many scratch-sized regions a swap of copySize bytes moves. */
+function findSwapCount(st: LoaderState, copySizeBytes: number): number {
+  let last = findLastSectorIdx(st, copySizeBytes);
+  let count = 0;
+  while (last >= 0) {
+    last = copySize(st, last).firstIdx - 1;
+    count++;
   }
-  swapRun(st, bs, bs.swapSize);
-  if (st.statusFails > 0) st.log(`W: ${st.statusFails} status write fails performing the swap`);
+  return count;
 }
 
-/** swap_set_image_ok: confirm the primary if it is not already. */
-export function setImageOkIfUnset(st: LoaderState): void {
-  const state = readSwapState(st.areas.primary, st.config.maxAlign);
-  if (state.imageOk === BootFlag.UNSET) writeImageOk(st.areas.primary, st.config.maxAlign);
+/**
+ * boot_read_image_header (swap_scratch.c): mid-swap, a header may sit in the other slot or in
+ * scratch, depending on how many regions are done. Reading the swap size from the status trailer
+ * and counting regions runs off the sector table for a swap_size beyond the slots (BootPanic).
+ */
+function readImageHeader(st: LoaderState, slot: SlotIndex, bs: BootStatus | undefined): HeaderRead {
+  let area: FlashArea = slot === 0 ? st.areas.primary : st.areas.secondary;
+  if (bs && !(bs.idx === 1 && bs.state === 1)) {
+    const swapCount = findSwapCount(st, readSwapSize(findStatusArea(st, swapScratch), st.config.maxAlign));
+    if (bs.idx - 1 >= swapCount) {
+      area = slot === 0 ? st.areas.secondary : st.areas.primary;
+    } else if (bs.idx - 1 === swapCount - 1) {
+      if (slot === 1 && bs.state >= 2) area = scratchOf(st);
+      else if (slot === 0 && bs.state >= 3) area = st.areas.secondary;
+    }
+  }
+  return { hdr: readHeader(area), ok: true };
 }
 
-export { scrambleTrailerSectors };
+export const swapScratch: SwapStrategy = {
+  mode: 'swap-scratch',
+  stateCount: STATE_COUNT,
+  initialOp: 'move',
+  swapOffset: false,
+  swapTable: swapTableFor,
+  slotsCompatible(st) {
+    const warning = slotsCompatibleMessage(st);
+    if (warning) st.log(`W: ${warning}`);
+    return warning === undefined;
+  },
+  statusSource,
+  readStatusBytes,
+  statusInternalOff: (_st, bs, elemSize) => (bs.idx - 1) * STATE_COUNT * elemSize + (bs.state - 1) * elemSize,
+  readImageHeader,
+  swapRun,
+};

@@ -12,6 +12,8 @@ export interface SwapTableRow {
   primaryImageOk: FlagCell;
   secondaryImageOk: FlagCell;
   primaryCopyDone: FlagCell;
+  /** Only swap-using-offset's table looks at the secondary's copy_done. */
+  secondaryCopyDone?: FlagCell;
   result: SwapType;
 }
 
@@ -28,6 +30,15 @@ export const SWAP_TABLE_V2_0_0: readonly SwapTableRow[] = [
   SWAP_TABLE[0]!,
   SWAP_TABLE[1]!,
   { ...SWAP_TABLE[2]!, secondaryMagic: 'UNSET' },
+];
+
+/**
+ * Swap using offset (MCUBOOT_SWAP_USING_OFFSET): a first REVERT row for a revert interrupted after
+ * fixup_revert marked the secondary (magic good, copy_done set, image_ok unset).
+ */
+export const SWAP_TABLE_OFFSET: readonly SwapTableRow[] = [
+  { ...SWAP_TABLE[0]!, secondaryCopyDone: 'SET', result: SwapType.REVERT },
+  ...SWAP_TABLE,
 ];
 
 function magicMatches(cell: MagicCell, value: BootMagic): boolean {
@@ -56,7 +67,8 @@ export function decideSwapType(
       magicMatches(r.secondaryMagic, secondary.magic) &&
       flagMatches(r.primaryImageOk, primary.imageOk) &&
       flagMatches(r.secondaryImageOk, secondary.imageOk) &&
-      flagMatches(r.primaryCopyDone, primary.copyDone)
+      flagMatches(r.primaryCopyDone, primary.copyDone) &&
+      flagMatches(r.secondaryCopyDone ?? 'ANY', secondary.copyDone)
     ) {
       return { swapType: r.result, row };
     }

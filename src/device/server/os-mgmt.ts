@@ -8,8 +8,16 @@ import type { SmpServer } from './smp-server.ts';
 /** os_mgmt_err_code_t */
 const OsErr = { INVALID_FORMAT: 2, QUERY_YIELDS_NO_ANSWER: 3 } as const;
 
-/** Bootloader-info "mode" values (smp_group_0.rst). */
-const MCUBOOT_MODE = { 'swap-scratch': 1, 'overwrite-only': 2 } as const;
+/** Bootloader-info "mode" values (smp_group_0.rst, MCUBOOT_MODE_* in Zephyr's os_mgmt). */
+const MCUBOOT_MODE = {
+  'swap-scratch': 1,
+  'overwrite-only': 2,
+  'swap-move': 3,
+  'direct-xip': 4,
+  'direct-xip-revert': 5,
+  'ram-load': 6,
+  'swap-offset': 9,
+} as const;
 
 export interface OsGroupOptions {
   board: Board;
