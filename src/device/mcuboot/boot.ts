@@ -3,6 +3,8 @@
 import { ImageFlag } from '../../image/format.ts';
 import { SwapType, swapTypeName } from '../../image/trailer.ts';
 import type { Board } from '../boards/board.ts';
+import { type BootBoard, bootBoardFromBoard } from '../boards/boot-board.ts';
+import type { BoardFlashes } from '../boards/index.ts';
 import { type Flash, FlashArea, FlashError } from '../flash.ts';
 import { BootPanic } from './errors.ts';
 import { type BootImageHeader, headerValid, IMAGE_MAGIC, imageSize, readHeader } from './image-header.ts';
@@ -36,7 +38,8 @@ export type SlotName = 'primary' | 'secondary';
 export type ImageValidator = (slot: SlotName, bytes: Uint8Array) => Promise<{ ok: boolean; reason?: string }>;
 
 export interface BootGoContext {
-  flash: Flash;
+  /** The board's flash: one Flash for a board with one flash device, else one per device. */
+  flash: Flash | BoardFlashes;
   board: Board;
   validate: ImageValidator;
   /** Override the decision table (defaults to the one matching the board's MCUboot version). */
@@ -67,14 +70,18 @@ export interface BootResult {
   flashTimeUs: number;
 }
 
-/** The board's slot and scratch partitions as flash areas. */
-export function bootAreas(flash: Flash, board: Board): BootAreas {
-  const { slot0, slot1, scratch } = board.partitions;
+/** The board's slot and scratch partitions as flash areas, each on its own flash device. */
+export function bootAreas(flash: Flash | BoardFlashes, board: Board): BootAreas {
+  return areasOf(bootBoardFromBoard(board, flash));
+}
+
+function areasOf(view: BootBoard): BootAreas {
+  const { slot0, slot1, scratch } = view.partitions;
   const areas: BootAreas = {
-    primary: new FlashArea(flash, slot0),
-    secondary: new FlashArea(flash, slot1),
+    primary: new FlashArea(slot0.flash, slot0),
+    secondary: new FlashArea(slot1.flash, slot1),
   };
-  if (scratch) areas.scratch = new FlashArea(flash, scratch);
+  if (scratch) areas.scratch = new FlashArea(scratch.flash, scratch);
   return areas;
 }
 
@@ -101,10 +108,10 @@ class Boot {
 
   constructor(
     readonly ctx: BootGoContext,
-    areas: BootAreas,
+    readonly board: BootBoard,
   ) {
-    this.st = makeLoaderState(areas, ctx.board.mcuboot, (line) => this.say(line));
-    this.swapMode = ctx.board.mcuboot.mode === 'swap-scratch';
+    this.st = makeLoaderState(areasOf(board), board.mcuboot, (line) => this.say(line));
+    this.swapMode = board.mcuboot.mode === 'swap-scratch';
   }
 
   headers(): { primary: BootImageHeader; secondary: BootImageHeader } {
@@ -138,7 +145,7 @@ class Boot {
   /** boot_validated_swap_type. */
   async validatedSwapType(): Promise<SwapType> {
     const A = this.st.config.maxAlign;
-    const table = this.ctx.swapTable ?? swapTableFor(this.ctx.board.versions.mcuboot);
+    const table = this.ctx.swapTable ?? swapTableFor(this.board.versions.mcuboot);
     const { swapType } = decideSwapType(
       readSwapState(this.st.areas.primary, A),
       readSwapState(this.st.areas.secondary, A),
@@ -163,14 +170,14 @@ class Boot {
   /** The result when MCUboot stops for good (BootPanic): its last lines, then no app. */
   halted(panic: BootPanic): Omit<BootResult, 'flashOps' | 'flashTimeUs'> {
     this.say(...panic.consoleLines);
-    const offset = this.ctx.board.partitions.slot0.offset;
+    const offset = this.board.partitions.slot0.offset;
     return {
       booted: false,
       swapType: SwapType.NONE,
       resumed: false,
       log: this.log,
       imageOffset: offset,
-      imageAddress: this.ctx.board.flash.base + offset,
+      imageAddress: this.board.flash.base + offset,
       reason: `MCUboot stopped: ${panic.message}`,
     };
   }
@@ -181,7 +188,7 @@ class Boot {
   }
 
   async run(): Promise<Omit<BootResult, 'flashOps' | 'flashTimeUs'>> {
-    const { board } = this.ctx;
+    const { board } = this;
     this.say(...board.bootBanner, 'I: Starting bootloader');
     const headers = this.headers();
     let swapType: SwapType = SwapType.NONE;
@@ -267,9 +274,12 @@ class Boot {
  * (BootPanic), the result is a boot that did not boot: its lines so far, then nothing.
  */
 export async function bootGo(ctx: BootGoContext): Promise<BootResult> {
-  const before = ctx.flash.stats;
-  const mutationsBefore = ctx.flash.mutations;
-  const boot = new Boot(ctx, bootAreas(ctx.flash, ctx.board));
+  const view = bootBoardFromBoard(ctx.board, ctx.flash);
+  const timeUs = () => view.flashes.reduce((sum, f) => sum + f.stats.timeUs, 0);
+  const mutations = () => view.flashes.reduce((sum, f) => sum + f.mutations, 0);
+  const timeBefore = timeUs();
+  const mutationsBefore = mutations();
+  const boot = new Boot(ctx, view);
   let result: Omit<BootResult, 'flashOps' | 'flashTimeUs'>;
   try {
     result = await boot.run();
@@ -283,7 +293,7 @@ export async function bootGo(ctx: BootGoContext): Promise<BootResult> {
   }
   return {
     ...result,
-    flashOps: ctx.flash.mutations - mutationsBefore,
-    flashTimeUs: ctx.flash.stats.timeUs - before.timeUs,
+    flashOps: mutations() - mutationsBefore,
+    flashTimeUs: timeUs() - timeBefore,
   };
 }
