@@ -80,19 +80,31 @@ function flashFor(board: Board, flash: Flash | BoardFlashes, partition: Partitio
   return found;
 }
 
-export function bootBoardFromBoard(board: Board, flash: Flash | BoardFlashes): BootBoard {
+/** MCUboot's own name for a strategy ("swap-using-move"). */
+export function strategyName(mode: McubootMode): string {
+  return UPSTREAM_NAME[mode];
+}
+
+/** Why the virtual device cannot run this board's MCUboot yet, or undefined if it can. */
+export function notModelledReason(board: Board): string | undefined {
   const { mcuboot } = board;
   if (MODELLED[mcuboot.mode] === undefined) {
-    throw new NotModelledError(
-      `${board.name}: MCUboot's ${UPSTREAM_NAME[mcuboot.mode]} strategy is not modelled yet ` +
-        `(the virtual device runs ${Object.values(MODELLED).join(' and ')}); the board file is valid and listed`,
-    );
+    return `MCUboot's ${UPSTREAM_NAME[mcuboot.mode]} strategy is not modelled yet (the virtual device runs ${Object.values(MODELLED).join(' and ')})`;
   }
   if (mcuboot.imageNumber > 1) {
+    return `MCUboot with ${mcuboot.imageNumber} images is not modelled yet (the virtual device runs one image)`;
+  }
+  return undefined;
+}
+
+export function bootBoardFromBoard(board: Board, flash: Flash | BoardFlashes): BootBoard {
+  const refused = notModelledReason(board);
+  if (refused !== undefined) {
     throw new NotModelledError(
-      `${board.name}: MCUboot with ${mcuboot.imageNumber} images is not modelled yet (the virtual device runs one image); the board file is valid and listed`,
+      `${board.name}: ${refused}; the board file itself is valid (see zdfu sim --list-boards)`,
     );
   }
+  const { mcuboot } = board;
   const part = (p: Partition): BootPartition => ({
     label: p.label,
     offset: p.offset,
