@@ -128,14 +128,27 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
   }
   if (issue.code === 'invalid_value') {
     const value = valueAt(input, issue.path);
-    return `is ${JSON.stringify(value)}, but must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    const allowed = issue.values.map((v) => JSON.stringify(v)).join(', ');
+    if (value === undefined) return `is missing (it must be one of ${allowed})`;
+    return `is ${JSON.stringify(value)}, but must be one of ${allowed}`;
   }
   if (issue.code === 'invalid_union') {
     const value = valueAt(input, issue.path);
     return `has the value ${JSON.stringify(value)}, which is not allowed here`;
   }
   if (issue.code === 'too_small' || issue.code === 'too_big') {
-    return `${issue.message.replace(/^Too (small|big): expected \w+ to (have|be) /, 'must be ')} (got ${JSON.stringify(valueAt(input, issue.path))})`;
+    const bound = Number(issue.code === 'too_small' ? issue.minimum : issue.maximum);
+    const words =
+      issue.code === 'too_small'
+        ? issue.inclusive
+          ? `at least ${bound}`
+          : `greater than ${bound}`
+        : issue.inclusive
+          ? `at most ${bound}`
+          : `less than ${bound}`;
+    if (issue.origin === 'array') return `must have ${words} entries`;
+    if (issue.origin === 'string') return `must not be empty`;
+    return `must be ${words} (got ${JSON.stringify(valueAt(input, issue.path))})`;
   }
   return issue.message;
 }

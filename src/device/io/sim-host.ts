@@ -8,6 +8,7 @@ import { loadPublicKey } from '../../image/keys.ts';
 import { formatHostPort, parseHostPort } from '../../transport/host-port.ts';
 import type { BleHci } from '../../transport/kinds/ble.ts';
 import type { Board } from '../boards/board.ts';
+import { notModelledReason } from '../boards/boot-board.ts';
 import { DEV_RSA_2048_PUBLIC_PEM } from '../boards/bootloader-keys.ts';
 import { boards, createBoardFlashes, deviceSize, getBoard } from '../boards/index.ts';
 import { VirtualDevice } from '../device.ts';
@@ -75,7 +76,9 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       ? undefined
       : parseHostPort(options.udp ?? DEFAULT_UDP, { minPort: 0, label: 'UDP address' });
   if (options.ble && !board.ble) {
-    const radios = [...boards().values()].filter((b) => b.ble).map((b) => b.name);
+    const radios = [...boards().values()]
+      .filter((b) => b.ble && notModelledReason(b) === undefined)
+      .map((b) => b.name);
     throw new Error(
       `the board ${board.name} has no Bluetooth radio, so it cannot serve SMP over BLE; ` +
         `use a board with one (${radios.map((name) => `--board ${name}`).join(', ')}) or leave out --ble`,
@@ -169,7 +172,14 @@ function persistBoardFlashes(
   opened: (() => Promise<void> | void)[],
 ): boolean {
   let loaded = false;
-  for (const device of board.flashDevices) {
+  // Files that exist first: one that is refused (wrong size) stops the start before any new
+  // file is made for another device, so a failed start leaves nothing behind.
+  const existingFirst = [...board.flashDevices].sort(
+    (a, b) =>
+      Number(!existsSync(flashFileOf(board, a.id, flashFile))) -
+      Number(!existsSync(flashFileOf(board, b.id, flashFile))),
+  );
+  for (const device of existingFirst) {
     const flash = flashes.get(device.id);
     if (!flash) continue;
     const first = device === board.flashDevices[0];
