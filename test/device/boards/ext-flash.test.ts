@@ -12,7 +12,7 @@ import { getBoard } from '../../../src/device/boards/index.ts';
 import { flashFileOf, startSim } from '../../../src/device/io/sim-host.ts';
 import { parseImage } from '../../../src/image/format.ts';
 import { appStarted, slotRows, udpClient } from '../../e2e/helpers.ts';
-import { blinky, ensureBlinkyFirmware } from '../server/fixtures.ts';
+import { blinky, bootDevice, ensureBlinkyFirmware } from '../server/fixtures.ts';
 
 beforeAll(async () => {
   await ensureBlinkyFirmware();
@@ -122,5 +122,45 @@ describe('slot 1 on the external MX25R64', () => {
     });
     await sim.close();
     expect(statSync(externalFile).size).toBe(8 * MIB);
+  });
+});
+
+describe('a power cut counts the writes and erases of every flash device', () => {
+  async function pendingTwo() {
+    const booted = await bootDevice({ board: 'nrf52840dk_ext_flash' });
+    const two = await blinky('blinky-two');
+    await booted.client.imageUpload(two);
+    await booted.client.imageTest(parseImage(two).sha256Hash!);
+    return booted;
+  }
+
+  it('cuts before the last operation of an upgrade, an erase on the external chip', async () => {
+    const plain = await pendingTwo();
+    const external = plain.device.flashes.get('mx25r64')!;
+    const externalBefore = external.mutations;
+    const full = await plain.reset();
+    await plain.close();
+    // Overwrite-only ends by wiping the secondary's header and trailer on the MX25R64.
+    expect(external.mutations).toBeGreaterThan(externalBefore);
+    const last = full.flashOps;
+
+    const cut = await pendingTwo();
+    try {
+      const cuts: string[] = [];
+      let missed = false;
+      cut.device.onPowerCut((c) => cuts.push(`${c.kind} 0x${c.offset.toString(16)}`));
+      cut.device.onPowerCutMissed(() => {
+        missed = true;
+      });
+      cut.device.armPowerCut(last, 10);
+      const after = await cut.reset();
+      expect(missed).toBe(false);
+      expect(cuts).toHaveLength(1);
+      expect(cuts[0]).toMatch(/^erase /);
+      expect(after.booted).toBe(true);
+      expect(after.version).toMatchObject({ major: 2 });
+    } finally {
+      await cut.close();
+    }
   });
 });
