@@ -164,3 +164,14 @@ describe('a power cut counts the writes and erases of every flash device', () =>
     }
   });
 });
+
+describe("a flash file of another board's size", () => {
+  it('names every board of that size and is left untouched', async () => {
+    const flashFile = join(tempDir(), 'disco.flash');
+    writeFileSync(flashFile, Buffer.alloc(MIB, 0xff));
+    await expect(startSim({ board: 'esp32_devkitc_wroom', flashFile, udp: false, baud: 0 })).rejects.toThrow(
+      '1 MiB is the size of the flash of nrf52840dk, nrf52840dk_ext_flash, nrf5340dk or stm32f4_disco: it is probably that board',
+    );
+    expect(readFileSync(flashFile)).toEqual(Buffer.alloc(MIB, 0xff));
+  });
+});
