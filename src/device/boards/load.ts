@@ -24,7 +24,7 @@ export class BoardFileError extends Error {
     super(
       problems.length === 1
         ? `board file ${file}: ${problems[0]}`
-        : `board file ${file} has ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+        : `board file ${file} has ${problems.length} problems: ${problems.join('; ')}`,
     );
   }
 }

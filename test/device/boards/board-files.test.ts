@@ -170,6 +170,9 @@ describe('a bad board file is refused, naming the field and the problem', () => 
       /^board file x\.yaml: is not valid YAML/,
     );
     expect(() => boardFromText('- a\n- b\n', 'x.yaml')).toThrow(/must be a map of fields/);
+    expect(() => boardFromText('name: x\n', 'x.yaml')).toThrow(
+      'board file x.yaml has 11 problems: description: is missing (it must be a text); flashDevices: is missing (it must be a list); ',
+    );
     expect(() => getBoard('stm32f4_discovery')).toThrow(
       /stm32f4_discovery: is neither a built-in board \(esp32_devkitc_wroom, nrf52840dk, .*\) nor a board file/,
     );
