@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AirOptions, linkCeilings, startVirtualRadio } from '../scripts/ble/virtual-radio.ts';
+import { slotPartition } from '../src/device/boards/board.ts';
 import { esp32_devkitc_wroom } from '../src/device/boards/esp32_devkitc_wroom.ts';
 import { packageRoot } from '../src/device/io/artifacts.ts';
 import { loadSigningKey, signImage } from '../src/image/index.ts';
@@ -254,7 +255,7 @@ async function writeImage(dir: string, label: string, bytes: number): Promise<st
     key,
     headerSize: 0x200,
     padHeader: true,
-    slotSize: esp32_devkitc_wroom.partitions.slot1.size,
+    slotSize: slotPartition(esp32_devkitc_wroom, 1).size,
     version: '3.0.0',
   });
   const path = join(dir, `${label}.signed.bin`);

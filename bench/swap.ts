@@ -58,6 +58,8 @@ export async function measureSwap(mode: McubootMode, kib: number): Promise<SwapT
     signature: 'none',
     validatePrimarySlot: false,
     headerSize: 0x200,
+    imageNumber: 1,
+    log: { port: 'zephyr' },
   };
   const sign = (version: string, seed: number) => {
     const body = new Uint8Array(kib * 1024 - 0x200 - 64);

@@ -11,6 +11,7 @@ import { CliError } from './errors.ts';
 
 interface SimCommandOptions {
   board: string;
+  listBoards?: boolean;
   flash?: string;
   newFlash?: boolean;
   image?: string;
@@ -31,6 +32,10 @@ interface SimCommandOptions {
 const POWER_OFF_MS = 500;
 
 export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Promise<void> {
+  if (opts.listBoards) {
+    await listBoards(ctx, opts.board);
+    return;
+  }
   const baud = Number(opts.baud);
   if (!Number.isInteger(baud) || baud < 0)
     throw new CliError(`The baud rate "${opts.baud}" is not a whole number.`);
@@ -80,11 +85,11 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
   });
   ctx.emit(
     {
-      board: opts.board,
+      board: sim.device.board.name,
       pty: sim.ptyPath,
       ptyLink: sim.ptyLink ?? null,
       udp: sim.udp ?? null,
-      ble: sim.ble ? { address: sim.ble.address, name: ble?.name ?? opts.board } : null,
+      ble: sim.ble ? { address: sim.ble.address, name: ble?.name ?? sim.device.board.name } : null,
       booted: sim.firstBoot.booted,
     },
     `${sim.readyLine}\n`,
@@ -108,6 +113,20 @@ function simLinkOptions(opts: SimCommandOptions): LinkProfile | undefined {
     if (err instanceof LinkProfileError) throw new CliError(err.message);
     throw err;
   }
+}
+
+/**
+ * `--list-boards`: the built-in boards (and the --board file, when one is given) with their
+ * flash devices, MCUboot strategy and radio. Loading them checks them: a bad file is an error.
+ */
+async function listBoards(ctx: CliContext, board: string): Promise<void> {
+  const { builtinBoards, loadBoardFile } = await import('../device/boards/index.ts');
+  const { looksLikePath } = await import('../device/boards/load.ts');
+  const { summarizeBoard, summaryLines } = await import('../device/boards/summary.ts');
+  const all = [...builtinBoards().values()];
+  if (looksLikePath(board)) all.push(loadBoardFile(board));
+  const summaries = all.map(summarizeBoard);
+  ctx.emit({ boards: summaries }, `${summaries.map((s) => summaryLines(s).join('\n')).join('\n')}\n`);
 }
 
 /** `--ble` and its companions, checked before anything starts. */
@@ -150,8 +169,16 @@ export function registerSimCommand(program: Command, context: ContextFactory): v
   program
     .command('sim')
     .description('Run a virtual board (MCUboot + Zephyr SMP server + blinky) on a PTY and on UDP')
-    .option('--board <name>', 'board to simulate', 'stm32f4_disco')
-    .option('--flash <file>', 'keep the flash in this file (restarting the sim is a power cycle)')
+    .option(
+      '--board <name|file>',
+      'board to simulate: a built-in name (see --list-boards) or a board file (YAML, as in src/device/boards/data)',
+      'stm32f4_disco',
+    )
+    .option('--list-boards', 'list the boards with their flash, MCUboot strategy and radio, then exit')
+    .option(
+      '--flash <file>',
+      'keep the flash in this file (restarting the sim is a power cycle); a second flash device goes in FILE.<device>',
+    )
     .option('--new-flash', 'start the --flash file as a new, erased flash, replacing what it holds')
     .option('--image <file>', 'signed image to write to slot 0 at start (default: Binary One on a new flash)')
     .option('--pty <path>', 'make PATH a stable symlink to the PTY (refused while a running sim holds it)')
@@ -173,7 +200,7 @@ export function registerSimCommand(program: Command, context: ContextFactory): v
     )
     .option(
       '--ble',
-      'also serve SMP over Bluetooth LE as a peripheral (boards with a radio: esp32_devkitc_wroom)',
+      'also serve SMP over Bluetooth LE as a peripheral (boards with a radio: see --list-boards)',
     )
     .option(
       '--ble-hci <controller>',

@@ -10,12 +10,14 @@ import { validateForBoot } from '../image/verify.ts';
 import { formatVersion, type ImageVersion } from '../image/version.ts';
 import { Listeners } from '../util/listeners.ts';
 import type { Board } from './boards/board.ts';
-import { createBoardFlash } from './boards/index.ts';
-import { STM32F4_DISCO_DEVICETREE } from './firmware/devicetree.ts';
+import { bootLogLines } from './boards/boot-log.ts';
+import { type BoardFlashes, createBoardFlashes } from './boards/index.ts';
+import { devicetreeOf } from './firmware/devicetree.ts';
 import { extractAppCode, type RunningFirmware, startFirmware } from './firmware/runner.ts';
-import { type Flash, FlashArea, PowerCut } from './flash.ts';
+import { type Flash, PowerCut } from './flash.ts';
 import { BaudPacer, type BaudPacerStats } from './io/baud-pacer.ts';
-import { type BootResult, bootAreas, bootGo } from './mcuboot/boot.ts';
+import { type BootResult, bootGo } from './mcuboot/boot.ts';
+import { type BootLayout, bootLayoutFromBoard, checkLayout, type ImageLayout } from './mcuboot/layout.ts';
 import { registerImageGroup } from './server/img-mgmt.ts';
 import { registerOsGroup } from './server/os-mgmt.ts';
 import { ImageSlots } from './server/slots.ts';
@@ -29,8 +31,11 @@ export type DeviceState = 'off' | 'booting' | 'running' | 'halted';
 
 export interface VirtualDeviceOptions {
   board: Board;
-  /** The flash to boot from; a fresh erased one with the board's geometry when left out. */
-  flash?: Flash;
+  /**
+   * The board's flash: one Flash for a board with one flash device, else one per device (by
+   * device id); fresh erased ones with the board's geometry when left out.
+   */
+  flash?: Flash | BoardFlashes;
   /** Keys built into MCUboot (bootutil_keys); required unless the board checks hashes only. */
   bootloaderKeys: PublicKey[];
   /** UART line rate in baud; 0 delivers bytes at once. */
@@ -60,7 +65,13 @@ export interface PowerCutMissed {
 
 export class VirtualDevice {
   readonly board: Board;
+  /** The flash device MCUboot and slot 0 live on (the board's first). */
   readonly flash: Flash;
+  /** Every flash device of the board, by device id (slot 1 may be on an external one). */
+  readonly flashes: BoardFlashes;
+  /** What the MCUboot model reads of the board (partitions on their Flash objects). */
+  /** The flash areas MCUboot opens (mcuboot/layout.ts), each on its own flash device. */
+  private readonly layout: BootLayout;
   private readonly keys: PublicKey[];
   private readonly tx: BaudPacer;
   private readonly rx: BaudPacer;
@@ -102,7 +113,20 @@ export class VirtualDevice {
 
   constructor(options: VirtualDeviceOptions) {
     this.board = options.board;
-    this.flash = options.flash ?? createBoardFlash(options.board);
+    const given = options.flash;
+    const first = options.board.flashDevices[0]?.id ?? '';
+    this.flashes =
+      given === undefined
+        ? createBoardFlashes(options.board)
+        : given instanceof Map
+          ? given
+          : new Map([[first, given as Flash]]);
+    const boot = this.flashes.get(first);
+    if (!boot) throw new RangeError(`${options.board.name}: no Flash given for its flash device ${first}`);
+    this.flash = boot;
+    this.layout = bootLayoutFromBoard(options.board, this.flashes);
+    // A board MCUboot could not be built for (swap using scratch without a scratch partition…).
+    checkLayout(this.layout, options.board.mcuboot);
     // An MCUboot built for signatures with no key would silently become a hash-only bootloader.
     if (options.board.mcuboot.signature !== 'none' && options.bootloaderKeys.length === 0) {
       throw new Error(
@@ -113,9 +137,11 @@ export class VirtualDevice {
     this.keys = options.bootloaderKeys;
     this.flashTimeScale = options.flashTimeScale ?? 0;
     this.smpBuffers = new SmpBufferPool(options.board.smp.netbufCount);
-    this.flash.onOperation((op) => {
-      if (op.kind !== 'read') this.flashWorkUs += op.durationUs;
-    });
+    for (const flash of this.flashes.values()) {
+      flash.onOperation((op) => {
+        if (op.kind !== 'read') this.flashWorkUs += op.durationUs;
+      });
+    }
     const baud = options.baud ?? 0;
     // Zephyr's console and uart_mcumgr send with uart_poll_out, which waits for the line: the
     // board slows down rather than lose output. The model cannot stall the app, so it queues
@@ -246,23 +272,28 @@ export class VirtualDevice {
     }
   }
 
-  /** Writes an image at the start of a slot, as `west flash` does to slot 0 (erasing as needed). */
-  programSlot(slot: 0 | 1, image: Uint8Array): void {
-    const { slot0, slot1 } = this.board.partitions;
-    const partition = slot === 0 ? slot0 : slot1;
-    if (image.length > partition.size) {
+  /**
+   * Writes an image at the start of a slot of image `imageNumber` (default 0), as `west flash`
+   * does to slot 0 (erasing as needed).
+   */
+  programSlot(slot: 0 | 1, image: Uint8Array, imageNumber = 0): void {
+    const layout = this.layout.images[imageNumber];
+    const area = slot === 0 ? layout?.primary : layout?.secondary;
+    if (!area) {
       throw new RangeError(
-        `image of ${image.length} bytes does not fit ${partition.label} (${partition.size} bytes)`,
+        `${this.board.name} has ${this.layout.images.length} image(s); there is no image ${imageNumber}`,
       );
     }
-    const area = new FlashArea(this.flash, partition);
+    if (image.length > area.size) {
+      throw new RangeError(`image of ${image.length} bytes does not fit ${area.label} (${area.size} bytes)`);
+    }
     for (const sector of area.sectors) {
       if (sector.offset < image.length && !area.isErased(sector.offset, sector.size)) {
         area.erase(sector.offset, sector.size);
       }
     }
-    const align = this.flash.writeAlign;
-    const padded = new Uint8Array(Math.ceil(image.length / align) * align).fill(this.flash.eraseValue);
+    const align = area.align;
+    const padded = new Uint8Array(Math.ceil(image.length / align) * align).fill(area.eraseValue);
     padded.set(image);
     area.write(0, padded);
   }
@@ -300,26 +331,30 @@ export class VirtualDevice {
     this.smpBuffers.clear();
     await this.stopApp();
     this.rx.clear();
-    if (this.flash.isPoweredOff) this.flash.powerOn();
+    for (const flash of this.flashes.values()) if (flash.isPoweredOff) flash.powerOn();
     const validate = this.validator();
     const cut = this.armedCut;
-    if (cut) this.flash.cutPowerBefore(cut.operation);
+    const disarm = cut ? this.cutPowerBefore(cut.operation) : () => {};
     let result: BootResult;
     try {
       result = await bootGo({
-        flash: this.flash,
+        flash: this.flashes,
         board: this.board,
         validate,
-        onLog: (line) => this.printLine(line),
+        onLog: (line) => {
+          for (const shown of bootLogLines(this.board, line)) this.printLine(shown);
+        },
       });
     } catch (error) {
       if (!(error instanceof PowerCut) || !cut) throw error;
       return this.powerCutDuringBoot(error, cut);
+    } finally {
+      disarm();
     }
     if (cut) {
       // The cut did not fire: disarm it so the app's own flash writes are not cut. It stays armed
       // for a later boot only if this one wrote nothing (no swap happened).
-      this.flash.powerOn();
+      for (const flash of this.flashes.values()) flash.powerOn();
       if (result.flashOps > 0) {
         this.armedCut = undefined;
         this.powerCutMissedListeners.emit({ operation: cut.operation, flashOps: result.flashOps });
@@ -337,6 +372,31 @@ export class VirtualDevice {
     }
     this.bootListeners.emit(result);
     return result;
+  }
+
+  /**
+   * Power fails just before the n-th write or erase, counted over all flash devices (a swap with
+   * slot 1 on external flash writes both): on one device, that device's own cut point; on several,
+   * each operation is counted as it completes and all devices are cut once n-1 are done. Returns
+   * what stops the counting.
+   */
+  private cutPowerBefore(operation: number): () => void {
+    const flashes = [...this.flashes.values()];
+    if (flashes.length === 1 || operation === 1) {
+      for (const flash of flashes) flash.cutPowerBefore(operation);
+      return () => {};
+    }
+    let done = 0;
+    const stops = flashes.map((flash) =>
+      flash.onOperation((op) => {
+        if (op.kind === 'read') return;
+        done++;
+        if (done === operation - 1) for (const each of flashes) each.cutPowerBefore(1);
+      }),
+    );
+    return () => {
+      for (const stop of stops) stop();
+    };
   }
 
   /**
@@ -387,7 +447,7 @@ export class VirtualDevice {
         flashTimeUs: 0,
       };
     }
-    this.flash.powerOn();
+    for (const flash of this.flashes.values()) flash.powerOn();
     return this.bootOnce();
   }
 
@@ -413,11 +473,11 @@ export class VirtualDevice {
 
   private validator() {
     const mcuboot = this.board.mcuboot;
-    const slot = this.board.partitions.slot0;
+    const slot = this.bootAreas().primary;
     const trailer = trailerLayout({
       slotSize: slot.size,
       maxAlign: mcuboot.maxAlign,
-      writeSize: this.board.flash.writeBlockSize,
+      writeSize: slot.align,
       maxSectors: mcuboot.maxImgSectors,
     });
     const keys = mcuboot.signature === 'none' ? [] : this.keys;
@@ -428,13 +488,12 @@ export class VirtualDevice {
   }
 
   private startApp(result: BootResult): void {
-    const { slot0 } = this.board.partitions;
-    const primary = new FlashArea(this.flash, slot0);
     const headerSize = result.headerSize ?? this.board.mcuboot.headerSize;
     let code: string;
     try {
-      const { imgSize } = decodeHeaderFields(primary.read(0, IMAGE_HEADER_SIZE));
-      code = extractAppCode(primary.read(0, headerSize + imgSize), headerSize, imgSize);
+      const read = this.bootedImageReader(result);
+      const { imgSize } = decodeHeaderFields(read(0, IMAGE_HEADER_SIZE));
+      code = extractAppCode(read(0, headerSize + imgSize), headerSize, imgSize);
     } catch (error) {
       // What a CPU does with an image that is not code for it: fault and halt.
       this.printLine(`E: the booted image is not runnable firmware: ${(error as Error).message}`);
@@ -443,7 +502,7 @@ export class VirtualDevice {
     }
     this.runningVersion = result.version;
     const server = new SmpServer({ netbufSize: this.board.smp.netbufSize, verboseErrors: true });
-    const areas = bootAreas(this.flash, this.board);
+    const areas = this.bootAreas();
     const slots = new ImageSlots(this.board, [areas.primary, areas.secondary]);
     registerOsGroup(server, { board: this.board, requestReset: () => void this.reset() });
     registerImageGroup(server, { slots, runningVersion: () => this.runningVersion });
@@ -461,12 +520,39 @@ export class VirtualDevice {
     const generation = this.generation;
     this.running = startFirmware(code, {
       onConsole: (text) => this.printText(text),
-      devicetree: STM32F4_DISCO_DEVICETREE,
-      bootBanner: `*** Booting Zephyr OS build ${this.board.versions.zephyr} ***`,
+      devicetree: devicetreeOf(this.board),
+      bootBanner: this.board.appBanner,
       fatalPolicy: this.board.app.resetOnFatalError ? 'reset' : 'halt',
       onFatal: () => this.onFatalError(generation),
     });
     this.currentState = 'running';
+  }
+
+  /** How many images the board's MCUboot manages (CONFIG_UPDATEABLE_IMAGE_NUMBER). */
+  get imageCount(): number {
+    return this.layout.images.length;
+  }
+
+  /** Image 0's flash areas. */
+  private bootAreas(): ImageLayout {
+    const image0 = this.layout.images[0];
+    if (!image0) throw new RangeError(`${this.board.name} has no image slots`);
+    return image0;
+  }
+
+  /**
+   * Where the CPU finds the image MCUboot handed over to: the primary slot after a swap or
+   * overwrite, the slot direct-XIP chose, or the executable RAM RAM-load copied it to.
+   */
+  private bootedImageReader(result: BootResult): (offset: number, length: number) => Uint8Array {
+    const booted = result.images[0];
+    const ram = result.ram;
+    if (booted?.loadedTo && ram) {
+      const start = booted.loadedTo.address - ram.start;
+      return (offset, length) => ram.bytes.slice(start + offset, start + offset + length);
+    }
+    const area = booted?.slot === 'secondary' ? this.bootAreas().secondary : this.bootAreas().primary;
+    return (offset, length) => area.read(offset, length);
   }
 
   /**

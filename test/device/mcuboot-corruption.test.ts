@@ -1,6 +1,13 @@
 // A corrupt flash boots the way MCUboot would boot it, or stops the way the board stops (its own
 // error lines, then no app): the model never throws, whatever single byte is wrong.
 import { describe, expect, it } from 'vitest';
+import {
+  deviceOf,
+  deviceSize,
+  findPartition,
+  type Partition,
+  slotPartition,
+} from '../../src/device/boards/board.ts';
 import { DEV_RSA_2048_PUBLIC_PEM } from '../../src/device/boards/bootloader-keys.ts';
 import { esp32_devkitc_wroom } from '../../src/device/boards/esp32_devkitc_wroom.ts';
 import { stm32f4_disco } from '../../src/device/boards/stm32f4_disco.ts';
@@ -13,14 +20,16 @@ import { validateForBoot } from '../../src/image/verify.ts';
 import { blinkyFlash } from './sim/helpers.ts';
 
 const board = stm32f4_disco;
-const { slot0, slot1, scratch } = board.partitions;
+const slot0 = slotPartition(board, 0);
+const slot1 = slotPartition(board, 1);
+const scratch = findPartition(board, 'scratch_partition') as Partition;
 
 async function rsaValidator(): Promise<ImageValidator> {
   const keys = [await loadPublicKey(DEV_RSA_2048_PUBLIC_PEM)];
   const { trailerStart } = trailerLayout({
     slotSize: slot0.size,
     maxAlign: board.mcuboot.maxAlign,
-    writeSize: board.flash.writeBlockSize,
+    writeSize: deviceOf(board, slot0).writeBlockSize,
     maxSectors: board.mcuboot.maxImgSectors,
   });
   return async (_slot, bytes) => {
@@ -50,10 +59,7 @@ function pickOffset(next: () => number): number {
   // The status entries and trailer fields sit in the last 0x200 bytes of each area.
   if (r < 0.5) return pick(area.offset + area.size - 0x200, 0x200);
   if (r < 0.75) return pick(area.offset, 0x40);
-  return pick(
-    0,
-    board.flash.sectors.reduce((n, s) => n + s.count * s.size, 0),
-  );
+  return pick(0, deviceSize(deviceOf(board, slot0)));
 }
 
 async function bootOnce(flash: Flash, validate: ImageValidator): Promise<BootResult> {
@@ -132,7 +138,7 @@ describe('MCUboot model on a corrupt flash', () => {
     flash.powerOn();
     // A byte in the scratch status area: the first resume miscounts, the second one finds
     // copy_done already programmed when swap_set_copy_done writes it.
-    flash.load(Uint8Array.of(0), 0xfffcd);
+    flash.load(Uint8Array.of(0), 0xdffcd);
     await bootOnce(flash, validate);
     const result = await bootOnce(flash, validate);
     expect(result.booted).toBe(false);
@@ -180,7 +186,7 @@ describe('MCUboot model on a corrupt flash', () => {
       return { ok: verdict.ok, reason: verdict.message };
     };
     const next = rng(0xe5932);
-    const areas = [esp.partitions.slot0, esp.partitions.slot1];
+    const areas = [slotPartition(esp, 0), slotPartition(esp, 1)];
     for (const pending of [false, true]) {
       const base = blinkyFlash(pending, esp).snapshot();
       for (let i = 0; i < 30; i++) {

@@ -2,7 +2,7 @@
 // every flash operation i = 1..N−1 of an upgrade, then boot uninterrupted, and require the same
 // end state as an uninterrupted upgrade.
 import { describe, expect, it } from 'vitest';
-import type { Board } from '../../src/device/boards/board.ts';
+import { type Board, slotPartition } from '../../src/device/boards/board.ts';
 import { stm32f4_disco } from '../../src/device/boards/stm32f4_disco.ts';
 import { type Flash, PowerCut } from '../../src/device/flash.ts';
 import { bootGo } from '../../src/device/mcuboot/boot.ts';
@@ -14,17 +14,18 @@ import { areasOf, hashValidator, makeFlash, makeImage, uploadImage } from './mcu
 const tinyBoard: Board = {
   ...stm32f4_disco,
   name: 'tiny_scratch',
-  flash: {
-    ...stm32f4_disco.flash,
-    sectors: [{ count: 8, size: 0x1000 }],
-    timing: stm32f4_disco.flash.timing,
-  },
-  partitions: {
-    mcuboot: { label: 'boot_partition', offset: 0, size: 0x1000 },
-    slot0: { label: 'slot0_partition', offset: 0x1000, size: 0x3000 },
-    slot1: { label: 'slot1_partition', offset: 0x4000, size: 0x3000 },
-    scratch: { label: 'scratch_partition', offset: 0x7000, size: 0x1000 },
-  },
+  flashDevices: [
+    {
+      ...(stm32f4_disco.flashDevices[0] as Board['flashDevices'][number]),
+      sectors: [{ count: 8, size: 0x1000, eraseMs: 45 }],
+    },
+  ],
+  partitions: [
+    { label: 'boot_partition', device: 'flash0', offset: 0, size: 0x1000 },
+    { label: 'slot0_partition', device: 'flash0', offset: 0x1000, size: 0x3000 },
+    { label: 'slot1_partition', device: 'flash0', offset: 0x4000, size: 0x3000 },
+    { label: 'scratch_partition', device: 'flash0', offset: 0x7000, size: 0x1000 },
+  ],
 };
 
 interface SlotsState {
@@ -46,7 +47,7 @@ async function prepare(board: Board, bodySizes: [number, number]) {
   const areas = areasOf(flash, board);
   const one = await makeImage({ headerSize: board.mcuboot.headerSize, bodySize: bodySizes[0], seed: 11 });
   const two = await makeImage({ headerSize: board.mcuboot.headerSize, bodySize: bodySizes[1], seed: 22 });
-  flash.load(one.bytes, board.partitions.slot0.offset);
+  flash.load(one.bytes, slotPartition(board, 0).offset);
   uploadImage(areas.secondary, two.bytes);
   setPending(areas.secondary, false);
   return { flash, areas, one: one.bytes, two: two.bytes };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { slotPartition } from '../../src/device/boards/board.ts';
 import { esp32_devkitc_wroom } from '../../src/device/boards/esp32_devkitc_wroom.ts';
 import { stm32f4_disco } from '../../src/device/boards/stm32f4_disco.ts';
 import { bootGo } from '../../src/device/mcuboot/boot.ts';
@@ -101,7 +102,7 @@ async function stmSetup() {
     seed: 2,
     version: [2, 0, 0],
   });
-  flash.load(one.bytes, board.partitions.slot0.offset);
+  flash.load(one.bytes, slotPartition(board, 0).offset);
   uploadImage(areas.secondary, two.bytes);
   const boot = () => bootGo({ flash, board, validate: hashValidator });
   return { board, flash, areas, one: one.bytes, two: two.bytes, boot };
@@ -114,18 +115,17 @@ describe('MCUboot swap using scratch on stm32f4_disco', () => {
     expect(r.booted).toBe(true);
     expect(r.swapType).toBe(SwapType.NONE);
     expect(r.flashOps).toBe(0);
-    expect(r.imageOffset).toBe(0x20000);
-    expect(r.imageAddress).toBe(0x08020000);
+    expect(r.imageOffset).toBe(0x40000);
+    expect(r.imageAddress).toBe(0x08040000);
     expect(r.headerSize).toBe(0x200);
     expect(r.log).toEqual([
-      '*** Booting MCUboot v2.1.0 ***',
-      '*** Using Zephyr OS build v3.7.0 ***',
+      '*** Booting Zephyr OS build zephyr-v3.5.0 ***',
       'I: Starting bootloader',
       'I: Primary image: magic=unset, swap_type=0x1, copy_done=0x3, image_ok=0x3',
       'I: Scratch: magic=unset, swap_type=0x1, copy_done=0x3, image_ok=0x3',
       'I: Boot source: primary slot',
       'I: Image index: 0, Swap type: none',
-      'I: Bootloader chainload address offset: 0x20000',
+      'I: Bootloader chainload address offset: 0x40000',
       'I: Jumping to the first image slot',
     ]);
   });
@@ -210,7 +210,7 @@ describe('MCUboot swap using scratch on stm32f4_disco', () => {
 
   it('does not boot a corrupt primary', async () => {
     const { flash, areas, boot } = await stmSetup();
-    flash.erase(0x20000, 0x20000);
+    flash.erase(0x40000, 0x20000);
     areas.primary.write(0, new Uint8Array(32).fill(0x11));
     const r = await boot();
     expect(r.booted).toBe(false);
@@ -225,7 +225,7 @@ describe('MCUboot overwrite-only on esp32_devkitc_wroom', () => {
     const areas = areasOf(flash, board);
     const one = await makeImage({ headerSize: 0x20, bodySize: 6000, seed: 3 });
     const two = await makeImage({ headerSize: 0x20, bodySize: 7000, seed: 4 });
-    flash.load(one.bytes, board.partitions.slot0.offset);
+    flash.load(one.bytes, slotPartition(board, 0).offset);
     uploadImage(areas.secondary, two.bytes);
     setPending(areas.secondary, false);
     const r = await bootGo({ flash, board, validate: hashValidator });

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BLINKY_ONE, BLINKY_TWO } from '../../firmware/build.ts';
+import { stm32f4_disco } from '../../src/device/boards/stm32f4_disco.ts';
 import { APP_MARKER } from '../../src/device/firmware/app-image.ts';
-import type { FirmwareDevicetree } from '../../src/device/firmware/devicetree.ts';
+import { devicetreeOf, type FirmwareDevicetree } from '../../src/device/firmware/devicetree.ts';
 import { type LedEvent, type RunningFirmware, startFirmware } from '../../src/device/firmware/runner.ts';
 import { bundle, fixture, sleep, waitFor } from './helpers.ts';
 
@@ -14,7 +15,7 @@ function start(code: string, devicetree?: FirmwareDevicetree) {
     onConsole: (text) => {
       output += text;
     },
-    devicetree,
+    devicetree: devicetree ?? devicetreeOf(stm32f4_disco),
   });
   firmware.onLed((event) => leds.push(event));
   running.push(firmware);

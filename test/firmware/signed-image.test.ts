@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BLINKY_TWO, buildZephyrBin } from '../../firmware/build.ts';
+import { stm32f4_disco } from '../../src/device/boards/stm32f4_disco.ts';
 import { ROM_START_OFFSET } from '../../src/device/firmware/app-image.ts';
+import { devicetreeOf } from '../../src/device/firmware/devicetree.ts';
 import { extractAppCode, startFirmware } from '../../src/device/firmware/runner.ts';
 import { parseImage } from '../../src/image/format.ts';
 import { signImage } from '../../src/image/sign.ts';
@@ -20,6 +22,7 @@ describe('blinky through an MCUboot image', () => {
       onConsole: (text) => {
         output += text;
       },
+      devicetree: devicetreeOf(stm32f4_disco),
     });
     try {
       await waitFor(() => output.includes('LED0 at'));

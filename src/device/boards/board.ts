@@ -1,29 +1,72 @@
-// A board is data: flash geometry, partitions, MCUboot build configuration and buffer sizes.
-import type { FlashTiming } from '../flash.ts';
+/**
+ * A board is data (one YAML file per board under ./data, or the user's own file): its flash
+ * devices with their geometry and datasheet timing, the fixed partitions of its devicetree (each
+ * on a named flash device), MCUboot's build configuration, the SMP server's buffers, the
+ * devicetree nodes the firmware reaches (LEDs, console) and the boot banners. This file holds the
+ * types; ./schema.ts checks a file against them and ./load.ts reads one.
+ */
 
+/** `count` sectors of `size` bytes in a row, each erased in `eraseMs` (the chip's datasheet). */
 export interface SectorRun {
-  count: number;
-  size: number;
+  readonly count: number;
+  readonly size: number;
+  readonly eraseMs: number;
+}
+
+export type FlashKind = 'internal' | 'spi-nor' | 'qspi-nor';
+
+/** One flash device: the SoC's own flash or an external NOR chip (devicetree node label as id). */
+export interface FlashDevice {
+  /** Devicetree node label: flash0, mx25r64, ... Partitions name their device by it. */
+  readonly id: string;
+  readonly kind: FlashKind;
+  /** Address the device is mapped at (chainload addresses are offsets from here); 0 if not mapped. */
+  readonly base: number;
+  /** Sector map, lowest address first. */
+  readonly sectors: readonly SectorRun[];
+  /** Devicetree write-block-size: imgtool --align. */
+  readonly writeBlockSize: number;
+  /** Devicetree erase-value (0xff on NOR flash). */
+  readonly eraseValue: number;
+  /** Page program time per byte, microseconds (datasheet). */
+  readonly programUsPerByte: number;
+  /** Read time per byte, microseconds (memory-mapped flash is fast but not free). */
+  readonly readUsPerByte: number;
+  /** Where the geometry and timing come from (datasheet, section). */
+  readonly datasheet: string;
 }
 
 export interface Partition {
   /** Devicetree label, e.g. "slot0_partition". */
-  label: string;
-  /** Offset from the start of the flash device. */
-  offset: number;
-  size: number;
+  readonly label: string;
+  /** The flash device (FlashDevice.id) the partition lies on. */
+  readonly device: string;
+  /** Offset from the start of that flash device. */
+  readonly offset: number;
+  readonly size: number;
 }
 
-/** The MCUboot upgrade strategy (Zephyr's SB_CONFIG_MCUBOOT_MODE_* choice). */
+/**
+ * MCUboot's upgrade strategy (boot/zephyr/Kconfig's "choice BOOT_IMAGE_UPGRADE_MODE"), in the
+ * order of bootutil's enum mcuboot_mode (boot/bootutil/include/bootutil/boot_status.h).
+ */
 export type McubootMode =
   | 'swap-scratch'
-  | 'swap-move'
-  | 'swap-offset'
   | 'overwrite-only'
+  | 'swap-move'
   | 'direct-xip'
   | 'direct-xip-revert'
-  | 'ram-load';
+  | 'ram-load'
+  | 'swap-offset';
 export type SignatureType = 'rsa-2048' | 'rsa-3072' | 'ecdsa-p256' | 'ed25519' | 'none';
+
+/**
+ * Which MCUboot port prints the boot log: the Zephyr port (boot/zephyr, "I: ..." with minimal
+ * logging) or Espressif's port (boot/espressif, "[esp32] [INF] ..." from its mcuboot_logging.h).
+ */
+export type McubootLogStyle =
+  | { readonly port: 'zephyr' }
+  | { readonly port: 'espressif'; readonly target: string };
 
 export interface McubootConfig {
   mode: McubootMode;
@@ -37,6 +80,12 @@ export interface McubootConfig {
   validatePrimarySlot: boolean;
   /** CONFIG_ROM_START_OFFSET = imgtool --header-size. */
   headerSize: number;
+  /**
+   * CONFIG_UPDATEABLE_IMAGE_NUMBER: image i lives in slot(2i)_partition (primary) and
+   * slot(2i+1)_partition (secondary), as boot/zephyr/include/sysflash/sysflash.h maps them.
+   */
+  imageNumber: number;
+  log: McubootLogStyle;
   /** CONFIG_MCUBOOT_DOWNGRADE_PREVENTION: refuse a lower version in the secondary slot (absent = off). */
   downgradePrevention?: boolean;
   /** RAM-load only: the executable RAM region images are copied to (IMAGE_EXECUTABLE_RAM_START/SIZE). */
@@ -73,42 +122,100 @@ export interface AppConfig {
   resetOnFatalError: boolean;
 }
 
+/** One GPIO line as the devicetree describes it (`gpios = <&gpiod 12 GPIO_ACTIVE_HIGH>`). */
+export interface DtGpioSpec {
+  readonly port: string;
+  readonly pin: number;
+  /** dt-bindings flags: GPIO_ACTIVE_LOW = 1. */
+  readonly flags: number;
+  /** The node's label property ("User LD4"), for people. */
+  readonly label?: string;
+}
+
+/** The parts of the board's devicetree the firmware and the sim use. */
+export interface BoardDevicetree {
+  /** The upstream .dts file these come from. */
+  readonly source: string;
+  /** chosen { zephyr,console }: the UART the console, MCUboot's log and SMP share. */
+  readonly console: string;
+  /** aliases with a `gpios` property: led0, sw0, ... */
+  readonly aliases: Readonly<Record<string, DtGpioSpec>>;
+  /**
+   * The app's own overlay (boards/<board>.overlay), when the upstream board lacks a node a sample
+   * needs; it adds to or replaces the board's aliases. `why` says what it is for.
+   */
+  readonly appOverlay?: { readonly why: string; readonly aliases: Readonly<Record<string, DtGpioSpec>> };
+}
+
 export interface Board {
-  name: string;
-  description: string;
-  flash: {
-    /** Address the flash is mapped at (chainload addresses are offsets from here). */
-    base: number;
-    sectors: readonly SectorRun[];
-    eraseValue: number;
-    /** Devicetree write-block-size: imgtool --align. */
-    writeBlockSize: number;
-    timing: FlashTiming;
-  };
-  partitions: {
-    mcuboot: Partition;
-    slot0: Partition;
-    slot1: Partition;
-    scratch?: Partition;
-  };
-  mcuboot: McubootConfig;
-  smp: SmpBufferConfig;
-  app: AppConfig;
-  versions: { zephyr: string; mcuboot: string };
+  readonly name: string;
+  readonly description: string;
+  /** Flash devices; the first one holds MCUboot. */
+  readonly flashDevices: readonly FlashDevice[];
+  /** Fixed partitions (boot_partition, slotN_partition, scratch_partition, storage_partition...). */
+  readonly partitions: readonly Partition[];
+  readonly mcuboot: McubootConfig;
+  readonly smp: SmpBufferConfig;
+  readonly app: AppConfig;
+  /** Release names as the builds print them (`zephyr-v3.5.0`, `v2.0.0`). */
+  readonly versions: { readonly zephyr: string; readonly mcuboot: string };
   /** CONFIG_ARCH and the processor name, as `os info` reports them (format chars m and p). */
-  cpu: { arch: string; processor: string };
+  readonly cpu: { readonly arch: string; readonly processor: string };
   /**
    * Bluetooth LE, when the board has a radio (`zdfu sim --ble`): how long after the app starts it
    * advertises again (bt_enable, settings load, advertising start), the SMP service's ATT MTU.
    */
-  ble?: { readonly advertiseAfterBootMs: number; readonly maxAttMtu: number };
-  /** Lines printed before MCUboot's own log, as that Zephyr/MCUboot combination does. */
-  bootBanner: readonly string[];
+  readonly ble?: { readonly advertiseAfterBootMs: number; readonly maxAttMtu: number };
+  readonly devicetree: BoardDevicetree;
+  /** Lines the bootloader prints before MCUboot's own log (kernel or MCUboot banner). */
+  readonly bootBanner: readonly string[];
+  /** The application's kernel banner (`*** Booting Zephyr OS build zephyr-v3.5.0 ***`). */
+  readonly appBanner: string;
 }
 
 /** Expand sector runs to one size per sector. */
-export function sectorSizes(board: Board): number[] {
+export function sectorSizes(device: FlashDevice): number[] {
   const out: number[] = [];
-  for (const run of board.flash.sectors) for (let i = 0; i < run.count; i++) out.push(run.size);
+  for (const run of device.sectors) for (let i = 0; i < run.count; i++) out.push(run.size);
   return out;
+}
+
+/** Total size of a flash device in bytes. */
+export function deviceSize(device: FlashDevice): number {
+  return device.sectors.reduce((sum, run) => sum + run.count * run.size, 0);
+}
+
+/** The partition with this devicetree label, if the board has one. */
+export function findPartition(board: Board, label: string): Partition | undefined {
+  return board.partitions.find((p) => p.label === label);
+}
+
+/** The flash device with this id, if the board has one. */
+export function findDevice(board: Board, id: string): FlashDevice | undefined {
+  return board.flashDevices.find((d) => d.id === id);
+}
+
+/** Labels of image `index`'s slots, as boot/zephyr/include/sysflash/sysflash.h pairs them. */
+export function imageSlotLabels(index: number): { primary: string; secondary: string } {
+  return { primary: `slot${2 * index}_partition`, secondary: `slot${2 * index + 1}_partition` };
+}
+
+/**
+ * Image `image`'s primary (slot 0) or secondary (slot 1) partition. Throws when the board has
+ * none, which a checked board never lacks for its images.
+ */
+export function slotPartition(board: Board, slot: 0 | 1, image = 0): Partition {
+  const labels = imageSlotLabels(image);
+  const label = slot === 0 ? labels.primary : labels.secondary;
+  const partition = findPartition(board, label);
+  if (!partition) throw new RangeError(`${board.name} has no ${label}`);
+  return partition;
+}
+
+/** The flash device a partition lies on. */
+export function deviceOf(board: Board, partition: Partition): FlashDevice {
+  const device = findDevice(board, partition.device);
+  if (!device)
+    throw new RangeError(`${board.name}: ${partition.label} is on unknown flash device ${partition.device}`);
+  return device;
 }

@@ -1,31 +1,61 @@
+/**
+ * The boards: built-in ones from ./data, or the user's own file, and the flash devices a board
+ * is made of (one Flash per device, each with its own geometry and datasheet timing).
+ */
 import { Flash } from '../flash.ts';
-import { type Board, sectorSizes } from './board.ts';
-import { esp32_devkitc_wroom } from './esp32_devkitc_wroom.ts';
-import { stm32f4_disco } from './stm32f4_disco.ts';
+import { type Board, type FlashDevice, sectorSizes } from './board.ts';
+import { builtinBoards, resolveBoard } from './load.ts';
 
-export type { Board } from './board.ts';
-export { sectorSizes } from './board.ts';
+export type { Board, FlashDevice, Partition } from './board.ts';
+export { deviceSize, findDevice, findPartition, sectorSizes } from './board.ts';
+export { BoardFileError, builtinBoards, loadBoardFile } from './load.ts';
 
-export const boards: Readonly<Record<string, Board>> = {
-  [stm32f4_disco.name]: stm32f4_disco,
-  [esp32_devkitc_wroom.name]: esp32_devkitc_wroom,
-};
-
-export function getBoard(name: string): Board {
-  const board = boards[name];
-  if (!board) {
-    throw new Error(`unknown board "${name}" (known: ${Object.keys(boards).join(', ')})`);
-  }
-  return board;
+/** The built-in boards by name. */
+export function boards(): ReadonlyMap<string, Board> {
+  return builtinBoards();
 }
 
-/** A fresh, fully erased flash with the board's geometry and timing. */
-export function createBoardFlash(board: Board): Flash {
+/** A built-in board by name, or a board file by path. */
+export function getBoard(nameOrPath: string): Board {
+  return resolveBoard(nameOrPath);
+}
+
+/** One Flash per flash device of a board, by device id, in the board's order. */
+export type BoardFlashes = ReadonlyMap<string, Flash>;
+
+/** A fresh, fully erased Flash for one device of a board. */
+export function createDeviceFlash(board: Board, device: FlashDevice): Flash {
+  const eraseMsBySectorSize: Record<number, number> = {};
+  for (const run of device.sectors) eraseMsBySectorSize[run.size] = run.eraseMs;
   return new Flash({
-    name: board.name,
-    sectors: sectorSizes(board),
-    eraseValue: board.flash.eraseValue,
-    writeAlign: board.flash.writeBlockSize,
-    timing: board.flash.timing,
+    // The first device keeps the board's name, as messages about "the flash" always did.
+    name: device === board.flashDevices[0] ? board.name : `${board.name}/${device.id}`,
+    sectors: sectorSizes(device),
+    eraseValue: device.eraseValue,
+    writeAlign: device.writeBlockSize,
+    timing: {
+      eraseMsBySectorSize,
+      programUsPerByte: device.programUsPerByte,
+      readUsPerByte: device.readUsPerByte,
+    },
   });
+}
+
+/** Fresh, fully erased flash devices of a board. */
+export function createBoardFlashes(board: Board): BoardFlashes {
+  return new Map(board.flashDevices.map((device) => [device.id, createDeviceFlash(board, device)]));
+}
+
+/**
+ * A fresh, fully erased flash for a board that has one flash device; a board with more (slot 1
+ * on external flash) needs createBoardFlashes.
+ */
+export function createBoardFlash(board: Board): Flash {
+  const [only, ...more] = board.flashDevices;
+  if (!only || more.length > 0) {
+    throw new RangeError(
+      `${board.name} has ${board.flashDevices.length} flash devices (${board.flashDevices.map((d) => d.id).join(', ')}): use createBoardFlashes`,
+    );
+  }
+  return createDeviceFlash(board, only);
 }

@@ -1,8 +1,11 @@
 /**
  * The parts of a board's devicetree the firmware runner needs: the aliases a Zephyr app reaches
- * GPIOs through (`led0`, ...). Flag values are Zephyr's dt-bindings (GPIO_ACTIVE_LOW = 1).
+ * GPIOs through (`led0`, ...), taken from the board file's devicetree (the upstream .dts) with the
+ * app's own overlay on top, as a Zephyr build merges boards/<board>.overlay over the board's dts.
+ * Flag values are Zephyr's dt-bindings (GPIO_ACTIVE_LOW = 1).
  */
 import type { DtGpio } from '../../../firmware/zephyr/host.ts';
+import type { Board } from '../boards/board.ts';
 
 export type { DtGpio };
 
@@ -10,14 +13,12 @@ export interface FirmwareDevicetree {
   readonly aliases: Readonly<Record<string, DtGpio>>;
 }
 
-const GPIO_ACTIVE_HIGH = 0;
-
-/** STM32F4DISCOVERY (boards/st/stm32f4_disco): the four user LEDs on port D, active high. */
-export const STM32F4_DISCO_DEVICETREE: FirmwareDevicetree = {
-  aliases: {
-    led0: { port: 'gpiod', pin: 12, flags: GPIO_ACTIVE_HIGH }, // green_led_4
-    led1: { port: 'gpiod', pin: 13, flags: GPIO_ACTIVE_HIGH }, // orange_led_3
-    led2: { port: 'gpiod', pin: 14, flags: GPIO_ACTIVE_HIGH }, // red_led_5
-    led3: { port: 'gpiod', pin: 15, flags: GPIO_ACTIVE_HIGH }, // blue_led_6
-  },
-};
+/** The board's aliases with the app's overlay applied, reduced to what the firmware sees. */
+export function devicetreeOf(board: Board): FirmwareDevicetree {
+  const merged = { ...board.devicetree.aliases, ...(board.devicetree.appOverlay?.aliases ?? {}) };
+  const aliases: Record<string, DtGpio> = {};
+  for (const [name, gpio] of Object.entries(merged)) {
+    aliases[name] = { port: gpio.port, pin: gpio.pin, flags: gpio.flags };
+  }
+  return { aliases };
+}

@@ -10,7 +10,7 @@ import { ZEPHYR_HOST_GLOBAL } from '../../../firmware/zephyr/host.ts';
 import { formatLogLine } from '../../../firmware/zephyr/logging/format.ts';
 import { Listeners } from '../../util/listeners.ts';
 import { APP_GLOBAL } from './app-image.ts';
-import { type FirmwareDevicetree, STM32F4_DISCO_DEVICETREE } from './devicetree.ts';
+import type { FirmwareDevicetree } from './devicetree.ts';
 import { WORKER_BOOTSTRAP } from './worker-bootstrap.ts';
 
 export { extractAppCode, FirmwareImageError } from './app-image.ts';
@@ -27,8 +27,8 @@ export interface FirmwareRunOptions {
   onConsole(text: string): void;
   /** Clock in milliseconds for LED timestamps and uptime; defaults to performance.now(). */
   now?: () => number;
-  /** The board's devicetree aliases; defaults to STM32F4DISCOVERY. */
-  devicetree?: FirmwareDevicetree;
+  /** The board's devicetree aliases (devicetreeOf(board)). */
+  devicetree: FirmwareDevicetree;
   /** Kernel banner printed before main() runs. */
   bootBanner?: string;
   /**
@@ -118,7 +118,7 @@ function fatalReport(uptimeUs: number, error: string, policy: FatalPolicy): stri
 
 export function startFirmware(appCode: string, options: FirmwareRunOptions): RunningFirmware {
   const now = options.now ?? (() => performance.now());
-  const devicetree = options.devicetree ?? STM32F4_DISCO_DEVICETREE;
+  const devicetree = options.devicetree;
   const startedAt = now();
   const ledByPin = new Map<string, { name: string; activeLow: boolean }>();
   for (const [name, gpio] of Object.entries(devicetree.aliases)) {

@@ -84,11 +84,18 @@ function wrongSize(
   otherBoards: Readonly<Record<string, number>>,
 ): FlashFileError {
   const head = `${path} is ${size} bytes, but ${what} is ${expected} bytes (${sizeText(expected)})`;
-  const owner = Object.entries(otherBoards).find(([, boardSize]) => boardSize === size)?.[0];
-  if (owner !== undefined) {
+  // Several boards can share a flash size (every 1 MiB nRF52840 and STM32F407): name them all.
+  const owners = Object.entries(otherBoards)
+    .filter(([, boardSize]) => boardSize === size)
+    .map(([name]) => name);
+  if (owners.length > 0) {
+    const who =
+      owners.length === 1
+        ? `the ${owners[0]} flash`
+        : `the flash of ${owners.slice(0, -1).join(', ')} or ${owners.at(-1)}`;
     return new FlashFileError(
-      `${head}. ${sizeText(size)} is the size of the ${owner} flash: it is probably that board's flash file, ` +
-        `and it was left untouched. Add --board ${owner} to run it; or give another --flash file.`,
+      `${head}. ${sizeText(size)} is the size of ${who}: it is probably that board's flash file, ` +
+        `and it was left untouched. Add --board ${owners.length === 1 ? owners[0] : 'with its name'} to run it; or give another --flash file.`,
     );
   }
   return new FlashFileError(

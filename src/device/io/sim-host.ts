@@ -4,11 +4,10 @@
  * restart (a power cycle), and a freshly flashed Binary One when nothing else is given.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { loadPublicKey } from '../../image/keys.ts';
 import { formatHostPort, parseHostPort } from '../../transport/host-port.ts';
 import type { BleHci } from '../../transport/kinds/ble.ts';
-import { DEV_RSA_2048_PUBLIC_PEM } from '../boards/bootloader-keys.ts';
-import { boards, createBoardFlash, getBoard, sectorSizes } from '../boards/index.ts';
+import type { Board } from '../boards/board.ts';
+import { boards, createBoardFlashes, deviceSize, getBoard } from '../boards/index.ts';
 import { VirtualDevice } from '../device.ts';
 import type { BootResult } from '../mcuboot/boot.ts';
 import { BleEndpoint } from '../transport/ble.ts';
@@ -16,14 +15,19 @@ import type { BlePeripheral } from '../transport/ble-peripheral.ts';
 import { describeLinkProfile, type LinkProfile, type LinkShaperStats } from '../transport/link-shaper.ts';
 import { wireUartToPty } from '../transport/uart-pty.ts';
 import { UdpSocket } from '../transport/udp-socket.ts';
-import { readBlinkyImage } from './artifacts.ts';
+import { bootloaderKeysFor, factoryImages } from './board-images.ts';
 import { persistFlash } from './flash-file.ts';
 import { PtyPort } from './pty.ts';
 import { DEFAULT_UDP } from './sim-defaults.ts';
 
 export interface SimOptions {
-  board?: string;
-  /** Flash contents are kept in this file; an existing file is the flash after a power cycle. */
+  /** A built-in board's name, a board file's path, or a board already loaded. */
+  board?: string | Board;
+  /**
+   * Flash contents are kept in this file; an existing file is the flash after a power cycle. A
+   * board with several flash devices keeps its first (MCUboot's) in this file and each other one
+   * in FILE.<device id> (see flashFileOf).
+   */
   flashFile?: string;
   /** Replace whatever `flashFile` holds with a new, erased flash (else a wrong-sized file is refused). */
   newFlash?: boolean;
@@ -71,16 +75,18 @@ export interface SimHandle {
 }
 
 export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
-  const board = getBoard(options.board ?? 'stm32f4_disco');
+  const board =
+    typeof options.board === 'object' ? options.board : getBoard(options.board ?? 'stm32f4_disco');
   // A port is required (0 picks a free one), so a typo does not silently become port 1337.
   const udpAddress =
     options.udp === false
       ? undefined
       : parseHostPort(options.udp ?? DEFAULT_UDP, { minPort: 0, label: 'UDP address' });
   if (options.ble && !board.ble) {
+    const radios = [...boards().values()].filter((b) => b.ble).map((b) => b.name);
     throw new Error(
       `the board ${board.name} has no Bluetooth radio, so it cannot serve SMP over BLE; ` +
-        'use a board with one (--board esp32_devkitc_wroom) or leave out --ble',
+        `use a board with one (${radios.map((name) => `--board ${name}`).join(', ')}) or leave out --ble`,
     );
   }
   // Everything opened so far, closed in reverse order if a later step fails: a sim that cannot
@@ -98,30 +104,25 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
   try {
     // The image first: a missing or unreadable one must not leave a new flash file behind.
     const given = readGivenImage(options.image);
-    const flash = createBoardFlash(board);
-    const otherBoards = Object.fromEntries(
-      Object.values(boards)
-        .filter((b) => b.name !== board.name)
-        .map((b) => [b.name, sectorSizes(b).reduce((sum, size) => sum + size, 0)]),
-    );
-    const persisted = options.flashFile
-      ? persistFlash(flash, options.flashFile, {
-          boardName: board.name,
-          fresh: options.newFlash,
-          otherBoards,
-        })
-      : undefined;
-    if (persisted) opened.push(() => persisted.close());
+    const flashes = createBoardFlashes(board);
+    // Refuses a board whose MCUboot the model cannot run before any file is touched.
     const device = new VirtualDevice({
       board,
-      flash,
-      bootloaderKeys: [await loadPublicKey(DEV_RSA_2048_PUBLIC_PEM)],
+      flash: flashes,
+      bootloaderKeys: await bootloaderKeysFor(board),
       baud: options.baud ?? 115200,
       flashTimeScale: options.flashTimeScale ?? 0,
     });
     opened.push(() => withTimeout(device.powerOff(), POWER_OFF_TIMEOUT_MS));
-    const image = given ?? (persisted?.loaded ? undefined : readBlinkyImage('blinky-one'));
-    if (image) device.programSlot(0, image);
+    const loaded = options.flashFile
+      ? persistBoardFlashes(board, flashes, options.flashFile, options.newFlash ?? false, opened)
+      : false;
+    // A new flash gets what `west flash` writes (every image's primary slot); --image replaces
+    // the application's.
+    const factory = loaded ? [] : await factoryImages(board);
+    const application = given ?? factory[0];
+    if (application) device.programSlot(0, application);
+    for (let number = 1; number < factory.length; number++) device.programSlot(0, factory[number]!, number);
 
     const pty = PtyPort.open(options.ptyLink);
     opened.push(() => pty.close());
@@ -176,6 +177,54 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     await releaseAll();
     throw error;
   }
+}
+
+/** The file that keeps one flash device of a board: FILE for the first, FILE.<id> for the others. */
+export function flashFileOf(board: Board, deviceId: string, flashFile: string): string {
+  return deviceId === board.flashDevices[0]?.id ? flashFile : `${flashFile}.${deviceId}`;
+}
+
+/**
+ * Keeps every flash device of the board in its file (flash-file.ts's rules for each: a file of
+ * the wrong size is never overwritten). True if the first device's file existed and was loaded.
+ */
+function persistBoardFlashes(
+  board: Board,
+  flashes: ReadonlyMap<string, import('../flash.ts').Flash>,
+  flashFile: string,
+  fresh: boolean,
+  opened: (() => Promise<void> | void)[],
+): boolean {
+  let loaded = false;
+  // Files that exist first: one that is refused (wrong size) stops the start before any new
+  // file is made for another device, so a failed start leaves nothing behind.
+  const existingFirst = [...board.flashDevices].sort(
+    (a, b) =>
+      Number(!existsSync(flashFileOf(board, a.id, flashFile))) -
+      Number(!existsSync(flashFileOf(board, b.id, flashFile))),
+  );
+  for (const device of existingFirst) {
+    const flash = flashes.get(device.id);
+    if (!flash) continue;
+    const first = device === board.flashDevices[0];
+    // A file of another board's size is probably that board's (first devices only: they are
+    // the ones kept in FILE itself).
+    const otherBoards = first
+      ? Object.fromEntries(
+          [...boards().values()]
+            .filter((b) => b.name !== board.name && b.flashDevices[0])
+            .map((b) => [b.name, deviceSize(b.flashDevices[0] as Board['flashDevices'][number])]),
+        )
+      : {};
+    const persisted = persistFlash(flash, flashFileOf(board, device.id, flashFile), {
+      boardName: first ? board.name : `${board.name} ${device.id}`,
+      fresh,
+      otherBoards,
+    });
+    opened.push(() => persisted.close());
+    if (first) loaded = persisted.loaded;
+  }
+  return loaded;
 }
 
 /**

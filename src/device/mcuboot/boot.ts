@@ -3,6 +3,7 @@
 // counterpart otherwise), then print what Zephyr's boot/zephyr/main.c prints before jumping.
 import { SwapType } from '../../image/trailer.ts';
 import type { Board, McubootMode } from '../boards/board.ts';
+import type { BoardFlashes } from '../boards/index.ts';
 import { type Flash, FlashError } from '../flash.ts';
 import type { BootResult, LayoutBootContext, RamBuffer } from './boot-types.ts';
 import { BootPanic } from './errors.ts';
@@ -33,7 +34,8 @@ export type {
 
 /** Today's board-shaped call: the layout and configuration come from the Board (layout.ts). */
 export interface BoardBootContext {
-  flash: Flash;
+  /** One Flash for a board with one flash device, else one per device (createBoardFlashes). */
+  flash: Flash | BoardFlashes;
   board: Board;
   validate: LayoutBootContext['validate'];
   swapTable?: readonly SwapTableRow[];
@@ -57,7 +59,7 @@ export function swapStrategyFor(mode: McubootMode): SwapStrategy | undefined {
 }
 
 /** Image 0's primary and secondary (+ scratch) areas on a board. */
-export function bootAreas(flash: Flash, board: Board): BootAreas {
+export function bootAreas(flash: Flash | BoardFlashes, board: Board): BootAreas {
   return bootLayoutFromBoard(board, flash).images[0]!;
 }
 

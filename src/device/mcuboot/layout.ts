@@ -3,7 +3,15 @@
 // sysflash.h) and each area names its own flash device. BootLayout is that list of areas; every
 // area may sit on a different Flash (e.g. slot 1 on an external SPI NOR). Only this file reads a
 // Board's partitions.
-import type { Board, McubootConfig } from '../boards/board.ts';
+import {
+  type Board,
+  deviceOf,
+  findPartition,
+  type McubootConfig,
+  type Partition,
+  slotPartition,
+} from '../boards/board.ts';
+import type { BoardFlashes } from '../boards/index.ts';
 import { type Flash, FlashArea } from '../flash.ts';
 
 /** One image's areas (state->imgs[i][slot].area, and the scratch area when swapping with it). */
@@ -33,18 +41,52 @@ export interface BootSetup {
   mcubootVersion: string;
 }
 
-/** Today's Board shape: one flash device, slot0/slot1 (+ scratch) partitions, one image. */
-export function bootLayoutFromBoard(board: Board, flash: Flash): BootLayout {
-  const { slot0, slot1, scratch } = board.partitions;
-  const image: ImageLayout = {
-    primary: new FlashArea(flash, slot0),
-    secondary: new FlashArea(flash, slot1),
-  };
-  if (scratch) image.scratch = new FlashArea(flash, scratch);
-  return { images: [image], mappedAt: new Map([[flash, board.flash.base]]) };
+/**
+ * The Flash of the device a partition lies on: one Flash for a board with one flash device, else
+ * one per device (createBoardFlashes).
+ */
+export function flashOfPartition(board: Board, flash: Flash | BoardFlashes, partition: Partition): Flash {
+  const device = deviceOf(board, partition);
+  if (!(flash instanceof Map)) {
+    if (board.flashDevices.length > 1) {
+      throw new RangeError(
+        `${board.name} has ${board.flashDevices.length} flash devices: give one Flash per device`,
+      );
+    }
+    return flash as Flash;
+  }
+  const found = flash.get(device.id);
+  if (!found) throw new RangeError(`${board.name}: no Flash given for the flash device ${device.id}`);
+  return found;
 }
 
-export function bootSetupFromBoard(board: Board, flash: Flash): BootSetup {
+/**
+ * A board's images (slot(2i)/slot(2i+1)_partition, as sysflash.h pairs them; one scratch
+ * partition shared by all), each area on the Flash of its own device. Internal flash is mapped
+ * at its base address; external NOR is not executable in place.
+ */
+export function bootLayoutFromBoard(board: Board, flash: Flash | BoardFlashes): BootLayout {
+  const area = (partition: Partition) => new FlashArea(flashOfPartition(board, flash, partition), partition);
+  const scratch = findPartition(board, 'scratch_partition');
+  const images: ImageLayout[] = [];
+  for (let i = 0; i < board.mcuboot.imageNumber; i++) {
+    const image: ImageLayout = {
+      primary: area(slotPartition(board, 0, i)),
+      secondary: area(slotPartition(board, 1, i)),
+    };
+    if (scratch) image.scratch = area(scratch);
+    images.push(image);
+  }
+  const mappedAt = new Map<Flash, number>();
+  for (const device of board.flashDevices) {
+    if (device.kind !== 'internal') continue;
+    const deviceFlash = flash instanceof Map ? flash.get(device.id) : flash;
+    if (deviceFlash && !mappedAt.has(deviceFlash)) mappedAt.set(deviceFlash, device.base);
+  }
+  return { images, mappedAt };
+}
+
+export function bootSetupFromBoard(board: Board, flash: Flash | BoardFlashes): BootSetup {
   return {
     layout: bootLayoutFromBoard(board, flash),
     config: board.mcuboot,

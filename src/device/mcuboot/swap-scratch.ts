@@ -135,6 +135,9 @@ export function slotsCompatibleMessage(st: LoaderState, useScratch = true): stri
   let total1 = 0;
   let smaller = 0;
   while (i < p.length || j < s.length) {
+    // One slot has run out of sectors while the other still has some: in C the loop would read
+    // past the sector table; MCUboot's verdict after the loop is "not compatible", so say it now.
+    if ((sz0 <= sz1 && i >= p.length) || (sz1 <= sz0 && j >= s.length)) break;
     if (sz0 === sz1) {
       sz0 += p[i]?.size ?? 0;
       sz1 += s[j]?.size ?? 0;

@@ -136,7 +136,8 @@ export class ImageUploader {
     const trailer = trailerLayout({
       slotSize: area.size,
       maxAlign: mcuboot.maxAlign,
-      writeSize: this.slots.board.flash.writeBlockSize,
+      // flash_area_align of the slot's own device (slot 1 may be on external flash).
+      writeSize: area.align,
       maxSectors: mcuboot.maxImgSectors,
       overwriteOnly: mcuboot.mode === 'overwrite-only',
     });

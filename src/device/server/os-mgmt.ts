@@ -1,15 +1,18 @@
 /** OS management group (0) of the virtual device's SMP server: echo, reset, params, info, bootloader. */
 import { SmpGroup } from '../../smp/group-ids.ts';
 import { bootloaderInfo, echo, echoRead, mcumgrParams, osInfo, reset } from '../../smp/groups/os.ts';
-import type { Board } from '../boards/board.ts';
+import type { Board, McubootMode } from '../boards/board.ts';
 import { GroupError } from './mgmt-error.ts';
 import type { SmpServer } from './smp-server.ts';
 
 /** os_mgmt_err_code_t */
 const OsErr = { INVALID_FORMAT: 2, QUERY_YIELDS_NO_ANSWER: 3 } as const;
 
-/** Bootloader-info "mode" values (smp_group_0.rst, MCUBOOT_MODE_* in Zephyr's os_mgmt). */
-const MCUBOOT_MODE = {
+/**
+ * Bootloader-info "mode" values (smp_group_0.rst): MCUboot's enum mcuboot_mode
+ * (boot/bootutil/include/bootutil/boot_status.h).
+ */
+const MCUBOOT_MODE: Readonly<Record<McubootMode, number>> = {
   'swap-scratch': 1,
   'overwrite-only': 2,
   'swap-move': 3,
@@ -17,7 +20,7 @@ const MCUBOOT_MODE = {
   'direct-xip-revert': 5,
   'ram-load': 6,
   'swap-offset': 9,
-} as const;
+};
 
 export interface OsGroupOptions {
   board: Board;

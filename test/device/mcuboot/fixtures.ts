@@ -30,6 +30,8 @@ export function config(mode: McubootMode, extra: Partial<McubootConfig> = {}): M
     signature: 'none',
     validatePrimarySlot: true,
     headerSize: HEADER_SIZE,
+    imageNumber: 1,
+    log: { port: 'zephyr' },
     ...extra,
   };
 }

@@ -198,6 +198,25 @@ describe('geometry rules', () => {
   });
 });
 
+describe('slots of different sizes (boot_slots_compatible, swap_scratch.c)', () => {
+  it.each([
+    ['swap-scratch', 8, 6],
+    ['overwrite-only', 8, 6],
+    ['overwrite-only', 6, 8],
+  ] as const)('%s with %i/%i sectors says "not compatible" and boots the old image', async (mode, p, s) => {
+    const r = rig(mode, { slots: { primary: p, secondary: s } });
+    const one = await makeSigned(r, { version: '1.0.0', size: 8000 }, Math.min(p, s) * SECTOR);
+    const two = await makeSigned(r, { version: '2.0.0', seed: 9, size: 8000 }, Math.min(p, s) * SECTOR);
+    program(r.image().primary, one);
+    upload(r, two);
+    pending(r, false);
+    // The comparison ran past the shorter sector table and never ended, before.
+    const b = await r.boot();
+    expect(b.log).toContain('W: Cannot upgrade: slots are not compatible');
+    expect(ver(b)).toBe('1.0.0');
+  });
+});
+
 describe('overwrite-only', () => {
   it('copies the test image over the primary, erases the candidate; nothing to revert', async () => {
     const { r, two } = await setup('overwrite-only');

@@ -11,6 +11,7 @@ import { DeviceClient } from '../../../src/client/device.ts';
 import { DEV_RSA_2048_PUBLIC_PEM } from '../../../src/device/boards/bootloader-keys.ts';
 import { type Board, getBoard } from '../../../src/device/boards/index.ts';
 import { VirtualDevice } from '../../../src/device/device.ts';
+import { bootloaderKeysFor, factoryImages } from '../../../src/device/io/board-images.ts';
 import type { BootResult } from '../../../src/device/mcuboot/boot.ts';
 import { loadPublicKey, type PublicKey } from '../../../src/image/keys.ts';
 import { createMemoryLink } from '../../../src/transport/memory.ts';
@@ -101,15 +102,21 @@ export interface BootOptions {
 
 /** A VirtualDevice (unpaced UART), powered on, with a DeviceClient talking to its SMP server. */
 export async function bootDevice(options: BootOptions = {}): Promise<BootedDevice> {
+  const board =
+    typeof options.board === 'object' ? options.board : getBoard(options.board ?? 'stm32f4_disco');
+  await ensureBlinkyFirmware();
   const device = new VirtualDevice({
-    board: typeof options.board === 'object' ? options.board : getBoard(options.board ?? 'stm32f4_disco'),
-    bootloaderKeys: await devKeys(),
+    board,
+    // The development key of the board's signature type, as its MCUboot is built with.
+    bootloaderKeys: await bootloaderKeysFor(board),
     baud: 0,
     flashTimeScale: options.flashTimeScale ?? 0,
   });
   const consoleLines: string[] = [];
   device.onConsoleLine((line) => consoleLines.push(line));
-  device.programSlot(0, options.slot0 ?? (await blinky('blinky-one')));
+  const factory = await factoryImages(board);
+  device.programSlot(0, options.slot0 ?? factory[0]!);
+  for (let image = 1; image < factory.length; image++) device.programSlot(0, factory[image]!, image);
   const firstBoot = await device.powerOn();
 
   const [clientEnd, deviceEnd] = createMemoryLink({ mtu: 1024 });

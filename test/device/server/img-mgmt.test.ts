@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceClient } from '../../../src/client/device.ts';
+import { slotPartition } from '../../../src/device/boards/board.ts';
 import { ROM_START_OFFSET } from '../../../src/device/firmware/app-image.ts';
 import { FlashArea } from '../../../src/device/flash.ts';
 import { parseImage } from '../../../src/image/format.ts';
@@ -75,7 +76,7 @@ async function sendChunks(client: DeviceClient, image: Uint8Array, upTo: number,
 }
 
 function slotBytes(device: BootedDevice['device'], slot: 0 | 1): Uint8Array {
-  const partition = slot === 0 ? device.board.partitions.slot0 : device.board.partitions.slot1;
+  const partition = slot === 0 ? slotPartition(device.board, 0) : slotPartition(device.board, 1);
   const area = new FlashArea(device.flash, partition);
   return area.read(0, area.size);
 }
@@ -152,7 +153,7 @@ describe('image upload state machine (zephyr img_mgmt)', () => {
 
   it('rejects an image larger than the slot with err 30 and says so in words', async () => {
     const { client, device } = await start();
-    const slotSize = device.board.partitions.slot1.size;
+    const slotSize = slotPartition(device.board, 1).size;
     const error = await expectImageErr(
       upload(client, { off: 0, len: slotSize + 1, data: two.subarray(0, 256) }),
       30,
@@ -200,7 +201,7 @@ describe('a --pad image exactly the size of the slot', () => {
   // its trailer (magic, image_ok) makes MCUboot swap it in permanently on the next reset.
   it('uploads, is listed, and MCUboot swaps it in for good', async () => {
     const { client, device, reset } = await start();
-    const slotSize = device.board.partitions.slot1.size;
+    const slotSize = slotPartition(device.board, 1).size;
     const padded = await signImage(await blinky('blinky-two', 'bin'), {
       key: await loadSigningKey(
         readFileSync(new URL('../../../keys/dev-rsa-2048.pem', import.meta.url), 'utf8'),
@@ -278,7 +279,7 @@ describe('bad input: nothing booted or half-written reported good', () => {
     const foreign = await signImage(await blinky('blinky-two', 'bin'), {
       key: await loadSigningKey(privatePem),
       headerSize: ROM_START_OFFSET,
-      slotSize: device.board.partitions.slot1.size,
+      slotSize: slotPartition(device.board, 1).size,
       version: '2.0.0',
       align: 1,
     });
@@ -319,7 +320,7 @@ describe('bad input: nothing booted or half-written reported good', () => {
     const { client, device } = await start();
     await client.imageUpload(two);
     const before = Buffer.from(slotBytes(device, 1));
-    const big = new Uint8Array(device.board.partitions.slot1.size + 4096);
+    const big = new Uint8Array(slotPartition(device.board, 1).size + 4096);
     big.set(two);
     const error = await client.imageUpload(big, { force: true }).then(
       () => undefined,

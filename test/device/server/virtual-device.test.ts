@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { slotPartition } from '../../../src/device/boards/board.ts';
 import { getBoard } from '../../../src/device/boards/index.ts';
 import { VirtualDevice } from '../../../src/device/device.ts';
 import { generateKey } from '../../../src/image/keys.ts';
@@ -55,7 +56,7 @@ describe('VirtualDevice: no SMP answers unless an app is running', () => {
 
   it('refuses to program an image larger than the slot', async () => {
     const device = new VirtualDevice({ board: getBoard('stm32f4_disco'), bootloaderKeys: await devKeys() });
-    expect(() => device.programSlot(1, new Uint8Array(device.board.partitions.slot1.size + 1))).toThrow(
+    expect(() => device.programSlot(1, new Uint8Array(slotPartition(device.board, 1).size + 1))).toThrow(
       /does not fit slot1_partition/,
     );
   });

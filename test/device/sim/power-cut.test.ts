@@ -2,13 +2,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { slotPartition } from '../../../src/device/boards/board.ts';
 import { stm32f4_disco } from '../../../src/device/boards/stm32f4_disco.ts';
 import { blinkyFlash, runSimUntil, TempDirs, writeFlashFile } from './helpers.ts';
 
 const temp = new TempDirs();
 afterEach(() => temp.cleanup());
 
-const { slot0, slot1 } = stm32f4_disco.partitions;
+const slot0 = slotPartition(stm32f4_disco, 0);
+const slot1 = slotPartition(stm32f4_disco, 1);
 function slotsOf(file: string) {
   const bytes = readFileSync(file);
   return {
