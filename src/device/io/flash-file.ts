@@ -55,7 +55,8 @@ export function persistFlash(flash: Flash, path: string, options: PersistOptions
   }
   let erasedFill = new Uint8Array(0);
   const unsubscribe = flash.onOperation((op) => {
-    if (op.kind === 'write' && op.data) {
+    // A write, or any operation a power cut left half done: its data is what the range holds now.
+    if (op.data) {
       writeSync(fd, op.data, 0, op.length, op.offset);
     } else if (op.kind === 'erase') {
       if (erasedFill.length < op.length) erasedFill = new Uint8Array(op.length).fill(flash.eraseValue);
