@@ -152,6 +152,7 @@ export class Flash {
   /** Dense copy handed out by contents(), valid while no write or erase happened since. */
   private view: { bytes: Uint8Array; generation: number } | undefined;
   private generation = 0;
+  private fired: PowerCut | undefined;
   private poweredOff = false;
   private counters: FlashStats = {
     reads: 0,
@@ -208,6 +209,11 @@ export class Flash {
 
   get isPoweredOff(): boolean {
     return this.poweredOff;
+  }
+
+  /** The last armed cut that fired (kept after powerOn, for reports: a caller may have swallowed it). */
+  get lastCut(): PowerCut | undefined {
+    return this.fired;
   }
 
   /** Subscribe to every performed operation; returns the unsubscribe function. */
@@ -406,7 +412,10 @@ export class Flash {
     if (mutating && armed !== undefined && this.mutationCount + 1 >= armed.at) {
       this.poweredOff = true;
       this.armed = undefined;
-      if (armed.inside === undefined) throw new PowerCut(this.mutationCount + 1, kind, offset);
+      if (armed.inside === undefined) {
+        this.fired = new PowerCut(this.mutationCount + 1, kind, offset);
+        throw this.fired;
+      }
       this.performCut(kind, offset, length, armed.inside, data, sectors);
     }
     let durationUs = 0;
@@ -500,7 +509,8 @@ export class Flash {
     }
     const after = this.observers.size > 0 ? this.store.read(offset, length) : undefined;
     this.counted(kind, offset, length, durationUs, after, detail);
-    throw new PowerCut(this.mutationCount, kind, offset, detail);
+    this.fired = new PowerCut(this.mutationCount, kind, offset, detail);
+    throw this.fired;
   }
 }
 

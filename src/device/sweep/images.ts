@@ -1,0 +1,65 @@
+// The two images a sweep moves between: "old" (1.0.0, running) and "new" (2.0.0), signed with the
+// repository's development key for the board's slot geometry, as `imgtool sign` would for it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadPublicKey, loadSigningKey, type PublicKey } from '../../image/keys.ts';
+import { signImage } from '../../image/sign.ts';
+import { trailerLayout } from '../../image/trailer.ts';
+import { validateForBoot } from '../../image/verify.ts';
+import type { Board } from '../boards/board.ts';
+import { DEV_RSA_2048_PUBLIC_PEM } from '../boards/bootloader-keys.ts';
+import { packageRoot } from '../io/artifacts.ts';
+import type { ImageValidator } from '../mcuboot/boot.ts';
+
+export interface SweepImages {
+  old: Uint8Array;
+  new: Uint8Array;
+  /** A third image, left in the secondary slot before an upload replaces it. */
+  stale: Uint8Array;
+}
+
+const KEY_FILE = 'keys/dev-rsa-2048.pem';
+
+function body(size: number, seed: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+export async function sweepImages(board: Board, bodySize: number): Promise<SweepImages> {
+  const signed = board.mcuboot.signature !== 'none';
+  const key = signed ? await loadSigningKey(readFileSync(join(packageRoot(), KEY_FILE), 'utf8')) : undefined;
+  const sign = (seed: number, version: string) =>
+    signImage(body(bodySize, seed), {
+      ...(key ? { key } : {}),
+      headerSize: board.mcuboot.headerSize,
+      padHeader: true,
+      slotSize: board.partitions.slot0.size,
+      version,
+      align: board.flash.writeBlockSize as 1 | 2 | 4 | 8,
+      overwriteOnly: board.mcuboot.mode === 'overwrite-only',
+    });
+  return { old: await sign(1, '1.0.0'), new: await sign(2, '2.0.0'), stale: await sign(3, '0.9.0') };
+}
+
+/** bootutil_img_validate as the virtual device runs it: hash, and signature when the board has keys. */
+export async function sweepValidator(board: Board): Promise<ImageValidator> {
+  const keys: PublicKey[] =
+    board.mcuboot.signature === 'none' ? [] : [await loadPublicKey(DEV_RSA_2048_PUBLIC_PEM)];
+  const trailer = trailerLayout({
+    slotSize: board.partitions.slot0.size,
+    maxAlign: board.mcuboot.maxAlign,
+    writeSize: board.flash.writeBlockSize,
+    maxSectors: board.mcuboot.maxImgSectors,
+  });
+  return async (_slot, bytes) => {
+    const verdict = await validateForBoot(bytes, { keys, maxImageSize: trailer.trailerStart });
+    return { ok: verdict.ok, reason: verdict.message };
+  };
+}
