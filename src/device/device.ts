@@ -12,7 +12,12 @@ import { Listeners } from '../util/listeners.ts';
 import type { Board } from './boards/board.ts';
 import { createBoardFlash } from './boards/index.ts';
 import { STM32F4_DISCO_DEVICETREE } from './firmware/devicetree.ts';
-import { extractAppCode, type RunningFirmware, startFirmware } from './firmware/runner.ts';
+import {
+  extractAppCode,
+  type FirmwareThread,
+  type RunningFirmware,
+  startFirmware,
+} from './firmware/runner.ts';
 import { type Flash, FlashArea, PowerCut } from './flash.ts';
 import { BaudPacer, type BaudPacerStats } from './io/baud-pacer.ts';
 import { type BootResult, bootAreas, bootGo } from './mcuboot/boot.ts';
@@ -39,6 +44,8 @@ export interface VirtualDeviceOptions {
    * 0 = none, 1 = as long as the board's flash would take.
    */
   flashTimeScale?: number;
+  /** Where the booted app runs: a worker thread (default) or inline, for many boards in one process. */
+  firmwareThread?: FirmwareThread;
 }
 
 type Listener<T> = (value: T) => void;
@@ -63,6 +70,7 @@ export class VirtualDevice {
   private readonly tx: BaudPacer;
   private readonly rx: BaudPacer;
   private readonly flashTimeScale: number;
+  private readonly firmwareThread: FirmwareThread;
   private readonly uartListeners = new Listeners<Uint8Array>();
   private readonly lineListeners = new Listeners<string>();
   private readonly bootListeners = new Listeners<BootResult>();
@@ -104,6 +112,7 @@ export class VirtualDevice {
     }
     this.keys = options.bootloaderKeys;
     this.flashTimeScale = options.flashTimeScale ?? 0;
+    this.firmwareThread = options.firmwareThread ?? 'worker';
     const baud = options.baud ?? 0;
     // Zephyr's console and uart_mcumgr send with uart_poll_out, which waits for the line: the
     // board slows down rather than lose output. The model cannot stall the app, so it queues
@@ -405,6 +414,7 @@ export class VirtualDevice {
       bootBanner: `*** Booting Zephyr OS build ${this.board.versions.zephyr} ***`,
       fatalPolicy: this.board.app.resetOnFatalError ? 'reset' : 'halt',
       onFatal: () => this.onFatalError(generation),
+      thread: this.firmwareThread,
     });
     this.currentState = 'running';
   }
