@@ -18,7 +18,7 @@ import {
   type RunningFirmware,
   startFirmware,
 } from './firmware/runner.ts';
-import { type Flash, FlashArea, PowerCut } from './flash.ts';
+import { type CutInside, type Flash, FlashArea, PowerCut } from './flash.ts';
 import { BaudPacer, type BaudPacerStats } from './io/baud-pacer.ts';
 import { type BootResult, bootAreas, bootGo } from './mcuboot/boot.ts';
 import { registerImageGroup } from './server/img-mgmt.ts';
@@ -76,7 +76,7 @@ export class VirtualDevice {
   private readonly bootListeners = new Listeners<BootResult>();
   private readonly powerCutListeners = new Listeners<PowerCut>();
   private readonly powerCutMissedListeners = new Listeners<PowerCutMissed>();
-  private armedCut: { operation: number; offMs: number } | undefined;
+  private armedCut: { operation: number; offMs: number; inside?: CutInside } | undefined;
   private serial: UartEndpoint | undefined;
   private udp: UdpEndpoint | undefined;
   private server: SmpServer | undefined;
@@ -253,7 +253,7 @@ export class VirtualDevice {
     if (this.flash.isPoweredOff) this.flash.powerOn();
     const validate = this.validator();
     const cut = this.armedCut;
-    if (cut) this.flash.cutPowerBefore(cut.operation);
+    if (cut) this.flash.cutPower({ mutation: cut.operation, ...(cut.inside ? { inside: cut.inside } : {}) });
     let result: BootResult;
     try {
       result = await bootGo({
@@ -291,14 +291,18 @@ export class VirtualDevice {
 
   /**
    * Rehearses pulling the plug in the middle of MCUboot's work: on the next boot that writes flash
-   * (a swap or revert), power fails just before its `operation`-th write or erase. The board stays
-   * off for `offMs` and then powers on again, so MCUboot finds the swap half done and resumes it.
+   * (a swap or revert), power fails just before its `operation`-th write or erase, or with `inside`
+   * part-way through it (a torn write, a partial erase: see flash-tear.ts). The board stays off for
+   * `offMs` and then powers on again, so MCUboot finds the swap half done and resumes it.
    */
-  armPowerCut(operation: number, offMs = 500): void {
+  armPowerCut(operation: number, offMs = 500, inside?: CutInside): void {
     if (!Number.isInteger(operation) || operation < 1) {
       throw new RangeError(`a power cut needs a flash operation number ≥ 1 (got ${operation})`);
     }
-    this.armedCut = { operation, offMs };
+    if (inside && !(Number.isFinite(inside.fraction) && inside.fraction >= 0 && inside.fraction < 1)) {
+      throw new RangeError(`a cut inside an operation needs a fraction in [0, 1) (got ${inside.fraction})`);
+    }
+    this.armedCut = inside ? { operation, offMs, inside: { ...inside } } : { operation, offMs };
   }
 
   /** Called when an armed power cut fires; the board comes back on by itself. */
