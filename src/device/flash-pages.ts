@@ -6,6 +6,13 @@
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 
+/**
+ * Dropped pages kept for reuse, shared by every store and bounded: an upload erases and rewrites
+ * the same pages over and over, and reusing them spares the allocator and the GC.
+ */
+const spare: Uint8Array[] = [];
+const SPARE_MAX = 256;
+
 /** Pages as they were at a snapshot; never modified (the store copies a page before writing it). */
 export interface PageSet {
   readonly size: number;
@@ -67,6 +74,14 @@ export class PageStore {
 
   /** Store bytes as they are (no NOR rule here: the Flash checks those). */
   write(offset: number, data: Uint8Array): void {
+    const index = offset >>> PAGE_SHIFT;
+    const inPage = offset & (PAGE_SIZE - 1);
+    if (inPage + data.length <= PAGE_SIZE) {
+      // Within one page, the common case (an upload chunk, a trailer field): no views to make.
+      if (this.pages[index] === undefined && this.allErased(data)) return;
+      (this.owned[index] ? this.pages[index]! : this.writablePage(index)).set(data, inPage);
+      return;
+    }
     const end = offset + data.length;
     let pos = offset;
     while (pos < end) {
@@ -100,6 +115,12 @@ export class PageStore {
 
   /** Offset of the first byte in the range that is not the erase value, or -1. */
   firstNotErased(offset: number, length: number): number {
+    if (
+      ((offset + length - 1) ^ offset) >>> PAGE_SHIFT === 0 &&
+      this.pages[offset >>> PAGE_SHIFT] === undefined
+    ) {
+      return -1;
+    }
     const end = offset + length;
     let pos = offset;
     const e = this.eraseValue;
@@ -156,7 +177,7 @@ export class PageStore {
   private writablePage(index: number): Uint8Array {
     const page = this.pages[index];
     if (page && this.owned[index]) return page;
-    const fresh = new Uint8Array(PAGE_SIZE);
+    const fresh = spare.pop() ?? new Uint8Array(PAGE_SIZE);
     if (page) fresh.set(page);
     else fresh.fill(this.eraseValue);
     this.pages[index] = fresh;
@@ -166,6 +187,9 @@ export class PageStore {
   }
 
   private drop(index: number): void {
+    const page = this.pages[index];
+    // A page no snapshot shares can be reused by any store.
+    if (page && this.owned[index] && spare.length < SPARE_MAX) spare.push(page);
     this.pages[index] = undefined;
     this.words[index] = undefined;
     this.owned[index] = false;
