@@ -151,3 +151,27 @@ describe.each([
     });
   });
 });
+
+describe('where the app runs', () => {
+  /** Busy the host thread for `ms`, then report the LED toggles the firmware made meanwhile (by its own clock). */
+  async function togglesWhileHostBusy(where: FirmwareThread, ms: number): Promise<number> {
+    thread = where;
+    const two = start(await bundle(BLINKY_TWO));
+    expect(two.firmware.thread).toBe(where);
+    await waitFor(() => two.leds.length >= 3);
+    const from = two.firmware.uptimeMs();
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      // the host is busy: a worker keeps running, an inline app cannot
+    }
+    const to = two.firmware.uptimeMs();
+    await sleep(120);
+    // uptimeMs here is the runner's clock; the firmware's own event stamps share its origin.
+    return two.leds.filter((e) => e.uptimeMs > from + 20 && e.uptimeMs < to - 20).length;
+  }
+
+  it('in a worker, the app keeps blinking while the host thread is busy; inline, it shares the host thread', async () => {
+    expect(await togglesWhileHostBusy('worker', 400)).toBeGreaterThan(3);
+    expect(await togglesWhileHostBusy('inline', 400)).toBe(0);
+  });
+});
