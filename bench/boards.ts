@@ -149,6 +149,7 @@ export async function runBoardsBench(): Promise<BenchOutput[]> {
       `Each row is a fresh child process: one warm-up board, then ${BOARDS} boards booted with Binary One, ` +
       `${IDLE_MS / 1000} s idle (blinking), two full GCs, RSS delta / ${BOARDS}. Target: ≤ 5 MiB per idle board.`,
     headers: [
+      'board',
       'firmware runs',
       'boards',
       'running',
