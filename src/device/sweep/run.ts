@@ -6,12 +6,13 @@
 // between whole operations; torn writes there are still an open PR (#2648).
 import type { Board, McubootMode } from '../boards/board.ts';
 import { createBoardFlash } from '../boards/index.ts';
-import { type CutPlan, type Flash, type FlashOpKind, PowerCut } from '../flash.ts';
+import { type CutKind, type CutPlan, type Flash, type FlashOpKind, PowerCut } from '../flash.ts';
 import { bootAreas, bootGo, type ImageValidator } from '../mcuboot/boot.ts';
 import { type SweepImages, sweepImages, sweepValidator } from './images.ts';
 import { SCENARIOS, type Scenario, type ScenarioContext } from './scenarios.ts';
 
-export type CutKindName = 'before' | 'torn-write' | 'partial-erase';
+/** The kind of cut, as the flash names it (PowerCut.cut). */
+export type CutKindName = CutKind;
 
 /** Where inside an operation the torn cuts fall (fraction of the operation done). */
 export const TORN_POSITIONS = [0, 0.5, 0.999] as const;
