@@ -1,8 +1,10 @@
 /**
  * `npm run sweep`: the full power-cut sweep over every board × MCUboot strategy × scenario, with a
  * cut before and inside every write and erase. Prints the report (Markdown) and writes it as JSON
- * to .cache/sweep/ (git-ignored). Options: --seed N, --sample N (cuts per kind per scenario),
- * --body BYTES, --json PATH. Exit 1 when a boot ran a half image, a state never settled or a cut
+ * to .cache/sweep/ (git-ignored). Two image sizes: small (--body BYTES, default 24576) with every
+ * cut, and images filling the slot (their swap reaches the trailer sector) with a seeded sample of
+ * --fill-sample N cuts per kind (default 100; 0 leaves them out). --sample N samples every run,
+ * --seed N, --json PATH. Exit 1 when a boot ran a half image, a state never settled or a cut
  * never fired; bricks are listed in the report (MCUboot's own, kept faithful) and exit 0.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { boards } from '../src/device/boards/index.ts';
 import { packageRoot } from '../src/device/io/artifacts.ts';
 import { buildReport, formatReport } from '../src/device/sweep/report.ts';
-import { DEFAULT_BODY_SIZE, runSweep, type SweepTarget } from '../src/device/sweep/run.ts';
+import { DEFAULT_IMAGES, type ImageVariant, runSweep, type SweepTarget } from '../src/device/sweep/run.ts';
 import { SWEEP_STRATEGIES } from '../src/device/sweep/targets.ts';
 
 function positiveInt(name: string, text: string | undefined, fallback: number): number {
@@ -29,11 +31,21 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     sample: { type: 'string' },
     body: { type: 'string' },
+    'fill-sample': { type: 'string' },
     json: { type: 'string' },
   },
 });
 const seed = positiveInt('seed', values.seed, 20261202);
-const bodySize = positiveInt('body', values.body, DEFAULT_BODY_SIZE);
+const [small, fill] = DEFAULT_IMAGES as [ImageVariant, ImageVariant];
+const bodySize = positiveInt('body', values.body, small.bodySize as number);
+const fillSample = positiveInt('fill-sample', values['fill-sample'], fill.samplePerKind ?? 100);
+const images: ImageVariant[] = [
+  { ...small, bodySize },
+  ...(fillSample > 0 ? [{ ...fill, samplePerKind: fillSample }] : []),
+];
+const imagesText = images
+  .map((v) => `${v.name}${v.samplePerKind === undefined ? '' : ` (${v.samplePerKind} cuts per kind)`}`)
+  .join(', ');
 const samplePerKind = values.sample === undefined ? undefined : positiveInt('sample', values.sample, 0);
 const targets: SweepTarget[] = Object.values(boards).flatMap((board) =>
   SWEEP_STRATEGIES.map((strategy) => ({ board, strategy })),
@@ -42,17 +54,17 @@ const started = performance.now();
 const runs = await runSweep({
   targets,
   seed,
-  bodySize,
+  images,
   ...(samplePerKind === undefined ? {} : { samplePerKind }),
   onProgress: (run) =>
     process.stderr.write(
-      `sweep: ${run.board}/${run.strategy}/${run.scenario}: ${run.results.length} cuts in ${(run.ms / 1000).toFixed(1)} s\n`,
+      `sweep: ${run.board}/${run.strategy}/${run.image}/${run.scenario}: ${run.results.length} cuts in ${(run.ms / 1000).toFixed(1)} s\n`,
     ),
 });
 const report = buildReport(runs, {
   seed,
   sampled: samplePerKind !== undefined,
-  bodySize,
+  images: imagesText,
   ms: performance.now() - started,
 });
 process.stdout.write(formatReport(report));

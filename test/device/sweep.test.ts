@@ -11,9 +11,10 @@ import type { Scenario } from '../../src/device/sweep/scenarios.ts';
 import { SWEEP_STRATEGIES } from '../../src/device/sweep/targets.ts';
 
 /**
- * Bricks the model finds while following MCUboot faithfully (none today for swap-scratch and
- * overwrite-only). A brick that appears here is a model bug, or a real MCUboot weakness to list
- * with its upstream issue (as swap-using-move had, mcu-tools/mcuboot#1966).
+ * Bricks the model finds with small images while following MCUboot faithfully (none for
+ * swap-scratch and overwrite-only; the slot-filling images' scratch brick has its own test,
+ * sweep-scratch-brick.test.ts). A brick that appears here is a model bug, or a real MCUboot
+ * weakness to list with its upstream issue (as swap-using-move had, mcu-tools/mcuboot#1966).
  */
 const KNOWN_BRICKS: readonly string[] = [];
 
@@ -22,8 +23,9 @@ describe('power-cut sweep (sampled)', () => {
     const targets: SweepTarget[] = Object.values(boards).flatMap((board) =>
       SWEEP_STRATEGIES.map((strategy) => ({ board, strategy })),
     );
-    const runs = await runSweep({ targets, seed: 20261202, samplePerKind: 6, bodySize: 8 * 1024 });
-    const report = buildReport(runs, { seed: 20261202, sampled: true, bodySize: 8 * 1024, ms: 0 });
+    const images = [{ name: 'small', bodySize: 8 * 1024 }];
+    const runs = await runSweep({ targets, seed: 20261202, samplePerKind: 6, images });
+    const report = buildReport(runs, { seed: 20261202, sampled: true, images: 'small', ms: 0 });
     const results = runs.flatMap((run) => run.results);
     expect(results.length).toBeGreaterThan(250);
     // Every board × strategy got cuts of all three kinds, and the inside cuts really were inside.
@@ -47,7 +49,9 @@ describe('power-cut sweep (sampled)', () => {
     expect(report.totals.missed).toBe(0);
     const bricks = report.failures.map((f) => `${f.board}/${f.strategy}/${f.scenario}#${f.op}/${f.cut}`);
     expect(bricks).toEqual(KNOWN_BRICKS);
-    expect(formatReport(report)).toMatch(/\| stm32f4_disco \| swap-scratch \| test \| \d+ \| \d+ \| \d+ ok/);
+    expect(formatReport(report)).toMatch(
+      /\| stm32f4_disco \| swap-scratch \| small \(\d+ B\) \| test \| \d+ \| \d+ \| \d+ ok/,
+    );
   }, 60_000);
 
   /** An app that rewrites its own running image in place: safe uncut, fatal when cut. */
@@ -73,9 +77,9 @@ describe('power-cut sweep (sampled)', () => {
     const runs = await runSweep({
       targets: [{ board: stm32f4_disco, strategy: 'swap-scratch' }],
       scenarios: [rewriteOwnImage],
-      bodySize: 1024,
+      images: [{ name: 'tiny', bodySize: 1024 }],
     });
-    const report = buildReport(runs, { seed: 1, sampled: false, bodySize: 1024, ms: 0 });
+    const report = buildReport(runs, { seed: 1, sampled: false, images: 'tiny', ms: 0 });
     // stm32f4_disco validates the primary slot: a torn image does not boot (brick), never runs.
     expect(report.totals.halfImages).toBe(0);
     // Only the cut before the first erase leaves the image whole (and, by the seed's draw, maybe a
@@ -86,7 +90,7 @@ describe('power-cut sweep (sampled)', () => {
     expect(brick).toMatchObject({ op: 2, opKind: 'write', outcome: 'brick', boots: 1 });
     expect(brick.log).toContain('E: Unable to find bootable image');
     expect(formatReport(report)).toMatch(
-      /- \*\*brick\*\* stm32f4_disco\/swap-scratch\/rewrite-own-image: torn-write at 50% of op #2 \(write\)/,
+      /- \*\*brick\*\* stm32f4_disco\/swap-scratch\/tiny\/rewrite-own-image: torn-write at 50% of op #2 \(write\)/,
     );
   });
 
@@ -94,9 +98,9 @@ describe('power-cut sweep (sampled)', () => {
     const runs = await runSweep({
       targets: [{ board: esp32_devkitc_wroom, strategy: 'overwrite-only' }],
       scenarios: [rewriteOwnImage],
-      bodySize: 1024,
+      images: [{ name: 'tiny', bodySize: 1024 }],
     });
-    const report = buildReport(runs, { seed: 1, sampled: false, bodySize: 1024, ms: 0 });
+    const report = buildReport(runs, { seed: 1, sampled: false, images: 'tiny', ms: 0 });
     // esp32 (CONFIG_BOOT_VALIDATE_SLOT0=n) jumps to whatever header is there.
     expect(report.totals.halfImages).toBeGreaterThan(0);
     expect(report.failures.find((f) => f.outcome === 'half-image')?.reason).toMatch(/neither image intact/);

@@ -5,7 +5,8 @@ import type { CutKindName, CutResult, ScenarioRun } from './run.ts';
 export interface SweepReport {
   seed: number;
   sampled: boolean;
-  bodySize: number;
+  /** The image variants, e.g. "small 24576 B body, fills slot". */
+  images: string;
   ms: number;
   runs: Omit<ScenarioRun, 'results'>[];
   totals: { cuts: number; bricks: number; halfImages: number; notSettled: number; missed: number };
@@ -19,6 +20,7 @@ export interface ReportCell {
   board: string;
   strategy: string;
   scenario: string;
+  image: string;
   opKind: 'write' | 'erase';
   cut: CutKindName;
   cuts: number;
@@ -31,20 +33,21 @@ const BAD = new Set(['brick', 'half-image', 'not-settled', 'missed']);
 
 export function buildReport(
   runs: readonly ScenarioRun[],
-  meta: { seed: number; sampled: boolean; bodySize: number; ms: number },
+  meta: { seed: number; sampled: boolean; images: string; ms: number },
 ): SweepReport {
   const cells = new Map<string, ReportCell>();
   const failures: CutResult[] = [];
   const totals = { cuts: 0, bricks: 0, halfImages: 0, notSettled: 0, missed: 0 };
   for (const run of runs) {
     for (const r of run.results) {
-      const key = [r.board, r.strategy, r.scenario, r.opKind, r.cut].join('|');
+      const key = [r.board, r.strategy, r.image, r.scenario, r.opKind, r.cut].join('|');
       let cell = cells.get(key);
       if (!cell) {
         cell = {
           board: r.board,
           strategy: r.strategy,
           scenario: r.scenario,
+          image: r.image,
           opKind: r.opKind,
           cut: r.cut,
           cuts: 0,
@@ -95,16 +98,20 @@ export function formatReport(report: SweepReport): string {
   const out: string[] = [];
   const kind = report.sampled ? 'sampled' : 'full';
   out.push(
-    `## Power-cut sweep (${kind}, seed ${report.seed}, image body ${report.bodySize} bytes, ${(report.ms / 1000).toFixed(1)} s)`,
+    `## Power-cut sweep (${kind}, seed ${report.seed}, images: ${report.images}, ${(report.ms / 1000).toFixed(1)} s)`,
     '',
     'Cuts per operation kind × cut kind; "ok" = after the cut, every boot until MCUboot settled ran the old or the new image intact.',
     '',
-    `| board | strategy | scenario | writes | erases | ${COLUMNS.map((c) => c.title).join(' | ')} | ended old / new |`,
-    `|---|---|---|---:|---:|${COLUMNS.map(() => '---').join('|')}|---|`,
+    `| board | strategy | image | scenario | writes | erases | ${COLUMNS.map((c) => c.title).join(' | ')} | ended old / new |`,
+    `|---|---|---|---|---:|---:|${COLUMNS.map(() => '---').join('|')}|---|`,
   );
   for (const run of report.runs) {
     const mine = report.cells.filter(
-      (c) => c.board === run.board && c.strategy === run.strategy && c.scenario === run.scenario,
+      (c) =>
+        c.board === run.board &&
+        c.strategy === run.strategy &&
+        c.image === run.image &&
+        c.scenario === run.scenario,
     );
     const cols = COLUMNS.map((col) =>
       cellText(mine.filter((c) => c.opKind === col.opKind && c.cut === col.cut)),
@@ -112,7 +119,7 @@ export function formatReport(report: SweepReport): string {
     const old = mine.reduce((a, c) => a + c.old, 0);
     const nu = mine.reduce((a, c) => a + c.new, 0);
     out.push(
-      `| ${run.board} | ${run.strategy} | ${run.scenario} | ${run.writes} | ${run.erases} | ${cols.join(' | ')} | ${old} / ${nu} |`,
+      `| ${run.board} | ${run.strategy} | ${run.image} (${run.imageBytes} B) | ${run.scenario} | ${run.writes} | ${run.erases} | ${cols.join(' | ')} | ${old} / ${nu} |`,
     );
   }
   const t = report.totals;
@@ -125,7 +132,7 @@ export function formatReport(report: SweepReport): string {
     for (const f of report.failures) {
       const where = f.position === undefined ? 'before' : `at ${Math.round(f.position * 100)}%`;
       out.push(
-        `- **${f.outcome}** ${f.board}/${f.strategy}/${f.scenario}: ${f.cut} ${where} of op #${f.op} (${f.opKind}), boot ${f.boots} after the cut: ${f.reason ?? ''}`,
+        `- **${f.outcome}** ${f.board}/${f.strategy}/${f.image}/${f.scenario}: ${f.cut} ${where} of op #${f.op} (${f.opKind}), boot ${f.boots} after the cut: ${f.reason ?? ''}`,
       );
       if (f.cutMessage) out.push(`  - cut: ${f.cutMessage}`);
       if (f.log?.length) out.push(`  - log: \`${f.log.slice(-6).join(' ⏎ ')}\``);

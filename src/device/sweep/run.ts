@@ -4,6 +4,8 @@
 // the new image, byte-exact and valid; a boot that runs nothing is a brick, one that runs
 // anything else is a half image. MCUboot's own simulator (sim/ in mcu-tools/mcuboot) cuts only
 // between whole operations; torn writes there are still an open PR (#2648).
+
+import { trailerLayout } from '../../image/trailer.ts';
 import type { Board, McubootMode } from '../boards/board.ts';
 import { createBoardFlash } from '../boards/index.ts';
 import { type CutKind, type CutPlan, type Flash, type FlashOpKind, PowerCut } from '../flash.ts';
@@ -41,6 +43,7 @@ export interface CutResult extends CutPoint {
   board: string;
   strategy: McubootMode;
   scenario: string;
+  image: string;
   outcome: Outcome;
   /** Boots after the cut until settled (or until the brick). */
   boots: number;
@@ -55,6 +58,9 @@ export interface ScenarioRun {
   board: string;
   strategy: McubootMode;
   scenario: string;
+  image: string;
+  /** Image size in bytes (header, body, TLVs). */
+  imageBytes: number;
   writes: number;
   erases: number;
   results: CutResult[];
@@ -63,6 +69,7 @@ export interface ScenarioRun {
 
 interface Prepared {
   target: SweepTarget;
+  variant: ImageVariant;
   board: Board;
   images: SweepImages;
   validate: ImageValidator;
@@ -77,9 +84,44 @@ export function boardFor(target: SweepTarget): Board {
   return { ...target.board, mcuboot: { ...target.board.mcuboot, mode: target.strategy } };
 }
 
-export async function prepare(target: SweepTarget, bodySize: number): Promise<Prepared> {
+/**
+ * The images a sweep moves between. 'fill' makes them as large as the slot allows, so the swap
+ * reaches the slot's last sector, whose step carries the trailer through scratch (swap_scratch.c,
+ * use_scratch): the code path where an interrupted scratch erase matters.
+ */
+export interface ImageVariant {
+  name: string;
+  /** Image body size in bytes (before header and TLVs), or 'fill' for the largest that fits. */
+  bodySize: number | 'fill';
+  /** Cut only this many points per cut kind (seeded sample) for this variant; all when left out. */
+  samplePerKind?: number;
+}
+
+export const DEFAULT_IMAGES: readonly ImageVariant[] = [
+  { name: 'small', bodySize: 24 * 1024 },
+  // Every boot of a slot-sized image copies the whole slot: sampled, so the full sweep stays short.
+  { name: 'fills slot', bodySize: 'fill', samplePerKind: 100 },
+];
+
+/** Room left in a slot for TLVs (hash, key hash, RSA-3072 signature at most) and alignment. */
+const TLV_ROOM = 1024;
+
+/** The body size; 'fill' stops at the swap trailer (the larger one), so the image fits every mode. */
+export function bodySizeFor(board: Board, variant: ImageVariant): number {
+  if (variant.bodySize !== 'fill') return variant.bodySize;
+  const trailer = trailerLayout({
+    slotSize: board.partitions.slot0.size,
+    maxAlign: board.mcuboot.maxAlign,
+    writeSize: board.flash.writeBlockSize,
+    maxSectors: board.mcuboot.maxImgSectors,
+  });
+  return trailer.trailerStart - board.mcuboot.headerSize - TLV_ROOM;
+}
+
+export async function prepare(target: SweepTarget, variant: ImageVariant): Promise<Prepared> {
   const board = boardFor(target);
-  return { target, board, images: await sweepImages(board, bodySize), validate: await sweepValidator(board) };
+  const images = await sweepImages(board, bodySizeFor(board, variant));
+  return { target, variant, board, images, validate: await sweepValidator(board) };
 }
 
 /** Mix numbers into a 32-bit seed (FNV-1a over their decimal text). */
@@ -204,7 +246,13 @@ async function cutOnce(p: Prepared, scenario: Scenario, flash: Flash, point: Cut
   }
   // The upload's SMP server turns the failed write into an error answer; the flash still knows.
   const cut = flash.lastCut !== before ? flash.lastCut : undefined;
-  const base = { ...point, board: p.board.name, strategy: p.target.strategy, scenario: scenario.name };
+  const base = {
+    ...point,
+    board: p.board.name,
+    strategy: p.target.strategy,
+    scenario: scenario.name,
+    image: p.variant.name,
+  };
   if (!flash.isPoweredOff) {
     return { ...base, outcome: 'missed', boots: 0, reason: 'the run finished before the cut point' };
   }
@@ -221,15 +269,13 @@ export interface SweepOptions {
   targets: readonly SweepTarget[];
   /** The scenarios to run (default: all of SCENARIOS). */
   scenarios?: readonly Scenario[];
-  /** Image body size in bytes (before header and TLVs). */
-  bodySize?: number;
+  /** The image sizes to sweep with (default DEFAULT_IMAGES). */
+  images?: readonly ImageVariant[];
   seed?: number;
-  /** Run only this many cuts per cut kind per scenario run, picked with the seed. */
+  /** Run at most this many cuts per cut kind per scenario run, picked with the seed. */
   samplePerKind?: number;
   onProgress?: (run: ScenarioRun) => void;
 }
-
-export const DEFAULT_BODY_SIZE = 24 * 1024;
 
 /** Pick `n` of `items` with a seeded shuffle (all of them when n ≥ length). */
 function sample<T>(items: readonly T[], n: number, seed: number): T[] {
@@ -244,46 +290,58 @@ function sample<T>(items: readonly T[], n: number, seed: number): T[] {
   return copy.slice(0, n);
 }
 
+async function sweepScenario(
+  p: Prepared,
+  scenario: Scenario,
+  seed: number,
+  samplePerKind: number | undefined,
+): Promise<ScenarioRun> {
+  const started = performance.now();
+  const flash = createBoardFlash(p.board);
+  const { start, ops } = await reference(p, scenario, flash);
+  const tag = [p.board.name, p.target.strategy, p.variant.name, scenario.name];
+  let points = cutPoints(ops, mixSeed(seed, ...tag));
+  if (samplePerKind !== undefined) {
+    const pick = (kind: CutKindName) =>
+      sample(
+        points.filter((q) => q.cut === kind),
+        samplePerKind,
+        mixSeed(seed, kind, ...tag),
+      );
+    points = [...pick('before'), ...pick('torn-write'), ...pick('partial-erase')].sort((a, b) => a.op - b.op);
+  }
+  const results: CutResult[] = [];
+  for (const point of points) {
+    flash.restore(start);
+    flash.powerOn();
+    results.push(await cutOnce(p, scenario, flash, point));
+  }
+  return {
+    board: p.board.name,
+    strategy: p.target.strategy,
+    scenario: scenario.name,
+    image: p.variant.name,
+    imageBytes: p.images.new.length,
+    writes: ops.filter((k) => k === 'write').length,
+    erases: ops.filter((k) => k === 'erase').length,
+    results,
+    ms: performance.now() - started,
+  };
+}
+
 export async function runSweep(options: SweepOptions): Promise<ScenarioRun[]> {
   const seed = options.seed ?? 1;
   const runs: ScenarioRun[] = [];
   for (const target of options.targets) {
-    const p = await prepare(target, options.bodySize ?? DEFAULT_BODY_SIZE);
-    for (const scenario of options.scenarios ?? SCENARIOS) {
-      if (!scenario.appliesTo(p.board)) continue;
-      const started = performance.now();
-      const flash = createBoardFlash(p.board);
-      const { start, ops } = await reference(p, scenario, flash);
-      let points = cutPoints(ops, mixSeed(seed, p.board.name, target.strategy, scenario.name));
-      if (options.samplePerKind !== undefined) {
-        const n = options.samplePerKind;
-        const pick = (kind: CutKindName) =>
-          sample(
-            points.filter((q) => q.cut === kind),
-            n,
-            mixSeed(seed, kind, p.board.name, target.strategy, scenario.name),
-          );
-        points = [...pick('before'), ...pick('torn-write'), ...pick('partial-erase')].sort(
-          (a, b) => a.op - b.op,
-        );
+    for (const variant of options.images ?? DEFAULT_IMAGES) {
+      const p = await prepare(target, variant);
+      for (const scenario of options.scenarios ?? SCENARIOS) {
+        if (!scenario.appliesTo(p.board)) continue;
+        const limits = [variant.samplePerKind, options.samplePerKind].filter((n) => n !== undefined);
+        const run = await sweepScenario(p, scenario, seed, limits.length ? Math.min(...limits) : undefined);
+        options.onProgress?.(run);
+        runs.push(run);
       }
-      const results: CutResult[] = [];
-      for (const point of points) {
-        flash.restore(start);
-        flash.powerOn();
-        results.push(await cutOnce(p, scenario, flash, point));
-      }
-      const run: ScenarioRun = {
-        board: p.board.name,
-        strategy: target.strategy,
-        scenario: scenario.name,
-        writes: ops.filter((k) => k === 'write').length,
-        erases: ops.filter((k) => k === 'erase').length,
-        results,
-        ms: performance.now() - started,
-      };
-      options.onProgress?.(run);
-      runs.push(run);
     }
   }
   return runs;
