@@ -34,9 +34,11 @@ describe('power-cut sweep: the single-sector scratch erase after the trailer ste
     const test = SCENARIOS.find((s) => s.name === 'test')!;
     await test.setup(ctx);
     const start = flash.snapshot();
+    // Numbered from the start state, as cutPower counts (the setup's upload wrote flash too).
+    const base = flash.mutations;
     const scratchErases: number[] = [];
     const off = flash.onOperation((op) => {
-      if (op.kind === 'erase' && op.offset === scratch.offset) scratchErases.push(op.mutationNumber!);
+      if (op.kind === 'erase' && op.offset === scratch.offset) scratchErases.push(op.mutationNumber! - base);
     });
     await test.run(ctx);
     off();

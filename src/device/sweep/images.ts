@@ -9,7 +9,6 @@ import { validateForBoot } from '../../image/verify.ts';
 import type { Board } from '../boards/board.ts';
 import { DEV_RSA_2048_PUBLIC_PEM } from '../boards/bootloader-keys.ts';
 import { packageRoot } from '../io/artifacts.ts';
-import type { ImageValidator } from '../mcuboot/boot.ts';
 
 export interface SweepImages {
   old: Uint8Array;
@@ -48,8 +47,17 @@ export async function sweepImages(board: Board, bodySize: number): Promise<Sweep
   return { old: await sign(1, '1.0.0'), new: await sign(2, '2.0.0'), stale: await sign(3, '0.9.0') };
 }
 
+/**
+ * An image check with the shape MCUboot's validator hook takes (slot, bytes); declared here rather
+ * than borrowed from the MCUboot model, so the sweep also calls it itself for its invariant.
+ */
+export type SweepValidator = (
+  slot: 'primary' | 'secondary',
+  bytes: Uint8Array,
+) => Promise<{ ok: boolean; reason?: string }>;
+
 /** bootutil_img_validate as the virtual device runs it: hash, and signature when the board has keys. */
-export async function sweepValidator(board: Board): Promise<ImageValidator> {
+export async function sweepValidator(board: Board): Promise<SweepValidator> {
   const keys: PublicKey[] =
     board.mcuboot.signature === 'none' ? [] : [await loadPublicKey(DEV_RSA_2048_PUBLIC_PEM)];
   const trailer = trailerLayout({

@@ -9,8 +9,8 @@ import { trailerLayout } from '../../image/trailer.ts';
 import type { Board, McubootMode } from '../boards/board.ts';
 import { createBoardFlash } from '../boards/index.ts';
 import { type CutKind, type CutPlan, type Flash, type FlashOpKind, PowerCut } from '../flash.ts';
-import { bootAreas, bootGo, type ImageValidator } from '../mcuboot/boot.ts';
-import { type SweepImages, sweepImages, sweepValidator } from './images.ts';
+import { bootAreas, bootGo } from '../mcuboot/boot.ts';
+import { type SweepImages, type SweepValidator, sweepImages, sweepValidator } from './images.ts';
 import { SCENARIOS, type Scenario, type ScenarioContext } from './scenarios.ts';
 
 /** The kind of cut, as the flash names it (PowerCut.cut). */
@@ -72,7 +72,7 @@ interface Prepared {
   variant: ImageVariant;
   board: Board;
   images: SweepImages;
-  validate: ImageValidator;
+  validate: SweepValidator;
 }
 
 /** The board as built for `strategy` (every board here has the scratch partition swap needs). */
