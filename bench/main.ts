@@ -3,6 +3,7 @@
  * printed as Markdown tables with ratios. Speed goals live here, never in unit tests.
  */
 import { runBleBench } from './ble.ts';
+import { boardsChild, runBoardsBench } from './boards.ts';
 import { runSignBench } from './sign.ts';
 import { runSwapBench } from './swap.ts';
 import { type BenchOutput, formatOutput } from './table.ts';
@@ -15,7 +16,15 @@ const benches: Bench[] = [
   { name: 'sign', run: runSignBench },
   { name: 'ble', run: runBleBench },
   { name: 'swap', run: runSwapBench },
+  { name: 'boards', run: runBoardsBench },
 ];
+
+// The boards bench measures memory in a fresh child process of this same script.
+if (process.argv[2] === 'boards-child') {
+  const [board = 'stm32f4_disco', mode, count] = process.argv.slice(3);
+  await boardsChild(board, mode === 'inline' ? 'inline' : 'worker', Number(count));
+  process.exit(0);
+}
 
 const only = process.argv[2];
 if (only && !benches.some((bench) => bench.name === only)) {

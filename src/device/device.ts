@@ -13,8 +13,13 @@ import type { Board } from './boards/board.ts';
 import { bootLogLines } from './boards/boot-log.ts';
 import { type BoardFlashes, createBoardFlashes } from './boards/index.ts';
 import { devicetreeOf } from './firmware/devicetree.ts';
-import { extractAppCode, type RunningFirmware, startFirmware } from './firmware/runner.ts';
-import { type Flash, PowerCut } from './flash.ts';
+import {
+  extractAppCode,
+  type FirmwareThread,
+  type RunningFirmware,
+  startFirmware,
+} from './firmware/runner.ts';
+import { type CutInside, type Flash, PowerCut } from './flash.ts';
 import { BaudPacer, type BaudPacerStats } from './io/baud-pacer.ts';
 import { type BootResult, bootGo } from './mcuboot/boot.ts';
 import { type BootLayout, bootLayoutFromBoard, checkLayout, type ImageLayout } from './mcuboot/layout.ts';
@@ -46,6 +51,8 @@ export interface VirtualDeviceOptions {
    * would take.
    */
   flashTimeScale?: number;
+  /** Where the booted app runs: a worker thread (default) or inline, for many boards in one process. */
+  firmwareThread?: FirmwareThread;
 }
 
 type Listener<T> = (value: T) => void;
@@ -76,12 +83,13 @@ export class VirtualDevice {
   private readonly tx: BaudPacer;
   private readonly rx: BaudPacer;
   private readonly flashTimeScale: number;
+  private readonly firmwareThread: FirmwareThread;
   private readonly uartListeners = new Listeners<Uint8Array>();
   private readonly lineListeners = new Listeners<string>();
   private readonly bootListeners = new Listeners<BootResult>();
   private readonly powerCutListeners = new Listeners<PowerCut>();
   private readonly powerCutMissedListeners = new Listeners<PowerCutMissed>();
-  private armedCut: { operation: number; offMs: number } | undefined;
+  private armedCut: { operation: number; offMs: number; inside?: CutInside } | undefined;
   private serial: UartEndpoint | undefined;
   private udp: UdpEndpoint | undefined;
   private server: SmpServer | undefined;
@@ -142,6 +150,7 @@ export class VirtualDevice {
         if (op.kind !== 'read') this.flashWorkUs += op.durationUs;
       });
     }
+    this.firmwareThread = options.firmwareThread ?? 'worker';
     const baud = options.baud ?? 0;
     // Zephyr's console and uart_mcumgr send with uart_poll_out, which waits for the line: the
     // board slows down rather than lose output. The model cannot stall the app, so it queues
@@ -334,7 +343,7 @@ export class VirtualDevice {
     for (const flash of this.flashes.values()) if (flash.isPoweredOff) flash.powerOn();
     const validate = this.validator();
     const cut = this.armedCut;
-    const disarm = cut ? this.cutPowerBefore(cut.operation) : () => {};
+    const disarm = cut ? this.cutPowerAt(cut.operation, cut.inside) : () => {};
     let result: BootResult;
     try {
       result = await bootGo({
@@ -380,10 +389,11 @@ export class VirtualDevice {
    * each operation is counted as it completes and all devices are cut once n-1 are done. Returns
    * what stops the counting.
    */
-  private cutPowerBefore(operation: number): () => void {
+  private cutPowerAt(operation: number, inside: CutInside | undefined): () => void {
     const flashes = [...this.flashes.values()];
+    const plan = (mutation: number) => ({ mutation, ...(inside ? { inside } : {}) });
     if (flashes.length === 1 || operation === 1) {
-      for (const flash of flashes) flash.cutPowerBefore(operation);
+      for (const flash of flashes) flash.cutPower(plan(operation));
       return () => {};
     }
     let done = 0;
@@ -391,7 +401,8 @@ export class VirtualDevice {
       flash.onOperation((op) => {
         if (op.kind === 'read') return;
         done++;
-        if (done === operation - 1) for (const each of flashes) each.cutPowerBefore(1);
+        // Each device's next write or erase is the cut one (torn, when `inside`): whichever comes.
+        if (done === operation - 1) for (const each of flashes) each.cutPower(plan(1));
       }),
     );
     return () => {
@@ -401,14 +412,18 @@ export class VirtualDevice {
 
   /**
    * Rehearses pulling the plug in the middle of MCUboot's work: on the next boot that writes flash
-   * (a swap or revert), power fails just before its `operation`-th write or erase. The board stays
-   * off for `offMs` and then powers on again, so MCUboot finds the swap half done and resumes it.
+   * (a swap or revert), power fails just before its `operation`-th write or erase, or with `inside`
+   * part-way through it (a torn write, a partial erase: see flash-tear.ts). The board stays off for
+   * `offMs` and then powers on again, so MCUboot finds the swap half done and resumes it.
    */
-  armPowerCut(operation: number, offMs = 500): void {
+  armPowerCut(operation: number, offMs = 500, inside?: CutInside): void {
     if (!Number.isInteger(operation) || operation < 1) {
       throw new RangeError(`a power cut needs a flash operation number ≥ 1 (got ${operation})`);
     }
-    this.armedCut = { operation, offMs };
+    if (inside && !(Number.isFinite(inside.fraction) && inside.fraction >= 0 && inside.fraction < 1)) {
+      throw new RangeError(`a cut inside an operation needs a fraction in [0, 1) (got ${inside.fraction})`);
+    }
+    this.armedCut = inside ? { operation, offMs, inside: { ...inside } } : { operation, offMs };
   }
 
   /** Called when an armed power cut fires; the board comes back on by itself. */
@@ -524,6 +539,7 @@ export class VirtualDevice {
       bootBanner: this.board.appBanner,
       fatalPolicy: this.board.app.resetOnFatalError ? 'reset' : 'halt',
       onFatal: () => this.onFatalError(generation),
+      thread: this.firmwareThread,
     });
     this.currentState = 'running';
   }

@@ -3,8 +3,21 @@
 // Unlike simflash, programming the erase value leaves a cell erased (as on real NOR flash), so an
 // erased trailer copied from another slot can still have its flags written later.
 // Every operation passes through Flash.perform(), which counts it, adds its simulated duration
-// (no sleeping), can cut power before it, and then notifies observers.
+// (no sleeping), can cut power before it or inside it (a torn write, a partial erase: see
+// flash-tear.ts), and then notifies observers. Contents are stored sparsely (flash-pages.ts).
 import { Listeners } from '../util/listeners.ts';
+import { type PageSet, PageStore } from './flash-pages.ts';
+import {
+  type CutDetail,
+  type CutInside,
+  clampFraction,
+  pickEraseMode,
+  seededRandom,
+  tearErase,
+  tearWrite,
+} from './flash-tear.ts';
+
+export type { CutDetail, CutInside, PartialEraseMode, TornWord } from './flash-tear.ts';
 
 export type FlashOpKind = 'read' | 'write' | 'erase';
 
@@ -39,9 +52,24 @@ export interface FlashOperation {
   mutationNumber?: number;
   /** Simulated duration of this operation in microseconds. */
   durationUs: number;
-  /** For writes: the bytes programmed (a view; copy it if you keep it). */
+  /**
+   * For writes: the bytes programmed (a view; copy it if you keep it). For an operation cut short
+   * (`cut` set): what the range holds afterwards, erases included.
+   */
   data?: Uint8Array;
+  /** Set when the power failed inside this operation: it was done only in part. */
+  cut?: CutDetail;
 }
+
+/** Where a power cut falls: before, or inside, one of the next writes and erases. */
+export interface CutPlan {
+  /** Which write or erase, counted from now: 1 = the next one. */
+  mutation: number;
+  /** Left out: the power fails just before that operation. Given: during it (torn write, partial erase). */
+  inside?: CutInside;
+}
+
+export type CutKind = 'before' | 'torn-write' | 'partial-erase';
 
 export interface FlashStats {
   reads: number;
@@ -72,20 +100,34 @@ export class FlashError extends Error {
   }
 }
 
-/** Thrown instead of performing an operation when the power was cut before it. */
+/** Thrown instead of (or in the middle of) an operation when the power fails. */
 export class PowerCut extends Error {
   override name = 'PowerCut';
+  /** 'before': the operation did not start; otherwise it was done in part, as `detail` says. */
+  readonly cut: CutKind;
   constructor(
     readonly mutationNumber: number,
     readonly kind: FlashOpKind,
     readonly offset: number,
+    readonly detail?: CutDetail,
   ) {
-    super(`power cut before flash operation #${mutationNumber} (${kind} at 0x${offset.toString(16)})`);
+    super(cutMessage(mutationNumber, kind, offset, detail));
+    this.cut = detail?.kind ?? 'before';
   }
 }
 
+function cutMessage(n: number, kind: FlashOpKind, offset: number, detail?: CutDetail): string {
+  const what = `${kind} at 0x${offset.toString(16)}`;
+  if (!detail) return `power cut before flash operation #${n} (${what})`;
+  if (detail.kind === 'torn-write') {
+    return `power cut inside flash operation #${n} (${what}): ${detail.programmed} bytes programmed, word at 0x${detail.wordOffset.toString(16)} left ${detail.word === 'partial' ? 'partly programmed' : `${detail.word}`}`;
+  }
+  return `power cut inside flash operation #${n} (${what}): sector 0x${detail.sectorOffset.toString(16)} ${detail.mode} up to byte ${detail.reached} of ${detail.sectorSize}`;
+}
+
+/** Contents at one moment (pages shared copy-on-write: cheap to take and to restore). */
 export interface FlashSnapshot {
-  bytes: Uint8Array;
+  readonly pages: PageSet;
 }
 
 const DEFAULT_TIMING: FlashTiming = { eraseMsBySectorSize: {}, programUsPerByte: 0, readUsPerByte: 0 };
@@ -101,13 +143,16 @@ export class Flash {
   readonly writeAlign: number;
   readonly sectors: readonly Sector[];
   readonly timing: FlashTiming;
-  private readonly bytes: Uint8Array;
-  /** Word view of the same memory, for fast erased-range checks. */
-  private readonly words: Uint32Array;
+  private readonly store: PageStore;
   private readonly observers = new Listeners<FlashOperation>();
   private opCount = 0;
   private mutationCount = 0;
-  private cutBefore: number | undefined;
+  /** Absolute mutation number the armed cut falls on, and where inside it. */
+  private armed: { at: number; inside?: CutInside } | undefined;
+  /** Dense copy handed out by contents(), valid while no write or erase happened since. */
+  private view: { bytes: Uint8Array; generation: number } | undefined;
+  private generation = 0;
+  private fired: PowerCut | undefined;
   private poweredOff = false;
   private counters: FlashStats = {
     reads: 0,
@@ -144,9 +189,12 @@ export class Flash {
     }
     this.sectors = sectors;
     this.size = off;
-    const buffer = new ArrayBuffer(Math.ceil(this.size / 4) * 4);
-    this.bytes = new Uint8Array(buffer, 0, this.size).fill(this.eraseValue);
-    this.words = new Uint32Array(buffer);
+    this.store = new PageStore(this.size, this.eraseValue);
+  }
+
+  /** 4 KiB pages actually held in memory (erased pages are not stored). */
+  get storedPages(): number {
+    return this.store.storedPages;
   }
 
   /** Counters since creation (a copy). */
@@ -163,6 +211,11 @@ export class Flash {
     return this.poweredOff;
   }
 
+  /** The last armed cut that fired (kept after powerOn, for reports: a caller may have swallowed it). */
+  get lastCut(): PowerCut | undefined {
+    return this.fired;
+  }
+
   /** Subscribe to every performed operation; returns the unsubscribe function. */
   onOperation(listener: (op: FlashOperation) => void): () => void {
     return this.observers.add(listener);
@@ -173,14 +226,36 @@ export class Flash {
    * n-th throws PowerCut, and every later operation throws too until powerOn().
    */
   cutPowerBefore(n: number): void {
+    this.cutPower({ mutation: n });
+  }
+
+  /**
+   * Arm a power cut before or inside the plan's write/erase (counted from now). Inside a write,
+   * the words before `fraction` are programmed and the word in flight is old, new or partly
+   * programmed; inside an erase, earlier sectors are erased and the one in flight is left as the
+   * seed picks (flash-tear.ts). The operation then throws PowerCut, and so does every later one
+   * until powerOn().
+   */
+  cutPower(plan: CutPlan): void {
+    const n = plan.mutation;
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`power cut point must be ≥ 1 (got ${n})`);
-    this.cutBefore = this.mutationCount + n;
+    const inside = plan.inside;
+    if (inside) {
+      if (!Number.isFinite(inside.fraction) || inside.fraction < 0 || inside.fraction >= 1) {
+        throw new RangeError(`a cut inside an operation needs a fraction in [0, 1) (got ${inside.fraction})`);
+      }
+      if (!Number.isInteger(inside.seed))
+        throw new RangeError(`a cut's seed must be an integer (got ${inside.seed})`);
+      this.armed = { at: this.mutationCount + n, inside: { ...inside } };
+    } else {
+      this.armed = { at: this.mutationCount + n };
+    }
   }
 
   /** Restore power (a reset): flash contents are kept, any pending cut is cancelled. */
   powerOn(): void {
     this.poweredOff = false;
-    this.cutBefore = undefined;
+    this.armed = undefined;
   }
 
   /** The sector containing an absolute offset. */
@@ -236,7 +311,7 @@ export class Flash {
   read(offset: number, length: number): Uint8Array {
     this.checkBounds('read', offset, length);
     this.perform('read', offset, length);
-    return this.bytes.slice(offset, offset + length);
+    return this.store.read(offset, length);
   }
 
   write(offset: number, data: Uint8Array): void {
@@ -250,9 +325,8 @@ export class Flash {
         length,
       );
     }
-    if (!this.rangeErased(offset, length)) {
-      let i = offset;
-      while (this.bytes[i] === this.eraseValue) i++;
+    const i = this.store.firstNotErased(offset, length);
+    if (i >= 0) {
       throw new FlashError(
         `${this.name}: write to unerased location ${hex(i)} (programmed since its last erase; erase the sector first)`,
         this.name,
@@ -272,35 +346,20 @@ export class Flash {
   /** True if every byte in the range reads as the erase value (no operation is counted). */
   isErased(offset: number, length: number): boolean {
     this.checkBounds('check', offset, length);
-    return this.rangeErased(offset, length);
+    return this.store.firstNotErased(offset, length) < 0;
   }
 
-  private rangeErased(offset: number, length: number): boolean {
-    const b = this.bytes;
-    const w = this.words;
-    const e = this.eraseValue;
-    const ew = e === 0xff ? 0xffffffff : 0;
-    const end = offset + length;
-    let i = offset;
-    while (i < end && (i & 3) !== 0) if (b[i++] !== e) return false;
-    while (i + 4 <= end) {
-      if (w[i >> 2] !== ew) return false;
-      i += 4;
-    }
-    while (i < end) if (b[i++] !== e) return false;
-    return true;
-  }
-
-  /** Copy of the contents, for tests and power-fail sweeps. */
+  /** The contents now, for tests and power-fail sweeps (shares pages copy-on-write). */
   snapshot(): FlashSnapshot {
-    return { bytes: this.bytes.slice() };
+    return { pages: this.store.snapshot() };
   }
 
   restore(snap: FlashSnapshot): void {
-    if (snap.bytes.length !== this.size) {
-      throw new RangeError(`${this.name}: snapshot is ${snap.bytes.length} bytes, flash is ${this.size}`);
+    if (snap.pages.size !== this.size) {
+      throw new RangeError(`${this.name}: snapshot is of ${snap.pages.size} bytes, flash is ${this.size}`);
     }
-    this.bytes.set(snap.bytes);
+    this.store.restore(snap.pages);
+    this.generation++;
   }
 
   /** Load raw contents (e.g. from a file, or a factory programmer) without counting operations. */
@@ -310,12 +369,25 @@ export class Flash {
         `${this.name}: ${contents.length} bytes at ${hex(offset)} do not fit in the ${this.size}-byte flash`,
       );
     }
-    this.bytes.set(contents, offset);
+    this.store.write(offset, contents);
+    this.generation++;
   }
 
-  /** Direct view of the contents; never modify it. */
+  /**
+   * The whole contents as one array; never modify it. It is built on demand (the flash is stored
+   * sparsely) and reused until the next write, erase, load or restore.
+   */
   contents(): Uint8Array {
-    return this.bytes;
+    if (this.view?.generation !== this.generation) {
+      this.view = { bytes: this.store.dense(), generation: this.generation };
+    }
+    return this.view.bytes;
+  }
+
+  /** Bytes without counting an operation (for inspection by tests and tools). */
+  peek(offset: number, length: number): Uint8Array {
+    this.checkBounds('peek', offset, length);
+    return this.store.read(offset, length);
   }
 
   private checkBounds(what: string, offset: number, length: number): void {
@@ -336,10 +408,15 @@ export class Flash {
   private perform(kind: FlashOpKind, offset: number, length: number, data?: Uint8Array, sectors?: Sector[]) {
     const mutating = kind !== 'read';
     if (this.poweredOff) throw new PowerCut(this.mutationCount + 1, kind, offset);
-    if (mutating && this.cutBefore !== undefined && this.mutationCount + 1 >= this.cutBefore) {
+    const armed = this.armed;
+    if (mutating && armed !== undefined && this.mutationCount + 1 >= armed.at) {
       this.poweredOff = true;
-      this.cutBefore = undefined;
-      throw new PowerCut(this.mutationCount + 1, kind, offset);
+      this.armed = undefined;
+      if (armed.inside === undefined) {
+        this.fired = new PowerCut(this.mutationCount + 1, kind, offset);
+        throw this.fired;
+      }
+      this.performCut(kind, offset, length, armed.inside, data, sectors);
     }
     let durationUs = 0;
     if (kind === 'read') {
@@ -347,24 +424,93 @@ export class Flash {
       this.counters.bytesRead += length;
       durationUs = length * this.timing.readUsPerByte;
     } else if (kind === 'write' && data) {
-      this.bytes.set(data, offset);
+      this.store.write(offset, data);
       this.counters.writes++;
       this.counters.bytesWritten += length;
       durationUs = length * this.timing.programUsPerByte;
     } else if (kind === 'erase' && sectors) {
-      this.bytes.fill(this.eraseValue, offset, offset + length);
+      this.store.fill(offset, length, this.eraseValue);
       this.counters.erases++;
       this.counters.bytesErased += length;
-      for (const s of sectors) durationUs += (this.timing.eraseMsBySectorSize[s.size] ?? 0) * 1000;
+      for (const s of sectors) durationUs += this.eraseUs(s);
     }
+    this.counted(kind, offset, length, durationUs, data);
+  }
+
+  private eraseUs(s: Sector): number {
+    return (this.timing.eraseMsBySectorSize[s.size] ?? 0) * 1000;
+  }
+
+  private counted(
+    kind: FlashOpKind,
+    offset: number,
+    length: number,
+    durationUs: number,
+    data?: Uint8Array,
+    cut?: CutDetail,
+  ): void {
     this.counters.timeUs += durationUs;
     this.opCount++;
-    if (mutating) this.mutationCount++;
+    if (kind !== 'read') {
+      this.mutationCount++;
+      this.generation++;
+    }
     if (this.observers.size === 0) return;
     const op: FlashOperation = { kind, offset, length, number: this.opCount, durationUs };
-    if (mutating) op.mutationNumber = this.mutationCount;
+    if (kind !== 'read') op.mutationNumber = this.mutationCount;
     if (data) op.data = data;
+    if (cut) op.cut = cut;
     this.observers.emit(op);
+  }
+
+  /** Do part of a write or erase, count it as started, then fail with PowerCut. */
+  private performCut(
+    kind: FlashOpKind,
+    offset: number,
+    length: number,
+    inside: CutInside,
+    data?: Uint8Array,
+    sectors?: Sector[],
+  ): never {
+    const fraction = clampFraction(inside.fraction);
+    let detail: CutDetail;
+    let durationUs: number;
+    if (kind === 'write' && data) {
+      const torn = tearWrite(this.store.read(offset, length), data, this.writeAlign, inside);
+      this.store.write(offset, torn.bytes);
+      detail = {
+        kind: 'torn-write',
+        programmed: torn.programmed,
+        wordOffset: offset + torn.programmed,
+        word: torn.word,
+      };
+      this.counters.writes++;
+      this.counters.bytesWritten += torn.programmed;
+      durationUs = (torn.programmed + this.writeAlign) * this.timing.programUsPerByte;
+    } else if (kind === 'erase' && sectors) {
+      // Sectors are erased one after the other, lowest first (Zephyr's flash drivers loop so).
+      const at = offset + Math.floor(fraction * length);
+      const sector = sectors.find((s) => at < s.offset + s.size) ?? sectors[sectors.length - 1]!;
+      const done = sector.offset - offset;
+      if (done > 0) this.store.fill(offset, done, this.eraseValue);
+      const random = seededRandom(inside.seed);
+      const mode = pickEraseMode(random);
+      const reached = at - sector.offset;
+      const old = this.store.read(sector.offset, sector.size);
+      this.store.write(sector.offset, tearErase(old, this.eraseValue, reached, mode, random));
+      detail = { kind: 'partial-erase', sectorOffset: sector.offset, sectorSize: sector.size, reached, mode };
+      this.counters.erases++;
+      this.counters.bytesErased += done;
+      durationUs = 0;
+      for (const s of sectors) if (s.offset < sector.offset) durationUs += this.eraseUs(s);
+      durationUs += (this.eraseUs(sector) * reached) / sector.size;
+    } else {
+      throw new RangeError(`${this.name}: a ${kind} cannot be cut inside`);
+    }
+    const after = this.observers.size > 0 ? this.store.read(offset, length) : undefined;
+    this.counted(kind, offset, length, durationUs, after, detail);
+    this.fired = new PowerCut(this.mutationCount, kind, offset, detail);
+    throw this.fired;
   }
 }
 
@@ -439,7 +585,7 @@ export class FlashArea {
   /** Contents without counting an operation (for inspection by tests and tools, not by MCUboot). */
   peek(offset = 0, length = this.size - offset): Uint8Array {
     this.check('peek', offset, length);
-    return this.flash.contents().slice(this.offset + offset, this.offset + offset + length);
+    return this.flash.peek(this.offset + offset, length);
   }
 
   private check(what: string, offset: number, length: number): void {

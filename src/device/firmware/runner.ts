@@ -11,6 +11,7 @@ import { formatLogLine } from '../../../firmware/zephyr/logging/format.ts';
 import { Listeners } from '../../util/listeners.ts';
 import { APP_GLOBAL } from './app-image.ts';
 import type { FirmwareDevicetree } from './devicetree.ts';
+import { type FirmwareThreadHandle, startInlineFirmware } from './inline-host.ts';
 import { WORKER_BOOTSTRAP } from './worker-bootstrap.ts';
 
 export { extractAppCode, FirmwareImageError } from './app-image.ts';
@@ -39,9 +40,18 @@ export interface FirmwareRunOptions {
   fatalPolicy?: FatalPolicy;
   /** Called once when the firmware hits a fatal error, after its report went to the console. */
   onFatal?: () => void;
+  /** Default 'worker'. */
+  thread?: FirmwareThread;
 }
 
 export type FatalPolicy = 'halt' | 'reset';
+
+/**
+ * Where the app runs: 'worker' (default) a worker thread per board, so a reset terminates it and a
+ * runaway loop stalls only its board; 'inline' on the host's event loop, for many boards in one
+ * process (a context per board, no thread; see inline-host.ts for what that gives up).
+ */
+export type FirmwareThread = 'worker' | 'inline';
 
 export interface LedEvent {
   /** Devicetree alias of the LED, e.g. 'led0'. */
@@ -57,6 +67,8 @@ export interface LedEvent {
 export type FirmwareStatus = 'running' | 'idle' | 'halted' | 'stopped';
 
 export interface RunningFirmware {
+  /** Where the app runs: its own worker thread, or inline on the host's event loop. */
+  readonly thread: FirmwareThread;
   /** Whether the LED is lit now (logical level: GPIO_ACTIVE_LOW wiring taken into account). */
   led(name?: string): boolean;
   /** Calls `listener` on every LED level change; returns the unsubscribe function. */
@@ -141,20 +153,24 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
     options.onFatal?.();
   };
 
-  const worker = new Worker(WORKER_BOOTSTRAP, {
-    eval: true,
-    workerData: {
-      appCode,
-      aliases: devicetree.aliases,
-      hostGlobal: ZEPHYR_HOST_GLOBAL,
-      appGlobal: APP_GLOBAL,
-      banner: `${options.bootBanner ?? '*** Booting Zephyr OS (zdfu virtual device) ***'}\n`,
-    },
-    // Keeps a runaway app from taking the host's memory with it.
-    resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
-    stdout: false,
-    stderr: false,
-  });
+  const workerData = {
+    appCode,
+    aliases: devicetree.aliases,
+    hostGlobal: ZEPHYR_HOST_GLOBAL,
+    appGlobal: APP_GLOBAL,
+    banner: `${options.bootBanner ?? '*** Booting Zephyr OS (zdfu virtual device) ***'}\n`,
+  };
+  const worker: FirmwareThreadHandle =
+    options.thread === 'inline'
+      ? startInlineFirmware(WORKER_BOOTSTRAP, workerData)
+      : new Worker(WORKER_BOOTSTRAP, {
+          eval: true,
+          workerData,
+          // Keeps a runaway app from taking the host's memory with it.
+          resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
+          stdout: false,
+          stderr: false,
+        });
 
   const onGpio = (message: Extract<WorkerMessage, { type: 'gpio' }>) => {
     const led = ledByPin.get(`${message.port}/${message.pin}`);
@@ -182,7 +198,8 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
     markReady = resolve;
   });
 
-  worker.on('message', (message: WorkerMessage) => {
+  worker.on('message', (value: unknown) => {
+    const message = value as WorkerMessage;
     switch (message.type) {
       case 'yield':
         markReady();
@@ -218,6 +235,7 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
   });
 
   return {
+    thread: options.thread ?? 'worker',
     led(name = 'led0') {
       if (![...ledByPin.values()].some((led) => led.name === name)) {
         throw new Error(`the board's devicetree has no LED alias '${name}'`);

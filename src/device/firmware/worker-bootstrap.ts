@@ -6,6 +6,11 @@
  * no eval: only the host), calls `main()`, and turns any exception into a halt report.
  *
  * Messages to the parent (see WorkerMessage in runner.ts): console, gpio, stats, fatal, returned.
+ *
+ * The same text also runs inline, on the host's own event loop (inline-host.ts): `require`,
+ * `process` and `workerData` are then stand-ins, and workerData carries two functions a worker
+ * cannot get: registerStop (a reset ends the app: sleepers never wake, timers are cleared) and
+ * registerContext (the host routes the app's unhandled rejections to its halt).
  */
 export const WORKER_BOOTSTRAP = `
 'use strict';
@@ -28,6 +33,7 @@ const ports = new Set(Object.values(aliases).map((gpio) => gpio.port));
 const outputs = new Map();
 let halted = false;
 let yielded = false;
+const timers = new Set();
 
 // main() runs until it first blocks, as Zephyr's main thread outranks the work queues; the host
 // holds SMP requests until then.
@@ -65,7 +71,13 @@ const host = {
     firstYield();
     const delay = Math.max(0, Number(ms) || 0);
     // After a halt, sleepers never wake: the thread is gone, as on a halted CPU.
-    return new Promise((resolve) => setTimeout(() => { if (!halted) resolve(); }, delay));
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        if (!halted) resolve();
+      }, delay);
+      timers.add(timer);
+    });
   },
   dtAliasGpio(alias) {
     const gpio = aliases[String(alias)];
@@ -123,6 +135,17 @@ const context = vm.createContext(sandbox, {
   name: 'zephyr-app',
   codeGeneration: { strings: false, wasm: false },
 });
+
+if (typeof workerData.registerStop === 'function') {
+  workerData.registerStop(() => {
+    halted = true;
+    for (const timer of timers) clearTimeout(timer);
+    timers.clear();
+  });
+}
+if (typeof workerData.registerContext === 'function') {
+  workerData.registerContext(vm.runInContext('Promise.prototype', context), halt);
+}
 
 host.consoleWrite(workerData.banner);
 try {

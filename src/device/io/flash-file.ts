@@ -24,6 +24,8 @@ export interface PersistOptions {
   otherBoards?: Readonly<Record<string, number>>;
 }
 
+const FILE_CHUNK = 64 * 1024;
+
 /** The file given as the flash is not one; nothing was written to it. */
 export class FlashFileError extends Error {
   override readonly name = 'FlashFileError';
@@ -45,9 +47,12 @@ export function persistFlash(flash: Flash, path: string, options: PersistOptions
       readWhole(fd, flash);
       loaded = true;
     } else {
-      // New file (or --new-flash): start from the flash's current contents (erased when fresh).
-      const contents = flash.contents();
-      writeSync(fd, contents, 0, contents.length, 0);
+      // New file (or --new-flash): start from the flash's current contents (erased when fresh),
+      // a chunk at a time: the flash is held sparsely and need not be made whole in memory.
+      for (let at = 0; at < flash.size; at += FILE_CHUNK) {
+        const chunk = flash.peek(at, Math.min(FILE_CHUNK, flash.size - at));
+        writeSync(fd, chunk, 0, chunk.length, at);
+      }
     }
   } catch (error) {
     closeSync(fd);
@@ -55,7 +60,8 @@ export function persistFlash(flash: Flash, path: string, options: PersistOptions
   }
   let erasedFill = new Uint8Array(0);
   const unsubscribe = flash.onOperation((op) => {
-    if (op.kind === 'write' && op.data) {
+    // A write, or any operation a power cut left half done: its data is what the range holds now.
+    if (op.data) {
       writeSync(fd, op.data, 0, op.length, op.offset);
     } else if (op.kind === 'erase') {
       if (erasedFill.length < op.length) erasedFill = new Uint8Array(op.length).fill(flash.eraseValue);

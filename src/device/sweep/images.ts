@@ -1,0 +1,82 @@
+// The two images a sweep moves between: "old" (1.0.0, running) and "new" (2.0.0), signed with the
+// repository's development key for the board's slot geometry, as `imgtool sign` would for it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadPublicKey, loadSigningKey, type PublicKey } from '../../image/keys.ts';
+import { signImage } from '../../image/sign.ts';
+import { trailerLayout } from '../../image/trailer.ts';
+import { validateForBoot } from '../../image/verify.ts';
+import { type Board, deviceOf, slotPartition } from '../boards/board.ts';
+import { DEV_KEYS } from '../boards/bootloader-keys.ts';
+import { packageRoot } from '../io/artifacts.ts';
+
+export interface SweepImages {
+  old: Uint8Array;
+  new: Uint8Array;
+  /** A third image, left in the secondary slot before an upload replaces it. */
+  stale: Uint8Array;
+}
+
+function body(size: number, seed: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+export async function sweepImages(board: Board, bodySize: number): Promise<SweepImages> {
+  const signed = board.mcuboot.signature !== 'none';
+  const keyFile = DEV_KEYS[board.mcuboot.signature]?.file;
+  if (signed && keyFile === undefined) {
+    throw new Error(`${board.name}: no development key for ${board.mcuboot.signature} signatures`);
+  }
+  const key =
+    signed && keyFile ? await loadSigningKey(readFileSync(join(packageRoot(), keyFile), 'utf8')) : undefined;
+  const sign = (seed: number, version: string) =>
+    signImage(body(bodySize, seed), {
+      ...(key ? { key } : {}),
+      headerSize: board.mcuboot.headerSize,
+      padHeader: true,
+      slotSize: slotPartition(board, 0).size,
+      version,
+      align: deviceOf(board, slotPartition(board, 0)).writeBlockSize as 1 | 2 | 4 | 8,
+      overwriteOnly: board.mcuboot.mode === 'overwrite-only',
+    });
+  return { old: await sign(1, '1.0.0'), new: await sign(2, '2.0.0'), stale: await sign(3, '0.9.0') };
+}
+
+/**
+ * An image check with the shape MCUboot's validator hook takes (slot, bytes); declared here rather
+ * than borrowed from the MCUboot model, so the sweep also calls it itself for its invariant.
+ */
+export type SweepValidator = (
+  slot: 'primary' | 'secondary',
+  bytes: Uint8Array,
+) => Promise<{ ok: boolean; reason?: string }>;
+
+/** bootutil_img_validate as the virtual device runs it: hash, and signature when the board has keys. */
+export async function sweepValidator(board: Board): Promise<SweepValidator> {
+  const keys: PublicKey[] = board.mcuboot.signature === 'none' ? [] : [await loadPublicKey(devKeyPem(board))];
+  const trailer = trailerLayout({
+    slotSize: slotPartition(board, 0).size,
+    maxAlign: board.mcuboot.maxAlign,
+    writeSize: deviceOf(board, slotPartition(board, 0)).writeBlockSize,
+    maxSectors: board.mcuboot.maxImgSectors,
+  });
+  return async (_slot, bytes) => {
+    const verdict = await validateForBoot(bytes, { keys, maxImageSize: trailer.trailerStart });
+    return { ok: verdict.ok, reason: verdict.message };
+  };
+}
+
+/** The public half of the development key the board's MCUboot is built with. */
+function devKeyPem(board: Board): string {
+  const key = DEV_KEYS[board.mcuboot.signature];
+  if (!key) throw new Error(`${board.name}: no development key for ${board.mcuboot.signature} signatures`);
+  return key.publicPem;
+}
