@@ -16,6 +16,7 @@ import { extractAppCode, type RunningFirmware, startFirmware } from './firmware/
 import { type Flash, FlashArea, PowerCut } from './flash.ts';
 import { BaudPacer, type BaudPacerStats } from './io/baud-pacer.ts';
 import { type BootResult, bootAreas, bootGo } from './mcuboot/boot.ts';
+import { type SmpServerBuild, smpServerBuild } from './server/build-config.ts';
 import { registerImageGroup } from './server/img-mgmt.ts';
 import { registerOsGroup } from './server/os-mgmt.ts';
 import { ImageSlots } from './server/slots.ts';
@@ -58,6 +59,8 @@ export interface PowerCutMissed {
 
 export class VirtualDevice {
   readonly board: Board;
+  /** How the app's SMP server is built: the board's smpServer options with smp_svr's defaults. */
+  readonly smpBuild: SmpServerBuild;
   readonly flash: Flash;
   private readonly keys: PublicKey[];
   private readonly tx: BaudPacer;
@@ -94,6 +97,7 @@ export class VirtualDevice {
 
   constructor(options: VirtualDeviceOptions) {
     this.board = options.board;
+    this.smpBuild = smpServerBuild(options.board);
     this.flash = options.flash ?? createBoardFlash(options.board);
     // An MCUboot built for signatures with no key would silently become a hash-only bootloader.
     if (options.board.mcuboot.signature !== 'none' && options.bootloaderKeys.length === 0) {
@@ -382,10 +386,11 @@ export class VirtualDevice {
       return;
     }
     this.runningVersion = result.version;
-    const server = new SmpServer({ netbufSize: this.board.smp.netbufSize, verboseErrors: true });
+    const build = this.smpBuild;
+    const server = new SmpServer({ netbufSize: build.netbufSize, verboseErrors: build.verboseErrors });
     const areas = bootAreas(this.flash, this.board);
     const slots = new ImageSlots(this.board, [areas.primary, areas.secondary]);
-    registerOsGroup(server, { board: this.board, requestReset: () => void this.reset() });
+    registerOsGroup(server, { board: this.board, build, requestReset: () => void this.reset() });
     registerImageGroup(server, { slots, runningVersion: () => this.runningVersion });
     registerStatGroup(server, () => this.running?.stats() ?? new Map());
     this.server = server;
@@ -393,11 +398,11 @@ export class VirtualDevice {
     const handle = (packet: Uint8Array) => this.handleWhenAppReady(server, packet);
     this.serial = new UartEndpoint({
       rxLineBufferSize: this.board.smp.rxLineBufferSize,
-      netbufSize: this.board.smp.netbufSize,
+      netbufSize: build.netbufSize,
       handle,
       transmit: (bytes) => this.tx.push(bytes),
     });
-    this.udp = new UdpEndpoint({ netbufSize: this.board.smp.netbufSize, handle });
+    this.udp = new UdpEndpoint({ netbufSize: build.netbufSize, handle });
     const generation = this.generation;
     this.running = startFirmware(code, {
       onConsole: (text) => this.printText(text),

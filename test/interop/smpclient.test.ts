@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getBoard } from '../../src/device/boards/index.ts';
+import { smpServerBuild } from '../../src/device/server/build-config.ts';
 import {
   BINARY_ONE,
   BINARY_TWO,
@@ -54,7 +55,7 @@ describe('smpclient frame sizing on the serial link', () => {
       // Each chunk is at most buf_size − 4 (length + CRC) − 8 (SMP header) − CBOR keys (and the
       // first also carries len and sha); a device that dropped the full-size frames smpclient
       // sends would make this time out.
-      const bufSize = getBoard('stm32f4_disco').smp.netbufSize;
+      const bufSize = smpServerBuild(getBoard('stm32f4_disco')).netbufSize;
       const requests = upload && 'requests' in upload ? upload.requests : Number.NaN;
       expect(requests).toBeLessThanOrEqual(Math.ceil(size / (bufSize - 120)));
       expect(requests).toBeGreaterThanOrEqual(Math.ceil(size / (bufSize - 12)));

@@ -29,7 +29,7 @@ export const esp32_devkitc_wroom: Board = {
     validatePrimarySlot: false,
     headerSize: 0x20,
   },
-  smp: { netbufSize: 2048, netbufCount: 4, uartMtu: 256, rxLineBufferSize: 128, rxLineBufferCount: 2 },
+  smp: { uartMtu: 256, rxLineBufferSize: 128, rxLineBufferCount: 2 },
   // Upstream Zephyr's fatal-error policy: halt.
   app: { resetOnFatalError: false },
   versions: { zephyr: 'zephyr-v3.5.0', mcuboot: 'v2.0.0' },

@@ -36,7 +36,7 @@ export const stm32f4_disco: Board = {
     validatePrimarySlot: true,
     headerSize: 0x200,
   },
-  smp: { netbufSize: 2048, netbufCount: 4, uartMtu: 256, rxLineBufferSize: 128, rxLineBufferCount: 2 },
+  smp: { uartMtu: 256, rxLineBufferSize: 128, rxLineBufferCount: 2 },
   // Upstream Zephyr's fatal-error policy: halt.
   app: { resetOnFatalError: false },
   versions: { zephyr: 'v3.7.0', mcuboot: 'v2.1.0' },

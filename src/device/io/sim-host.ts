@@ -166,7 +166,7 @@ async function openBlePeripheral(
 ): Promise<BlePeripheral> {
   const { BlePeripheral } = await import('../transport/ble-peripheral.ts');
   const endpoint = new BleEndpoint({
-    netbufSize: device.board.smp.netbufSize,
+    netbufSize: device.smpBuild.netbufSize,
     handle: (packet) => device.handleRequest(packet),
   });
   const peripheral = await BlePeripheral.open({

@@ -2,6 +2,7 @@
 import { SmpGroup } from '../../smp/group-ids.ts';
 import { bootloaderInfo, echo, echoRead, mcumgrParams, osInfo, reset } from '../../smp/groups/os.ts';
 import type { Board } from '../boards/board.ts';
+import type { SmpServerBuild } from './build-config.ts';
 import { GroupError } from './mgmt-error.ts';
 import type { SmpServer } from './smp-server.ts';
 
@@ -13,6 +14,8 @@ const MCUBOOT_MODE = { 'swap-scratch': 1, 'overwrite-only': 2 } as const;
 
 export interface OsGroupOptions {
   board: Board;
+  /** The server's build (params, taskstat). */
+  build: SmpServerBuild;
   /** Reboots the device; called CONFIG_MCUMGR_GRP_OS_RESET_MS after the reset response. */
   requestReset: () => void;
   resetDelayMs?: number;
@@ -50,7 +53,7 @@ export function registerOsGroup(server: SmpServer, options: OsGroupOptions): voi
 
   server.register(
     mcumgrParams,
-    () => ({ buf_size: board.smp.netbufSize, buf_count: board.smp.netbufCount }),
+    () => ({ buf_size: options.build.netbufSize, buf_count: options.build.netbufCount }),
     { readsRequest: false },
   );
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createBoardFlash, getBoard } from '../../../src/device/boards/index.ts';
 import { bootAreas } from '../../../src/device/mcuboot/boot.ts';
+import { smpServerBuild } from '../../../src/device/server/build-config.ts';
 import { registerImageGroup } from '../../../src/device/server/img-mgmt.ts';
 import { registerOsGroup } from '../../../src/device/server/os-mgmt.ts';
 import { ImageSlots } from '../../../src/device/server/slots.ts';
@@ -10,11 +11,12 @@ import { errorFromResponse, MgmtErr } from '../../../src/smp/errors.ts';
 import { SmpGroup } from '../../../src/smp/group-ids.ts';
 
 const board = getBoard('stm32f4_disco');
+const build = smpServerBuild(board);
 
 function makeServer(verboseErrors = false): SmpServer {
-  const server = new SmpServer({ netbufSize: board.smp.netbufSize, verboseErrors });
+  const server = new SmpServer({ netbufSize: build.netbufSize, verboseErrors });
   const areas = bootAreas(createBoardFlash(board), board);
-  registerOsGroup(server, { board, requestReset: () => undefined });
+  registerOsGroup(server, { board, build, requestReset: () => undefined });
   registerImageGroup(server, {
     slots: new ImageSlots(board, [areas.primary, areas.secondary]),
     runningVersion: () => undefined,
