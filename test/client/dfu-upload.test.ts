@@ -21,8 +21,8 @@ afterEach(async () => {
 async function partialUpload(client: DeviceClient, image: Uint8Array, cut: number): Promise<void> {
   const sha = await sha256(image);
   for (let off = 0; off < cut; ) {
-    const data = image.subarray(off, Math.min(off + 400, cut));
-    const first = off === 0 ? { len: image.length, sha, image: 0 } : {};
+    const data = image.subarray(off, Math.min(off + 256, cut));
+    const first = off === 0 ? { len: image.length, sha, image: 0 } : {}; // fits a 384-byte netbuf
     const answer = await client.smp.request(imageUpload, { off, data, ...first });
     off = answer.off;
   }

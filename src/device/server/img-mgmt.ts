@@ -85,7 +85,7 @@ export function registerImageGroup(server: SmpServer, options: ImageGroupOptions
     // Zephyr: a request that does not decode is EINVAL; only a missing "off" is err 20.
     onBadRequest: (error) =>
       error.path === 'off' && error.problem === 'missing'
-        ? imageError(ImgErr.INVALID_OFFSET, 'upload chunk has no "off"')
+        ? new GroupError(SmpGroup.Image, ImgErr.INVALID_OFFSET, 'upload chunk has no "off"', 'header malformed')
         : new MgmtError(MgmtErr.EINVAL, `image upload: ${error.message}`),
   });
 

@@ -15,7 +15,10 @@ import { GroupError } from './mgmt-error.ts';
 import type { ImageSlots } from './slots.ts';
 import { equalBytes, OTHER_SLOT } from './slots.ts';
 
-/** img_mgmt_err_code_t values used here. */
+/**
+ * img_mgmt_err_code_t values used here. The `reason` strings are img_mgmt.c's img_mgmt_err_str_*,
+ * set (as `rsn`) only for what img_mgmt_upload_inspect refuses; flash errors carry none.
+ */
 export const ImgErr = {
   NO_FREE_SLOT: 9,
   FLASH_WRITE_FAILED: 12,
@@ -114,7 +117,9 @@ export class ImageUploader {
         'header malformed',
       );
     }
-    if (request.len === undefined) throw imageError(ImgErr.INVALID_LENGTH, 'first chunk has no "len"');
+    if (request.len === undefined) {
+      throw imageError(ImgErr.INVALID_LENGTH, 'first chunk has no "len"', 'header malformed');
+    }
     if (decodeHeaderFields(request.data).magic !== IMAGE_MAGIC) {
       throw imageError(
         ImgErr.INVALID_IMAGE_HEADER_MAGIC,
@@ -185,7 +190,6 @@ export class ImageUploader {
       throw imageError(
         ImgErr.FLASH_ERASE_FAILED,
         `erasing slot failed: ${(error as Error).message}`,
-        'fa erase fail',
       );
     }
   }
@@ -201,7 +205,6 @@ export class ImageUploader {
       throw imageError(
         ImgErr.FLASH_WRITE_FAILED,
         `flash write failed: ${(error as Error).message}`,
-        'fa write fail',
       );
     }
     state.pending = joined.slice(writable);
@@ -218,7 +221,6 @@ export class ImageUploader {
       throw imageError(
         ImgErr.FLASH_WRITE_FAILED,
         `flash write failed: ${(error as Error).message}`,
-        'fa write fail',
       );
     }
     state.pending = new Uint8Array(0);
