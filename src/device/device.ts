@@ -3,6 +3,7 @@
  * firmware running with Zephyr's SMP server, and one UART on which MCUboot's lines, the app's log
  * and SMP frames share the wire, as on the real board.
  */
+import { formatLogLine, type LogLevel } from '../../firmware/zephyr/logging/format.ts';
 import { decodeHeaderFields, IMAGE_HEADER_SIZE } from '../image/format.ts';
 import type { PublicKey } from '../image/keys.ts';
 import { SwapType, trailerLayout } from '../image/trailer.ts';
@@ -389,9 +390,14 @@ export class VirtualDevice {
     const build = this.smpBuild;
     const server = new SmpServer({ netbufSize: build.netbufSize, verboseErrors: build.verboseErrors });
     const areas = bootAreas(this.flash, this.board);
-    const slots = new ImageSlots(this.board, [areas.primary, areas.secondary]);
+    const slots = new ImageSlots(this.board, [areas.primary, areas.secondary], build.allowErasePending);
     registerOsGroup(server, { board: this.board, build, requestReset: () => void this.reset() });
-    registerImageGroup(server, { slots, runningVersion: () => this.runningVersion });
+    registerImageGroup(server, {
+      slots,
+      runningVersion: () => this.runningVersion,
+      imageCheck: build.imageCheck,
+      log: (level, message) => this.appLog(level, 'mcumgr_img_grp', message),
+    });
     registerStatGroup(server, () => this.running?.stats() ?? new Map());
     this.server = server;
     // The app's SMP transports, registered at start-up as Zephyr's smp_uart and smp_udp are.
@@ -439,6 +445,12 @@ export class VirtualDevice {
     this.running = undefined;
     this.runningVersion = undefined;
     if (running) await running.stop();
+  }
+
+  /** A LOG_* line of the app's own subsystems, as Zephyr's UART log backend prints it. */
+  private appLog(level: LogLevel, module: string, message: string): void {
+    const uptimeUs = (this.running?.uptimeMs() ?? 0) * 1000;
+    this.printText(formatLogLine(uptimeUs, level, module, message));
   }
 
   private printLine(line: string): void {

@@ -33,6 +33,8 @@ export class ImageSlots {
   constructor(
     readonly board: Board,
     readonly areas: readonly [FlashArea, FlashArea],
+    /** CONFIG_MCUMGR_GRP_IMG_ALLOW_ERASE_PENDING. */
+    private readonly allowErasePending = false,
   ) {}
 
   area(slot: number): FlashArea {
@@ -99,10 +101,19 @@ export class ImageSlots {
     return [active, other];
   }
 
-  /** img_mgmt_slot_in_use with CONFIG_MCUMGR_GRP_IMG_ALLOW_ERASE_PENDING=y (Zephyr's default). */
+  /**
+   * img_mgmt_slot_in_use (img_mgmt_state.c): the running slot, the slot a revert would go back to,
+   * and, unless built with CONFIG_MCUMGR_GRP_IMG_ALLOW_ERASE_PENDING (default n), a slot pending
+   * for the next boot (test or permanent). An upload picks only a slot not in use, and an erase of
+   * a slot in use is refused (img_mgmt.c img_mgmt_erase, zephyr_img_mgmt.c
+   * img_mgmt_get_unused_slot_area_id).
+   */
   inUse(slot: number): boolean {
     const next = this.nextBoot();
     if (slot === next.slot && next.type === 'revert') return true;
+    const pending =
+      (slot === next.slot && next.type === 'test') || (next.slot !== ACTIVE_SLOT && next.type === 'normal');
+    if (pending && !this.allowErasePending) return true;
     return slot === ACTIVE_SLOT;
   }
 }

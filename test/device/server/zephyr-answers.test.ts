@@ -6,9 +6,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Board } from '../../../src/device/boards/board.ts';
 import { getBoard } from '../../../src/device/boards/index.ts';
-import { decodePacket, encodePacket } from '../../../src/smp/codec.ts';
+import { parseImage } from '../../../src/image/format.ts';
+import { type CborMap, decodePacket, encodePacket } from '../../../src/smp/codec.ts';
 import { SmpGroup } from '../../../src/smp/group-ids.ts';
-import { type BootedDevice, bootDevice } from './fixtures.ts';
+import {
+  encodeSerialFrame,
+  type SerialEvent,
+  SerialFrameDecoder,
+} from '../../../src/transport/serial-framing.ts';
+import { type BootedDevice, blinky, bootDevice } from './fixtures.ts';
 
 let booted: BootedDevice | undefined;
 afterEach(async () => {
@@ -76,5 +82,179 @@ describe('v1 errors and "rsn"', () => {
     booted = await bootDevice({ board: withServer({ verboseErrors: true }) });
     expect(await answer(booted.device, badUpload)).toEqual({ rc: 1, rsn: 'magic mismatch' });
     expect(await answer(booted.device, unknownCommand)).toEqual({ rc: 8 });
+  });
+});
+
+/** A v2 image upload request (group 1, command 1) as raw bytes. */
+function uploadPacket(body: CborMap, sequence = 0, version: 1 | 2 = 2): Uint8Array {
+  return encodePacket({ version, op: 2, flags: 0, group: SmpGroup.Image, sequence, command: 1 }, body);
+}
+
+/** Uploads `image` in 256-byte chunks with the full sha; returns the last response body. */
+async function uploadAll(device: BootedDevice['device'], image: Uint8Array): Promise<unknown> {
+  const sha = await sha256(image);
+  let off = 0;
+  let last: unknown;
+  while (off < image.length) {
+    const data = image.subarray(off, off + 256);
+    last = await answer(
+      device,
+      uploadPacket(off === 0 ? { off, len: image.length, sha, data } : { off, data }),
+    );
+    off = (last as { off: number }).off;
+  }
+  return last;
+}
+
+async function sha256(data: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>));
+}
+
+describe('the last upload chunk and "match"', () => {
+  // grp/img_mgmt/src/img_mgmt.c img_mgmt_upload: `"match"` is appended to the last response only
+  // inside #ifdef CONFIG_IMG_ENABLE_IMAGE_CHECK (subsys/dfu/Kconfig: default n; smp_svr's prj.conf
+  // leaves it), so the real smp_svr ends an upload with {"off": len} alone.
+  it('smp_svr (image check off) answers {off: len} and nothing else', async () => {
+    booted = await bootDevice();
+    const two = await blinky('blinky-two');
+    expect(await uploadAll(booted.device, two)).toEqual({ off: two.length });
+  });
+
+  it('with CONFIG_IMG_ENABLE_IMAGE_CHECK it answers {off: len, match: true}', async () => {
+    booted = await bootDevice({ board: withServer({ imageCheck: true }) });
+    const two = await blinky('blinky-two');
+    expect(await uploadAll(booted.device, two)).toEqual({ off: two.length, match: true });
+  });
+});
+
+describe('the first chunk sent again after a completed upload', () => {
+  // img_mgmt.c img_mgmt_upload resets the upload state once the last chunk is written
+  // (img_mgmt_reset_upload: area_id = -1), and zephyr_img_mgmt.c img_mgmt_upload_inspect resumes
+  // only while area_id != -1; so off=0 with the same sha starts a new upload: the slot is erased
+  // (it is not blank) and the answer is the first chunk's length. Only the image-check build
+  // (#ifdef CONFIG_IMG_ENABLE_IMAGE_CHECK, flash_img_check) answers {off: len, match: true}.
+  it('restarts the upload: answers the chunk length and slot 1 is no longer listed', async () => {
+    booted = await bootDevice();
+    const two = await blinky('blinky-two');
+    await uploadAll(booted.device, two);
+    expect((await booted.client.imageList()).images.map((i) => i.slot)).toEqual([0, 1]);
+    const first = { off: 0, len: two.length, sha: await sha256(two), data: two.subarray(0, 256) };
+    expect(await answer(booted.device, uploadPacket(first))).toEqual({ off: 256 });
+    expect((await booted.client.imageList()).images.map((i) => i.slot)).toEqual([0]);
+  });
+
+  it('with image check, answers {off: len, match: true} and keeps the slot', async () => {
+    booted = await bootDevice({ board: withServer({ imageCheck: true }) });
+    const two = await blinky('blinky-two');
+    await uploadAll(booted.device, two);
+    const first = { off: 0, len: two.length, sha: await sha256(two), data: two.subarray(0, 256) };
+    expect(await answer(booted.device, uploadPacket(first))).toEqual({ off: two.length, match: true });
+    expect((await booted.client.imageList()).images.map((i) => i.slot)).toEqual([0, 1]);
+  });
+});
+
+describe('a pending slot 1: erase and upload refused', () => {
+  // grp/img_mgmt/src/img_mgmt_state.c img_mgmt_slot_in_use: a slot pending for the next boot
+  // (test or permanent) is in use unless CONFIG_MCUMGR_GRP_IMG_ALLOW_ERASE_PENDING (Kconfig default
+  // n). img_mgmt.c img_mgmt_erase then adds IMG_MGMT_ERR_NO_FREE_SLOT (group 1, rc 9), which
+  // img_mgmt_translate_error_code gives v1 clients as MGMT_ERR_EBADSTATE (6); the upload's slot
+  // choice (zephyr_img_mgmt.c img_mgmt_get_unused_slot_area_id) finds no slot: NO_FREE_SLOT too.
+  const erase = (version: 1 | 2) =>
+    encodePacket({ version, op: 2, flags: 0, group: SmpGroup.Image, sequence: 9, command: 5 }, {});
+
+  async function pendingTwo(board?: Board): Promise<{ two: Uint8Array; device: BootedDevice['device'] }> {
+    booted = await bootDevice(board ? { board } : {});
+    const two = await blinky('blinky-two');
+    await uploadAll(booted.device, two);
+    await booted.client.imageTest(parseImage(two).sha256Hash!);
+    return { two, device: booted.device };
+  }
+
+  it('smp_svr refuses to erase it (v2 group 1 rc 9, v1 rc 6) and keeps it pending', async () => {
+    const { device } = await pendingTwo();
+    expect(await answer(device, erase(2))).toEqual({ err: { group: SmpGroup.Image, rc: 9 } });
+    expect(await answer(device, erase(1))).toEqual({ rc: 6 });
+    expect((await booted!.client.imageList()).images[1]).toMatchObject({ slot: 1, pending: true });
+  });
+
+  it('smp_svr refuses an upload over it with NO_FREE_SLOT, and the slot stays pending', async () => {
+    const { two, device } = await pendingTwo();
+    const first = { off: 0, len: two.length, data: two.subarray(0, 256) };
+    expect(await answer(device, uploadPacket(first))).toEqual({ err: { group: SmpGroup.Image, rc: 9 } });
+    expect((await booted!.client.imageList()).images[1]).toMatchObject({ slot: 1, pending: true });
+  });
+
+  it('with ALLOW_ERASE_PENDING both the erase and a new upload are accepted', async () => {
+    const { two, device } = await pendingTwo(withServer({ allowErasePending: true }));
+    const first = { off: 0, len: two.length, data: two.subarray(0, 256) };
+    expect(await answer(device, uploadPacket(first))).toEqual({ off: 256 });
+    expect(await answer(device, erase(2))).toEqual({});
+  });
+});
+
+describe('the image manager logs on the console', () => {
+  // grp/img_mgmt/src/zephyr_img_mgmt.c img_mgmt_erase_image_data (v3.5.0): LOG_INF("Erased 0x%zx
+  // bytes of image slot") for the sectors from the slot start to the one holding the image's last
+  // byte, then LOG_INF("Erased 0x%zx bytes of image slot trailer") from the sector holding
+  // boot_get_trailer_status_offset() (slot size − 16 − 2 × BOOT_MAX_ALIGN) to the slot end. Only
+  // when img_mgmt_flash_check_empty finds old data: a blank slot logs nothing. Module
+  // mcumgr_img_grp (img_mgmt.c LOG_MODULE_REGISTER), Zephyr's default log format.
+  it('an upload over old data logs its two erases (stm32f4: 128 KiB sectors)', async () => {
+    booted = await bootDevice();
+    const two = await blinky('blinky-two');
+    await uploadAll(booted.device, two);
+    expect(booted.consoleLines.filter((l) => l.includes('mcumgr_img_grp'))).toEqual([]);
+    await answer(booted.device, uploadPacket({ off: 0, len: two.length, data: two.subarray(0, 256) }));
+    const logged = booted.consoleLines.filter((l) => l.includes('mcumgr_img_grp'));
+    expect(logged.map((l) => l.replace(/^\[[\d:.,]+\] /, ''))).toEqual([
+      '<inf> mcumgr_img_grp: Erased 0x20000 bytes of image slot',
+      '<inf> mcumgr_img_grp: Erased 0x20000 bytes of image slot trailer',
+    ]);
+  });
+
+  it('on the ESP32 (4 KiB sectors) the erase covers the image rounded up to a sector', async () => {
+    booted = await bootDevice({ board: 'esp32_devkitc_wroom' });
+    const two = await blinky('blinky-two');
+    booted.device.programSlot(1, two);
+    await answer(booted.device, uploadPacket({ off: 0, len: two.length, data: two.subarray(0, 256) }));
+    const sectors = Math.ceil(two.length / 0x1000) * 0x1000;
+    expect(
+      booted.consoleLines
+        .filter((l) => l.includes('mcumgr_img_grp'))
+        .map((l) => l.replace(/^\[[\d:.,]+\] /, '')),
+    ).toEqual([
+      `<inf> mcumgr_img_grp: Erased 0x${sectors.toString(16)} bytes of image slot`,
+      '<inf> mcumgr_img_grp: Erased 0x1000 bytes of image slot trailer',
+    ]);
+  });
+
+  it('a refused upload logs the inspect failure (LOG_ERR in img_mgmt_upload)', async () => {
+    booted = await bootDevice();
+    await answer(booted.device, uploadPacket({ off: 0, len: 64, data: new Uint8Array(64) }));
+    expect(
+      booted.consoleLines.some((l) => /<err> mcumgr_img_grp: Image upload inspect failed: 23$/.test(l)),
+    ).toBe(true);
+  });
+
+  it('on the UART the log line and the SMP response frame share the wire, both intact', async () => {
+    booted = await bootDevice();
+    const two = await blinky('blinky-two');
+    booted.device.programSlot(1, two);
+    const decoder = new SerialFrameDecoder();
+    const events: SerialEvent[] = [];
+    booted.device.onUart((bytes) => events.push(...decoder.push(bytes)));
+    const request = uploadPacket({ off: 0, len: two.length, data: two.subarray(0, 256) }, 5);
+    booted.device.uartReceive(encodeSerialFrame(request));
+    const deadline = Date.now() + 5000;
+    while (!events.some((e) => e.kind === 'packet') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const texts = events.filter((e) => e.kind === 'text').map((e) => e.text);
+    expect(texts.some((t) => t.includes('<inf> mcumgr_img_grp: Erased 0x20000 bytes of image slot'))).toBe(
+      true,
+    );
+    const packet = events.find((e) => e.kind === 'packet');
+    expect(packet && decodePacket(packet.packet).body).toEqual({ off: 256 });
+    expect(events.filter((e) => e.kind === 'bad-frame')).toEqual([]);
   });
 });
