@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { loadPublicKey } from '../../image/keys.ts';
 import { formatHostPort, parseHostPort } from '../../transport/host-port.ts';
 import type { BleHci } from '../../transport/kinds/ble.ts';
+import type { Board } from '../boards/board.ts';
 import { DEV_RSA_2048_PUBLIC_PEM } from '../boards/bootloader-keys.ts';
 import { boards, createBoardFlash, getBoard, sectorSizes } from '../boards/index.ts';
 import { VirtualDevice } from '../device.ts';
@@ -21,7 +22,8 @@ import { PtyPort } from './pty.ts';
 import { DEFAULT_UDP } from './sim-defaults.ts';
 
 export interface SimOptions {
-  board?: string;
+  /** A board name, or board data (e.g. a board built with other SMP server options). */
+  board?: string | Board;
   /** Flash contents are kept in this file; an existing file is the flash after a power cycle. */
   flashFile?: string;
   /** Replace whatever `flashFile` holds with a new, erased flash (else a wrong-sized file is refused). */
@@ -61,7 +63,8 @@ export interface SimHandle {
 }
 
 export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
-  const board = getBoard(options.board ?? 'stm32f4_disco');
+  const board =
+    typeof options.board === 'object' ? options.board : getBoard(options.board ?? 'stm32f4_disco');
   // A port is required (0 picks a free one), so a typo does not silently become port 1337.
   const udpAddress =
     options.udp === false
