@@ -3,24 +3,18 @@
  * which images are readable, the next boot slot and type from MCUboot's trailers, and the flags
  * `image list` reports. Single-image, swap or overwrite builds: the running slot is always 0.
  */
-import { parseImage } from '../../image/format.ts';
 import { SwapType } from '../../image/trailer.ts';
-import type { ImageVersion } from '../../image/version.ts';
 import type { Board } from '../boards/board.ts';
 import type { FlashArea } from '../flash.ts';
 import { swapType } from '../mcuboot/public.ts';
+import { readSlotInfo, type SlotImageInfo } from './read-info.ts';
+
+export type { SlotImageInfo } from './read-info.ts';
 
 export const ACTIVE_SLOT = 0;
 export const OTHER_SLOT = 1;
 
 export type NextBootType = 'normal' | 'test' | 'revert';
-
-export interface SlotImageInfo {
-  slot: number;
-  version: ImageVersion;
-  hash: Uint8Array;
-  flags: number;
-}
 
 export interface SlotFlags {
   active: boolean;
@@ -43,16 +37,10 @@ export class ImageSlots {
     return area;
   }
 
-  /** img_mgmt_read_info: the header, TLVs and SHA-256 TLV must parse, or the slot is not listed. */
+  /** img_mgmt_read_info (./read-info.ts): undefined when the slot holds no listable image. */
   readInfo(slot: number): SlotImageInfo | undefined {
-    const area = this.area(slot);
-    try {
-      const image = parseImage(area.read(0, area.size));
-      if (!image.sha256Hash) return undefined;
-      return { slot, version: image.header.version, hash: image.sha256Hash, flags: image.header.flags };
-    } catch {
-      return undefined;
-    }
+    const result = readSlotInfo(this.area(slot), slot);
+    return result.ok ? result.info : undefined;
   }
 
   findByHash(hash: Uint8Array): number | undefined {

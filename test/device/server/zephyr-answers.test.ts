@@ -5,7 +5,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Board } from '../../../src/device/boards/board.ts';
-import { getBoard } from '../../../src/device/boards/index.ts';
+import { createBoardFlash, getBoard } from '../../../src/device/boards/index.ts';
+import { bootAreas } from '../../../src/device/mcuboot/boot.ts';
+import { registerImageGroup } from '../../../src/device/server/img-mgmt.ts';
+import { ImageSlots } from '../../../src/device/server/slots.ts';
+import { SmpServer } from '../../../src/device/server/smp-server.ts';
 import { parseImage } from '../../../src/image/format.ts';
 import { type CborMap, decodePacket, encodePacket } from '../../../src/smp/codec.ts';
 import { SmpGroup } from '../../../src/smp/group-ids.ts';
@@ -256,5 +260,52 @@ describe('the image manager logs on the console', () => {
     const packet = events.find((e) => e.kind === 'packet');
     expect(packet && decodePacket(packet.packet).body).toEqual({ off: 256 });
     expect(events.filter((e) => e.kind === 'bad-frame')).toEqual([]);
+  });
+});
+
+describe('image list: only slots holding a valid image', () => {
+  // grp/img_mgmt/src/img_mgmt_state.c img_mgmt_state_encode_slot lists a slot only when
+  // img_mgmt.c img_mgmt_read_info returns 0: MCUboot's header magic (erased flash is NO_IMAGE), a
+  // TLV info right after the body (else NO_TLVS), a SHA-256 TLV inside it (else HASH_NOT_FOUND).
+  // TLVs after the hash are skipped unread. The list is then {"images": [...], "splitStatus": 0}.
+  it('blank flash lists no slot at all', async () => {
+    const board = getBoard('stm32f4_disco');
+    const server = new SmpServer({ netbufSize: 384 });
+    const areas = bootAreas(createBoardFlash(board), board);
+    registerImageGroup(server, {
+      slots: new ImageSlots(board, [areas.primary, areas.secondary]),
+      runningVersion: () => undefined,
+    });
+    const list = encodePacket(
+      { version: 2, op: 0, flags: 0, group: SmpGroup.Image, sequence: 1, command: 0 },
+      {},
+    );
+    const [response] = await server.handlePacket(list);
+    expect(decodePacket(response!).body).toEqual({ images: [], splitStatus: 0 });
+  });
+
+  it('a half-uploaded slot 1 is invisible; cut inside the signature TLV it is listed', async () => {
+    booted = await bootDevice();
+    const two = await blinky('blinky-two');
+    const sha = await sha256(two);
+    const send = async (upTo: number) => {
+      let off = 0;
+      while (off < upTo) {
+        const data = two.subarray(off, Math.min(off + 256, upTo));
+        const body: CborMap = off === 0 ? { off, len: two.length, sha, data } : { off, data };
+        off = ((await answer(booted!.device, uploadPacket(body))) as { off: number }).off;
+      }
+    };
+    await send(Math.floor(two.length / 2));
+    expect((await booted.client.imageList()).images.map((i) => i.slot)).toEqual([0]);
+    // The rest but the last 100 bytes: inside the RSA signature TLV (the last 260 bytes).
+    let off = Math.floor(two.length / 2);
+    while (off < two.length - 100) {
+      const data = two.subarray(off, Math.min(off + 256, two.length - 100));
+      off = ((await answer(booted.device, uploadPacket({ off, data }))) as { off: number }).off;
+    }
+    const listed = (await booted.client.imageList()).images;
+    expect(listed.map((i) => i.slot)).toEqual([0, 1]);
+    expect(listed[1]?.hash).toEqual(parseImage(two).sha256Hash);
   });
 });
