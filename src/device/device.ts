@@ -391,7 +391,12 @@ export class VirtualDevice {
     const server = new SmpServer({ netbufSize: build.netbufSize, verboseErrors: build.verboseErrors });
     const areas = bootAreas(this.flash, this.board);
     const slots = new ImageSlots(this.board, [areas.primary, areas.secondary], build.allowErasePending);
-    registerOsGroup(server, { board: this.board, build, requestReset: () => void this.reset() });
+    registerOsGroup(server, {
+      board: this.board,
+      build,
+      requestReset: () => void this.reset(),
+      mainRunning: () => this.running?.status() !== 'idle',
+    });
     registerImageGroup(server, {
       slots,
       runningVersion: () => this.runningVersion,

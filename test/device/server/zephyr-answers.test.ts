@@ -309,3 +309,103 @@ describe('image list: only slots holding a valid image', () => {
     expect(listed[1]?.hash).toEqual(parseImage(two).sha256Hash);
   });
 });
+
+describe('os group: taskstat and echo', () => {
+  // grp/os_mgmt/src/os_mgmt.c os_mgmt_taskstat_read (smp_svr's prj.conf sets
+  // CONFIG_MCUMGR_GRP_OS_TASKSTAT=y): {"tasks": {name: {"prio", "tid", "state"}}}, threads newest
+  // first with tid = their index; grp/os_mgmt/Kconfig: ONLY_SUPPORTED_STATS defaults to y (no
+  // runtime/cswcnt/checkins), STACK_INFO has no default (no stksiz/stkuse), priorities signed.
+  const taskstat = encodePacket(
+    { version: 2, op: 0, flags: 0, group: SmpGroup.Os, sequence: 3, command: 2 },
+    {},
+  );
+
+  it('answers taskstat with the app threads, newest first', async () => {
+    booted = await bootDevice();
+    await booted.appStarted();
+    expect(await answer(booted.device, taskstat)).toEqual({
+      tasks: {
+        'mcumgr smp': { prio: 3, tid: 0, state: 128 },
+        logging: { prio: 14, tid: 1, state: 2 },
+        sysworkq: { prio: -1, tid: 2, state: 2 },
+        idle: { prio: 15, tid: 3, state: 0 },
+        main: { prio: 0, tid: 4, state: 16 },
+      },
+    });
+  });
+
+  it('with stack info and the unsupported fields, keys come in os_mgmt.c order', async () => {
+    // All nine keys for five threads do not fit a serial build's 384-byte netbuf (Zephyr answers
+    // that with MGMT_ERR_EMSGSIZE, as the server here does), so this build has the UDP netbuf.
+    const options = { udpTransport: true, taskstat: { stackInfo: true, onlySupportedStats: false } };
+    booted = await bootDevice({ board: withServer(options) });
+    const body = (await answer(booted.device, taskstat)) as { tasks: Record<string, Record<string, number>> };
+    const main = body.tasks.main!;
+    expect(Object.keys(main)).toEqual([
+      'prio',
+      'tid',
+      'state',
+      'stksiz',
+      'stkuse',
+      'runtime',
+      'cswcnt',
+      'last_checkin',
+      'next_checkin',
+    ]);
+    // stack_info.size / 4 of CONFIG_MAIN_STACK_SIZE=2048; stkuse 0 without CONFIG_INIT_STACKS.
+    expect(main).toMatchObject({ stksiz: 512, stkuse: 0, runtime: 0 });
+  });
+
+  it('the same in a serial build does not fit its netbuf: MGMT_ERR_EMSGSIZE (7)', async () => {
+    booted = await bootDevice({
+      board: withServer({ taskstat: { stackInfo: true, onlySupportedStats: false } }),
+    });
+    expect(await answer(booted.device, taskstat)).toEqual({ rc: 7 });
+  });
+
+  it('a build without taskstat answers MGMT_ERR_ENOTSUP (8)', async () => {
+    booted = await bootDevice({ board: withServer({ taskstat: false }) });
+    expect(await answer(booted.device, taskstat)).toEqual({ rc: 8 });
+  });
+
+  // os_mgmt.c os_mgmt_echo: "d" decodes into a zcbor_string that starts empty, so {} is {"r": ""}.
+  it('echo without "d" answers an empty "r"', async () => {
+    booted = await bootDevice();
+    const echo = encodePacket(
+      { version: 2, op: 2, flags: 0, group: SmpGroup.Os, sequence: 4, command: 0 },
+      {},
+    );
+    expect(await answer(booted.device, echo)).toEqual({ r: '' });
+  });
+});
+
+describe('stat group: list and an unknown group', () => {
+  // grp/stat_mgmt/src/stat_mgmt.c stat_mgmt_list writes "rc": 0 first, then "stat_list";
+  // stat_mgmt_show answers a name it does not know with smp_add_cmd_err(ZEPHYR_MGMT_GRP_BASIC,
+  // STAT_MGMT_ERR_INVALID_STAT_NAME): v2 {"err": {"group": 63, "rc": 3}} (fixed only by Zephyr PR
+  // #104682 in 2026); v1 goes through smp.c smp_translate_error_code, which finds no translator for
+  // group 63 in smp_svr: MGMT_ERR_EUNKNOWN (1).
+  const show = (version: 1 | 2) =>
+    encodePacket(
+      { version, op: 0, flags: 0, group: SmpGroup.Stat, sequence: 6, command: 0 },
+      { name: 'nope' },
+    );
+
+  it('stat list puts "rc": 0 before the list', async () => {
+    booted = await bootDevice();
+    await booted.appStarted();
+    const list = encodePacket(
+      { version: 2, op: 0, flags: 0, group: SmpGroup.Stat, sequence: 5, command: 1 },
+      {},
+    );
+    const body = (await answer(booted.device, list)) as CborMap;
+    expect(Object.keys(body)).toEqual(['rc', 'stat_list']);
+    expect(body).toEqual({ rc: 0, stat_list: ['smp_server_stats'] });
+  });
+
+  it('an unknown group: v2 group 63 rc 3, v1 rc 1', async () => {
+    booted = await bootDevice();
+    expect(await answer(booted.device, show(2))).toEqual({ err: { group: 63, rc: 3 } });
+    expect(await answer(booted.device, show(1))).toEqual({ rc: 1 });
+  });
+});
