@@ -409,3 +409,40 @@ describe('stat group: list and an unknown group', () => {
     expect(await answer(booted.device, show(1))).toEqual({ rc: 1 });
   });
 });
+
+describe('a request larger than the receive buffer gets no answer', () => {
+  // transport/src/smp_uart.c hands each line to transport/src/serial_util.c
+  // mcumgr_serial_process_frag, which decodes the frame into one netbuf of
+  // CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE (length and CRC included) and drops, without a word, a
+  // packet that does not fit; the client hears nothing and must time out.
+  function echoOfSize(frameBytes: number, sequence: number): Uint8Array {
+    const header = { version: 2 as const, op: 2, flags: 0, group: SmpGroup.Os, sequence, command: 0 };
+    // Frame = 2-byte length + packet + 2-byte CRC; the text's CBOR head grows with its length.
+    for (let n = frameBytes; n > 0; n--) {
+      const packet = encodePacket(header, { d: 'x'.repeat(n) });
+      if (packet.length + 4 === frameBytes) return packet;
+    }
+    throw new Error(`no echo makes a ${frameBytes}-byte frame`);
+  }
+
+  it('on the serial build: 385 bytes with length and CRC are dropped, 384 answered', async () => {
+    booted = await bootDevice();
+    await booted.appStarted();
+    const decoder = new SerialFrameDecoder();
+    const answered: number[] = [];
+    booted.device.onUart((bytes) => {
+      for (const event of decoder.push(bytes)) {
+        if (event.kind === 'packet') answered.push(decodePacket(event.packet).header.sequence);
+      }
+    });
+    const tooBig = echoOfSize(385, 1);
+    const fits = echoOfSize(384, 2);
+    expect([tooBig.length + 4, fits.length + 4]).toEqual([385, 384]);
+    booted.device.uartReceive(encodeSerialFrame(tooBig));
+    booted.device.uartReceive(encodeSerialFrame(fits));
+    const deadline = Date.now() + 5000;
+    while (!answered.includes(2) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    // The small echo sent after the big one is answered: the big one never will be.
+    expect(answered).toEqual([2]);
+  });
+});
