@@ -11,6 +11,7 @@ import type { Board } from '../boards/board.ts';
 import { DEV_RSA_2048_PUBLIC_PEM } from '../boards/bootloader-keys.ts';
 import { boards, createBoardFlash, getBoard, sectorSizes } from '../boards/index.ts';
 import { VirtualDevice } from '../device.ts';
+import { builtFor } from '../server/build-config.ts';
 import type { BootResult } from '../mcuboot/boot.ts';
 import { BleEndpoint } from '../transport/ble.ts';
 import type { BlePeripheral } from '../transport/ble-peripheral.ts';
@@ -106,7 +107,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       : undefined;
     if (persisted) opened.push(() => persisted.close());
     const device = new VirtualDevice({
-      board,
+      board: builtFor(board, { udp: udpAddress !== undefined }),
       flash,
       bootloaderKeys: [await loadPublicKey(DEV_RSA_2048_PUBLIC_PEM)],
       baud: options.baud ?? 115200,

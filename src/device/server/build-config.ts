@@ -64,3 +64,13 @@ export function smpServerBuild(board: Board): SmpServerBuild {
     netbufCount: board.smp.netbufCount ?? netbuf.count,
   };
 }
+
+/**
+ * The board as built for the transports it is started with: a board that answers SMP on UDP is a
+ * build with CONFIG_MCUMGR_TRANSPORT_UDP=y (its netbuf defaults become 2048/2), unless its
+ * smpServer block says otherwise. `zdfu sim --no-udp` is then the serial-only smp_svr (384/4).
+ */
+export function builtFor(board: Board, transports: { readonly udp: boolean }): Board {
+  if (!transports.udp || board.smpServer?.udpTransport !== undefined) return board;
+  return { ...board, smpServer: { ...board.smpServer, udpTransport: true } };
+}
