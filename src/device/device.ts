@@ -19,6 +19,7 @@ import { BaudPacer, type BaudPacerStats } from './io/baud-pacer.ts';
 import { type BootResult, bootAreas, bootGo } from './mcuboot/boot.ts';
 import { type SmpServerBuild, smpServerBuild } from './server/build-config.ts';
 import { registerImageGroup } from './server/img-mgmt.ts';
+import { LogThread } from './server/log-thread.ts';
 import { registerOsGroup } from './server/os-mgmt.ts';
 import { ImageSlots } from './server/slots.ts';
 import { SmpServer } from './server/smp-server.ts';
@@ -93,6 +94,8 @@ export class VirtualDevice {
   }
   private generation = 0;
   private pendingText = '';
+  /** Zephyr's deferred log processing for the app's subsystem log lines. */
+  private readonly logThread = new LogThread({ print: (line) => this.printText(line) });
   /** Waits (flash time, power-off time) that a power-off ends at once. */
   private readonly waits = new Set<() => void>();
 
@@ -432,6 +435,8 @@ export class VirtualDevice {
    */
   private onFatalError(generation: number): void {
     if (generation !== this.generation) return;
+    // The fatal path puts logging in panic mode (log_panic): queued lines go out at once.
+    this.logThread.flush();
     if (this.board.app.resetOnFatalError) {
       void this.reset();
       return;
@@ -443,6 +448,7 @@ export class VirtualDevice {
   }
 
   private async stopApp(): Promise<void> {
+    this.logThread.stop();
     this.server = undefined;
     this.serial = undefined;
     this.udp = undefined;
@@ -452,10 +458,13 @@ export class VirtualDevice {
     if (running) await running.stop();
   }
 
-  /** A LOG_* line of the app's own subsystems, as Zephyr's UART log backend prints it. */
+  /**
+   * A LOG_* line of the app's own subsystems, stamped now and printed by the deferred log thread
+   * as Zephyr's UART log backend prints it.
+   */
   private appLog(level: LogLevel, module: string, message: string): void {
     const uptimeUs = (this.running?.uptimeMs() ?? 0) * 1000;
-    this.printText(formatLogLine(uptimeUs, level, module, message));
+    this.logThread.post(formatLogLine(uptimeUs, level, module, message));
   }
 
   private printLine(line: string): void {

@@ -202,18 +202,34 @@ describe('the image manager logs on the console', () => {
   // byte, then LOG_INF("Erased 0x%zx bytes of image slot trailer") from the sector holding
   // boot_get_trailer_status_offset() (slot size − 16 − 2 × BOOT_MAX_ALIGN) to the slot end. Only
   // when img_mgmt_flash_check_empty finds old data: a blank slot logs nothing. Module
-  // mcumgr_img_grp (img_mgmt.c LOG_MODULE_REGISTER), Zephyr's default log format.
-  it('an upload over old data logs its two erases (stm32f4: 128 KiB sectors)', async () => {
+  // mcumgr_img_grp (img_mgmt.c LOG_MODULE_REGISTER), Zephyr's default log format. Logging is
+  // deferred (subsys/logging/log_core.c z_log_msg_post_finalize): the first queued message starts
+  // a CONFIG_LOG_PROCESS_THREAD_SLEEP_MS (1000 ms) timer, so the line follows the response.
+  const imgLines = (lines: readonly string[]) =>
+    lines.filter((l) => l.includes('mcumgr_img_grp')).map((l) => l.replace(/^\[[\d:.,]+\] /, ''));
+
+  async function logged(count: number): Promise<string[]> {
+    const deadline = Date.now() + 5000;
+    while (imgLines(booted!.consoleLines).length < count && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return imgLines(booted!.consoleLines);
+  }
+
+  it('an upload over old data logs its two erases (stm32f4: 128 KiB sectors), after the answer', async () => {
     booted = await bootDevice();
     const two = await blinky('blinky-two');
     await uploadAll(booted.device, two);
-    expect(booted.consoleLines.filter((l) => l.includes('mcumgr_img_grp'))).toEqual([]);
+    expect(imgLines(booted.consoleLines)).toEqual([]);
+    const answeredAt = Date.now();
     await answer(booted.device, uploadPacket({ off: 0, len: two.length, data: two.subarray(0, 256) }));
-    const logged = booted.consoleLines.filter((l) => l.includes('mcumgr_img_grp'));
-    expect(logged.map((l) => l.replace(/^\[[\d:.,]+\] /, ''))).toEqual([
+    // Answered; the log thread has not printed yet.
+    expect(imgLines(booted.consoleLines)).toEqual([]);
+    expect(await logged(2)).toEqual([
       '<inf> mcumgr_img_grp: Erased 0x20000 bytes of image slot',
       '<inf> mcumgr_img_grp: Erased 0x20000 bytes of image slot trailer',
     ]);
+    expect(Date.now() - answeredAt).toBeGreaterThanOrEqual(900);
   });
 
   it('on the ESP32 (4 KiB sectors) the erase covers the image rounded up to a sector', async () => {
@@ -222,11 +238,7 @@ describe('the image manager logs on the console', () => {
     booted.device.programSlot(1, two);
     await answer(booted.device, uploadPacket({ off: 0, len: two.length, data: two.subarray(0, 256) }));
     const sectors = Math.ceil(two.length / 0x1000) * 0x1000;
-    expect(
-      booted.consoleLines
-        .filter((l) => l.includes('mcumgr_img_grp'))
-        .map((l) => l.replace(/^\[[\d:.,]+\] /, '')),
-    ).toEqual([
+    expect(await logged(2)).toEqual([
       `<inf> mcumgr_img_grp: Erased 0x${sectors.toString(16)} bytes of image slot`,
       '<inf> mcumgr_img_grp: Erased 0x1000 bytes of image slot trailer',
     ]);
@@ -235,12 +247,10 @@ describe('the image manager logs on the console', () => {
   it('a refused upload logs the inspect failure (LOG_ERR in img_mgmt_upload)', async () => {
     booted = await bootDevice();
     await answer(booted.device, uploadPacket({ off: 0, len: 64, data: new Uint8Array(64) }));
-    expect(
-      booted.consoleLines.some((l) => /<err> mcumgr_img_grp: Image upload inspect failed: 23$/.test(l)),
-    ).toBe(true);
+    expect(await logged(1)).toEqual(['<err> mcumgr_img_grp: Image upload inspect failed: 23']);
   });
 
-  it('on the UART the log line and the SMP response frame share the wire, both intact', async () => {
+  it('on the UART the response frame goes first, the log line later, both intact', async () => {
     booted = await bootDevice();
     const two = await blinky('blinky-two');
     booted.device.programSlot(1, two);
@@ -249,17 +259,27 @@ describe('the image manager logs on the console', () => {
     booted.device.onUart((bytes) => events.push(...decoder.push(bytes)));
     const request = uploadPacket({ off: 0, len: two.length, data: two.subarray(0, 256) }, 5);
     booted.device.uartReceive(encodeSerialFrame(request));
+    const erased = (e: SerialEvent) =>
+      e.kind === 'text' && e.text.includes('Erased 0x20000 bytes of image slot');
     const deadline = Date.now() + 5000;
-    while (!events.some((e) => e.kind === 'packet') && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    const texts = events.filter((e) => e.kind === 'text').map((e) => e.text);
-    expect(texts.some((t) => t.includes('<inf> mcumgr_img_grp: Erased 0x20000 bytes of image slot'))).toBe(
-      true,
-    );
-    const packet = events.find((e) => e.kind === 'packet');
-    expect(packet && decodePacket(packet.packet).body).toEqual({ off: 256 });
+    while (!events.some(erased) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const packetAt = events.findIndex((e) => e.kind === 'packet');
+    expect(packetAt).toBeGreaterThanOrEqual(0);
+    expect(events.findIndex(erased)).toBeGreaterThan(packetAt);
+    const packet = events[packetAt];
+    expect(packet?.kind === 'packet' && decodePacket(packet.packet).body).toEqual({ off: 256 });
     expect(events.filter((e) => e.kind === 'bad-frame')).toEqual([]);
+  });
+
+  it('a reset before the log thread ran loses the queued lines, as on the board', async () => {
+    booted = await bootDevice();
+    const two = await blinky('blinky-two');
+    booted.device.programSlot(1, two);
+    await answer(booted.device, uploadPacket({ off: 0, len: two.length, data: two.subarray(0, 256) }));
+    await booted.reset();
+    await booted.appStarted();
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(imgLines(booted.consoleLines)).toEqual([]);
   });
 });
 
