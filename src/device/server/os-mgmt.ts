@@ -62,7 +62,9 @@ export function registerOsGroup(server: SmpServer, options: OsGroupOptions): voi
   if (taskstat) {
     server.register(
       taskStatAsEncoded,
-      () => ({ tasks: encodeTasks(smpServerThreads(options.mainRunning?.() ?? true), taskstat) }),
+      () => ({
+        tasks: encodeTasks(smpServerThreads(options.mainRunning?.() ?? true, build.udpTransport), taskstat),
+      }),
       { readsRequest: false },
     );
   }

@@ -32,7 +32,7 @@ const QUEUED = 1 << 7;
  * their queue and semaphore; "mcumgr smp" (smp/src/smp.c, CONFIG_MCUMGR_TRANSPORT_WORKQUEUE_*:
  * priority 3, 2048 bytes) is the thread answering, so it is the one in the run queue.
  */
-export function smpServerThreads(mainRunning: boolean): KernelThread[] {
+export function smpServerThreads(mainRunning: boolean, udpTransport = false): KernelThread[] {
   const threads: KernelThread[] = [
     { name: 'main', prio: 0, state: SUSPENDED, stackBytes: 2048 },
     { name: 'idle', prio: 15, state: 0, stackBytes: 320 },
@@ -40,6 +40,16 @@ export function smpServerThreads(mainRunning: boolean): KernelThread[] {
     { name: 'logging', prio: 14, state: PENDING, stackBytes: 768 },
     { name: 'mcumgr smp', prio: 3, state: QUEUED, stackBytes: 2048 },
   ];
+  if (udpTransport) {
+    // transport/src/smp_udp.c smp_udp_open: one receive thread per address family (smp_svr's
+    // overlay-udp.conf enables IPv4 and IPv6), CONFIG_MCUMGR_TRANSPORT_UDP_THREAD_PRIO 0 and
+    // _STACK_SIZE 512 (Kconfig.udp), blocked in zsock_recvfrom. (The network stack's own threads
+    // are not modelled.)
+    threads.push(
+      { name: 'smp_udp4', prio: 0, state: PENDING, stackBytes: 512 },
+      { name: 'smp_udp6', prio: 0, state: PENDING, stackBytes: 512 },
+    );
+  }
   // A main() that returned has exited: its thread is gone from the list.
   return mainRunning ? threads : threads.filter((thread) => thread.name !== 'main');
 }

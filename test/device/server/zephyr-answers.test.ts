@@ -354,6 +354,21 @@ describe('os group: taskstat and echo', () => {
     });
   });
 
+  it('a UDP build also lists the smp_udp receive threads (smp_udp.c, Kconfig.udp prio 0)', async () => {
+    booted = await bootDevice({ board: withServer({ udpTransport: true }) });
+    const body = (await answer(booted.device, taskstat)) as { tasks: Record<string, unknown> };
+    expect(Object.keys(body.tasks)).toEqual([
+      'smp_udp6',
+      'smp_udp4',
+      'mcumgr smp',
+      'logging',
+      'sysworkq',
+      'idle',
+      'main',
+    ]);
+    expect(body.tasks.smp_udp4).toEqual({ prio: 0, tid: 1, state: 2 });
+  });
+
   it('with stack info and the unsupported fields, keys come in os_mgmt.c order', async () => {
     // All nine keys for five threads do not fit a serial build's 384-byte netbuf (Zephyr answers
     // that with MGMT_ERR_EMSGSIZE, as the server here does), so this build has the UDP netbuf.
