@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { stm32f4_disco } from '../src/device/boards/stm32f4_disco.ts';
 import { blinkyImagePath, packageRoot } from '../src/device/io/artifacts.ts';
 import { type SimHandle, startSim } from '../src/device/io/sim-host.ts';
+import { smpServerBuild } from '../src/device/server/build-config.ts';
 import { loadSigningKey, signImage } from '../src/image/index.ts';
 import { type BenchRow, type BenchTable, meanAndSpread } from './table.ts';
 
@@ -102,7 +103,7 @@ async function runScenario(scenario: Scenario, tools: Tool[], missing: string[])
     rows,
     method:
       `Mean ± SD of ${scenario.repetitions} runs, each a whole CLI process uploading to a freshly started ` +
-      `virtual stm32f4_disco (buf_size ${stm32f4_disco.smp.netbufSize}, buf_count ${stm32f4_disco.smp.netbufCount}), ` +
+      `virtual stm32f4_disco (buf_size ${smpServerBuild(stm32f4_disco).netbufSize}, buf_count ${smpServerBuild(stm32f4_disco).netbufCount}), ` +
       `wall time including start-up. Every tool sizes its requests its own way (zdfu and mcumgr-toolkit ` +
       `from the device's MCUmgr params).${ceiling}${absent}`,
   };

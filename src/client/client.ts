@@ -391,7 +391,7 @@ export class SmpClient {
     if (!isCborMap(body)) {
       throw new SmpProtocolError(`${command.name}: response payload is not a CBOR map`);
     }
-    const deviceError = errorFromResponse(body, { command: command.name });
+    const deviceError = errorFromResponse(body, { command: command.name, group: command.group });
     if (deviceError) throw deviceError;
     try {
       return decodeResponse(command, body);

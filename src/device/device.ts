@@ -3,6 +3,7 @@
  * firmware running with Zephyr's SMP server, and one UART on which MCUboot's lines, the app's log
  * and SMP frames share the wire, as on the real board.
  */
+import { formatLogLine, type LogLevel } from '../../firmware/zephyr/logging/format.ts';
 import { decodeHeaderFields, IMAGE_HEADER_SIZE } from '../image/format.ts';
 import type { PublicKey } from '../image/keys.ts';
 import { SwapType, trailerLayout } from '../image/trailer.ts';
@@ -23,7 +24,9 @@ import { type CutInside, type Flash, PowerCut } from './flash.ts';
 import { BaudPacer, type BaudPacerStats } from './io/baud-pacer.ts';
 import { type BootResult, bootGo } from './mcuboot/boot.ts';
 import { type BootLayout, bootLayoutFromBoard, checkLayout, type ImageLayout } from './mcuboot/layout.ts';
+import { type SmpServerBuild, smpServerBuild } from './server/build-config.ts';
 import { registerImageGroup } from './server/img-mgmt.ts';
+import { LogThread } from './server/log-thread.ts';
 import { registerOsGroup } from './server/os-mgmt.ts';
 import { ImageSlots } from './server/slots.ts';
 import { SmpServer } from './server/smp-server.ts';
@@ -72,6 +75,8 @@ export interface PowerCutMissed {
 
 export class VirtualDevice {
   readonly board: Board;
+  /** How the app's SMP server is built: the board's smpServer options with smp_svr's defaults. */
+  readonly smpBuild: SmpServerBuild;
   /** The flash device MCUboot and slot 0 live on (the board's first). */
   readonly flash: Flash;
   /** Every flash device of the board, by device id (slot 1 may be on an external one). */
@@ -110,6 +115,8 @@ export class VirtualDevice {
   }
   private generation = 0;
   private pendingText = '';
+  /** Zephyr's deferred log processing for the app's subsystem log lines. */
+  private readonly logThread = new LogThread({ print: (line) => this.printText(line) });
   /** Waits (flash time, power-off time) that a power-off ends at once. */
   private readonly waits = new Set<() => void>();
   /** Zephyr's SMP buffers, shared by the UART, UDP and BLE transports (./transport/smp-buffers.ts). */
@@ -121,6 +128,7 @@ export class VirtualDevice {
 
   constructor(options: VirtualDeviceOptions) {
     this.board = options.board;
+    this.smpBuild = smpServerBuild(options.board);
     const given = options.flash;
     const first = options.board.flashDevices[0]?.id ?? '';
     this.flashes =
@@ -144,7 +152,7 @@ export class VirtualDevice {
     }
     this.keys = options.bootloaderKeys;
     this.flashTimeScale = options.flashTimeScale ?? 0;
-    this.smpBuffers = new SmpBufferPool(options.board.smp.netbufCount);
+    this.smpBuffers = new SmpBufferPool(this.smpBuild.netbufCount);
     for (const flash of this.flashes.values()) {
       flash.onOperation((op) => {
         if (op.kind !== 'read') this.flashWorkUs += op.durationUs;
@@ -516,22 +524,33 @@ export class VirtualDevice {
       return;
     }
     this.runningVersion = result.version;
-    const server = new SmpServer({ netbufSize: this.board.smp.netbufSize, verboseErrors: true });
+    const build = this.smpBuild;
+    const server = new SmpServer({ netbufSize: build.netbufSize, verboseErrors: build.verboseErrors });
     const areas = this.bootAreas();
-    const slots = new ImageSlots(this.board, [areas.primary, areas.secondary]);
-    registerOsGroup(server, { board: this.board, requestReset: () => void this.reset() });
-    registerImageGroup(server, { slots, runningVersion: () => this.runningVersion });
+    const slots = new ImageSlots(this.board, [areas.primary, areas.secondary], build.allowErasePending);
+    registerOsGroup(server, {
+      board: this.board,
+      build,
+      requestReset: () => void this.reset(),
+      mainRunning: () => this.running?.status() !== 'idle',
+    });
+    registerImageGroup(server, {
+      slots,
+      runningVersion: () => this.runningVersion,
+      imageCheck: build.imageCheck,
+      log: (level, message) => this.appLog(level, 'mcumgr_img_grp', message),
+    });
     registerStatGroup(server, () => this.running?.stats() ?? new Map());
     this.server = server;
     // The app's SMP transports, registered at start-up as Zephyr's smp_uart and smp_udp are.
     const handle = (packet: Uint8Array) => this.takeAndSubmit(server, packet);
     this.serial = new UartEndpoint({
       rxLineBufferSize: this.board.smp.rxLineBufferSize,
-      netbufSize: this.board.smp.netbufSize,
+      netbufSize: build.netbufSize,
       handle,
       transmit: (bytes) => this.tx.push(bytes),
     });
-    this.udp = new UdpEndpoint({ netbufSize: this.board.smp.netbufSize, handle });
+    this.udp = new UdpEndpoint({ netbufSize: build.netbufSize, handle });
     const generation = this.generation;
     this.running = startFirmware(code, {
       onConsole: (text) => this.printText(text),
@@ -578,6 +597,8 @@ export class VirtualDevice {
    */
   private onFatalError(generation: number): void {
     if (generation !== this.generation) return;
+    // The fatal path puts logging in panic mode (log_panic): queued lines go out at once.
+    this.logThread.flush();
     if (this.board.app.resetOnFatalError) {
       void this.reset();
       return;
@@ -589,6 +610,7 @@ export class VirtualDevice {
   }
 
   private async stopApp(): Promise<void> {
+    this.logThread.stop();
     this.server = undefined;
     this.serial = undefined;
     this.udp = undefined;
@@ -596,6 +618,15 @@ export class VirtualDevice {
     this.running = undefined;
     this.runningVersion = undefined;
     if (running) await running.stop();
+  }
+
+  /**
+   * A LOG_* line of the app's own subsystems, stamped now and printed by the deferred log thread
+   * as Zephyr's UART log backend prints it.
+   */
+  private appLog(level: LogLevel, module: string, message: string): void {
+    const uptimeUs = (this.running?.uptimeMs() ?? 0) * 1000;
+    this.logThread.post(formatLogLine(uptimeUs, level, module, message));
   }
 
   private printLine(line: string): void {

@@ -225,6 +225,8 @@ export type SmpErrorDetail =
 /** Names the request an error belongs to, for messages ("image upload: ..."). */
 export interface SmpErrorContext {
   readonly command?: string;
+  /** The request's group, to read errors a Zephyr group files under another group's id. */
+  readonly group?: number;
 }
 
 function sentenceFor(detail: SmpErrorDetail): { words: string; name: string; sentence: string } {
@@ -315,7 +317,11 @@ export function errorFromResponse(body: unknown, context: SmpErrorContext = {}):
       throw new SmpProtocolError(`${context.command ?? 'response'}: malformed "err" map in the response`);
     }
     if (err.rc !== 0) {
-      return new SmpError({ kind: 'group', group: err.group, groupRc: err.rc, reason }, context);
+      // Zephyr's stat_mgmt.c (v3.3 until PR #104682, 2026) files its own errors under
+      // ZEPHYR_MGMT_GRP_BASIC (63): read them as the stat group's, which they are.
+      const group =
+        context.group === SmpGroup.Stat && err.group === SmpGroup.ZephyrBasic ? SmpGroup.Stat : err.group;
+      return new SmpError({ kind: 'group', group, groupRc: err.rc, reason }, context);
     }
   }
   const rc = body.rc;

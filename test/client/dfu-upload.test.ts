@@ -3,12 +3,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceClient } from '../../src/client/device.ts';
 import { type DfuStep, runDfu } from '../../src/client/dfu.ts';
 import { sha256 } from '../../src/client/upload.ts';
+import type { Board } from '../../src/device/boards/board.ts';
+import { getBoard } from '../../src/device/boards/index.ts';
 import { generateKey, loadSigningKey } from '../../src/image/keys.ts';
 import { signImage } from '../../src/image/sign.ts';
 import { imageUpload } from '../../src/smp/groups/image.ts';
 import { type BootedDevice, blinky, bootDevice } from '../device/server/fixtures.ts';
 import { imageHash } from '../helpers/signed-fixture.ts';
 import { dfuError, fast, slot } from './dfu-helpers.ts';
+
+/** The user's board built with CONFIG_IMG_ENABLE_IMAGE_CHECK: it can say a slot holds the file. */
+const imageCheckBoard: Board = { ...getBoard('stm32f4_disco'), smpServer: { imageCheck: true } };
 
 let booted: BootedDevice | undefined;
 
@@ -21,8 +26,8 @@ afterEach(async () => {
 async function partialUpload(client: DeviceClient, image: Uint8Array, cut: number): Promise<void> {
   const sha = await sha256(image);
   for (let off = 0; off < cut; ) {
-    const data = image.subarray(off, Math.min(off + 400, cut));
-    const first = off === 0 ? { len: image.length, sha, image: 0 } : {};
+    const data = image.subarray(off, Math.min(off + 256, cut));
+    const first = off === 0 ? { len: image.length, sha, image: 0 } : {}; // fits a 384-byte netbuf
     const answer = await client.smp.request(imageUpload, { off, data, ...first });
     off = answer.off;
   }
@@ -61,8 +66,8 @@ describe('runDfu: "already uploaded" only when the device proves it', () => {
     expect(slot(result.state, 0)).toMatchObject({ version: '2.0.0', active: true, confirmed: true });
   });
 
-  it('a slot the device hashes as this very file is not sent again', async () => {
-    booted = await bootDevice();
+  it('a slot the device hashes as this very file is not sent again (CONFIG_IMG_ENABLE_IMAGE_CHECK)', async () => {
+    booted = await bootDevice({ board: imageCheckBoard });
     const two = await blinky('blinky-two');
     await booted.client.imageUpload(two);
     const steps: DfuStep['kind'][] = [];
@@ -71,8 +76,18 @@ describe('runDfu: "already uploaded" only when the device proves it', () => {
     expect(slot(result.state, 0)).toMatchObject({ version: '2.0.0', confirmed: true });
   });
 
-  it('MCUboot refusing an image the device vouched for: one fresh upload and retry, then the error', async () => {
+  it('smp_svr (no image check) cannot vouch for a slot: the same file is uploaded again', async () => {
     booted = await bootDevice();
+    const two = await blinky('blinky-two');
+    await booted.client.imageUpload(two);
+    const steps: DfuStep['kind'][] = [];
+    const result = await runDfu(booted.client, two, { ...fast, onStep: (s) => steps.push(s.kind) });
+    expect(steps.slice(0, 2)).toEqual(['uploaded', 'marked']);
+    expect(slot(result.state, 0)).toMatchObject({ version: '2.0.0', confirmed: true });
+  });
+
+  it('MCUboot refusing an image the device vouched for: one fresh upload and retry, then the error', async () => {
+    booted = await bootDevice({ board: imageCheckBoard });
     const stranger = await loadSigningKey((await generateKey('rsa-2048')).privatePem);
     const foreign = await signImage(await blinky('blinky-two', 'bin'), {
       key: stranger,

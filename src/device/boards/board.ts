@@ -94,19 +94,52 @@ export interface McubootConfig {
 
 export interface SmpBufferConfig {
   /**
-   * CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE: one request or response, header + CBOR. The virtual boards
-   * are built with the UDP transport as well as the UART one, so they take Zephyr's default for
-   * that (2048); a UART-only build would have 384.
+   * CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE: one request or response, header + CBOR. Left out: the
+   * Kconfig default of the build (subsys/mgmt/mcumgr/transport/Kconfig, v3.5.0): 2048 when the
+   * build has the UDP transport (smpServer.udpTransport), 384 otherwise.
    */
-  netbufSize: number;
-  /** CONFIG_MCUMGR_TRANSPORT_NETBUF_COUNT. */
-  netbufCount: number;
+  netbufSize?: number;
+  /** CONFIG_MCUMGR_TRANSPORT_NETBUF_COUNT. Left out: 2 with the UDP transport, 4 otherwise. */
+  netbufCount?: number;
   /** CONFIG_UART_MCUMGR_MTU. */
   uartMtu: number;
   /** CONFIG_UART_MCUMGR_RX_BUF_SIZE. */
   rxLineBufferSize: number;
   /** CONFIG_UART_MCUMGR_RX_BUF_COUNT. */
   rxLineBufferCount: number;
+}
+
+/**
+ * How the app's MCUmgr SMP server is built (Kconfig), where that changes its answers. Every field
+ * may be left out: the default is what Zephyr v3.5.0's smp_svr sample builds (its prj.conf and the
+ * options' Kconfig defaults); src/device/server/build-config.ts resolves them.
+ */
+export interface SmpServerBuildOptions {
+  /** CONFIG_MCUMGR_SMP_VERBOSE_ERR_RESPONSE: `rsn` text in v1 error responses (default n). */
+  verboseErrors?: boolean;
+  /** CONFIG_IMG_ENABLE_IMAGE_CHECK: `match` on the last chunk, skip re-uploading the same file (n). */
+  imageCheck?: boolean;
+  /** CONFIG_MCUMGR_GRP_IMG_ALLOW_ERASE_PENDING: erase / upload over a pending slot 1 (n). */
+  allowErasePending?: boolean;
+  /** CONFIG_MCUMGR_TRANSPORT_UDP is in the build: the netbuf defaults become 2048/2 (n). */
+  udpTransport?: boolean;
+  /**
+   * smp_svr's Bluetooth overlay (overlay-bt.conf) is in the build: CONFIG_MCUMGR_TRANSPORT_BT with
+   * its reassembly, and NETBUF_SIZE 2475 (one request in five writes at ATT MTU 498) (n).
+   */
+  bleTransport?: boolean;
+  /**
+   * CONFIG_MCUMGR_GRP_OS_TASKSTAT (y in smp_svr), false to leave it out; with it, how threads are
+   * named (_USE_THREAD_NAME_FOR_NAME needs CONFIG_THREAD_NAME, else the priority) and whether
+   * stack sizes (_STACK_INFO, n) and the unsupported zero fields (!_ONLY_SUPPORTED_STATS, y) go out.
+   */
+  taskstat?:
+    | false
+    | {
+        readonly names?: 'name' | 'prio' | 'idx';
+        readonly stackInfo?: boolean;
+        readonly onlySupportedStats?: boolean;
+      };
 }
 
 /** How the application on the board is built, where that changes what the board does. */
@@ -156,6 +189,8 @@ export interface Board {
   readonly partitions: readonly Partition[];
   readonly mcuboot: McubootConfig;
   readonly smp: SmpBufferConfig;
+  /** SMP server build options; see SmpServerBuildOptions (all default to v3.5.0's smp_svr). */
+  readonly smpServer?: SmpServerBuildOptions;
   readonly app: AppConfig;
   /** Release names as the builds print them (`zephyr-v3.5.0`, `v2.0.0`). */
   readonly versions: { readonly zephyr: string; readonly mcuboot: string };

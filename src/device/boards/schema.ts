@@ -59,11 +59,30 @@ const mcuboot = z.strictObject({
 });
 
 const smp = z.strictObject({
-  netbufSize: positive,
-  netbufCount: positive,
+  // Left out: the Kconfig default of the build (src/device/server/build-config.ts).
+  netbufSize: positive.optional(),
+  netbufCount: positive.optional(),
   uartMtu: positive,
   rxLineBufferSize: positive,
   rxLineBufferCount: positive,
+});
+
+const smpServer = z.strictObject({
+  verboseErrors: z.boolean().optional(),
+  imageCheck: z.boolean().optional(),
+  allowErasePending: z.boolean().optional(),
+  udpTransport: z.boolean().optional(),
+  bleTransport: z.boolean().optional(),
+  taskstat: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        names: z.enum(['name', 'prio', 'idx']).optional(),
+        stackInfo: z.boolean().optional(),
+        onlySupportedStats: z.boolean().optional(),
+      }),
+    ])
+    .optional(),
 });
 
 const gpio = z.strictObject({
@@ -87,6 +106,7 @@ export const boardSchema = z.strictObject({
   partitions: z.array(partition).min(1),
   mcuboot,
   smp,
+  smpServer: smpServer.optional(),
   app: z.strictObject({ resetOnFatalError: z.boolean() }),
   versions: z.strictObject({ zephyr: z.string().min(1), mcuboot: z.string().min(1) }),
   cpu: z.strictObject({ arch: z.string().min(1), processor: z.string().min(1) }),

@@ -10,6 +10,7 @@ import type { Board } from '../boards/board.ts';
 import { boards, createBoardFlashes, deviceSize, getBoard } from '../boards/index.ts';
 import { VirtualDevice } from '../device.ts';
 import type { BootResult } from '../mcuboot/boot.ts';
+import { builtFor } from '../server/build-config.ts';
 import { BleEndpoint } from '../transport/ble.ts';
 import type { BlePeripheral } from '../transport/ble-peripheral.ts';
 import { describeLinkProfile, type LinkProfile, type LinkShaperStats } from '../transport/link-shaper.ts';
@@ -107,7 +108,8 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     const flashes = createBoardFlashes(board);
     // Refuses a board whose MCUboot the model cannot run before any file is touched.
     const device = new VirtualDevice({
-      board,
+      // Built for the transports it serves: a UDP or BLE build has other SMP buffers.
+      board: builtFor(board, { udp: udpAddress !== undefined, ble: options.ble !== undefined }),
       flash: flashes,
       bootloaderKeys: await bootloaderKeysFor(board),
       baud: options.baud ?? 115200,
@@ -240,7 +242,7 @@ async function openBlePeripheral(
 ): Promise<BlePeripheral> {
   const { BlePeripheral } = await import('../transport/ble-peripheral.ts');
   const endpoint = new BleEndpoint({
-    netbufSize: device.board.smp.netbufSize,
+    netbufSize: device.smpBuild.netbufSize,
     buffers: device.smpBuffers,
     handle: (packet, buffer) => device.handleRequest(packet, buffer),
   });

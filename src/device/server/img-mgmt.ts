@@ -32,11 +32,18 @@ export interface ImageGroupOptions {
   slots: ImageSlots;
   /** Version of the image that is running (from the header MCUboot booted). */
   runningVersion: () => ImageVersion | undefined;
+  /** CONFIG_IMG_ENABLE_IMAGE_CHECK (default off, as in smp_svr). */
+  imageCheck?: boolean;
+  /** Where the image manager's log lines go (Zephyr module mcumgr_img_grp). */
+  log?: (level: 'inf' | 'err', message: string) => void;
 }
 
 export function registerImageGroup(server: SmpServer, options: ImageGroupOptions): ImageUploader {
   const { slots } = options;
-  const uploader = new ImageUploader(slots, options.runningVersion);
+  const uploader = new ImageUploader(slots, options.runningVersion, {
+    imageCheck: options.imageCheck ?? false,
+    ...(options.log ? { log: options.log } : {}),
+  });
 
   const stateResponse = () => {
     const flags = slots.flags();
@@ -85,7 +92,12 @@ export function registerImageGroup(server: SmpServer, options: ImageGroupOptions
     // Zephyr: a request that does not decode is EINVAL; only a missing "off" is err 20.
     onBadRequest: (error) =>
       error.path === 'off' && error.problem === 'missing'
-        ? imageError(ImgErr.INVALID_OFFSET, 'upload chunk has no "off"')
+        ? new GroupError(
+            SmpGroup.Image,
+            ImgErr.INVALID_OFFSET,
+            'upload chunk has no "off"',
+            'header malformed',
+          )
         : new MgmtError(MgmtErr.EINVAL, `image upload: ${error.message}`),
   });
 
@@ -94,8 +106,13 @@ export function registerImageGroup(server: SmpServer, options: ImageGroupOptions
     if (slot !== ACTIVE_SLOT && slot !== OTHER_SLOT) {
       throw imageError(14, `slot ${slot} does not exist (INVALID_SLOT)`);
     }
+    // img_mgmt.c img_mgmt_erase: a slot holding a valid image that is in use (running, to revert
+    // to, or pending without CONFIG_MCUMGR_GRP_IMG_ALLOW_ERASE_PENDING) is not erased.
     if (slots.readInfo(slot) && slots.inUse(slot)) {
-      throw imageError(ImgErr.NO_FREE_SLOT, `slot ${slot} is in use and cannot be erased`);
+      throw imageError(
+        ImgErr.NO_FREE_SLOT,
+        `slot ${slot} is in use (running, to revert to, or pending for the next boot) and cannot be erased`,
+      );
     }
     const area = slots.area(slot);
     try {

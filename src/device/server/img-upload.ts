@@ -5,7 +5,6 @@
  */
 import { digest } from '../../image/digest.ts';
 import { decodeHeaderFields, IMAGE_MAGIC } from '../../image/format.ts';
-import { trailerLayout } from '../../image/trailer.ts';
 import { compareVersions, formatVersion, type ImageVersion } from '../../image/version.ts';
 import type { DecodedRequestOf, ResponseInputOf } from '../../smp/command.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
@@ -15,7 +14,10 @@ import { GroupError } from './mgmt-error.ts';
 import type { ImageSlots } from './slots.ts';
 import { equalBytes, OTHER_SLOT } from './slots.ts';
 
-/** img_mgmt_err_code_t values used here. */
+/**
+ * img_mgmt_err_code_t values used here. The `reason` strings are img_mgmt.c's img_mgmt_err_str_*,
+ * set (as `rsn`) only for what img_mgmt_upload_inspect refuses; flash errors carry none.
+ */
 export const ImgErr = {
   NO_FREE_SLOT: 9,
   FLASH_WRITE_FAILED: 12,
@@ -51,12 +53,20 @@ function imageError(rc: number, message: string, reason?: string): GroupError {
   return new GroupError(SmpGroup.Image, rc, message, reason);
 }
 
+export interface UploaderOptions {
+  /** CONFIG_IMG_ENABLE_IMAGE_CHECK: hash the slot against `sha` (first and last chunk). */
+  readonly imageCheck: boolean;
+  /** The image manager's LOG_* lines (module mcumgr_img_grp), for the console. */
+  readonly log?: (level: 'inf' | 'err', message: string) => void;
+}
+
 export class ImageUploader {
   private state: UploadState | undefined;
 
   constructor(
     private readonly slots: ImageSlots,
     private readonly runningVersion: () => ImageVersion | undefined,
+    private readonly options: UploaderOptions = { imageCheck: false },
   ) {}
 
   /** Any error, an erase or a reboot drops the upload in progress (img_mgmt_reset_upload). */
@@ -98,15 +108,33 @@ export class ImageUploader {
     this.flush(state);
     const off = state.off;
     this.reset();
-    if (state.sha.length !== MAX_SHA_LEN) return { off };
-    return { off, match: equalBytes(await digest('sha256', state.area.read(0, state.size)), state.sha) };
+    // img_mgmt.c img_mgmt_upload: "match" is appended to the last response only under
+    // CONFIG_IMG_ENABLE_IMAGE_CHECK (flash_img_check of the slot against the full 32-byte sha).
+    if (!this.options.imageCheck) return { off };
+    const match =
+      state.sha.length === MAX_SHA_LEN &&
+      equalBytes(await digest('sha256', state.area.read(0, state.size)), state.sha);
+    if (!match) this.options.log?.('err', 'Uploaded image sha256 hash verification failed');
+    return { off, match };
   }
 
   /**
-   * First chunk: checks, slot choice, erase. Returns a response instead when it resumes an upload
-   * in progress, or when the slot already holds exactly this file (CONFIG_IMG_ENABLE_IMAGE_CHECK).
+   * First chunk (img_mgmt_upload_inspect, zephyr_img_mgmt.c): checks, slot choice, erase. Returns
+   * a response instead when it resumes the upload in progress (same `sha`), or, with
+   * CONFIG_IMG_ENABLE_IMAGE_CHECK, when the slot already holds exactly this file. A completed
+   * upload is no longer in progress (img_mgmt_reset_upload), so its first chunk sent again starts
+   * it over.
    */
   private async startOrResume(request: UploadRequest): Promise<UploadResponse | undefined> {
+    try {
+      return await this.inspectFirst(request);
+    } catch (error) {
+      if (error instanceof GroupError) this.options.log?.('err', `Image upload inspect failed: ${error.rc}`);
+      throw error;
+    }
+  }
+
+  private async inspectFirst(request: UploadRequest): Promise<UploadResponse | undefined> {
     if (request.data.length < HEADER_MIN) {
       throw imageError(
         ImgErr.INVALID_IMAGE_HEADER,
@@ -114,7 +142,9 @@ export class ImageUploader {
         'header malformed',
       );
     }
-    if (request.len === undefined) throw imageError(ImgErr.INVALID_LENGTH, 'first chunk has no "len"');
+    if (request.len === undefined) {
+      throw imageError(ImgErr.INVALID_LENGTH, 'first chunk has no "len"', 'header malformed');
+    }
     if (decodeHeaderFields(request.data).magic !== IMAGE_MAGIC) {
       throw imageError(
         ImgErr.INVALID_IMAGE_HEADER_MAGIC,
@@ -129,18 +159,13 @@ export class ImageUploader {
 
     const slot = OTHER_SLOT;
     if (this.slots.inUse(slot)) {
-      throw imageError(ImgErr.NO_FREE_SLOT, `slot ${slot} holds the image to revert to`, 'no slot');
+      throw imageError(
+        ImgErr.NO_FREE_SLOT,
+        `slot ${slot} is in use (the image to revert to, or pending for the next boot)`,
+        'no slot',
+      );
     }
     const area = this.slots.area(slot);
-    const mcuboot = this.slots.board.mcuboot;
-    const trailer = trailerLayout({
-      slotSize: area.size,
-      maxAlign: mcuboot.maxAlign,
-      // flash_area_align of the slot's own device (slot 1 may be on external flash).
-      writeSize: area.align,
-      maxSectors: mcuboot.maxImgSectors,
-      overwriteOnly: mcuboot.mode === 'overwrite-only',
-    });
     // Zephyr (zephyr_img_mgmt.c, img_mgmt_upload_inspect) refuses only `len > fa_size` unless
     // CONFIG_MCUMGR_GRP_IMG_TOO_LARGE_SYSBUILD or _BOOTLOADER_INFO is chosen; the default,
     // MCUMGR_GRP_IMG_TOO_LARGE_DISABLED, accepts a --pad'ded image exactly the slot's size (its
@@ -163,30 +188,52 @@ export class ImageUploader {
         );
       }
     }
-    if (sha.length === MAX_SHA_LEN && equalBytes(await digest('sha256', area.read(0, request.len)), sha)) {
+    if (
+      this.options.imageCheck &&
+      sha.length === MAX_SHA_LEN &&
+      equalBytes(await digest('sha256', area.read(0, request.len)), sha)
+    ) {
       this.reset();
       return { off: request.len, match: true };
     }
-    this.eraseFor(area, request.len, trailer.trailerStart);
+    // img_mgmt_flash_check_empty: a blank slot is not erased at all.
+    if (!area.isErased(0, area.size)) this.eraseFor(area, request.len);
     this.state = { slot, area, off: 0, size: request.len, sha, pending: new Uint8Array(0) };
     return undefined;
   }
 
-  /** Erases the sectors the image and the trailer will use, skipping those already blank. */
-  private eraseFor(area: FlashArea, length: number, trailerStart: number): void {
-    try {
-      for (const sector of area.sectors) {
-        const holdsImage = sector.offset < length;
-        const holdsTrailer = sector.offset + sector.size > trailerStart;
-        if ((holdsImage || holdsTrailer) && !area.isErased(sector.offset, sector.size)) {
-          area.erase(sector.offset, sector.size);
+  /**
+   * zephyr_img_mgmt.c img_mgmt_erase_image_data: erases from the slot's start to the end of the
+   * sector holding the image's last byte, then, if not covered yet, from the sector holding the
+   * trailer status offset (boot_get_trailer_status_offset, subsys/dfu/boot/mcuboot.c: slot size −
+   * 16-byte magic − 2 × BOOT_MAX_ALIGN) to the slot's end, logging each erase as it does.
+   */
+  private eraseFor(area: FlashArea, length: number): void {
+    const sectorEnd = (offset: number) => {
+      const sector = area.sectors.find((s) => offset >= s.offset && offset < s.offset + s.size);
+      return sector ? sector.offset + sector.size : area.size;
+    };
+    const eraseRange = (from: number, to: number) => {
+      try {
+        for (const sector of area.sectors) {
+          if (sector.offset >= from && sector.offset < to) area.erase(sector.offset, sector.size);
         }
+      } catch (error) {
+        throw imageError(ImgErr.FLASH_ERASE_FAILED, `erasing slot failed: ${(error as Error).message}`);
       }
-    } catch (error) {
-      throw imageError(
-        ImgErr.FLASH_ERASE_FAILED,
-        `erasing slot failed: ${(error as Error).message}`,
-        'fa erase fail',
+    };
+    const imageEnd = sectorEnd(Math.max(0, length - 1));
+    eraseRange(0, imageEnd);
+    this.options.log?.('inf', `Erased 0x${imageEnd.toString(16)} bytes of image slot`);
+    const statusOffset = area.size - 16 - 2 * this.slots.board.mcuboot.maxAlign;
+    if (statusOffset >= imageEnd) {
+      const trailerStart = area.sectors.find(
+        (s) => statusOffset >= s.offset && statusOffset < s.offset + s.size,
+      )!.offset;
+      eraseRange(trailerStart, area.size);
+      this.options.log?.(
+        'inf',
+        `Erased 0x${(area.size - trailerStart).toString(16)} bytes of image slot trailer`,
       );
     }
   }
@@ -199,11 +246,7 @@ export class ImageUploader {
     try {
       if (writable > 0) state.area.write(start, joined.subarray(0, writable));
     } catch (error) {
-      throw imageError(
-        ImgErr.FLASH_WRITE_FAILED,
-        `flash write failed: ${(error as Error).message}`,
-        'fa write fail',
-      );
+      throw imageError(ImgErr.FLASH_WRITE_FAILED, `flash write failed: ${(error as Error).message}`);
     }
     state.pending = joined.slice(writable);
   }
@@ -216,11 +259,7 @@ export class ImageUploader {
     try {
       state.area.write(state.off - state.pending.length, block);
     } catch (error) {
-      throw imageError(
-        ImgErr.FLASH_WRITE_FAILED,
-        `flash write failed: ${(error as Error).message}`,
-        'fa write fail',
-      );
+      throw imageError(ImgErr.FLASH_WRITE_FAILED, `flash write failed: ${(error as Error).message}`);
     }
     state.pending = new Uint8Array(0);
   }

@@ -10,7 +10,7 @@ export class MgmtError extends Error {
   constructor(
     readonly rc: MgmtErr,
     message: string,
-    /** Verbose reason (`rsn`), sent when the server is built with verbose errors. */
+    /** Zephyr's reason string (MGMT_CTXT_SET_RC_RSN), sent as `rsn` with verbose errors. */
     readonly reason?: string,
   ) {
     super(message);

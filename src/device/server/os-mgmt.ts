@@ -1,9 +1,14 @@
 /** OS management group (0) of the virtual device's SMP server: echo, reset, params, info, bootloader. */
+
+import { defineCommand } from '../../smp/command.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
 import { bootloaderInfo, echo, echoRead, mcumgrParams, osInfo, reset } from '../../smp/groups/os.ts';
+import { optional, text } from '../../smp/schema.ts';
 import type { Board, McubootMode } from '../boards/board.ts';
+import type { SmpServerBuild } from './build-config.ts';
 import { GroupError } from './mgmt-error.ts';
 import type { SmpServer } from './smp-server.ts';
+import { encodeTasks, smpServerThreads, taskStatAsEncoded } from './taskstat.ts';
 
 /** os_mgmt_err_code_t */
 const OsErr = { INVALID_FORMAT: 2, QUERY_YIELDS_NO_ANSWER: 3 } as const;
@@ -24,6 +29,10 @@ const MCUBOOT_MODE: Readonly<Record<McubootMode, number>> = {
 
 export interface OsGroupOptions {
   board: Board;
+  /** The server's build (params, taskstat). */
+  build: SmpServerBuild;
+  /** Whether the app's main() still runs (its thread is listed by taskstat). Default true. */
+  mainRunning?: () => boolean;
   /** Reboots the device; called CONFIG_MCUMGR_GRP_OS_RESET_MS after the reset response. */
   requestReset: () => void;
   resetDelayMs?: number;
@@ -44,10 +53,32 @@ function infoFields(board: Board): ReadonlyArray<[string, string]> {
   ];
 }
 
+/**
+ * os_mgmt.c os_mgmt_echo decodes "d" into a zcbor_string that starts empty, so a request without
+ * "d" is answered {"r": ""}; only a "d" that is not text fails the decode (EINVAL).
+ */
+const echoWithoutD = defineCommand({ ...echo, request: { d: optional(text()) }, response: { r: text() } });
+const echoReadWithoutD = defineCommand({
+  ...echoRead,
+  request: { d: optional(text()) },
+  response: { r: text() },
+});
+
 export function registerOsGroup(server: SmpServer, options: OsGroupOptions): void {
-  const { board } = options;
-  server.register(echo, (request) => ({ r: request.d }));
-  server.register(echoRead, (request) => ({ r: request.d }));
+  const { board, build } = options;
+  server.register(echoWithoutD, (request) => ({ r: request.d ?? '' }));
+  server.register(echoReadWithoutD, (request) => ({ r: request.d ?? '' }));
+
+  const taskstat = build.taskstat;
+  if (taskstat) {
+    server.register(
+      taskStatAsEncoded,
+      () => ({
+        tasks: encodeTasks(smpServerThreads(options.mainRunning?.() ?? true, build.udpTransport), taskstat),
+      }),
+      { readsRequest: false },
+    );
+  }
 
   // Without CONFIG_MCUMGR_GRP_OS_RESET_HOOK the handler never decodes its request ("force").
   server.register(
@@ -61,7 +92,7 @@ export function registerOsGroup(server: SmpServer, options: OsGroupOptions): voi
 
   server.register(
     mcumgrParams,
-    () => ({ buf_size: board.smp.netbufSize, buf_count: board.smp.netbufCount }),
+    () => ({ buf_size: options.build.netbufSize, buf_count: options.build.netbufCount }),
     { readsRequest: false },
   );
 

@@ -3,24 +3,18 @@
  * which images are readable, the next boot slot and type from MCUboot's trailers, and the flags
  * `image list` reports. Single-image, swap or overwrite builds: the running slot is always 0.
  */
-import { parseImage } from '../../image/format.ts';
 import { SwapType } from '../../image/trailer.ts';
-import type { ImageVersion } from '../../image/version.ts';
 import type { Board } from '../boards/board.ts';
 import type { FlashArea } from '../flash.ts';
 import { swapType } from '../mcuboot/public.ts';
+import { readSlotInfo, type SlotImageInfo } from './read-info.ts';
+
+export type { SlotImageInfo } from './read-info.ts';
 
 export const ACTIVE_SLOT = 0;
 export const OTHER_SLOT = 1;
 
 export type NextBootType = 'normal' | 'test' | 'revert';
-
-export interface SlotImageInfo {
-  slot: number;
-  version: ImageVersion;
-  hash: Uint8Array;
-  flags: number;
-}
 
 export interface SlotFlags {
   active: boolean;
@@ -33,6 +27,8 @@ export class ImageSlots {
   constructor(
     readonly board: Board,
     readonly areas: readonly [FlashArea, FlashArea],
+    /** CONFIG_MCUMGR_GRP_IMG_ALLOW_ERASE_PENDING. */
+    private readonly allowErasePending = false,
   ) {}
 
   area(slot: number): FlashArea {
@@ -41,16 +37,10 @@ export class ImageSlots {
     return area;
   }
 
-  /** img_mgmt_read_info: the header, TLVs and SHA-256 TLV must parse, or the slot is not listed. */
+  /** img_mgmt_read_info (./read-info.ts): undefined when the slot holds no listable image. */
   readInfo(slot: number): SlotImageInfo | undefined {
-    const area = this.area(slot);
-    try {
-      const image = parseImage(area.read(0, area.size));
-      if (!image.sha256Hash) return undefined;
-      return { slot, version: image.header.version, hash: image.sha256Hash, flags: image.header.flags };
-    } catch {
-      return undefined;
-    }
+    const result = readSlotInfo(this.area(slot), slot);
+    return result.ok ? result.info : undefined;
   }
 
   findByHash(hash: Uint8Array): number | undefined {
@@ -99,10 +89,19 @@ export class ImageSlots {
     return [active, other];
   }
 
-  /** img_mgmt_slot_in_use with CONFIG_MCUMGR_GRP_IMG_ALLOW_ERASE_PENDING=y (Zephyr's default). */
+  /**
+   * img_mgmt_slot_in_use (img_mgmt_state.c): the running slot, the slot a revert would go back to,
+   * and, unless built with CONFIG_MCUMGR_GRP_IMG_ALLOW_ERASE_PENDING (default n), a slot pending
+   * for the next boot (test or permanent). An upload picks only a slot not in use, and an erase of
+   * a slot in use is refused (img_mgmt.c img_mgmt_erase, zephyr_img_mgmt.c
+   * img_mgmt_get_unused_slot_area_id).
+   */
   inUse(slot: number): boolean {
     const next = this.nextBoot();
     if (slot === next.slot && next.type === 'revert') return true;
+    const pending =
+      (slot === next.slot && next.type === 'test') || (next.slot !== ACTIVE_SLOT && next.type === 'normal');
+    if (pending && !this.allowErasePending) return true;
     return slot === ACTIVE_SLOT;
   }
 }

@@ -50,7 +50,7 @@ export interface SmpServerOptions {
   readonly netbufSize: number;
   /** Write responses as indefinite-length maps, as zcbor does without ZCBOR_CANONICAL. */
   readonly indefiniteMaps?: boolean;
-  /** Add "rsn" text to errors (CONFIG_MCUMGR_SMP_VERBOSE_ERR_RESPONSE). */
+  /** Add the handler's reason as "rsn" to v1 errors (CONFIG_MCUMGR_SMP_VERBOSE_ERR_RESPONSE). */
   readonly verboseErrors?: boolean;
   /** Called for every request handled, e.g. to count SMP traffic. */
   readonly onRequest?: (group: number, command: number) => void;
@@ -170,10 +170,12 @@ export class SmpServer {
     if (error instanceof GroupError && version === 2) {
       return { ok: true, body: { err: { group: error.group, rc: error.rc } } };
     }
-    // Otherwise smp_build_err_rsp: a bare rc (a v1 request gets the group error translated), with
-    // "rsn" when built with verbose errors, and processing stops.
+    // Otherwise smp_build_err_rsp: a bare rc (a v1 request gets the group error translated), and
+    // processing stops. "rsn" goes out only when built with CONFIG_MCUMGR_SMP_VERBOSE_ERR_RESPONSE
+    // and the handler left a reason (MGMT_CTXT_SET_RC_RSN, smp/src/smp.c): in v3.5.0 only the
+    // image upload's checks do (img_mgmt.c img_mgmt_upload); every other error is a bare rc.
     const rc = error instanceof GroupError ? translateGroupErrorToV1(error.group, error.rc) : error.rc;
-    const reason = this.options.verboseErrors ? (error.reason ?? error.message) : undefined;
+    const reason = this.options.verboseErrors ? error.reason : undefined;
     return { ok: false, body: reason ? { rc, rsn: reason } : { rc } };
   }
 

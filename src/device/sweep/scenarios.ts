@@ -10,6 +10,7 @@ import { type Board, slotPartition } from '../boards/board.ts';
 import type { Flash } from '../flash.ts';
 import { bootAreas, bootGo } from '../mcuboot/boot.ts';
 import { setConfirmed, setPending } from '../mcuboot/public.ts';
+import { smpServerBuild } from '../server/build-config.ts';
 import { registerImageGroup } from '../server/img-mgmt.ts';
 import { ImageSlots } from '../server/slots.ts';
 import { SmpServer } from '../server/smp-server.ts';
@@ -134,7 +135,7 @@ export const SCENARIOS: readonly Scenario[] = [
  * server answers the failed write with an error, as Zephyr's does for a failed flash write).
  */
 async function upload(ctx: ScenarioContext): Promise<void> {
-  const server = new SmpServer({ netbufSize: ctx.board.smp.netbufSize, verboseErrors: false });
+  const server = new SmpServer({ netbufSize: smpServerBuild(ctx.board).netbufSize, verboseErrors: false });
   const a = areas(ctx);
   registerImageGroup(server, {
     slots: new ImageSlots(ctx.board, [a.primary, a.secondary]),

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceClient } from '../../../src/client/device.ts';
-import { slotPartition } from '../../../src/device/boards/board.ts';
+import { type Board, slotPartition } from '../../../src/device/boards/board.ts';
+import { getBoard } from '../../../src/device/boards/index.ts';
 import { ROM_START_OFFSET } from '../../../src/device/firmware/app-image.ts';
 import { FlashArea } from '../../../src/device/flash.ts';
 import { parseImage } from '../../../src/image/format.ts';
@@ -26,13 +27,16 @@ beforeAll(async () => {
   twoHash = parseImage(two).sha256Hash!;
 });
 
+/** The user's board built with CONFIG_IMG_ENABLE_IMAGE_CHECK (smp_svr leaves it off). */
+const imageCheckBoard: Board = { ...getBoard('stm32f4_disco'), smpServer: { imageCheck: true } };
+
 let booted: BootedDevice | undefined;
 afterEach(async () => {
   await booted?.close();
   booted = undefined;
 });
 
-async function start(board?: string): Promise<BootedDevice> {
+async function start(board?: string | Board): Promise<BootedDevice> {
   booted = await bootDevice(board === undefined ? {} : { board });
   expect(booted.firstBoot.booted).toBe(true);
   return booted;
@@ -91,10 +95,10 @@ async function listed(client: DeviceClient) {
 }
 
 describe('image upload state machine (zephyr img_mgmt)', () => {
-  it('uploads a whole image with match: true; slot 1 is listed without flags', async () => {
+  it('uploads a whole image (no match: image check is off); slot 1 is listed without flags', async () => {
     const { client } = await start();
     const result = await client.imageUpload(two);
-    expect(result.match).toBe(true);
+    expect(result.match).toBeUndefined();
     expect(result.total).toBe(two.length);
     expect(await listed(client)).toEqual([
       { slot: 0, version: '1.0.0', flags: 'active confirmed' },
@@ -102,14 +106,14 @@ describe('image upload state machine (zephyr img_mgmt)', () => {
     ]);
   });
 
-  it('reports match: false when the announced sha is not the data sent', async () => {
-    const { client } = await start();
+  it('with image check, reports match: false when the announced sha is not the data sent', async () => {
+    const { client } = await start(imageCheckBoard);
     const response = await sendChunks(client, two, two.length, new Uint8Array(32));
     expect(response).toEqual({ off: two.length, match: false });
   });
 
   it('resumes by sha: a new first chunk with the same sha returns the current offset', async () => {
-    const { client } = await start();
+    const { client } = await start(imageCheckBoard);
     const sha = await sha256(two);
     expect((await sendChunks(client, two, 512, sha)).off).toBe(512);
     const resumed = await upload(client, { off: 0, len: two.length, sha, data: two.subarray(0, 256) });
@@ -183,8 +187,8 @@ describe('image upload state machine (zephyr img_mgmt)', () => {
     ).toBe(256);
   });
 
-  it('finishes at once (match: true) when slot 1 already holds the same file', async () => {
-    const { client } = await start();
+  it('with image check, finishes at once (match: true) when slot 1 already holds the same file', async () => {
+    const { client } = await start(imageCheckBoard);
     await client.imageUpload(two);
     const sha = await sha256(two);
     expect(await upload(client, { off: 0, len: two.length, sha, data: two.subarray(0, 256) })).toEqual({
@@ -214,7 +218,7 @@ describe('a --pad image exactly the size of the slot', () => {
       confirm: true,
     });
     expect(padded.length).toBe(slotSize);
-    expect((await client.imageUpload(padded)).match).toBe(true);
+    expect((await client.imageUpload(padded)).total).toBe(slotSize);
     expect(await listed(client)).toEqual([
       { slot: 0, version: '1.0.0', flags: 'active confirmed' },
       { slot: 1, version: '2.0.0', flags: 'pending permanent' },
@@ -248,8 +252,11 @@ describe('what drops an upload in progress', () => {
     });
   });
 
-  it('a pending test image may be erased (ALLOW_ERASE_PENDING); then nothing is swapped in', async () => {
-    const { client, reset } = await start();
+  it('with ALLOW_ERASE_PENDING a pending test image may be erased; then nothing is swapped in', async () => {
+    const { client, reset } = await start({
+      ...getBoard('stm32f4_disco'),
+      smpServer: { allowErasePending: true },
+    });
     await client.imageUpload(two);
     await client.imageTest(twoHash);
     await client.imageErase();
@@ -283,7 +290,7 @@ describe('bad input: nothing booted or half-written reported good', () => {
       version: '2.0.0',
       align: 1,
     });
-    expect((await client.imageUpload(foreign)).match).toBe(true);
+    expect((await client.imageUpload(foreign)).total).toBe(foreign.length);
     const state = await client.imageTest(parseImage(foreign).sha256Hash!);
     expect(state.images.find((i) => i.slot === 1)).toMatchObject({ version: '2.0.0', pending: true });
 
@@ -305,7 +312,7 @@ describe('bad input: nothing booted or half-written reported good', () => {
     const tampered = two.slice();
     const at = ROM_START_OFFSET + 100;
     tampered[at] = (tampered[at] ?? 0) ^ 0x01;
-    expect((await client.imageUpload(tampered)).match).toBe(true);
+    expect((await client.imageUpload(tampered)).total).toBe(tampered.length);
     await client.imageTest(twoHash);
     consoleLines.length = 0;
     const boot = await reset();

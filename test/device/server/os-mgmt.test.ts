@@ -30,8 +30,8 @@ describe('os group (zephyr os_mgmt)', () => {
   it('reports the board SMP buffers as mcumgr params', async () => {
     booted = await bootDevice();
     expect(await booted.client.params()).toEqual({
-      buf_size: booted.device.board.smp.netbufSize,
-      buf_count: booted.device.board.smp.netbufCount,
+      buf_size: booted.device.smpBuild.netbufSize,
+      buf_count: booted.device.smpBuild.netbufCount,
     });
   });
 

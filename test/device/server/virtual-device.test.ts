@@ -87,7 +87,7 @@ describe('VirtualDevice: payloads of handlers that never read their request', ()
       const [list] = await booted.device.handleDatagram(bare(1, 0, 0));
       expect(decodePacket(list!).body).toMatchObject({ images: [{ slot: 0, version: '1.0.0' }] });
       const [params] = await booted.device.handleDatagram(bare(0, 6, 0));
-      expect(decodePacket(params!).body).toEqual({ buf_size: 2048, buf_count: 4 });
+      expect(decodePacket(params!).body).toEqual({ buf_size: 384, buf_count: 4 });
       const [echoReply] = await booted.device.handleDatagram(bare(0, 0, 2));
       expect(decodePacket(echoReply!).body).toMatchObject({ rc: 3 });
     } finally {
@@ -116,7 +116,7 @@ describe('VirtualDevice: a datagram larger than one netbuf', () => {
   it('gets no answer, while one that fits does', async () => {
     const booted = await bootDevice();
     try {
-      const netbuf = booted.device.board.smp.netbufSize;
+      const netbuf = booted.device.smpBuild.netbufSize;
       const header = { version: 2 as const, op: 2, flags: 0, group: 0, sequence: 4, command: 0 };
       const overhead = encodePacket(header, { d: '' }).length;
       const fits = encodePacket(header, { d: 'x'.repeat(netbuf - overhead - 2) });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getBoard } from '../../../src/device/boards/index.ts';
+import { smpServerBuild } from '../../../src/device/server/build-config.ts';
 import { registerOsGroup } from '../../../src/device/server/os-mgmt.ts';
 import { SmpServer } from '../../../src/device/server/smp-server.ts';
 import { UartEndpoint } from '../../../src/device/transport/uart.ts';
@@ -11,6 +12,7 @@ import {
 } from '../../../src/transport/serial-framing.ts';
 
 const board = getBoard('stm32f4_disco');
+const build = smpServerBuild(board);
 const text = (s: string) => new TextEncoder().encode(s);
 
 function echoPacket(d: string, sequence: number): Uint8Array {
@@ -18,13 +20,13 @@ function echoPacket(d: string, sequence: number): Uint8Array {
 }
 
 function setup() {
-  const server = new SmpServer({ netbufSize: board.smp.netbufSize });
-  registerOsGroup(server, { board, requestReset: () => undefined });
+  const server = new SmpServer({ netbufSize: build.netbufSize });
+  registerOsGroup(server, { board, build, requestReset: () => undefined });
   const replies: Array<{ sequence: number; body: unknown }> = [];
   const uart = new SerialFrameDecoder();
   const endpoint = new UartEndpoint({
     rxLineBufferSize: board.smp.rxLineBufferSize,
-    netbufSize: board.smp.netbufSize,
+    netbufSize: build.netbufSize,
     handle: (packet) => server.handlePacket(packet),
     transmit: (bytes) => {
       for (const event of uart.push(bytes)) {
@@ -115,16 +117,16 @@ describe('UartEndpoint (Zephyr uart_mcumgr line rules)', () => {
 
   it('drops a packet larger than one netbuf (length + packet + CRC > NETBUF_SIZE) without answering', async () => {
     const { endpoint, replies, settle } = setup();
-    const big = echoPacket('z'.repeat(board.smp.netbufSize), 7);
-    expect(big.length + 4).toBeGreaterThan(board.smp.netbufSize);
+    const big = echoPacket('z'.repeat(build.netbufSize), 7);
+    expect(big.length + 4).toBeGreaterThan(build.netbufSize);
     endpoint.receive(encodeSerialFrame(big));
     await settle();
     expect(replies).toEqual([]);
     expect(endpoint.stats.droppedOversize).toBe(1);
     // The largest packet that fits (NETBUF_SIZE − 4 bytes) is still answered.
     const overhead = echoPacket('', 8).length;
-    const fits = echoPacket('f'.repeat(board.smp.netbufSize - 4 - overhead - 2), 8);
-    expect(fits.length).toBe(board.smp.netbufSize - 4);
+    const fits = echoPacket('f'.repeat(build.netbufSize - 4 - overhead - 2), 8);
+    expect(fits.length).toBe(build.netbufSize - 4);
     endpoint.receive(encodeSerialFrame(fits));
     await settle();
     expect(replies.map((r) => r.sequence)).toEqual([8]);
