@@ -8,11 +8,13 @@ import { runSignBench } from './sign.ts';
 import { runSwapBench } from './swap.ts';
 import { type BenchOutput, formatOutput } from './table.ts';
 import { runUploadBench } from './upload.ts';
+import { runUserImageBench } from './user-image.ts';
 
 type Bench = { name: string; run: () => Promise<BenchOutput[]> };
 
 const benches: Bench[] = [
   { name: 'upload', run: runUploadBench },
+  { name: 'user-image', run: runUserImageBench },
   { name: 'sign', run: runSignBench },
   { name: 'ble', run: runBleBench },
   { name: 'swap', run: runSwapBench },
