@@ -115,7 +115,14 @@ export function bodySizeFor(board: Board, variant: ImageVariant): number {
     writeSize: deviceOf(board, slotPartition(board, 0)).writeBlockSize,
     maxSectors: board.mcuboot.maxImgSectors,
   });
-  return trailer.trailerStart - board.mcuboot.headerSize - TLV_ROOM;
+  let end = trailer.trailerStart;
+  if (board.mcuboot.mode === 'swap-move') {
+    // swap_move.c moves the primary up one sector first: an image may reach only the sector before
+    // the one the trailer starts in, less that moved sector ("Not enough free space" otherwise).
+    const sector = Math.max(...deviceOf(board, slotPartition(board, 0)).sectors.map((run) => run.size));
+    end = Math.floor(trailer.trailerStart / sector) * sector - sector;
+  }
+  return end - board.mcuboot.headerSize - TLV_ROOM;
 }
 
 export async function prepare(target: SweepTarget, variant: ImageVariant): Promise<Prepared> {
