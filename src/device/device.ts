@@ -541,6 +541,8 @@ export class VirtualDevice {
       slots,
       runningVersion: () => this.runningVersion,
       imageCheck: build.imageCheck,
+      allowConfirmNonActiveImageSecondary: build.allowConfirmNonActiveImageSecondary,
+      allowConfirmNonActiveImageAny: build.allowConfirmNonActiveImageAny,
       log: (level, message) => this.appLog(level, 'mcumgr_img_grp', message),
     });
     registerStatGroup(server, () => this.running?.stats() ?? new Map());

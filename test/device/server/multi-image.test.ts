@@ -173,4 +173,32 @@ describe('image group on a two-image build (nrf5340dk)', () => {
     const error = await smpError(b.client.imageList());
     expect(error.message).toContain('EMSGSIZE');
   });
+
+  it('confirm of another image than the running one follows ALLOW_CONFIRM_NON_ACTIVE_IMAGE_* (img_mgmt_set_next_boot_slot)', async () => {
+    // Default build: SECONDARY allows `image confirm HASH` of image 1's secondary (a permanent
+    // upgrade), but image 1's active slot can never be confirmed (IMAGE_CONFIRMATION_DENIED, 32).
+    let b = await start();
+    b.device.programSlot(1, two, 1);
+    const { images } = await b.client.imageConfirm(twoHash);
+    expect(images.find((i) => i.image === 1 && i.slot === 1)).toMatchObject({
+      pending: true,
+      permanent: true,
+    });
+    await b.close();
+
+    // SECONDARY off: confirming image 1's secondary is denied too.
+    const strict = builtFor(
+      { ...board, smpServer: { allowConfirmNonActiveImageSecondary: false } },
+      { udp: true },
+    );
+    b = await start(strict);
+    b.device.programSlot(1, two, 1);
+    const denied = await smpError(b.client.imageConfirm(twoHash));
+    expect(denied.group).toBe(SmpGroup.Image);
+    expect(denied.rc).toBe(32);
+    // Image 1's active slot (slot 2, here holding Binary Two) is denied as well (slot == active_slot).
+    await b.client.imageErase(3);
+    b.device.programSlot(0, two, 1);
+    expect((await smpError(b.client.imageConfirm(twoHash))).rc).toBe(32);
+  });
 });
