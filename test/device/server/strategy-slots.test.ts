@@ -111,7 +111,7 @@ describe('swap using offset (nrf52840dk built with mcuboot.mode swap-offset)', (
 async function signedOne(
   board: Board,
   version: string,
-  extra: { confirm?: boolean } = {},
+  extra: { confirm?: boolean; loadAddr?: number } = {},
 ): Promise<Uint8Array> {
   const key = await loadSigningKey(readFileSync(join(ROOT, DEV_KEYS[board.mcuboot.signature]!.file), 'utf8'));
   const bin = new Uint8Array(readFileSync(join(ROOT, 'build', 'firmware', 'blinky-one', 'zephyr.bin')));
@@ -196,5 +196,31 @@ describe('direct-XIP with revert (nrf52840dk built with mcuboot.mode direct-xip-
     expect(reverted.images[0]).toMatchObject({ slot: 'primary', version: { major: 1 } });
     const { images } = await b.client.imageList();
     expect(images).toEqual([expect.objectContaining({ slot: 0, version: '1.0.0', active: true })]);
+  });
+});
+
+describe('RAM-load (nrf52840dk built with mcuboot.mode ram-load)', () => {
+  const RAM = { start: 0x20000000, size: 0x40000 };
+  const base = nrfBuiltFor('ram-load');
+  const board: Board = { ...base, mcuboot: { ...base.mcuboot, executableRam: RAM } };
+  /** Images for RAM-load carry their RAM address (imgtool sign -L, IMAGE_F_RAM_LOAD). */
+  const forRam = (version: string) => signedOne(board, version, { loadAddr: RAM.start });
+
+  it('runs from the slot MCUboot loaded; uploads go to the other slot; the higher version runs next', async () => {
+    booted = await bootDevice({ board, slot0: await forRam('1.0.0') });
+    const b = booted;
+    expect(b.firstBoot.images[0]?.slot).toBe('primary');
+    await b.client.imageUpload(await forRam('2.0.0'));
+    let result = await b.reset();
+    expect(result.images[0]).toMatchObject({ slot: 'secondary', version: { major: 2 } });
+    // dfu_boot_get_active_slot (RAM-load): the running slot is the one MCUboot reports
+    // (BLINFO_RUNNING_SLOT), slot 1 here; only that slot is in use (dfu_boot_slot_in_use).
+    let { images } = await b.client.imageList();
+    expect(images.find((i) => i.active)).toMatchObject({ slot: 1, version: '2.0.0' });
+    await b.client.imageUpload(await forRam('3.0.0'));
+    ({ images } = await b.client.imageList());
+    expect(images.find((i) => i.slot === 0)?.version).toBe('3.0.0');
+    result = await b.reset();
+    expect(result.images[0]).toMatchObject({ slot: 'primary', version: { major: 3 } });
   });
 });
