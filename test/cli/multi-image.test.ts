@@ -77,4 +77,19 @@ describe('zdfu on a two-image device (nrf5340dk)', () => {
     const images = JSON.parse(after.out).images as { image: number; slot: number; version: string }[];
     expect(images.find((i) => i.image === 1 && i.slot === 0)?.version).toBe('2.0.0');
   });
+
+  it('dfu -n 1 updates image 1 (overwrite-only: confirmed once copied) and leaves image 0 alone', async () => {
+    const board = builtFor(getBoard('nrf5340dk'), { udp: true });
+    booted = await bootDevice({ board });
+    const file = join(home, 'net.signed.bin');
+    writeFileSync(file, await blinkyImageFor(board, 'blinky-two'));
+    const dfu = await zdfu(booted, ['--json', 'dfu', '-n', '1', '--settle', '0', file]);
+    expect(dfu.err).not.toMatch(/Error/);
+    expect(dfu.code).toBe(0);
+    const images = JSON.parse(dfu.out).images as { image: number; slot: number; version: string }[];
+    expect(images.filter((i) => i.slot === 0).map((i) => `${i.image}:${i.version}`)).toEqual([
+      '0:1.0.0',
+      '1:2.0.0',
+    ]);
+  });
 });
