@@ -92,4 +92,37 @@ describe('zdfu on a two-image device (nrf5340dk)', () => {
       '1:2.0.0',
     ]);
   });
+
+  it('dfu -n 1 on a swap build: the trial of image 1 cannot be confirmed over SMP, --permanent works', async () => {
+    // nrf5340dk with swap using scratch (a scratch partition in the free 0xf0000 region).
+    const base = getBoard('nrf5340dk');
+    const board = builtFor(
+      {
+        ...base,
+        name: 'nrf5340dk_swap_scratch',
+        partitions: [
+          ...base.partitions,
+          { label: 'scratch_partition', device: 'flash0', offset: 0xf0000, size: 0x8000 },
+        ],
+        mcuboot: { ...base.mcuboot, mode: 'swap-scratch' },
+      },
+      { udp: true },
+    );
+    booted = await bootDevice({ board });
+    const file = join(home, 'net.signed.bin');
+    writeFileSync(file, await blinkyImageFor(board, 'blinky-two'));
+    const trial = await zdfu(booted, ['dfu', '-n', '1', '--settle', '0', file]);
+    expect(trial.code).not.toBe(0);
+    expect(trial.err).toMatch(/image 1 runs 2\.0\.0 on trial.*IMAGE_CONFIRMATION_DENIED.*--permanent/s);
+
+    await booted.reset(); // not confirmed: MCUboot swaps image 1 back
+    const permanent = await zdfu(booted, ['--json', 'dfu', '-n', '1', '--permanent', '--settle', '0', file]);
+    expect(permanent.err).not.toMatch(/Error/);
+    expect(permanent.code).toBe(0);
+    const images = JSON.parse(permanent.out).images as { image: number; slot: number; version: string }[];
+    expect(images.find((i) => i.image === 1 && i.slot === 0)).toMatchObject({
+      version: '2.0.0',
+      confirmed: true,
+    });
+  });
 });
