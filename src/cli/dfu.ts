@@ -7,7 +7,7 @@ import type { ContextFactory } from './conn.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
 import { formatImageList, formatUploadSummary, toHex } from './format.ts';
-import { notSignedMessage, readImageFile } from './image.ts';
+import { notSignedMessage, parseCount, readImageFile } from './image.ts';
 import { createProgressView } from './progress.ts';
 
 interface DfuCommandOptions {
@@ -19,6 +19,8 @@ interface DfuCommandOptions {
   checkShell?: string[];
   /** False with --no-revert. */
   revert: boolean;
+  /** -n: the image number on a multi-image device. */
+  image?: number;
 }
 
 function describeStep(step: DfuStep): string {
@@ -102,6 +104,7 @@ export async function dfuCommand(ctx: CliContext, path: string, opts: DfuCommand
         checks,
         revert: opts.revert,
         upload: {
+          image: opts.image ?? 0,
           timeoutMs:
             ctx.globals.timeout !== undefined ? ctx.globals.timeout * 1000 : DEFAULT_CHUNK_TIMEOUT_MS,
           retries: ctx.globals.tries !== undefined ? ctx.globals.tries - 1 : DEFAULT_UPLOAD_RETRIES,
@@ -152,6 +155,9 @@ export function registerDfuCommand(program: Command, context: ContextFactory): v
       'stop after the test boot: leave the new image unconfirmed (it reverts on the next reset)',
     )
     .option('--permanent', 'mark the image permanent before the reset instead of testing it')
+    .option('-n, --image <num>', 'image number on multi-image devices (default 0)', (v) =>
+      parseCount(v, 'image number', 0),
+    )
     .option('--reboot-timeout <seconds>', 'how long to wait for the device after the reset', '60')
     .option(
       '--settle <seconds>',

@@ -19,6 +19,8 @@ export type HealthCheck =
   | { readonly kind: 'shell'; readonly argv: readonly string[] };
 
 export interface HealthOptions {
+  /** The image number (multi-image devices) whose running slot is watched; default 0. */
+  image?: number;
   /** How long the new image must keep running before it counts as healthy. */
   settleMs: number;
   /** Between two polls during the settle time. */
@@ -151,7 +153,7 @@ export async function watchHealth(
         );
       }
       lastAnswer = options.now();
-      const active = state.images.find((i) => i.active);
+      const active = state.images.find((i) => i.active && (i.image ?? 0) === (options.image ?? 0));
       if (!active || !sameHash(active.hash, hash)) {
         const now = active ? `version ${active.version}` : 'no image it can name';
         throw new Unhealthy(`the device rebooted within ${since()} and runs ${now} again`, active);

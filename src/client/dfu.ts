@@ -109,6 +109,8 @@ interface Run {
   readonly now: () => number;
   /** The image to fall back to: what ran before, or the confirmed image in the other slot. */
   readonly fallback: ImageSlotState | undefined;
+  /** The image number being updated (0 unless the device has several). */
+  readonly image: number;
 }
 
 export async function runDfu(
@@ -125,6 +127,10 @@ export async function runDfu(
     );
   }
   const hash = inspected.imageHash;
+  // On a multi-image device (img_mgmt lists each slot with its "image") only the entries of the
+  // image being updated count.
+  const image = options.upload?.image ?? 0;
+  const ofImage = (state: ImageStateResponse) => state.images.filter((i) => (i.image ?? 0) === image);
   const before = await device.imageList(options.call);
   if (
     (options.checks ?? []).some((c) => c.kind === 'shell') &&
@@ -136,11 +142,11 @@ export async function runDfu(
       'local',
     );
   }
-  const running = before.images.find((i) => i.active);
+  const running = ofImage(before).find((i) => i.active);
   const fallback =
     running && !sameHash(running.hash, hash)
       ? running
-      : before.images.find((i) => !i.active && i.confirmed && !sameHash(i.hash, hash));
+      : ofImage(before).find((i) => !i.active && i.confirmed && !sameHash(i.hash, hash));
   const run: Run = {
     device,
     data,
@@ -152,6 +158,7 @@ export async function runDfu(
     sleep: options.sleep ?? defaultSleep,
     now: options.now ?? (() => Date.now()),
     fallback,
+    image,
   };
 
   if (running && sameHash(running.hash, hash)) {
@@ -175,7 +182,7 @@ export async function runDfu(
     run.step({ kind: 'reset' });
     const { state, backAt } = await waitForDevice(run);
 
-    const slot0 = state.images.find((i) => i.active);
+    const slot0 = ofImage(state).find((i) => i.active);
     if (slot0 && sameHash(slot0.hash, hash)) {
       return settleAndConfirm(run, backAt, mode === 'test-and-confirm');
     }
@@ -185,7 +192,8 @@ export async function runDfu(
       // (after erasing what is left of the slot) before calling the image bad.
       retried = true;
       run.step({ kind: 'retry', reason: 'MCUboot refused the image the device already held' });
-      await device.imageErase(undefined, options.call);
+      // img_mgmt_erase numbers slots absolutely: image N's secondary is slot 2N+1.
+      await device.imageErase(image === 0 ? undefined : 2 * image + 1, options.call);
       continue;
     }
     throw new DfuError(notRunningMessage(run, slot0, refused));
@@ -248,6 +256,7 @@ async function settleAndConfirm(run: Run, bootedAt: number, confirm: boolean): P
   const checks = options.checks ?? [];
   run.step({ kind: 'watching', settleMs, checks: checks.map(describeCheck) });
   const verdict = await watchHealth(device, hash, bootedAt, {
+    image: run.image,
     settleMs,
     pollIntervalMs: options.pollIntervalMs ?? 500,
     pollTimeoutMs: options.pollTimeoutMs ?? 2000,
@@ -258,6 +267,7 @@ async function settleAndConfirm(run: Run, bootedAt: number, confirm: boolean): P
   });
   if (verdict.healthy) {
     run.step({ kind: 'healthy', settledMs: verdict.settledMs, passed: verdict.passed });
+    if (confirm && run.image !== 0) return confirmOtherImage(run);
     if (confirm) {
       const confirmed = await device.imageConfirm(undefined, options.call);
       run.step({ kind: 'confirmed' });
@@ -287,6 +297,28 @@ async function settleAndConfirm(run: Run, bootedAt: number, confirm: boolean): P
   throw new DfuError(`${head}. It was not confirmed; ${await revert(run, back)}`);
 }
 
+/**
+ * Confirming an image other than the running application: Zephyr's img_mgmt_set_next_boot_slot
+ * (img_mgmt_state.c) refuses to confirm the active slot of a non-active image
+ * (IMAGE_CONFIRMATION_DENIED) whatever the build, so a test boot of image N cannot be confirmed
+ * over SMP. An overwrite-only MCUboot (the nRF5340's network core) leaves nothing to confirm: the
+ * image is listed confirmed after the copy. Otherwise the way is `--permanent`.
+ */
+async function confirmOtherImage(run: Run): Promise<DfuResult> {
+  const { device, options, hash, version } = run;
+  const state = await device.imageList(options.call);
+  const entry = state.images.find((i) => i.active && (i.image ?? 0) === run.image && sameHash(i.hash, hash));
+  if (entry?.confirmed) {
+    run.step({ kind: 'confirmed' });
+    return { version, hash, state, running: true };
+  }
+  throw new DfuError(
+    `image ${run.image} runs ${version} on trial, and Zephyr's image manager does not confirm an image other ` +
+      'than the running application (IMAGE_CONFIRMATION_DENIED); it reverts on the next reset. ' +
+      `Update image ${run.image} with --permanent instead.`,
+  );
+}
+
 /** Resets so MCUboot reverts the unconfirmed image, and reports what runs afterwards. */
 async function revert(run: Run, back: string): Promise<string> {
   const { device, options, hash } = run;
@@ -313,7 +345,7 @@ async function revert(run: Run, back: string): Promise<string> {
       // Rebooting: silence, or whatever a half-started link delivers.
       continue;
     }
-    const active = state.images.find((i) => i.active);
+    const active = state.images.find((i) => i.active && (i.image ?? 0) === run.image);
     // Until the reboot, the device still answers from the new image.
     if (active && sameHash(active.hash, hash)) continue;
     if (!active) return 'after a reset the device lists no running image; see the device console.';

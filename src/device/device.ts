@@ -526,8 +526,11 @@ export class VirtualDevice {
     this.runningVersion = result.version;
     const build = this.smpBuild;
     const server = new SmpServer({ netbufSize: build.netbufSize, verboseErrors: build.verboseErrors });
-    const areas = this.bootAreas();
-    const slots = new ImageSlots(this.board, [areas.primary, areas.secondary], build.allowErasePending);
+    // img_mgmt sees every image's slots, and runs each image from the slot MCUboot booted.
+    const slots = new ImageSlots(this.board, this.layout.images, {
+      allowErasePending: build.allowErasePending,
+      booted: this.layout.images.map((_, i) => (result.images[i]?.slot === 'secondary' ? 1 : 0)),
+    });
     registerOsGroup(server, {
       board: this.board,
       build,
@@ -538,6 +541,8 @@ export class VirtualDevice {
       slots,
       runningVersion: () => this.runningVersion,
       imageCheck: build.imageCheck,
+      allowConfirmNonActiveImageSecondary: build.allowConfirmNonActiveImageSecondary,
+      allowConfirmNonActiveImageAny: build.allowConfirmNonActiveImageAny,
       log: (level, message) => this.appLog(level, 'mcumgr_img_grp', message),
     });
     registerStatGroup(server, () => this.running?.stats() ?? new Map());

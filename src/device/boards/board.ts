@@ -121,6 +121,12 @@ export interface SmpServerBuildOptions {
   imageCheck?: boolean;
   /** CONFIG_MCUMGR_GRP_IMG_ALLOW_ERASE_PENDING: erase / upload over a pending slot 1 (n). */
   allowErasePending?: boolean;
+  /**
+   * CONFIG_MCUMGR_GRP_IMG_ALLOW_CONFIRM_NON_ACTIVE_IMAGE_SECONDARY / _ANY (multi-image): may a
+   * client confirm the secondary slot / any slot of an image other than the running one (y / n).
+   */
+  allowConfirmNonActiveImageSecondary?: boolean;
+  allowConfirmNonActiveImageAny?: boolean;
   /** CONFIG_MCUMGR_TRANSPORT_UDP is in the build: the netbuf defaults become 2048/2 (n). */
   udpTransport?: boolean;
   /**

@@ -71,6 +71,8 @@ const smpServer = z.strictObject({
   verboseErrors: z.boolean().optional(),
   imageCheck: z.boolean().optional(),
   allowErasePending: z.boolean().optional(),
+  allowConfirmNonActiveImageSecondary: z.boolean().optional(),
+  allowConfirmNonActiveImageAny: z.boolean().optional(),
   udpTransport: z.boolean().optional(),
   bleTransport: z.boolean().optional(),
   taskstat: z

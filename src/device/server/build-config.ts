@@ -20,6 +20,8 @@ export interface SmpServerBuild {
   readonly verboseErrors: boolean;
   readonly imageCheck: boolean;
   readonly allowErasePending: boolean;
+  readonly allowConfirmNonActiveImageSecondary: boolean;
+  readonly allowConfirmNonActiveImageAny: boolean;
   readonly udpTransport: boolean;
   readonly bleTransport: boolean;
   readonly taskstat: TaskstatBuild | false;
@@ -57,6 +59,9 @@ export function smpServerBuild(board: Board): SmpServerBuild {
     verboseErrors: options.verboseErrors ?? false,
     imageCheck: options.imageCheck ?? false,
     allowErasePending: options.allowErasePending ?? false,
+    // grp/img_mgmt/Kconfig (v3.5.0, where both were added): SECONDARY default y, ANY default n.
+    allowConfirmNonActiveImageSecondary: options.allowConfirmNonActiveImageSecondary ?? true,
+    allowConfirmNonActiveImageAny: options.allowConfirmNonActiveImageAny ?? false,
     udpTransport,
     bleTransport,
     // smp_svr sets CONFIG_MCUMGR_GRP_OS_TASKSTAT=y; grp/os_mgmt/Kconfig: names from thread names

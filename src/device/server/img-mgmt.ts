@@ -7,10 +7,12 @@ import { BootError } from '../mcuboot/errors.ts';
 import { setConfirmed, setPending } from '../mcuboot/public.ts';
 import { ImageUploader, ImgErr } from './img-upload.ts';
 import { GroupError, MgmtErr, MgmtError } from './mgmt-error.ts';
-import { ACTIVE_SLOT, type ImageSlots, OTHER_SLOT } from './slots.ts';
+import { type ImageSlots, OTHER_SLOT } from './slots.ts';
 import type { SmpServer } from './smp-server.ts';
 
 const HASH_LEN = 32;
+/** img_mgmt_active_image(): the application core's image, the one this server runs in. */
+const ACTIVE_IMAGE = 0;
 
 /** More img_mgmt_err_code_t values (the upload ones live in img-upload.ts). */
 const StateErr = {
@@ -21,6 +23,7 @@ const StateErr = {
   IMAGE_ALREADY_PENDING: 28,
   INVALID_IMAGE_VECTOR_TABLE: 29,
   INVALID_IMAGE_HEADER_MAGIC: 23,
+  IMAGE_CONFIRMATION_DENIED: 32,
   IMAGE_SETTING_TEST_TO_ACTIVE_DENIED: 33,
 } as const;
 
@@ -34,6 +37,13 @@ export interface ImageGroupOptions {
   runningVersion: () => ImageVersion | undefined;
   /** CONFIG_IMG_ENABLE_IMAGE_CHECK (default off, as in smp_svr). */
   imageCheck?: boolean;
+  /**
+   * CONFIG_MCUMGR_GRP_IMG_ALLOW_CONFIRM_NON_ACTIVE_IMAGE_SECONDARY / _ANY (Zephyr v3.5.0): may a
+   * client confirm a slot of an image other than the running one (image 0)? (default: secondary
+   * yes, any no).
+   */
+  allowConfirmNonActiveImageSecondary?: boolean;
+  allowConfirmNonActiveImageAny?: boolean;
   /** Where the image manager's log lines go (Zephyr module mcumgr_img_grp). */
   log?: (level: 'inf' | 'err', message: string) => void;
 }
@@ -45,15 +55,20 @@ export function registerImageGroup(server: SmpServer, options: ImageGroupOptions
     ...(options.log ? { log: options.log } : {}),
   });
 
+  // img_mgmt_state_read (img_mgmt_state.c): per image, its two slots in slot order, each listed
+  // only if it holds a readable image; "image" only when built for more than one image.
   const stateResponse = () => {
-    const flags = slots.flags();
-    const images = [ACTIVE_SLOT, OTHER_SLOT].flatMap((slot) => {
-      const info = slots.readInfo(slot);
-      if (!info) return [];
-      const slotFlags = flags[slot]!;
-      return [
-        {
-          slot,
+    const images = [];
+    for (let image = 0; image < slots.imageCount; image++) {
+      const flags = slots.flags(image);
+      for (const local of [0, 1]) {
+        const slot = 2 * image + local;
+        const info = slots.readInfo(slot);
+        if (!info) continue;
+        const slotFlags = flags[local]!;
+        images.push({
+          ...(slots.imageCount > 1 ? { image } : {}),
+          slot: local,
           version: formatVersion(info.version),
           hash: info.hash,
           bootable: (info.flags & ImageFlag.NON_BOOTABLE) === 0,
@@ -61,9 +76,9 @@ export function registerImageGroup(server: SmpServer, options: ImageGroupOptions
           confirmed: slotFlags.confirmed,
           active: slotFlags.active,
           permanent: slotFlags.permanent,
-        },
-      ];
-    });
+        });
+      }
+    }
     return { images, splitStatus: 0 };
   };
 
@@ -75,7 +90,8 @@ export function registerImageGroup(server: SmpServer, options: ImageGroupOptions
     let slot: number;
     if (hash.length === 0) {
       if (!confirm) throw imageError(StateErr.INVALID_HASH, 'a test needs the hash of the image to test');
-      slot = ACTIVE_SLOT;
+      // img_mgmt_state_write: confirm without a hash is the running image's active slot.
+      slot = slots.activeSlot(ACTIVE_IMAGE);
     } else if (hash.length !== HASH_LEN) {
       throw imageError(StateErr.INVALID_HASH, `hash is ${hash.length} bytes, expected ${HASH_LEN}`);
     } else {
@@ -84,7 +100,7 @@ export function registerImageGroup(server: SmpServer, options: ImageGroupOptions
         throw imageError(StateErr.HASH_NOT_FOUND, 'no slot holds an image with that hash');
       slot = found;
     }
-    setNextBootSlot(slots, slot, confirm);
+    setNextBootSlot(slots, slot, confirm, options);
     return stateResponse();
   });
 
@@ -102,12 +118,17 @@ export function registerImageGroup(server: SmpServer, options: ImageGroupOptions
   });
 
   server.register(imageErase, (request) => {
+    // img_mgmt.c img_mgmt_erase: "slot" (default 1) is the absolute slot number of
+    // img_mgmt_flash_area_id, 0..2N-1 on an N-image build (slot 3 is image 1's secondary).
     const slot = request.slot ?? OTHER_SLOT;
-    if (slot !== ACTIVE_SLOT && slot !== OTHER_SLOT) {
-      throw imageError(14, `slot ${slot} does not exist (INVALID_SLOT)`);
+    if (slot >= slots.slotCount) {
+      throw imageError(
+        14,
+        `slot ${slot} does not exist (INVALID_SLOT): this build has ${slots.imageCount} image(s), slots 0-${slots.slotCount - 1}`,
+      );
     }
-    // img_mgmt.c img_mgmt_erase: a slot holding a valid image that is in use (running, to revert
-    // to, or pending without CONFIG_MCUMGR_GRP_IMG_ALLOW_ERASE_PENDING) is not erased.
+    // A slot holding a valid image that is in use (running, to revert to, or pending without
+    // CONFIG_MCUMGR_GRP_IMG_ALLOW_ERASE_PENDING) is not erased.
     if (slots.readInfo(slot) && slots.inUse(slot)) {
       throw imageError(
         ImgErr.NO_FREE_SLOT,
@@ -129,10 +150,34 @@ export function registerImageGroup(server: SmpServer, options: ImageGroupOptions
   return uploader;
 }
 
-/** img_mgmt_set_next_boot_slot: the rules for test and confirm, then boot_set_next. */
-function setNextBootSlot(slots: ImageSlots, slot: number, confirm: boolean): void {
-  const next = slots.nextBoot();
-  if (!confirm && slot === ACTIVE_SLOT) {
+/**
+ * img_mgmt_set_next_boot_slot (img_mgmt_state.c, v3.5.0): the rules for test and confirm of one
+ * image's slot, then boot_set_next on that slot's area (bootutil_public.c: confirm the active
+ * slot, or mark the other slot pending, as boot_set_pending_multi does for image N).
+ */
+function setNextBootSlot(
+  slots: ImageSlots,
+  slot: number,
+  confirm: boolean,
+  options: ImageGroupOptions,
+): void {
+  const image = slots.imageOf(slot);
+  const activeSlot = slots.activeSlot(image);
+  const next = slots.nextBoot(image);
+  // Confirming another image than the running one (image 0) is refused unless
+  // CONFIG_MCUMGR_GRP_IMG_ALLOW_CONFIRM_NON_ACTIVE_IMAGE_ANY, or _SECONDARY for its secondary slot.
+  if (
+    confirm &&
+    image !== ACTIVE_IMAGE &&
+    !options.allowConfirmNonActiveImageAny &&
+    (!(options.allowConfirmNonActiveImageSecondary ?? true) || slot === activeSlot)
+  ) {
+    throw imageError(
+      StateErr.IMAGE_CONFIRMATION_DENIED,
+      `image ${image} is not the running image: its slot ${slot % 2} cannot be confirmed on this build`,
+    );
+  }
+  if (!confirm && slot === activeSlot) {
     throw imageError(
       StateErr.IMAGE_SETTING_TEST_TO_ACTIVE_DENIED,
       'the running image cannot be set for test',
@@ -145,8 +190,8 @@ function setNextBootSlot(slots: ImageSlots, slot: number, confirm: boolean): voi
   if (next.type === 'normal') {
     if (confirm && slot === next.slot) return;
     if (
-      (slot === ACTIVE_SLOT && next.slot !== ACTIVE_SLOT) ||
-      (!confirm && slot !== ACTIVE_SLOT && slot === next.slot)
+      (slot === activeSlot && next.slot !== activeSlot) ||
+      (!confirm && slot !== activeSlot && slot === next.slot)
     ) {
       throw imageError(StateErr.IMAGE_ALREADY_PENDING, 'an image is already confirmed for the next boot');
     }
@@ -157,7 +202,7 @@ function setNextBootSlot(slots: ImageSlots, slot: number, confirm: boolean): voi
       throw imageError(StateErr.IMAGE_ALREADY_PENDING, 'the running image is under test; confirm it first');
   }
   try {
-    if (slot === ACTIVE_SLOT) setConfirmed(slots.area(ACTIVE_SLOT), slots.board.mcuboot.maxAlign);
+    if (slot === activeSlot) setConfirmed(slots.area(slot), slots.board.mcuboot.maxAlign);
     else setPending(slots.area(slot), confirm, slots.board.mcuboot.maxAlign);
   } catch (error) {
     if (error instanceof BootError) {

@@ -12,7 +12,7 @@ import type { imageUpload } from '../../smp/groups/image.ts';
 import type { FlashArea } from '../flash.ts';
 import { GroupError } from './mgmt-error.ts';
 import type { ImageSlots } from './slots.ts';
-import { equalBytes, OTHER_SLOT } from './slots.ts';
+import { equalBytes } from './slots.ts';
 
 /**
  * img_mgmt_err_code_t values used here. The `reason` strings are img_mgmt.c's img_mgmt_err_str_*,
@@ -39,6 +39,8 @@ export type UploadResponse = ResponseInputOf<typeof imageUpload>;
 interface UploadState {
   slot: number;
   area: FlashArea;
+  /** Where the image starts in the slot (one sector in for a swap-using-offset secondary). */
+  start: number;
   off: number;
   size: number;
   sha: Uint8Array;
@@ -113,7 +115,7 @@ export class ImageUploader {
     if (!this.options.imageCheck) return { off };
     const match =
       state.sha.length === MAX_SHA_LEN &&
-      equalBytes(await digest('sha256', state.area.read(0, state.size)), state.sha);
+      equalBytes(await digest('sha256', state.area.read(state.start, state.size)), state.sha);
     if (!match) this.options.log?.('err', 'Uploaded image sha256 hash verification failed');
     return { off, match };
   }
@@ -157,23 +159,30 @@ export class ImageUploader {
       throw imageError(ImgErr.INVALID_HASH, `"sha" is ${sha.length} bytes, at most 32`);
     if (this.state && sha.length > 0 && equalBytes(this.state.sha, sha)) return { off: this.state.off };
 
-    const slot = OTHER_SLOT;
-    if (this.slots.inUse(slot)) {
-      throw imageError(
-        ImgErr.NO_FREE_SLOT,
-        `slot ${slot} is in use (the image to revert to, or pending for the next boot)`,
-        'no slot',
-      );
+    // img_mgmt_get_unused_slot_area_id (zephyr_img_mgmt.c): the request's "image" (default 0)
+    // picks the image on a multi-image build; a single-image build ignores it.
+    const image = request.image ?? 0;
+    const slot = this.slots.uploadSlot(image);
+    if (slot === undefined) {
+      const why =
+        this.slots.imageCount > 1 && image >= this.slots.imageCount
+          ? `image ${image} does not exist (this build updates images 0-${this.slots.imageCount - 1})`
+          : `image ${image} has no free slot: its other slot is in use (the image to revert to, or pending for the next boot)`;
+      throw imageError(ImgErr.NO_FREE_SLOT, why, 'no slot');
     }
     const area = this.slots.area(slot);
+    // flash_img_init_id starts writing at boot_get_image_start_offset (one sector in for a
+    // swap-using-offset secondary slot), and the size check leaves that sector out.
+    const start = this.slots.imageOffset(slot);
+    const room = area.size - start;
     // Zephyr (zephyr_img_mgmt.c, img_mgmt_upload_inspect) refuses only `len > fa_size` unless
     // CONFIG_MCUMGR_GRP_IMG_TOO_LARGE_SYSBUILD or _BOOTLOADER_INFO is chosen; the default,
     // MCUMGR_GRP_IMG_TOO_LARGE_DISABLED, accepts a --pad'ded image exactly the slot's size (its
     // Kconfig says the other choices "prevent uploading of padded and confirmed images").
-    if (request.len > area.size) {
+    if (request.len > room) {
       throw imageError(
         ImgErr.INVALID_IMAGE_TOO_LARGE,
-        `image of ${request.len} bytes does not fit slot ${slot} of ${area.size} bytes`,
+        `image of ${request.len} bytes does not fit slot ${slot} (${room} bytes${start ? `: ${area.size} less the ${start}-byte sector before the image` : ''})`,
         'img too large',
       );
     }
@@ -191,14 +200,14 @@ export class ImageUploader {
     if (
       this.options.imageCheck &&
       sha.length === MAX_SHA_LEN &&
-      equalBytes(await digest('sha256', area.read(0, request.len)), sha)
+      equalBytes(await digest('sha256', area.read(start, request.len)), sha)
     ) {
       this.reset();
       return { off: request.len, match: true };
     }
     // img_mgmt_flash_check_empty: a blank slot is not erased at all.
-    if (!area.isErased(0, area.size)) this.eraseFor(area, request.len);
-    this.state = { slot, area, off: 0, size: request.len, sha, pending: new Uint8Array(0) };
+    if (!area.isErased(0, area.size)) this.eraseFor(area, start + request.len);
+    this.state = { slot, area, start, off: 0, size: request.len, sha, pending: new Uint8Array(0) };
     return undefined;
   }
 
@@ -244,7 +253,7 @@ export class ImageUploader {
     const writable = joined.length - (joined.length % align);
     const start = state.off - state.pending.length;
     try {
-      if (writable > 0) state.area.write(start, joined.subarray(0, writable));
+      if (writable > 0) state.area.write(state.start + start, joined.subarray(0, writable));
     } catch (error) {
       throw imageError(ImgErr.FLASH_WRITE_FAILED, `flash write failed: ${(error as Error).message}`);
     }
@@ -257,7 +266,7 @@ export class ImageUploader {
     const block = new Uint8Array(state.area.align).fill(state.area.eraseValue);
     block.set(state.pending);
     try {
-      state.area.write(state.off - state.pending.length, block);
+      state.area.write(state.start + state.off - state.pending.length, block);
     } catch (error) {
       throw imageError(ImgErr.FLASH_WRITE_FAILED, `flash write failed: ${(error as Error).message}`);
     }

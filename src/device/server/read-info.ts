@@ -38,13 +38,18 @@ export type ReadInfoFailure =
   | 'HASH_NOT_FOUND'
   | 'FLASH_READ_FAILED';
 
+/**
+ * `start` is where the image begins in the slot: one sector in for a swap-using-offset secondary
+ * slot (dfu_boot_read_img_info reads from dfu_boot_get_image_offset, Zephyr 4.x).
+ */
 export function readSlotInfo(
   area: FlashArea,
   slot: number,
+  start = 0,
 ): { ok: true; info: SlotImageInfo } | { ok: false; failure: ReadInfoFailure } {
   const read = (offset: number, length: number): DataView | undefined => {
-    if (offset < 0 || offset + length > area.size) return undefined;
-    const bytes = area.read(offset, length);
+    if (offset < 0 || start + offset + length > area.size) return undefined;
+    const bytes = area.read(start + offset, length);
     return new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   };
   const fail = (failure: ReadInfoFailure) => ({ ok: false as const, failure });
