@@ -28,12 +28,12 @@ describe('zdfu sim --power-cut at power-on', () => {
     writeFlashFile(refFile, blinkyFlash(true));
 
     const ready = /zdfu sim: stm32f4_disco (running|halted)/;
-    const ref = await runSimUntil(['--flash', refFile, '--no-udp', '--baud', '0', '--console'], ready);
+    const ref = await runSimUntil(['--flash', refFile, '--no-udp', '--baud', '0', '--console', '--fast'], ready);
     expect(ref.code).toBe(0);
     expect(ref.out).toContain('I: Starting swap using scratch algorithm.');
 
     const cut = await runSimUntil(
-      ['--flash', cutFile, '--no-udp', '--baud', '0', '--console', '--power-cut', '50'],
+      ['--flash', cutFile, '--no-udp', '--baud', '0', '--console', '--fast', '--power-cut', '50'],
       ready,
     );
     expect(cut.code).toBe(0);
@@ -57,7 +57,7 @@ describe('zdfu sim --power-cut at power-on', () => {
     const file = join(dir, 'flash.bin');
     writeFlashFile(file, blinkyFlash(true));
     const run = await runSimUntil(
-      ['--flash', file, '--no-udp', '--baud', '0', '--power-cut', '99999'],
+      ['--flash', file, '--no-udp', '--baud', '0', '--fast', '--power-cut', '99999'],
       /zdfu sim: stm32f4_disco (running|halted)/,
     );
     expect(run.code).toBe(0);
