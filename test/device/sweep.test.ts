@@ -62,9 +62,9 @@ describe('power-cut sweep (sampled)', () => {
     summary: 'erase the primary slot and write the old image back',
     appliesTo: () => true,
     expect: 'old',
-    setup: async (ctx) => ctx.flash.load(ctx.images.old, slotPartition(ctx.board, 0).offset),
+    setup: async (ctx) => ctx.flash.load(slotPartition(ctx.board, 0), ctx.images.old),
     run: async (ctx) => {
-      const primary = bootAreas(ctx.flash, ctx.board).primary;
+      const primary = bootAreas(ctx.flash.devices, ctx.board).primary;
       const first = primary.sectors[0]!;
       primary.erase(first.offset, first.size);
       const align = deviceOf(ctx.board, slotPartition(ctx.board, 0)).writeBlockSize;
