@@ -12,7 +12,12 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../src/device/io/artifacts.ts';
 import { buildReport, formatReport } from '../src/device/sweep/report.ts';
-import { DEFAULT_IMAGES, type ImageVariant, runSweep, type SweepTarget } from '../src/device/sweep/run.ts';
+import {
+  DEFAULT_IMAGES,
+  type ImageVariant,
+  runSweepWithSkips,
+  type SweepTarget,
+} from '../src/device/sweep/run.ts';
 import { sweepTargets } from '../src/device/sweep/targets.ts';
 
 function positiveInt(name: string, text: string | undefined, fallback: number): number {
@@ -48,7 +53,7 @@ const imagesText = images
 const samplePerKind = values.sample === undefined ? undefined : positiveInt('sample', values.sample, 0);
 const targets: SweepTarget[] = sweepTargets();
 const started = performance.now();
-const runs = await runSweep({
+const { runs, skips } = await runSweepWithSkips({
   targets,
   seed,
   images,
@@ -58,18 +63,22 @@ const runs = await runSweep({
       `sweep: ${run.board}/${run.strategy}/${run.image}/${run.scenario}: ${run.results.length} cuts in ${(run.ms / 1000).toFixed(1)} s\n`,
     ),
 });
-const report = buildReport(runs, {
-  seed,
-  sampled: samplePerKind !== undefined,
-  images: imagesText,
-  ms: performance.now() - started,
-});
+const report = buildReport(
+  runs,
+  {
+    seed,
+    sampled: samplePerKind !== undefined,
+    images: imagesText,
+    ms: performance.now() - started,
+  },
+  skips,
+);
 process.stdout.write(formatReport(report));
 const jsonPath = values.json ?? join(packageRoot(), '.cache', 'sweep', 'sweep-report.json');
 mkdirSync(dirname(jsonPath), { recursive: true });
 writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
 process.stderr.write(`sweep: report written to ${jsonPath}\n`);
-// Bricks MCUboot itself would suffer are reported, not failed; a half image booted, a state that
-// never settles or a cut that never fired is a failure.
+// Bricks MCUboot itself would suffer are reported, not failed; a half image booted, a broken
+// dependency, a state that never settles or a cut that never fired is a failure.
 const t = report.totals;
-process.exitCode = t.halfImages + t.notSettled + t.missed > 0 ? 1 : 0;
+process.exitCode = t.halfImages + t.dependencyBroken + t.notSettled + t.missed > 0 ? 1 : 0;

@@ -131,11 +131,14 @@ export function bodySizeFor(board: Board, variant: ImageVariant, image = 0): num
     writeSize: deviceOf(board, slot).writeBlockSize,
     maxSectors: board.mcuboot.maxImgSectors,
   });
-  const spare =
-    board.mcuboot.mode === 'swap-move' || board.mcuboot.mode === 'swap-offset'
-      ? largestSector(board, image)
-      : 0;
-  return trailer.trailerStart - board.mcuboot.headerSize - TLV_ROOM - spare;
+  if (board.mcuboot.mode !== 'swap-move' && board.mcuboot.mode !== 'swap-offset') {
+    return trailer.trailerStart - board.mcuboot.headerSize - TLV_ROOM;
+  }
+  // The image's sectors, the trailer's whole sectors and the spare one must fit the slot
+  // (swap_move.c / swap_offset.c boot_swap_image: "Not enough free space to run swap upgrade").
+  const sector = largestSector(board, image);
+  const trailerSectors = Math.ceil((slot.size - trailer.trailerStart) / sector) * sector;
+  return slot.size - sector - trailerSectors - board.mcuboot.headerSize - TLV_ROOM;
 }
 
 function largestSector(board: Board, image: number): number {
