@@ -43,9 +43,11 @@ export class SweepFlashes {
     return this.all.map((f) => f.lastCut);
   }
 
-  /** The cut that fired since `before` (lastCuts()), if any. */
-  firedSince(before: readonly (PowerCut | undefined)[]): PowerCut | undefined {
-    return this.all.map((f) => f.lastCut).find((cut, i) => cut !== undefined && cut !== before[i]);
+  /** The cut that fired since `before` (lastCuts()), if any, and the device it fired on. */
+  firedSince(before: readonly (PowerCut | undefined)[]): { cut: PowerCut; device: Flash } | undefined {
+    const i = this.all.findIndex((f, j) => f.lastCut !== undefined && f.lastCut !== before[j]);
+    const device = this.all[i];
+    return device?.lastCut ? { cut: device.lastCut, device } : undefined;
   }
 
   onOperation(listener: (op: FlashOperation) => void): () => void {

@@ -157,7 +157,7 @@ export function formatReport(report: SweepReport): string {
       out.push(
         `- **${f.outcome}** ${f.board}/${f.strategy}/${f.image}/${f.scenario}: ${f.cut} ${where} of op #${f.op} (${f.opKind}), boot ${f.boots} after the cut: ${f.reason ?? ''}`,
       );
-      if (f.cutMessage) out.push(`  - cut: ${f.cutMessage}`);
+      if (f.cutMessage) out.push(`  - cut (${f.device ?? f.board}): ${f.cutMessage}`);
       if (f.log?.length) out.push(`  - log: \`${f.log.slice(-6).join(' ⏎ ')}\``);
     }
   }

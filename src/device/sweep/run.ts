@@ -64,6 +64,8 @@ export interface CutResult extends CutPoint {
   boots: number;
   /** What the power cut did (PowerCut's message). */
   cutMessage?: string;
+  /** The flash device the cut operation was on (its Flash's name: board, or board/device). */
+  device?: string;
   reason?: string;
   /** MCUboot's console of the boot that failed (bricks only). */
   log?: string[];
@@ -353,7 +355,10 @@ async function cutOnce(
   }
   const settled = await settle(ctx);
   const result: CutResult = { ...base, outcome: settled.outcome, boots: settled.boots };
-  if (cut) result.cutMessage = cut.message;
+  if (cut) {
+    result.cutMessage = cut.cut.message;
+    result.device = cut.device.name;
+  }
   if (settled.reason) result.reason = settled.reason;
   if (settled.log) result.log = settled.log;
   return result;
