@@ -110,6 +110,24 @@ describe('power-cut sweep (sampled)', () => {
     expect(runs[0]!.results.every((r) => r.outcome === 'old' || r.outcome === 'new')).toBe(true);
   });
 
+  it('checks the copy in RAM for RAM-load (a board given an executable RAM region)', async () => {
+    // STM32F407 SRAM1+SRAM2 (RM0090 §2.3.1): 128 KiB at 0x20000000. No built-in board names its
+    // executable RAM, so the full sweep reports RAM-load as not buildable; this board does.
+    const board = {
+      ...stm32f4_disco,
+      mcuboot: { ...stm32f4_disco.mcuboot, executableRam: { start: 0x20000000, size: 0x20000 } },
+    };
+    const runs = await runSweep({
+      targets: [{ board, strategy: 'ram-load' }],
+      scenarios: SCENARIOS.filter((s) => s.name === 'permanent' || s.name === 'upload'),
+      images: [{ name: 'small', bodySize: 4 * 1024 }],
+    });
+    const results = runs.flatMap((r) => r.results);
+    expect(results.length).toBeGreaterThan(20);
+    expect(results.some((r) => r.outcome === 'new')).toBe(true);
+    expect(results.every((r) => r.outcome === 'old' || r.outcome === 'new')).toBe(true);
+  });
+
   /** An app that rewrites its own running image in place: safe uncut, fatal when cut. */
   const rewriteOwnImage: Scenario = {
     name: 'rewrite-own-image',

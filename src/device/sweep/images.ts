@@ -45,8 +45,15 @@ export async function sweepImages(board: Board, bodySize: number, image = 0): Pr
   const slot = slotPartition(board, 0, image);
   const dependencies =
     image === 0 && board.mcuboot.imageNumber > 1 ? [{ imageId: 1, version: '2.0.0' }] : undefined;
+  // RAM-load copies an image to its load address (imgtool --load-addr sets IMAGE_F_RAM_LOAD):
+  // image 0 at the start of the executable RAM.
+  const ram = board.mcuboot.mode === 'ram-load' ? board.mcuboot.executableRam : undefined;
+  if (ram && board.mcuboot.imageNumber > 1) {
+    throw new Error(`${board.name}: the sweep loads one image into RAM; this board has several`);
+  }
   const sign = (seed: number, version: string, withDeps = false) =>
     signImage(body(bodySize, seed + image * 16), {
+      ...(ram ? { loadAddr: ram.start } : {}),
       ...(withDeps && dependencies ? { dependencies } : {}),
       ...(key ? { key } : {}),
       headerSize: board.mcuboot.headerSize,
