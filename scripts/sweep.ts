@@ -3,7 +3,7 @@
  * cut before and inside every write and erase. Prints the report (Markdown) and writes it as JSON
  * to .cache/sweep/ (git-ignored). Two image sizes: small (--body BYTES, default 24576) with every
  * cut, and images filling the slot (their swap reaches the trailer sector) with a seeded sample of
- * --fill-sample N cuts per kind (default 100; 0 leaves them out). --sample N samples every run,
+ * --fill-sample N cuts per kind (default 40; 0 leaves them out). --sample N samples every run,
  * --seed N, --json PATH. Exit 1 when a boot ran a half image, a state never settled or a cut
  * never fired; bricks are listed in the report (MCUboot's own, kept faithful) and exit 0.
  */
@@ -42,7 +42,7 @@ const { values } = parseArgs({
 const seed = positiveInt('seed', values.seed, 20261202);
 const [small, fill] = DEFAULT_IMAGES as [ImageVariant, ImageVariant];
 const bodySize = positiveInt('body', values.body, small.bodySize as number);
-const fillSample = positiveInt('fill-sample', values['fill-sample'], fill.samplePerKind ?? 100);
+const fillSample = positiveInt('fill-sample', values['fill-sample'], fill.samplePerKind ?? 40);
 const images: ImageVariant[] = [
   { ...small, bodySize },
   ...(fillSample > 0 ? [{ ...fill, samplePerKind: fillSample }] : []),

@@ -112,7 +112,7 @@ export interface ImageVariant {
 export const DEFAULT_IMAGES: readonly ImageVariant[] = [
   { name: 'small', bodySize: 24 * 1024 },
   // Every boot of a slot-sized image copies the whole slot: sampled, so the full sweep stays short.
-  { name: 'fills slot', bodySize: 'fill', samplePerKind: 100 },
+  { name: 'fills slot', bodySize: 'fill', samplePerKind: 40 },
 ];
 
 /** Room left in a slot for TLVs (hash, key hash, RSA-3072 signature at most) and alignment. */
