@@ -78,7 +78,8 @@ const jsonPath = values.json ?? join(packageRoot(), '.cache', 'sweep', 'sweep-re
 mkdirSync(dirname(jsonPath), { recursive: true });
 writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
 process.stderr.write(`sweep: report written to ${jsonPath}\n`);
-// Bricks MCUboot itself would suffer are reported, not failed; a half image booted, a broken
-// dependency, a state that never settles or a cut that never fired is a failure.
+// Bricks and lost reverts MCUboot itself suffers (KNOWN_BRICKS) are reported, not failed; any
+// failure they do not explain, a half image booted, a broken dependency, a state that never
+// settles or a cut that never fired is a failure.
 const t = report.totals;
-process.exitCode = t.halfImages + t.dependencyBroken + t.notSettled + t.missed > 0 ? 1 : 0;
+process.exitCode = t.unexplained + t.halfImages + t.dependencyBroken + t.notSettled + t.missed > 0 ? 1 : 0;

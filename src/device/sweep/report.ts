@@ -1,5 +1,6 @@
 // The sweep's report: operations × cut kinds × boards as Markdown tables, every brick listed with
 // its operation number, cut and MCUboot's console; the same data as JSON for tools.
+import { explain } from './known-bricks.ts';
 import type { CutKindName, CutResult, ScenarioRun, SweepSkip } from './run.ts';
 
 export interface SweepReport {
@@ -16,7 +17,10 @@ export interface SweepReport {
     bricks: number;
     halfImages: number;
     dependencyBroken: number;
+    revertLost: number;
     notSettled: number;
+    /** Failures no known MCUboot weakness explains (KNOWN_BRICKS): model bugs or new findings. */
+    unexplained: number;
     missed: number;
   };
   /** Every cut that did not end running the old or new image. */
@@ -40,7 +44,7 @@ export interface ReportCell {
   failed: number;
 }
 
-const BAD = new Set(['brick', 'half-image', 'dependency-broken', 'not-settled', 'missed']);
+const BAD = new Set(['brick', 'half-image', 'dependency-broken', 'revert-lost', 'not-settled', 'missed']);
 
 export function buildReport(
   runs: readonly ScenarioRun[],
@@ -49,7 +53,16 @@ export function buildReport(
 ): SweepReport {
   const cells = new Map<string, ReportCell>();
   const failures: CutResult[] = [];
-  const totals = { cuts: 0, bricks: 0, halfImages: 0, dependencyBroken: 0, notSettled: 0, missed: 0 };
+  const totals = {
+    cuts: 0,
+    bricks: 0,
+    halfImages: 0,
+    dependencyBroken: 0,
+    revertLost: 0,
+    notSettled: 0,
+    missed: 0,
+    unexplained: 0,
+  };
   for (const run of runs) {
     for (const r of run.results) {
       const key = [r.board, r.strategy, r.image, r.scenario, r.opKind, r.cut].join('|');
@@ -81,6 +94,8 @@ export function buildReport(
         if (r.outcome === 'brick') totals.bricks++;
         if (r.outcome === 'half-image') totals.halfImages++;
         if (r.outcome === 'dependency-broken') totals.dependencyBroken++;
+        if (r.outcome === 'revert-lost') totals.revertLost++;
+        if (!explain(r)) totals.unexplained++;
         if (r.outcome === 'not-settled') totals.notSettled++;
         if (r.outcome === 'missed') totals.missed++;
       }
@@ -148,14 +163,18 @@ export function formatReport(report: SweepReport): string {
   const t = report.totals;
   out.push(
     '',
-    `Total: ${t.cuts} cuts, ${t.bricks} bricks, ${t.halfImages} half images booted, ${t.dependencyBroken} dependencies broken, ${t.notSettled} not settled, ${t.missed} missed.`,
+    `Total: ${t.cuts} cuts, ${t.bricks} bricks, ${t.halfImages} half images booted, ${t.dependencyBroken} dependencies broken, ${t.revertLost} reverts lost, ${t.notSettled} not settled, ${t.missed} missed; ${t.unexplained} not explained by a known MCUboot weakness.`,
   );
   if (report.failures.length > 0) {
     out.push('', '### Bricks and other failures', '');
     for (const f of report.failures) {
       const where = f.position === undefined ? 'before' : `at ${Math.round(f.position * 100)}%`;
+      const known = explain(f);
       out.push(
         `- **${f.outcome}** ${f.board}/${f.strategy}/${f.image}/${f.scenario}: ${f.cut} ${where} of op #${f.op} (${f.opKind}), boot ${f.boots} after the cut: ${f.reason ?? ''}`,
+        known
+          ? `  - known MCUboot weakness (${known.id}): ${known.reason}; upstream: ${known.upstream}`
+          : '  - **not explained** by a known MCUboot weakness: a model bug or a new finding',
       );
       if (f.cutMessage) out.push(`  - cut (${f.device ?? f.board}): ${f.cutMessage}`);
       if (f.log?.length) out.push(`  - log: \`${f.log.slice(-6).join(' ⏎ ')}\``);

@@ -42,7 +42,8 @@ export interface CutPoint {
  * How a cut ended: every image old, every image new, or (several images) some of each without
  * breaking a dependency; else a failure: nothing booted (brick), a booted slot holds neither image
  * intact (half-image), the new image 0 runs without the image 1 it depends on
- * (dependency-broken), MCUboot never stops writing (not-settled), the cut never fired (missed).
+ * (dependency-broken), a revert ends on the unconfirmed image it should take back (revert-lost),
+ * MCUboot never stops writing (not-settled), the cut never fired (missed).
  */
 export type Outcome =
   | 'old'
@@ -51,6 +52,7 @@ export type Outcome =
   | 'brick'
   | 'half-image'
   | 'dependency-broken'
+  | 'revert-lost'
   | 'not-settled'
   | 'missed';
 
@@ -354,6 +356,14 @@ async function cutOnce(
     return { ...base, outcome: 'missed', boots: 0, reason: 'the run finished before the cut point' };
   }
   const settled = await settle(ctx);
+  if (
+    scenario.mustEnd &&
+    settled.outcome !== scenario.mustEnd &&
+    (settled.outcome === 'old' || settled.outcome === 'new')
+  ) {
+    settled.reason = `ended on the ${settled.outcome} image; this scenario must end on the ${scenario.mustEnd} one whatever the cut (the revert was dropped)`;
+    settled.outcome = 'revert-lost';
+  }
   const result: CutResult = { ...base, outcome: settled.outcome, boots: settled.boots };
   if (cut) {
     result.cutMessage = cut.cut.message;

@@ -46,6 +46,8 @@ export interface Scenario {
    * from either slot: there the settled boot is checked instead.
    */
   expect: Which | readonly Which[];
+  /** Where every cut must end (a revert must end on the old image however it is cut). */
+  mustEnd?: Which;
   /** After an uninterrupted run: what is wrong with the end state, if anything. */
   check?(ctx: ScenarioContext): string | undefined;
 }
@@ -144,6 +146,7 @@ export const SCENARIOS: readonly Scenario[] = [
     summary: 'reset after a test swap, new image not confirmed: MCUboot swaps back',
     appliesTo: (board) => oneImage(board) && canRevert(board),
     expect: 'old',
+    mustEnd: 'old',
     setup: testSwapDone,
     run: boot,
   },
