@@ -11,7 +11,7 @@ import { type CutKind, type CutPlan, type FlashOpKind, PowerCut } from '../flash
 import { type BootResult, bootGo } from '../mcuboot/boot.ts';
 import { SweepFlashes } from './flashes.ts';
 import { type SweepImages, type SweepValidator, sweepImages, sweepValidator } from './images.ts';
-import { areas, isXip, notApplicable, SCENARIOS, type Scenario, type ScenarioContext } from './scenarios.ts';
+import { areas, isXip, notRunReason, SCENARIOS, type Scenario, type ScenarioContext } from './scenarios.ts';
 import { boardFor, notBuildable } from './targets.ts';
 
 /** The kind of cut, as the flash names it (PowerCut.cut). */
@@ -467,14 +467,14 @@ export async function runSweepWithSkips(options: SweepOptions): Promise<SweepRes
     for (const variant of options.images ?? DEFAULT_IMAGES) {
       const p = await prepare(target, variant);
       for (const scenario of options.scenarios ?? SCENARIOS) {
-        const na = notApplicable(p.board, scenario);
-        if (na !== undefined) {
-          if (first && !(options.scenarios === undefined && /-image scenario/.test(na))) {
+        if (!scenario.appliesTo(p.board)) {
+          const why = notRunReason(p.board, scenario);
+          if (first && why) {
             skips.push({
               board: p.board.name,
               strategy: target.strategy,
               scenario: scenario.name,
-              reason: na,
+              reason: why,
             });
           }
           continue;

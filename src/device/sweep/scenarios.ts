@@ -215,14 +215,16 @@ export const SCENARIOS: readonly Scenario[] = [
   },
 ];
 
-/** Scenarios that do not apply to a board as built, and why (for the report). */
-export function notApplicable(board: Board, scenario: Scenario): string | undefined {
-  if (scenario.appliesTo(board)) return undefined;
-  if (scenario.name === 'upload')
-    return 'the SMP server does not yet place uploads one sector in for swap-offset';
-  if (scenario.name === 'revert') return `${board.mcuboot.mode} cannot take an upgrade back`;
-  if (severalImages(board)) return 'a one-image scenario (this board has several images)';
-  return 'a multi-image scenario';
+/**
+ * Why a scenario that does not apply to a board as built is not run, for the report; undefined
+ * where that needs no row (one-image scenarios on a board with several images, and back).
+ */
+export function notRunReason(board: Board, scenario: Scenario): string | undefined {
+  if (scenario.name === 'upload' && board.mcuboot.mode === 'swap-offset')
+    return 'not run: the SMP server does not yet place uploads one sector in for swap-offset';
+  if (scenario.name === 'revert' && !canRevert(board))
+    return `not run: ${board.mcuboot.mode} cannot take an upgrade back`;
+  return undefined;
 }
 
 /**
