@@ -30,7 +30,7 @@ describe('power-cut sweep (sampled)', () => {
       new Set(['stm32f4_disco', 'esp32_devkitc_wroom', 'nrf52840dk', 'nrf52840dk_ext_flash', 'nrf5340dk']),
     );
     const images = [{ name: 'small', bodySize: 8 * 1024 }];
-    const { runs, skips } = await runSweepWithSkips({ targets, seed: 20261202, samplePerKind: 3, images });
+    const { runs, skips } = await runSweepWithSkips({ targets, seed: 20261202, samplePerKind: 5, images });
     const report = buildReport(runs, { seed: 20261202, sampled: true, images: 'small', ms: 0 }, skips);
     const results = runs.flatMap((run) => run.results);
     expect(results.length).toBeGreaterThan(500);
