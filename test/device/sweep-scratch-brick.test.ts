@@ -11,11 +11,11 @@
 // MCUboot recovers.
 import { describe, expect, it } from 'vitest';
 import { findPartition } from '../../src/device/boards/board.ts';
-import { createBoardFlash } from '../../src/device/boards/index.ts';
 import { stm32f4_disco } from '../../src/device/boards/stm32f4_disco.ts';
 import { type PartialEraseMode, PowerCut } from '../../src/device/flash.ts';
 import { pickEraseMode, seededRandom } from '../../src/device/flash-tear.ts';
 import { bootGo } from '../../src/device/mcuboot/boot.ts';
+import { SweepFlashes } from '../../src/device/sweep/flashes.ts';
 import { prepare } from '../../src/device/sweep/run.ts';
 import { SCENARIOS } from '../../src/device/sweep/scenarios.ts';
 
@@ -30,8 +30,15 @@ describe('power-cut sweep: the single-sector scratch erase after the trailer ste
       { name: 'fills slot', bodySize: 'fill' },
     );
     const scratch = findPartition(p.board, 'scratch_partition')!;
-    const flash = createBoardFlash(p.board);
-    const ctx = { flash, board: p.board, images: p.images, validate: p.validate };
+    const sweepFlash = new SweepFlashes(p.board);
+    const flash = sweepFlash.devices.get('flash0')!;
+    const ctx = {
+      flash: sweepFlash,
+      board: p.board,
+      images: p.images,
+      perImage: [p.images],
+      validate: p.validate,
+    };
     const test = SCENARIOS.find((s) => s.name === 'test')!;
     await test.setup(ctx);
     const start = flash.snapshot();

@@ -29,7 +29,12 @@ function body(size: number, seed: number): Uint8Array {
   return out;
 }
 
-export async function sweepImages(board: Board, bodySize: number): Promise<SweepImages> {
+/**
+ * The images for MCUboot image `image` (its own slot size). On a board with several images, image
+ * 0's new version depends on image 1 at 2.0.0 or later (a dependency TLV, as an nRF5340 app core
+ * image names the network core image it needs), so the two must be updated together.
+ */
+export async function sweepImages(board: Board, bodySize: number, image = 0): Promise<SweepImages> {
   const signed = board.mcuboot.signature !== 'none';
   const keyFile = DEV_KEYS[board.mcuboot.signature]?.file;
   if (signed && keyFile === undefined) {
@@ -37,17 +42,32 @@ export async function sweepImages(board: Board, bodySize: number): Promise<Sweep
   }
   const key =
     signed && keyFile ? await loadSigningKey(readFileSync(join(packageRoot(), keyFile), 'utf8')) : undefined;
-  const sign = (seed: number, version: string) =>
-    signImage(body(bodySize, seed), {
+  const slot = slotPartition(board, 0, image);
+  const dependencies =
+    image === 0 && board.mcuboot.imageNumber > 1 ? [{ imageId: 1, version: '2.0.0' }] : undefined;
+  // RAM-load copies an image to its load address (imgtool --load-addr sets IMAGE_F_RAM_LOAD):
+  // image 0 at the start of the executable RAM.
+  const ram = board.mcuboot.mode === 'ram-load' ? board.mcuboot.executableRam : undefined;
+  if (ram && board.mcuboot.imageNumber > 1) {
+    throw new Error(`${board.name}: the sweep loads one image into RAM; this board has several`);
+  }
+  const sign = (seed: number, version: string, withDeps = false) =>
+    signImage(body(bodySize, seed + image * 16), {
+      ...(ram ? { loadAddr: ram.start } : {}),
+      ...(withDeps && dependencies ? { dependencies } : {}),
       ...(key ? { key } : {}),
       headerSize: board.mcuboot.headerSize,
       padHeader: true,
-      slotSize: slotPartition(board, 0).size,
+      slotSize: slot.size,
       version,
-      align: deviceOf(board, slotPartition(board, 0)).writeBlockSize as 1 | 2 | 4 | 8,
+      align: deviceOf(board, slot).writeBlockSize as 1 | 2 | 4 | 8,
       overwriteOnly: board.mcuboot.mode === 'overwrite-only',
     });
-  return { old: await sign(1, '1.0.0'), new: await sign(2, '2.0.0'), stale: await sign(3, '0.9.0') };
+  return {
+    old: await sign(1, '1.0.0'),
+    new: await sign(2, '2.0.0', true),
+    stale: await sign(3, '0.9.0'),
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 // The sweep's report: operations × cut kinds × boards as Markdown tables, every brick listed with
 // its operation number, cut and MCUboot's console; the same data as JSON for tools.
-import type { CutKindName, CutResult, ScenarioRun } from './run.ts';
+import { explain } from './known-bricks.ts';
+import type { CutKindName, CutResult, ScenarioRun, SweepSkip } from './run.ts';
 
 export interface SweepReport {
   seed: number;
@@ -9,7 +10,19 @@ export interface SweepReport {
   images: string;
   ms: number;
   runs: Omit<ScenarioRun, 'results'>[];
-  totals: { cuts: number; bricks: number; halfImages: number; notSettled: number; missed: number };
+  /** Board × strategy (× scenario) pairs not run, with the reason. */
+  skips: SweepSkip[];
+  totals: {
+    cuts: number;
+    bricks: number;
+    halfImages: number;
+    dependencyBroken: number;
+    revertLost: number;
+    notSettled: number;
+    /** Failures no known MCUboot weakness explains (KNOWN_BRICKS): model bugs or new findings. */
+    unexplained: number;
+    missed: number;
+  };
   /** Every cut that did not end running the old or new image. */
   failures: CutResult[];
   /** Per run and cut kind: cuts made, and how they ended. */
@@ -26,18 +39,30 @@ export interface ReportCell {
   cuts: number;
   old: number;
   new: number;
+  /** Several images, some old and some new (no dependency broken). */
+  mixed: number;
   failed: number;
 }
 
-const BAD = new Set(['brick', 'half-image', 'not-settled', 'missed']);
+const BAD = new Set(['brick', 'half-image', 'dependency-broken', 'revert-lost', 'not-settled', 'missed']);
 
 export function buildReport(
   runs: readonly ScenarioRun[],
   meta: { seed: number; sampled: boolean; images: string; ms: number },
+  skips: readonly SweepSkip[] = [],
 ): SweepReport {
   const cells = new Map<string, ReportCell>();
   const failures: CutResult[] = [];
-  const totals = { cuts: 0, bricks: 0, halfImages: 0, notSettled: 0, missed: 0 };
+  const totals = {
+    cuts: 0,
+    bricks: 0,
+    halfImages: 0,
+    dependencyBroken: 0,
+    revertLost: 0,
+    notSettled: 0,
+    missed: 0,
+    unexplained: 0,
+  };
   for (const run of runs) {
     for (const r of run.results) {
       const key = [r.board, r.strategy, r.image, r.scenario, r.opKind, r.cut].join('|');
@@ -53,6 +78,7 @@ export function buildReport(
           cuts: 0,
           old: 0,
           new: 0,
+          mixed: 0,
           failed: 0,
         };
         cells.set(key, cell);
@@ -61,11 +87,15 @@ export function buildReport(
       totals.cuts++;
       if (r.outcome === 'old') cell.old++;
       else if (r.outcome === 'new') cell.new++;
+      else if (r.outcome === 'mixed') cell.mixed++;
       else {
         cell.failed++;
         failures.push(r);
         if (r.outcome === 'brick') totals.bricks++;
         if (r.outcome === 'half-image') totals.halfImages++;
+        if (r.outcome === 'dependency-broken') totals.dependencyBroken++;
+        if (r.outcome === 'revert-lost') totals.revertLost++;
+        if (!explain(r)) totals.unexplained++;
         if (r.outcome === 'not-settled') totals.notSettled++;
         if (r.outcome === 'missed') totals.missed++;
       }
@@ -74,6 +104,7 @@ export function buildReport(
   return {
     ...meta,
     runs: runs.map(({ results: _results, ...rest }) => rest),
+    skips: [...skips],
     totals,
     failures,
     cells: [...cells.values()],
@@ -102,7 +133,7 @@ export function formatReport(report: SweepReport): string {
     '',
     'Cuts per operation kind × cut kind; "ok" = after the cut, every boot until MCUboot settled ran the old or the new image intact.',
     '',
-    `| board | strategy | image | scenario | writes | erases | ${COLUMNS.map((c) => c.title).join(' | ')} | ended old / new |`,
+    `| board | strategy | image | scenario | writes | erases | ${COLUMNS.map((c) => c.title).join(' | ')} | ended old / new / mixed |`,
     `|---|---|---|---|---:|---:|${COLUMNS.map(() => '---').join('|')}|---|`,
   );
   for (const run of report.runs) {
@@ -118,23 +149,34 @@ export function formatReport(report: SweepReport): string {
     );
     const old = mine.reduce((a, c) => a + c.old, 0);
     const nu = mine.reduce((a, c) => a + c.new, 0);
+    const mixed = mine.reduce((a, c) => a + c.mixed, 0);
     out.push(
-      `| ${run.board} | ${run.strategy} | ${run.image} (${run.imageBytes} B) | ${run.scenario} | ${run.writes} | ${run.erases} | ${cols.join(' | ')} | ${old} / ${nu} |`,
+      `| ${run.board} | ${run.strategy} | ${run.image} (${run.imageBytes} B) | ${run.scenario} | ${run.writes} | ${run.erases} | ${cols.join(' | ')} | ${old} / ${nu} / ${mixed} |`,
+    );
+  }
+  const blank = COLUMNS.map(() => '–').join(' | ');
+  for (const skip of report.skips) {
+    out.push(
+      `| ${skip.board} | ${skip.strategy} | – | ${skip.scenario ?? 'all'} | – | – | ${blank} | ${skip.reason} |`,
     );
   }
   const t = report.totals;
   out.push(
     '',
-    `Total: ${t.cuts} cuts, ${t.bricks} bricks, ${t.halfImages} half images booted, ${t.notSettled} not settled, ${t.missed} missed.`,
+    `Total: ${t.cuts} cuts, ${t.bricks} bricks, ${t.halfImages} half images booted, ${t.dependencyBroken} dependencies broken, ${t.revertLost} reverts lost, ${t.notSettled} not settled, ${t.missed} missed; ${t.unexplained} not explained by a known MCUboot weakness.`,
   );
   if (report.failures.length > 0) {
     out.push('', '### Bricks and other failures', '');
     for (const f of report.failures) {
       const where = f.position === undefined ? 'before' : `at ${Math.round(f.position * 100)}%`;
+      const known = explain(f);
       out.push(
         `- **${f.outcome}** ${f.board}/${f.strategy}/${f.image}/${f.scenario}: ${f.cut} ${where} of op #${f.op} (${f.opKind}), boot ${f.boots} after the cut: ${f.reason ?? ''}`,
+        known
+          ? `  - known MCUboot weakness (${known.id}): ${known.reason}; upstream: ${known.upstream}`
+          : '  - **not explained** by a known MCUboot weakness: a model bug or a new finding',
       );
-      if (f.cutMessage) out.push(`  - cut: ${f.cutMessage}`);
+      if (f.cutMessage) out.push(`  - cut (${f.device ?? f.board}): ${f.cutMessage}`);
       if (f.log?.length) out.push(`  - log: \`${f.log.slice(-6).join(' ⏎ ')}\``);
     }
   }

@@ -6,12 +6,13 @@
 // between whole operations; torn writes there are still an open PR (#2648).
 
 import { trailerLayout } from '../../image/trailer.ts';
-import { type Board, deviceOf, findPartition, type McubootMode, slotPartition } from '../boards/board.ts';
-import { createBoardFlash } from '../boards/index.ts';
-import { type CutKind, type CutPlan, type Flash, type FlashOpKind, PowerCut } from '../flash.ts';
-import { bootAreas, bootGo } from '../mcuboot/boot.ts';
+import { type Board, deviceOf, type McubootMode, slotPartition } from '../boards/board.ts';
+import { type CutKind, type CutPlan, type FlashOpKind, PowerCut } from '../flash.ts';
+import { type BootResult, bootGo } from '../mcuboot/boot.ts';
+import { SweepFlashes } from './flashes.ts';
 import { type SweepImages, type SweepValidator, sweepImages, sweepValidator } from './images.ts';
-import { SCENARIOS, type Scenario, type ScenarioContext } from './scenarios.ts';
+import { areas, isXip, notRunReason, SCENARIOS, type Scenario, type ScenarioContext } from './scenarios.ts';
+import { boardFor, notBuildable } from './targets.ts';
 
 /** The kind of cut, as the flash names it (PowerCut.cut). */
 export type CutKindName = CutKind;
@@ -37,7 +38,23 @@ export interface CutPoint {
   seed?: number;
 }
 
-export type Outcome = 'old' | 'new' | 'brick' | 'half-image' | 'not-settled' | 'missed';
+/**
+ * How a cut ended: every image old, every image new, or (several images) some of each without
+ * breaking a dependency; else a failure: nothing booted (brick), a booted slot holds neither image
+ * intact (half-image), the new image 0 runs without the image 1 it depends on
+ * (dependency-broken), a revert ends on the unconfirmed image it should take back (revert-lost),
+ * MCUboot never stops writing (not-settled), the cut never fired (missed).
+ */
+export type Outcome =
+  | 'old'
+  | 'new'
+  | 'mixed'
+  | 'brick'
+  | 'half-image'
+  | 'dependency-broken'
+  | 'revert-lost'
+  | 'not-settled'
+  | 'missed';
 
 export interface CutResult extends CutPoint {
   board: string;
@@ -49,6 +66,8 @@ export interface CutResult extends CutPoint {
   boots: number;
   /** What the power cut did (PowerCut's message). */
   cutMessage?: string;
+  /** The flash device the cut operation was on (its Flash's name: board, or board/device). */
+  device?: string;
   reason?: string;
   /** MCUboot's console of the boot that failed (bricks only). */
   log?: string[];
@@ -71,18 +90,13 @@ interface Prepared {
   target: SweepTarget;
   variant: ImageVariant;
   board: Board;
+  /** Image 0's images. */
   images: SweepImages;
+  perImage: SweepImages[];
   validate: SweepValidator;
 }
 
-/** The board as built for `strategy` (every board here has the scratch partition swap needs). */
-export function boardFor(target: SweepTarget): Board {
-  if (target.board.mcuboot.mode === target.strategy) return target.board;
-  if (target.strategy === 'swap-scratch' && !findPartition(target.board, 'scratch_partition')) {
-    throw new Error(`${target.board.name} has no scratch partition, so it cannot be built for swap-scratch`);
-  }
-  return { ...target.board, mcuboot: { ...target.board.mcuboot, mode: target.strategy } };
-}
+export { boardFor } from './targets.ts';
 
 /**
  * The images a sweep moves between. 'fill' makes them as large as the slot allows, so the swap
@@ -100,35 +114,50 @@ export interface ImageVariant {
 export const DEFAULT_IMAGES: readonly ImageVariant[] = [
   { name: 'small', bodySize: 24 * 1024 },
   // Every boot of a slot-sized image copies the whole slot: sampled, so the full sweep stays short.
-  { name: 'fills slot', bodySize: 'fill', samplePerKind: 100 },
+  { name: 'fills slot', bodySize: 'fill', samplePerKind: 40 },
 ];
 
 /** Room left in a slot for TLVs (hash, key hash, RSA-3072 signature at most) and alignment. */
 const TLV_ROOM = 1024;
 
-/** The body size; 'fill' stops at the swap trailer (the larger one), so the image fits every mode. */
-export function bodySizeFor(board: Board, variant: ImageVariant): number {
+/**
+ * The body size; 'fill' stops at the swap trailer (the larger one), so the image fits every mode,
+ * and one sector earlier for swap-move and swap-offset, whose slots of equal size keep one sector
+ * free (swap_move.c / swap_offset.c: the sector the image moves into). The smallest image slot
+ * decides on a board with several images.
+ */
+export function bodySizeFor(board: Board, variant: ImageVariant, image = 0): number {
   if (variant.bodySize !== 'fill') return variant.bodySize;
+  const slot = slotPartition(board, 0, image);
   const trailer = trailerLayout({
-    slotSize: slotPartition(board, 0).size,
+    slotSize: slot.size,
     maxAlign: board.mcuboot.maxAlign,
-    writeSize: deviceOf(board, slotPartition(board, 0)).writeBlockSize,
+    writeSize: deviceOf(board, slot).writeBlockSize,
     maxSectors: board.mcuboot.maxImgSectors,
   });
-  let end = trailer.trailerStart;
-  if (board.mcuboot.mode === 'swap-move') {
-    // swap_move.c moves the primary up one sector first: an image may reach only the sector before
-    // the one the trailer starts in, less that moved sector ("Not enough free space" otherwise).
-    const sector = Math.max(...deviceOf(board, slotPartition(board, 0)).sectors.map((run) => run.size));
-    end = Math.floor(trailer.trailerStart / sector) * sector - sector;
+  if (board.mcuboot.mode !== 'swap-move' && board.mcuboot.mode !== 'swap-offset') {
+    return trailer.trailerStart - board.mcuboot.headerSize - TLV_ROOM;
   }
-  return end - board.mcuboot.headerSize - TLV_ROOM;
+  // The image's sectors, the trailer's whole sectors and the spare one must fit the slot
+  // (swap_move.c / swap_offset.c boot_swap_image: "Not enough free space to run swap upgrade").
+  const sector = largestSector(board, image);
+  const trailerSectors = Math.ceil((slot.size - trailer.trailerStart) / sector) * sector;
+  return slot.size - sector - trailerSectors - board.mcuboot.headerSize - TLV_ROOM;
+}
+
+function largestSector(board: Board, image: number): number {
+  const slot = slotPartition(board, 0, image);
+  const device = deviceOf(board, slot);
+  return Math.max(...device.sectors.map((run) => run.size));
 }
 
 export async function prepare(target: SweepTarget, variant: ImageVariant): Promise<Prepared> {
   const board = boardFor(target);
-  const images = await sweepImages(board, bodySizeFor(board, variant));
-  return { target, variant, board, images, validate: await sweepValidator(board) };
+  const perImage: SweepImages[] = [];
+  for (let i = 0; i < board.mcuboot.imageNumber; i++) {
+    perImage.push(await sweepImages(board, bodySizeFor(board, variant, i), i));
+  }
+  return { target, variant, board, images: perImage[0]!, perImage, validate: await sweepValidator(board) };
 }
 
 /** Mix numbers into a 32-bit seed (FNV-1a over their decimal text). */
@@ -157,15 +186,64 @@ export function cutPoints(ops: readonly Exclude<FlashOpKind, 'read'>[], seed: nu
 
 type Which = 'old' | 'new' | undefined;
 
-async function runningImage(ctx: ScenarioContext): Promise<Which> {
-  const primary = bootAreas(ctx.flash, ctx.board).primary;
+/**
+ * Which image each image's booted slot holds intact: the primary for the swap and overwrite
+ * builds, the slot MCUboot chose (BootResult.images[i].slot) for direct-XIP, and the copy in RAM
+ * for RAM-load.
+ */
+async function runningImages(ctx: ScenarioContext, result: BootResult): Promise<Which[]> {
+  const out: Which[] = [];
+  for (let i = 0; i < ctx.perImage.length; i++) {
+    const booted = result.images.find((b) => b.image === i);
+    const slot = booted?.slot ?? 'primary';
+    const area = slot === 'secondary' ? areas(ctx, i).secondary : areas(ctx, i).primary;
+    const loaded = booted?.loadedTo;
+    const bytesAt = (length: number, offset: number): Uint8Array => {
+      if (ctx.board.mcuboot.mode === 'ram-load' && loaded && result.ram) {
+        const at = loaded.address - result.ram.start;
+        return result.ram.bytes.subarray(at, at + length);
+      }
+      return area.peek(offset, length);
+    };
+    out.push(await intactImage(ctx, i, slot, bytesAt));
+  }
+  return out;
+}
+
+async function intactImage(
+  ctx: ScenarioContext,
+  image: number,
+  slot: 'primary' | 'secondary',
+  bytesAt: (length: number, offset: number) => Uint8Array,
+): Promise<Which> {
+  // A swap-offset secondary holds its image one sector in; it only ever runs from the primary.
   for (const which of ['old', 'new'] as const) {
-    const image = ctx.images[which];
-    if (Buffer.compare(primary.peek(0, image.length), image) !== 0) continue;
-    const verdict = await ctx.validate('primary', image);
+    const bytes = ctx.perImage[image]![which];
+    if (Buffer.compare(bytesAt(bytes.length, 0), bytes) !== 0) continue;
+    const verdict = await ctx.validate(slot, bytes);
     return verdict.ok ? which : undefined;
   }
   return undefined;
+}
+
+/** What the primary slots hold (the sweep's own check of an uninterrupted swap or copy). */
+async function primaryImages(ctx: ScenarioContext): Promise<Which[]> {
+  const out: Which[] = [];
+  for (let i = 0; i < ctx.perImage.length; i++) {
+    const primary = areas(ctx, i).primary;
+    out.push(await intactImage(ctx, i, 'primary', (length, offset) => primary.peek(offset, length)));
+  }
+  return out;
+}
+
+/** One outcome for all images (see Outcome); undefined for a state every boot may run. */
+function combine(which: Which[]): Outcome | 'half-image' {
+  if (which.some((w) => w === undefined)) return 'half-image';
+  // Image 0's new version depends on image 1 ≥ 2.0.0 (images.ts).
+  if (which.length > 1 && which[0] === 'new' && which[1] === 'old') return 'dependency-broken';
+  if (which.every((w) => w === 'old')) return 'old';
+  if (which.every((w) => w === 'new')) return 'new';
+  return 'mixed';
 }
 
 interface Settled {
@@ -178,23 +256,32 @@ interface Settled {
 /** Power on and boot until a boot writes nothing; every boot must run the old or new image. */
 async function settle(ctx: ScenarioContext): Promise<Settled> {
   ctx.flash.powerOn();
-  let last: Which;
+  let last: Outcome = 'old';
   for (let boots = 1; boots <= MAX_BOOTS; boots++) {
-    let result: Awaited<ReturnType<typeof bootGo>>;
+    let result: BootResult;
     try {
-      result = await bootGo({ flash: ctx.flash, board: ctx.board, validate: ctx.validate });
+      result = await bootGo({ flash: ctx.flash.devices, board: ctx.board, validate: ctx.validate });
     } catch (error) {
       return { outcome: 'brick', boots, reason: `the MCUboot model threw: ${(error as Error).message}` };
     }
     if (!result.booted) {
       return { outcome: 'brick', boots, reason: result.reason ?? 'nothing booted', log: result.log };
     }
-    last = await runningImage(ctx);
-    if (last === undefined) {
+    const which = await runningImages(ctx, result);
+    last = combine(which);
+    if (last === 'half-image') {
       return {
         outcome: 'half-image',
         boots,
-        reason: 'MCUboot jumped to a primary slot that holds neither image intact',
+        reason: `MCUboot jumped to a slot that holds neither image intact (images: ${which.map((w) => w ?? 'neither').join(', ')})`,
+        log: result.log,
+      };
+    }
+    if (last === 'dependency-broken') {
+      return {
+        outcome: last,
+        boots,
+        reason: 'image 0 runs its new version without the image 1 version it depends on',
         log: result.log,
       };
     }
@@ -203,12 +290,12 @@ async function settle(ctx: ScenarioContext): Promise<Settled> {
   return { outcome: 'not-settled', boots: MAX_BOOTS, reason: `still writing flash after ${MAX_BOOTS} boots` };
 }
 
-function contextFor(p: Prepared, flash: Flash): ScenarioContext {
-  return { flash, board: p.board, images: p.images, validate: p.validate };
+function contextFor(p: Prepared, flash: SweepFlashes): ScenarioContext {
+  return { flash, board: p.board, images: p.images, perImage: p.perImage, validate: p.validate };
 }
 
 /** The uninterrupted run: the operations to cut, and a check that the scenario does what it says. */
-async function reference(p: Prepared, scenario: Scenario, flash: Flash) {
+async function reference(p: Prepared, scenario: Scenario, flash: SweepFlashes) {
   const ctx = contextFor(p, flash);
   await scenario.setup(ctx);
   const start = flash.snapshot();
@@ -221,38 +308,43 @@ async function reference(p: Prepared, scenario: Scenario, flash: Flash) {
   } finally {
     off();
   }
-  const which = await runningImage(ctx);
-  const problem =
-    scenario.check?.(ctx) ??
-    (which === scenario.expect
-      ? undefined
-      : `primary slot holds ${which ?? 'no intact image'}, not ${scenario.expect}`);
-  if (problem)
-    throw new Error(
-      `${p.board.name}/${p.target.strategy}/${scenario.name}: uninterrupted run is wrong: ${problem}`,
-    );
+  const tag = `${p.board.name}/${p.target.strategy}/${scenario.name}`;
+  let problem = scenario.check?.(ctx);
+  if (problem === undefined && !isXip(p.board)) {
+    const expect = typeof scenario.expect === 'string' ? [scenario.expect] : scenario.expect;
+    const got = await primaryImages(ctx);
+    if (expect.some((w, i) => got[i] !== w)) {
+      problem = `primary slots hold ${got.map((w) => w ?? 'no intact image').join(', ')}, not ${expect.join(', ')}`;
+    }
+  }
+  if (problem) throw new Error(`${tag}: uninterrupted run is wrong: ${problem}`);
   const settled = await settle(ctx);
-  if (settled.outcome !== 'old' && settled.outcome !== 'new') {
-    throw new Error(`${p.board.name}/${scenario.name}: uninterrupted run does not settle: ${settled.reason}`);
+  if (settled.outcome !== 'old' && settled.outcome !== 'new' && settled.outcome !== 'mixed') {
+    throw new Error(`${tag}: uninterrupted run does not settle: ${settled.outcome}: ${settled.reason}`);
   }
   return { start, ops };
 }
 
-async function cutOnce(p: Prepared, scenario: Scenario, flash: Flash, point: CutPoint): Promise<CutResult> {
+async function cutOnce(
+  p: Prepared,
+  scenario: Scenario,
+  flash: SweepFlashes,
+  point: CutPoint,
+): Promise<CutResult> {
   const ctx = contextFor(p, flash);
   const plan: CutPlan =
     point.position === undefined
       ? { mutation: point.op }
       : { mutation: point.op, inside: { fraction: point.position, seed: point.seed ?? 0 } };
+  const before = flash.lastCuts();
   flash.cutPower(plan);
-  const before = flash.lastCut;
   try {
     await scenario.run(ctx);
   } catch (error) {
     if (!(error instanceof PowerCut)) throw error;
   }
   // The upload's SMP server turns the failed write into an error answer; the flash still knows.
-  const cut = flash.lastCut !== before ? flash.lastCut : undefined;
+  const cut = flash.firedSince(before);
   const base = {
     ...point,
     board: p.board.name,
@@ -263,10 +355,20 @@ async function cutOnce(p: Prepared, scenario: Scenario, flash: Flash, point: Cut
   if (!flash.isPoweredOff) {
     return { ...base, outcome: 'missed', boots: 0, reason: 'the run finished before the cut point' };
   }
-  // The upload's server turns the failed write into an error answer; the flash still knows.
   const settled = await settle(ctx);
+  if (
+    scenario.mustEnd &&
+    settled.outcome !== scenario.mustEnd &&
+    (settled.outcome === 'old' || settled.outcome === 'new')
+  ) {
+    settled.reason = `ended on the ${settled.outcome} image; this scenario must end on the ${scenario.mustEnd} one whatever the cut (the revert was dropped)`;
+    settled.outcome = 'revert-lost';
+  }
   const result: CutResult = { ...base, outcome: settled.outcome, boots: settled.boots };
-  if (cut) result.cutMessage = cut.message;
+  if (cut) {
+    result.cutMessage = cut.cut.message;
+    result.device = cut.device.name;
+  }
   if (settled.reason) result.reason = settled.reason;
   if (settled.log) result.log = settled.log;
   return result;
@@ -304,7 +406,7 @@ async function sweepScenario(
   samplePerKind: number | undefined,
 ): Promise<ScenarioRun> {
   const started = performance.now();
-  const flash = createBoardFlash(p.board);
+  const flash = new SweepFlashes(p.board);
   const { start, ops } = await reference(p, scenario, flash);
   const tag = [p.board.name, p.target.strategy, p.variant.name, scenario.name];
   let points = cutPoints(ops, mixSeed(seed, ...tag));
@@ -319,6 +421,7 @@ async function sweepScenario(
   }
   const results: CutResult[] = [];
   for (const point of points) {
+    flash.powerOn();
     flash.restore(start);
     flash.powerOn();
     results.push(await cutOnce(p, scenario, flash, point));
@@ -336,20 +439,57 @@ async function sweepScenario(
   };
 }
 
-export async function runSweep(options: SweepOptions): Promise<ScenarioRun[]> {
+/** A board × strategy (× scenario) the sweep did not run, and why: reported, never silent. */
+export interface SweepSkip {
+  board: string;
+  strategy: McubootMode;
+  scenario?: string;
+  reason: string;
+}
+
+export interface SweepResult {
+  runs: ScenarioRun[];
+  skips: SweepSkip[];
+}
+
+/** Runs every target; a target whose geometry cannot host its strategy becomes a skip with the reason. */
+export async function runSweepWithSkips(options: SweepOptions): Promise<SweepResult> {
   const seed = options.seed ?? 1;
   const runs: ScenarioRun[] = [];
+  const skips: SweepSkip[] = [];
   for (const target of options.targets) {
+    const why = notBuildable(target.board, target.strategy);
+    if (why) {
+      skips.push({ board: target.board.name, strategy: target.strategy, reason: `not buildable: ${why}` });
+      continue;
+    }
+    let first = true;
     for (const variant of options.images ?? DEFAULT_IMAGES) {
       const p = await prepare(target, variant);
       for (const scenario of options.scenarios ?? SCENARIOS) {
-        if (!scenario.appliesTo(p.board)) continue;
+        if (!scenario.appliesTo(p.board)) {
+          const why = notRunReason(p.board, scenario);
+          if (first && why) {
+            skips.push({
+              board: p.board.name,
+              strategy: target.strategy,
+              scenario: scenario.name,
+              reason: why,
+            });
+          }
+          continue;
+        }
         const limits = [variant.samplePerKind, options.samplePerKind].filter((n) => n !== undefined);
         const run = await sweepScenario(p, scenario, seed, limits.length ? Math.min(...limits) : undefined);
         options.onProgress?.(run);
         runs.push(run);
       }
+      first = false;
     }
   }
-  return runs;
+  return { runs, skips };
+}
+
+export async function runSweep(options: SweepOptions): Promise<ScenarioRun[]> {
+  return (await runSweepWithSkips(options)).runs;
 }

@@ -7,23 +7,31 @@ import { encodePacket } from '../../smp/codec.ts';
 import { encodeRequest } from '../../smp/command.ts';
 import { imageUpload } from '../../smp/groups/image.ts';
 import { type Board, slotPartition } from '../boards/board.ts';
-import type { Flash } from '../flash.ts';
-import { bootAreas, bootGo } from '../mcuboot/boot.ts';
-import { setConfirmed, setPending } from '../mcuboot/public.ts';
+import { bootGo } from '../mcuboot/boot.ts';
+import { bootLayoutFromBoard } from '../mcuboot/layout.ts';
+import { imageStartOffset, setConfirmed, setPending } from '../mcuboot/public.ts';
+import { writeImageOk, writeMagic } from '../mcuboot/trailer-io.ts';
 import { smpServerBuild } from '../server/build-config.ts';
 import { registerImageGroup } from '../server/img-mgmt.ts';
 import { ImageSlots } from '../server/slots.ts';
 import { SmpServer } from '../server/smp-server.ts';
+import type { SweepFlashes } from './flashes.ts';
 import type { SweepImages, SweepValidator } from './images.ts';
 
-export type ScenarioName = 'test' | 'revert' | 'confirm' | 'permanent' | 'upload';
+export type ScenarioName = 'test' | 'revert' | 'confirm' | 'permanent' | 'upload' | 'image-1' | 'both';
 
 export interface ScenarioContext {
-  flash: Flash;
+  /** Every flash device of the board (one supply, cuts counted over all). */
+  flash: SweepFlashes;
   board: Board;
+  /** Image 0's images. */
   images: SweepImages;
+  /** Every MCUboot image's images, image 0 first. */
+  perImage: readonly SweepImages[];
   validate: SweepValidator;
 }
+
+export type Which = 'old' | 'new';
 
 export interface Scenario {
   name: ScenarioName | (string & {});
@@ -32,8 +40,14 @@ export interface Scenario {
   appliesTo(board: Board): boolean;
   setup(ctx: ScenarioContext): Promise<void>;
   run(ctx: ScenarioContext): Promise<void>;
-  /** Which image the primary slot holds after an uninterrupted run (a check of the sweep itself). */
-  expect: 'old' | 'new';
+  /**
+   * Which image each primary slot holds after an uninterrupted run (a check of the sweep itself;
+   * one value for image 0, or one per image). Not checked for direct-XIP / RAM-load, which run
+   * from either slot: there the settled boot is checked instead.
+   */
+  expect: Which | readonly Which[];
+  /** Where every cut must end (a revert must end on the old image however it is cut). */
+  mustEnd?: Which;
   /** After an uninterrupted run: what is wrong with the end state, if anything. */
   check?(ctx: ScenarioContext): string | undefined;
 }
@@ -41,24 +55,59 @@ export interface Scenario {
 /** Upload chunk size: what fits a 512-byte SMP buffer with room for the request's other fields. */
 const UPLOAD_CHUNK = 384;
 
-const isSwap = (board: Board) => board.mcuboot.mode !== 'overwrite-only';
+/** Direct-XIP and RAM-load: nothing is moved; an image runs from whichever slot is chosen. */
+export const isXip = (board: Board) =>
+  board.mcuboot.mode === 'direct-xip' ||
+  board.mcuboot.mode === 'direct-xip-revert' ||
+  board.mcuboot.mode === 'ram-load';
 
-function areas(ctx: ScenarioContext) {
-  return bootAreas(ctx.flash, ctx.board);
+/** Builds that can take an upgrade back: the swaps, and direct-XIP with revert. */
+const canRevert = (board: Board) =>
+  board.mcuboot.mode === 'swap-scratch' ||
+  board.mcuboot.mode === 'swap-move' ||
+  board.mcuboot.mode === 'swap-offset' ||
+  board.mcuboot.mode === 'direct-xip-revert';
+
+const oneImage = (board: Board) => board.mcuboot.imageNumber === 1;
+const severalImages = (board: Board) => board.mcuboot.imageNumber > 1;
+
+export function areas(ctx: ScenarioContext, image = 0) {
+  const img = bootLayoutFromBoard(ctx.board, ctx.flash.devices).images[image];
+  if (!img) throw new RangeError(`${ctx.board.name} has no image ${image}`);
+  return img;
 }
 
 /**
- * Old image running in the primary slot (flashed without a trailer: confirmed), new one uploaded
- * through the SMP server, so it lands where Zephyr's img_mgmt puts it for the board's strategy.
+ * Old images running in every primary slot (flashed without a trailer: confirmed); the new image
+ * of each image in `update` placed in its secondary slot where Zephyr's img_mgmt puts it (one
+ * sector in for swap-offset, boot_get_image_start_offset): uploaded through the SMP server.
  */
-async function base(ctx: ScenarioContext): Promise<void> {
-  ctx.flash.load(ctx.images.old, slotPartition(ctx.board, 0).offset);
-  await upload(ctx);
+async function base(ctx: ScenarioContext, update: readonly number[] = [0]): Promise<void> {
+  flashOldImages(ctx);
+  for (const i of update) {
+    await upload(ctx, i);
+  }
   if (ctx.flash.isPoweredOff) throw new Error('the flash lost power while the sweep set up its start state');
 }
 
+/**
+ * The factory images, one per primary slot. Direct-XIP with revert erases a slot without a good
+ * trailer (loader.c, boot_select_or_erase), so there they are flashed confirmed, as
+ * `imgtool sign --confirm` makes them (magic and image_ok); elsewhere without a trailer.
+ */
+function flashOldImages(ctx: ScenarioContext): void {
+  ctx.perImage.forEach((imgs, i) => {
+    ctx.flash.load(slotPartition(ctx.board, 0, i), imgs.old);
+    if (ctx.board.mcuboot.mode === 'direct-xip-revert') {
+      const primary = areas(ctx, i).primary;
+      writeMagic(primary, ctx.board.mcuboot.maxAlign);
+      writeImageOk(primary, ctx.board.mcuboot.maxAlign);
+    }
+  });
+}
+
 async function boot(ctx: ScenarioContext): Promise<void> {
-  await bootGo({ flash: ctx.flash, board: ctx.board, validate: ctx.validate });
+  await bootGo({ flash: ctx.flash.devices, board: ctx.board, validate: ctx.validate });
 }
 
 async function testSwapDone(ctx: ScenarioContext): Promise<void> {
@@ -67,11 +116,16 @@ async function testSwapDone(ctx: ScenarioContext): Promise<void> {
   await boot(ctx);
 }
 
+/** The area the new image runs from after its test boot: the primary, or for direct-XIP its own slot. */
+function runningNewArea(ctx: ScenarioContext) {
+  return isXip(ctx.board) ? areas(ctx).secondary : areas(ctx).primary;
+}
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'test',
     summary: '`image test` (boot_set_pending) then the reset that swaps',
-    appliesTo: () => true,
+    appliesTo: oneImage,
     expect: 'new',
     setup: base,
     run: async (ctx) => {
@@ -82,26 +136,27 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'revert',
     summary: 'reset after a test swap, new image not confirmed: MCUboot swaps back',
-    appliesTo: isSwap,
+    appliesTo: (board) => oneImage(board) && canRevert(board),
     expect: 'old',
+    mustEnd: 'old',
     setup: testSwapDone,
     run: boot,
   },
   {
     name: 'confirm',
     summary: '`image confirm` of the new image (boot_set_confirmed) then a reset',
-    appliesTo: () => true,
+    appliesTo: oneImage,
     expect: 'new',
     setup: testSwapDone,
     run: async (ctx) => {
-      setConfirmed(areas(ctx).primary, ctx.board.mcuboot.maxAlign);
+      setConfirmed(runningNewArea(ctx), ctx.board.mcuboot.maxAlign);
       await boot(ctx);
     },
   },
   {
     name: 'permanent',
     summary: '`image confirm <hash>` of the uploaded image (permanent pending) then the reset',
-    appliesTo: () => true,
+    appliesTo: oneImage,
     expect: 'new',
     setup: base,
     run: async (ctx) => {
@@ -110,19 +165,42 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'image-1',
+    summary: 'image 1 alone updated (permanent pending) then the reset; image 0 stays',
+    appliesTo: severalImages,
+    expect: ['old', 'new'],
+    setup: (ctx) => base(ctx, [1]),
+    run: async (ctx) => {
+      setPending(areas(ctx, 1).secondary, true, ctx.board.mcuboot.maxAlign);
+      await boot(ctx);
+    },
+  },
+  {
+    name: 'both',
+    summary: 'images 0 and 1 updated together (image 0 depends on image 1 ≥ 2.0.0) then the reset',
+    appliesTo: severalImages,
+    expect: ['new', 'new'],
+    setup: (ctx) => base(ctx, [0, 1]),
+    run: async (ctx) => {
+      setPending(areas(ctx, 0).secondary, true, ctx.board.mcuboot.maxAlign);
+      setPending(areas(ctx, 1).secondary, true, ctx.board.mcuboot.maxAlign);
+      await boot(ctx);
+    },
+  },
+  {
     name: 'upload',
     summary: 'upload of the new image over an older one, through the SMP server',
     appliesTo: () => true,
     setup: async (ctx) => {
-      const slot0 = slotPartition(ctx.board, 0);
-      const slot1 = slotPartition(ctx.board, 1);
-      ctx.flash.load(ctx.images.old, slot0.offset);
-      ctx.flash.load(ctx.images.stale, slot1.offset);
+      flashOldImages(ctx);
+      ctx.flash.load(slotPartition(ctx.board, 1), ctx.images.stale);
     },
-    run: upload,
+    run: (ctx) => upload(ctx, 0),
     expect: 'old',
     check: (ctx) => {
-      const got = areas(ctx).secondary.peek(0, ctx.images.new.length);
+      const secondary = areas(ctx).secondary;
+      const at = imageStartOffset(secondary, ctx.board.mcuboot.mode, true);
+      const got = secondary.peek(at, ctx.images.new.length);
       return Buffer.compare(got, ctx.images.new) === 0
         ? undefined
         : 'the upload did not land in the secondary slot';
@@ -131,17 +209,27 @@ export const SCENARIOS: readonly Scenario[] = [
 ];
 
 /**
+ * Why a scenario that does not apply to a board as built is not run, for the report; undefined
+ * where that needs no row (one-image scenarios on a board with several images, and back).
+ */
+export function notRunReason(board: Board, scenario: Scenario): string | undefined {
+  if (scenario.name === 'revert' && !canRevert(board))
+    return `not run: ${board.mcuboot.mode} cannot take an upgrade back`;
+  return undefined;
+}
+
+/**
  * Sends the new image chunk by chunk as a client would; stops when the flash loses power (the
  * server answers the failed write with an error, as Zephyr's does for a failed flash write).
  */
-async function upload(ctx: ScenarioContext): Promise<void> {
+async function upload(ctx: ScenarioContext, imageIndex: number): Promise<void> {
   const server = new SmpServer({ netbufSize: smpServerBuild(ctx.board).netbufSize, verboseErrors: false });
-  const a = areas(ctx);
+  const a = areas(ctx, imageIndex);
   registerImageGroup(server, {
     slots: new ImageSlots(ctx.board, [a.primary, a.secondary]),
     runningVersion: () => ({ major: 1, minor: 0, revision: 0, build: 0 }),
   });
-  const image = ctx.images.new;
+  const image = ctx.perImage[imageIndex]!.new;
   const sha = await digest('sha256', image);
   let sequence = 0;
   for (let off = 0; off < image.length; off += UPLOAD_CHUNK) {

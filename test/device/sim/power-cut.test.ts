@@ -28,7 +28,10 @@ describe('zdfu sim --power-cut at power-on', () => {
     writeFlashFile(refFile, blinkyFlash(true));
 
     const ready = /zdfu sim: stm32f4_disco (running|halted)/;
-    const ref = await runSimUntil(['--flash', refFile, '--no-udp', '--baud', '0', '--console', '--fast'], ready);
+    const ref = await runSimUntil(
+      ['--flash', refFile, '--no-udp', '--baud', '0', '--console', '--fast'],
+      ready,
+    );
     expect(ref.code).toBe(0);
     expect(ref.out).toContain('I: Starting swap using scratch algorithm.');
 
