@@ -1,5 +1,6 @@
 /** `zdfu sim`: runs a virtual board until Ctrl-C, reachable on a PTY and on UDP. */
 import type { Command } from 'commander';
+import type { CutInside } from '../device/flash.ts';
 import { DEFAULT_UDP } from '../device/io/sim-defaults.ts';
 import type { SimOptions } from '../device/io/sim-host.ts';
 import { type LinkProfile, LinkProfileError, parseLinkProfile } from '../device/transport/link-shaper.ts';
@@ -39,10 +40,8 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
   const baud = Number(opts.baud);
   if (!Number.isInteger(baud) || baud < 0)
     throw new CliError(`The baud rate "${opts.baud}" is not a whole number.`);
-  const powerCut = opts.powerCut === undefined ? undefined : Number(opts.powerCut);
-  if (powerCut !== undefined && (!Number.isInteger(powerCut) || powerCut < 1)) {
-    throw new CliError(`The power cut point "${opts.powerCut}" is not a whole number ≥ 1.`);
-  }
+  const cutPlan = opts.powerCut === undefined ? undefined : parsePowerCut(opts.powerCut);
+  const powerCut = cutPlan?.operation;
   if (opts.newFlash && opts.flash === undefined) {
     throw new CliError('--new-flash starts a new flash file: give the file with --flash FILE.');
   }
@@ -65,11 +64,13 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
     // Armed before the first power-on, so the cut also applies to a swap MCUboot does right then.
     beforePowerOn: (device) => {
       if (powerCut !== undefined) {
-        device.armPowerCut(powerCut, POWER_OFF_MS);
+        device.armPowerCut(powerCut, POWER_OFF_MS, cutPlan?.inside);
         device.onPowerCut((cut) =>
           ctx.io.stdout.write(
-            `zdfu sim: power cut before flash write or erase ${powerCut} of MCUboot's swap ` +
-              `(${cut.kind} at flash offset 0x${cut.offset.toString(16)}); power back on in ${POWER_OFF_MS / 1000} s\n`,
+            cutPlan?.inside
+              ? `zdfu sim: ${cut.message} of MCUboot's swap; power back on in ${POWER_OFF_MS / 1000} s\n`
+              : `zdfu sim: power cut before flash write or erase ${powerCut} of MCUboot's swap ` +
+                  `(${cut.kind} at flash offset 0x${cut.offset.toString(16)}); power back on in ${POWER_OFF_MS / 1000} s\n`,
           ),
         );
         device.onPowerCutMissed((missed) =>
@@ -101,6 +102,26 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
     signal.addEventListener('abort', () => resolve(), { once: true });
   });
   await sim.close();
+}
+
+/**
+ * `--power-cut N`, or `N@F[:SEED]` for a cut inside the N-th operation at fraction F (0 ≤ F < 1)
+ * of it (src/device/flash-tear.ts: what a torn write or partial erase leaves, chosen by SEED).
+ */
+export function parsePowerCut(text: string): { operation: number; inside?: CutInside } {
+  const match = /^(\d+)(?:@(\d*\.?\d+)(?::(\d+))?)?$/.exec(text.trim());
+  const operation = match ? Number(match[1]) : Number.NaN;
+  if (!match || !Number.isInteger(operation) || operation < 1) {
+    throw new CliError(
+      `The power cut point "${text}" is neither a whole number ≥ 1 nor N@FRACTION[:SEED] (e.g. 50@0.5:7).`,
+    );
+  }
+  if (match[2] === undefined) return { operation };
+  const fraction = Number(match[2]);
+  if (!(fraction >= 0 && fraction < 1)) {
+    throw new CliError(`The power cut point "${text}": the fraction ${match[2]} is not in 0 ≤ F < 1.`);
+  }
+  return { operation, inside: { fraction, seed: match[3] === undefined ? 1 : Number(match[3]) } };
 }
 
 /** `--link`: the UDP network's latency, jitter, loss and reordering, checked before anything starts. */
@@ -195,8 +216,8 @@ export function registerSimCommand(program: Command, context: ContextFactory): v
       "take no time for flash erases and writes (the default is the board's flash timing, in uploads and swaps)",
     )
     .option(
-      '--power-cut <n>',
-      "cut power before the n-th flash write or erase of the next swap, even one at start-up (then power on again): rehearse MCUboot's resume",
+      '--power-cut <n[@fraction[:seed]]>',
+      "cut power before the n-th flash write or erase of the next swap, even one at start-up, or with @0.5 half-way through it (a torn write or partial erase; :seed picks how the word or sector in flight is left), then power on again: rehearse MCUboot's resume",
     )
     .option(
       '--ble',

@@ -73,4 +73,26 @@ describe('zdfu sim --power-cut at power-on', () => {
     expect(run.out).toContain(`give --power-cut between 1 and ${notice![1]}`);
     expect(run.out).toContain('zdfu sim: stm32f4_disco running');
   });
+
+  it('cuts inside an operation with N@FRACTION:SEED (a torn write or partial erase) and resumes', async () => {
+    const dir = temp.make();
+    const file = join(dir, 'flash.bin');
+    writeFlashFile(file, blinkyFlash(true));
+    const run = await runSimUntil(
+      ['--flash', file, '--no-udp', '--baud', '0', '--console', '--fast', '--power-cut', '50@0.5:3'],
+      /zdfu sim: stm32f4_disco (running|halted)/,
+    );
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/zdfu sim: power cut inside flash operation #\d+ \((write|erase)/);
+    expect(run.out).toContain('zdfu sim: stm32f4_disco running');
+  });
+
+  it('refuses a cut point that is not N or N@FRACTION[:SEED], in words', async () => {
+    for (const bad of ['0', 'x', '5@1', '5@-0.2', '5@0.5:x']) {
+      const run = await runSimUntil(['--no-udp', '--baud', '0', '--fast', '--power-cut', bad], /running/);
+      expect(run.code, bad).toBe(1);
+      expect(run.err, bad).toMatch(/The power cut point/);
+      expect(run.err).not.toMatch(/\n\s+at /);
+    }
+  });
 });
