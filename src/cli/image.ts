@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
-import { explainImageState, formatExplanation } from '../client/explain.ts';
+import { explainAllImages, formatExplanations } from '../client/explain.ts';
 import {
   DEFAULT_CHUNK_TIMEOUT_MS,
   DEFAULT_UPLOAD_RETRIES,
@@ -37,8 +37,10 @@ export async function imageExplainCommand(ctx: CliContext): Promise<void> {
     state: await device.imageList(ctx.callOptions()),
     mode: await device.bootloaderMode(ctx.callOptions()),
   }));
-  const explanation = explainImageState(state, mode);
-  ctx.emit(explanation, formatExplanation(explanation));
+  const explanations = explainAllImages(state, mode);
+  // JSON: one image's explanation as before; several images as { images: [...] }.
+  const json = explanations.length === 1 ? explanations[0] : { images: explanations };
+  ctx.emit(json, formatExplanations(explanations));
 }
 
 /** What an image hash looks like, for messages about a malformed one. */

@@ -5,7 +5,7 @@
  */
 import type { ImageSlotState, ImageStateResponse } from '../smp/groups/image.ts';
 
-/** Bootloader-info "mode" values (Zephyr smp_group_0). */
+/** Bootloader-info "mode" values (Zephyr smp_group_0; MCUboot's enum mcuboot_mode in boot_status.h). */
 export const BOOTLOADER_MODES: Readonly<Record<number, string>> = {
   [-1]: 'unknown',
   0: 'single application slot',
@@ -15,11 +15,16 @@ export const BOOTLOADER_MODES: Readonly<Record<number, string>> = {
   4: 'direct XIP',
   5: 'direct XIP with revert',
   6: 'RAM load',
+  7: 'firmware loader',
+  8: 'single slot RAM load',
+  9: 'swap using offset',
 };
 
 export const OVERWRITE_ONLY = 2;
 
 export interface Explanation {
+  /** The image number these slots belong to (0 on a single-image device). */
+  image: number;
   /** Bootloader mode number, when the device answered bootloader-info. */
   mode: number | undefined;
   modeName: string;
@@ -39,10 +44,20 @@ function hexPrefix(hash: Uint8Array): string {
   return Array.from(hash.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export function explainImageState(state: ImageStateResponse, mode: number | undefined): Explanation {
+/** One explanation per image the device lists (image 0 at least), in image order. */
+export function explainAllImages(state: ImageStateResponse, mode: number | undefined): Explanation[] {
+  const numbers = [...new Set([0, ...state.images.map((i) => i.image ?? 0)])].sort((a, b) => a - b);
+  return numbers.map((image) => explainImageState(state, mode, image));
+}
+
+export function explainImageState(
+  state: ImageStateResponse,
+  mode: number | undefined,
+  image = 0,
+): Explanation {
   const modeName = mode === undefined ? 'not reported' : (BOOTLOADER_MODES[mode] ?? `mode ${mode}`);
-  const primary = state.images.find((i) => i.slot === 0 && (i.image ?? 0) === 0);
-  const secondary = state.images.find((i) => i.slot === 1 && (i.image ?? 0) === 0);
+  const primary = state.images.find((i) => i.slot === 0 && (i.image ?? 0) === image);
+  const secondary = state.images.find((i) => i.slot === 1 && (i.image ?? 0) === image);
   const slots: string[] = [];
   const notes: string[] = [];
   let nextReset = 'MCUboot boots slot 0 again; nothing is scheduled.';
@@ -90,7 +105,7 @@ export function explainImageState(state: ImageStateResponse, mode: number | unde
   if (primary?.active && !primary.confirmed) {
     notes.push('`zdfu image confirm` keeps the running image.');
   }
-  return { mode, modeName, slots, nextReset, notes };
+  return { image, mode, modeName, slots, nextReset, notes };
 }
 
 function hexFull(hash: Uint8Array): string {
@@ -98,9 +113,21 @@ function hexFull(hash: Uint8Array): string {
 }
 
 export function formatExplanation(explanation: Explanation): string {
-  const lines = [`Bootloader: MCUboot, ${explanation.modeName}`];
-  for (const sentence of explanation.slots) lines.push(`  ${sentence}`);
-  lines.push(`Next reset: ${explanation.nextReset}`);
-  for (const note of explanation.notes) lines.push(`Note: ${note}`);
+  return formatExplanations([explanation]);
+}
+
+/** The bootloader line once, then each image's slots (headed "Image N:" when there are several). */
+export function formatExplanations(explanations: readonly Explanation[]): string {
+  const first = explanations[0];
+  if (first === undefined) return '';
+  const lines = [`Bootloader: MCUboot, ${first.modeName}`];
+  const several = explanations.length > 1;
+  for (const explanation of explanations) {
+    const indent = several ? '  ' : '';
+    if (several) lines.push(`Image ${explanation.image}:`);
+    for (const sentence of explanation.slots) lines.push(`${indent}  ${sentence}`);
+    lines.push(`${indent}Next reset: ${explanation.nextReset}`);
+    for (const note of explanation.notes) lines.push(`${indent}Note: ${note}`);
+  }
   return `${lines.join('\n')}\n`;
 }

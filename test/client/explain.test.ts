@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { explainImageState, formatExplanation, OVERWRITE_ONLY } from '../../src/client/explain.ts';
+import {
+  explainAllImages,
+  explainImageState,
+  formatExplanation,
+  formatExplanations,
+  OVERWRITE_ONLY,
+} from '../../src/client/explain.ts';
 import type { ImageSlotState } from '../../src/smp/groups/image.ts';
 import { slotState } from '../helpers/slot-state.ts';
 
@@ -78,5 +84,35 @@ describe('explainImageState', () => {
     expect(e.modeName).toBe('not reported');
     expect(e.nextReset).toContain('for good');
     expect(formatExplanation(e)).toMatch(/^Bootloader: MCUboot, not reported\n {2}Slot 0/);
+  });
+});
+
+describe('explainAllImages (multi-image devices, as nRF5340 app + network core)', () => {
+  it("explains each image's slots under its own heading", () => {
+    const state = {
+      images: [
+        { ...slot(0, '1.0.0', { active: true, confirmed: true }), image: 0 },
+        { ...slot(0, '1.0.0', { active: true, confirmed: true }), image: 1 },
+        { ...slot(1, '2.0.0', { pending: true }), image: 1 },
+      ],
+    };
+    const all = explainAllImages(state, OVERWRITE_ONLY);
+    expect(all.map((e) => e.image)).toEqual([0, 1]);
+    expect(all[0]?.nextReset).toContain('nothing is scheduled');
+    expect(all[1]?.slots[1]).toContain('Slot 1 holds version 2.0.0');
+    expect(all[1]?.nextReset).toContain('copies version 2.0.0');
+    const text = formatExplanations(all);
+    expect(text.split('\n').filter((line) => line.startsWith('Bootloader:'))).toHaveLength(1);
+    expect(text).toContain('Image 0:\n    Slot 0 runs version 1.0.0');
+    expect(text).toContain('Image 1:\n    Slot 0 runs version 1.0.0');
+    expect(text).toContain('  Next reset: MCUboot copies version 2.0.0');
+  });
+
+  it('keeps one image as before, and names swap using offset (mode 9)', () => {
+    const all = explainAllImages({ images: [slot(0, '1.0.0', { active: true, confirmed: true })] }, 9);
+    expect(all).toHaveLength(1);
+    expect(all[0]?.modeName).toBe('swap using offset');
+    expect(formatExplanations(all)).toBe(formatExplanation(all[0]!));
+    expect(formatExplanations(all)).not.toContain('Image 0:');
   });
 });
