@@ -5,6 +5,7 @@
 // Programming only moves bits away from the erase value (1 → 0 on a 0xff chip), erasing only moves
 // them back. So a half-programmed cell holds the old value with SOME of the new value's bits
 // applied: old ^ ((old ^ new) & mask), never a bit the write did not ask for.
+import { seededRandom } from '../util/seeded-random.ts';
 
 /** Where inside an operation the power fails; fraction 0 = at its very start, → 1 = at its end. */
 export interface CutInside {
@@ -46,17 +47,8 @@ export type CutDetail =
       mode: PartialEraseMode;
     };
 
-/** mulberry32: small, fast and good enough to pick bits; seeded so sweeps repeat exactly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded so sweeps repeat exactly (one generator for the whole project). */
+export { seededRandom };
 
 const TORN_WORDS: readonly TornWord[] = ['old', 'new', 'partial'];
 const ERASE_MODES: readonly PartialEraseMode[] = ['bits-partly-erased', 'prefix-erased', 'pre-programmed'];

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Flash, FlashError, type FlashOperation, PowerCut } from '../../src/device/flash.ts';
 import { persistFlash } from '../../src/device/io/flash-file.ts';
+import { seededBytes } from '../../src/util/seeded-random.ts';
 
 const SEED = 20261202;
 
@@ -29,17 +30,7 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.compare(a, b) === 0;
 }
 
-function noise(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const noise = seededBytes;
 
 /** No bit moved away from `before` except toward `target` (the value the operation drives it to). */
 function onlyTowards(before: number, after: number, target: number): boolean {

@@ -17,6 +17,7 @@ import { type BootResult, bootGo, type ImageValidator } from '../../src/device/m
 import { loadPublicKey } from '../../src/image/keys.ts';
 import { trailerLayout } from '../../src/image/trailer.ts';
 import { validateForBoot } from '../../src/image/verify.ts';
+import { seededRandom } from '../../src/util/seeded-random.ts';
 import { blinkyFlash } from './sim/helpers.ts';
 
 const board = stm32f4_disco;
@@ -39,16 +40,7 @@ async function rsaValidator(): Promise<ImageValidator> {
 }
 
 /** Deterministic PRNG (mulberry32) so a failure names a reproducible case. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /** Where a single wrong byte matters most: trailers (swap status), headers, and anywhere. */
 function pickOffset(next: () => number): number {

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SmpReassembler } from '../../src/transport/smp-reassembler.ts';
+import { seededRandom } from '../../src/util/seeded-random.ts';
 
-/** Small seeded PRNG (mulberry32), so a failing case is reproducible from its seed. */
+/** Small seeded PRNG (mulberry32), so a failing case is reproducible from its seed; scaled to n. */
 function prng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n: number) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * n;
-  };
+  const next = seededRandom(seed);
+  return (n: number) => next() * n;
 }
 
 function packet(rand: (n: number) => number, op: number, maxBody: number): Uint8Array {

@@ -6,6 +6,7 @@ import { loadPublicKey, loadSigningKey, type PublicKey } from '../../image/keys.
 import { signImage } from '../../image/sign.ts';
 import { trailerLayout } from '../../image/trailer.ts';
 import { validateForBoot } from '../../image/verify.ts';
+import { seededBytes } from '../../util/seeded-random.ts';
 import { type Board, deviceOf, slotPartition } from '../boards/board.ts';
 import { DEV_KEYS } from '../boards/bootloader-keys.ts';
 import { packageRoot } from '../io/artifacts.ts';
@@ -17,17 +18,7 @@ export interface SweepImages {
   stale: Uint8Array;
 }
 
-function body(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const body = seededBytes;
 
 /**
  * The images for MCUboot image `image` (its own slot size). On a board with several images, image

@@ -6,6 +6,7 @@
  * at most MAX_HELD datagrams wait at once; more are dropped, as a router's queue drops them.
  * Pure: the timer is injected (Node's setTimeout in ./udp-socket.ts).
  */
+import { seededRandom } from '../../util/seeded-random.ts';
 
 export interface LinkProfile {
   /** One-way delay in ms. */
@@ -115,14 +116,15 @@ export interface LinkShaperStats {
 export class LinkShaper {
   readonly stats: LinkShaperStats = { passed: 0, lost: 0, reordered: 0, overflowed: 0 };
   private readonly held = new Set<{ cancel(): void }>();
-  private state: number;
+  /** Seeded, so a run repeats. */
+  private readonly random: () => number;
 
   constructor(
     readonly profile: LinkProfile,
     private readonly schedule: Schedule,
   ) {
-    // mulberry32's state; 0 would make a poor start.
-    this.state = profile.seed >>> 0 || 0x9e3779b9;
+    // mulberry32 started at 0 makes a poor start.
+    this.random = seededRandom(profile.seed >>> 0 || 0x9e3779b9);
   }
 
   /** Passes `datagram` to `deliver` after the link's delay, or drops it. */
@@ -164,14 +166,5 @@ export class LinkShaper {
   close(): void {
     for (const timer of this.held) timer.cancel();
     this.held.clear();
-  }
-
-  /** mulberry32: small, fast and good enough to pick losses; seeded for repeatable runs. */
-  private random(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 }
