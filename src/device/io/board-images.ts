@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadPublicKey, loadSigningKey, type PublicKey } from '../../image/keys.ts';
+import { loadPublicKey, loadSigningKey, type PublicKey, type SigningKey } from '../../image/keys.ts';
 import { signImage } from '../../image/sign.ts';
 import { type Board, slotPartition } from '../boards/board.ts';
 import { DEV_KEYS } from '../boards/bootloader-keys.ts';
@@ -32,6 +32,12 @@ function devKeyOf(board: Board): { file: string; publicPem: string } {
   return key;
 }
 
+/** The development private key of the board's signature type; undefined for hash-only builds. */
+export async function devSigningKeyFor(board: Board): Promise<SigningKey | undefined> {
+  if (board.mcuboot.signature === 'none') return undefined;
+  return loadSigningKey(readFileSync(join(packageRoot(), devKeyOf(board).file), 'utf8'));
+}
+
 /** bootutil_keys[] of the board's MCUboot: empty for hash-only builds. */
 export async function bootloaderKeysFor(board: Board): Promise<PublicKey[]> {
   if (board.mcuboot.signature === 'none') return [];
@@ -49,8 +55,7 @@ export async function blinkyImageFor(board: Board, name: BlinkyName): Promise<Ui
       `${blinkyImagePath(name)} and zephyr.bin beside it are missing: build the firmware first (npm run build)`,
     );
   }
-  const keyFile = join(packageRoot(), devKeyOf(board).file);
-  const key = await loadSigningKey(readFileSync(keyFile, 'utf8'));
+  const key = await devSigningKeyFor(board);
   return signImage(new Uint8Array(readFileSync(binPath)), {
     key,
     // zephyr.bin keeps CONFIG_ROM_START_OFFSET bytes for the header; MCUboot reads the size

@@ -1,15 +1,11 @@
 // The two images a sweep moves between: "old" (1.0.0, running) and "new" (2.0.0), signed with the
 // repository's development key for the board's slot geometry, as `imgtool sign` would for it.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadPublicKey, loadSigningKey, type PublicKey } from '../../image/keys.ts';
 import { signImage } from '../../image/sign.ts';
 import { trailerLayout } from '../../image/trailer.ts';
 import { validateForBoot } from '../../image/verify.ts';
 import { seededBytes } from '../../util/seeded-random.ts';
 import { type Board, deviceOf, slotPartition } from '../boards/board.ts';
-import { DEV_KEYS } from '../boards/bootloader-keys.ts';
-import { packageRoot } from '../io/artifacts.ts';
+import { bootloaderKeysFor, devSigningKeyFor } from '../io/board-images.ts';
 
 export interface SweepImages {
   old: Uint8Array;
@@ -26,13 +22,7 @@ const body = seededBytes;
  * image names the network core image it needs), so the two must be updated together.
  */
 export async function sweepImages(board: Board, bodySize: number, image = 0): Promise<SweepImages> {
-  const signed = board.mcuboot.signature !== 'none';
-  const keyFile = DEV_KEYS[board.mcuboot.signature]?.file;
-  if (signed && keyFile === undefined) {
-    throw new Error(`${board.name}: no development key for ${board.mcuboot.signature} signatures`);
-  }
-  const key =
-    signed && keyFile ? await loadSigningKey(readFileSync(join(packageRoot(), keyFile), 'utf8')) : undefined;
+  const key = await devSigningKeyFor(board);
   const slot = slotPartition(board, 0, image);
   const dependencies =
     image === 0 && board.mcuboot.imageNumber > 1 ? [{ imageId: 1, version: '2.0.0' }] : undefined;
@@ -72,7 +62,7 @@ export type SweepValidator = (
 
 /** bootutil_img_validate as the virtual device runs it: hash, and signature when the board has keys. */
 export async function sweepValidator(board: Board): Promise<SweepValidator> {
-  const keys: PublicKey[] = board.mcuboot.signature === 'none' ? [] : [await loadPublicKey(devKeyPem(board))];
+  const keys = await bootloaderKeysFor(board);
   const trailer = trailerLayout({
     slotSize: slotPartition(board, 0).size,
     maxAlign: board.mcuboot.maxAlign,
@@ -83,11 +73,4 @@ export async function sweepValidator(board: Board): Promise<SweepValidator> {
     const verdict = await validateForBoot(bytes, { keys, maxImageSize: trailer.trailerStart });
     return { ok: verdict.ok, reason: verdict.message };
   };
-}
-
-/** The public half of the development key the board's MCUboot is built with. */
-function devKeyPem(board: Board): string {
-  const key = DEV_KEYS[board.mcuboot.signature];
-  if (!key) throw new Error(`${board.name}: no development key for ${board.mcuboot.signature} signatures`);
-  return key.publicPem;
 }
