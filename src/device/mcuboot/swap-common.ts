@@ -6,7 +6,7 @@ import { BootFlag, BootMagic, SwapType, swapTypeName, type TrailerLayout } from 
 import { type FlashArea, FlashError } from '../flash.ts';
 import { BootPanic } from './errors.ts';
 import type { BootStatus, LoaderState, StatusSource } from './loader-state.ts';
-import { eraseRegion } from './regions.ts';
+import { copyRegion, eraseRegion } from './regions.ts';
 import type { SwapStrategy } from './swap-strategy.ts';
 import { decideSwapType } from './swap-type.ts';
 import {
@@ -223,4 +223,46 @@ export function swapTypeMulti(st: LoaderState): SwapType {
   );
   st.log(`I: Image index: ${st.image}, Swap type: ${swapTypeName(swapType)}`);
   return swapType;
+}
+
+/** One copy of a swap step: erase `size` bytes at `toOff` in `to`, then copy them from `fromOff` in `from`. */
+export interface SectorCopy {
+  readonly from: FlashArea;
+  readonly fromOff: number;
+  readonly to: FlashArea;
+  readonly toOff: number;
+  /** Nothing of either image lies there (swap_offset.c skips such sectors; the status is still written). */
+  readonly skip?: boolean;
+}
+
+/**
+ * The two-state step swap_move.c and swap_offset.c take per sector (boot_swap_sectors and its
+ * revert): state 1 does the first copy, state 2 the second, each followed by a status write so a
+ * reset resumes at the right copy; then the sector index advances.
+ */
+export function swapSectorStep(
+  st: LoaderState,
+  s: SwapStrategy,
+  bs: BootStatus,
+  size: number,
+  first: SectorCopy,
+  second: SectorCopy,
+): void {
+  if (bs.state === 1) {
+    copySector(first, size);
+    writeStatus(st, s, bs);
+    bs.state = 2;
+  }
+  if (bs.state === 2) {
+    copySector(second, size);
+    writeStatus(st, s, bs);
+    bs.idx++;
+    bs.state = 1;
+  }
+}
+
+function copySector(copy: SectorCopy, size: number): void {
+  if (copy.skip) return;
+  eraseRegion(copy.to, copy.toOff, size);
+  copyRegion(copy.from, copy.to, copy.fromOff, copy.toOff, size);
 }

@@ -16,6 +16,7 @@ import {
   scrambleTrailerSectors,
   slotTrailerSize,
   statusInit,
+  swapSectorStep,
   swapStateLine,
   writeStatus,
 } from './swap-common.ts';
@@ -135,19 +136,14 @@ function swapSectors(st: LoaderState, idx: number, sz: number, bs: BootStatus): 
   const priUpOff = pri.sectors[idx]!.offset;
   const priOff = pri.sectors[idx - 1]!.offset;
   const secOff = sec.sectors[idx - 1]!.offset;
-  if (bs.state === 1) {
-    eraseRegion(pri, priOff, sz);
-    copyRegion(sec, pri, secOff, priOff, sz);
-    writeStatus(st, swapMove, bs);
-    bs.state = 2;
-  }
-  if (bs.state === 2) {
-    eraseRegion(sec, secOff, sz);
-    copyRegion(pri, sec, priUpOff, secOff, sz);
-    writeStatus(st, swapMove, bs);
-    bs.idx++;
-    bs.state = 1;
-  }
+  swapSectorStep(
+    st,
+    swapMove,
+    bs,
+    sz,
+    { from: sec, fromOff: secOff, to: pri, toOff: priOff },
+    { from: pri, fromOff: priUpOff, to: sec, toOff: secOff },
+  );
 }
 
 /**

@@ -7,7 +7,7 @@
 import { BootMagic, SwapType } from '../../image/trailer.ts';
 import { IMAGE_MAGIC, readHeader } from './image-header.ts';
 import type { BootStatus, LoaderState, StatusSource } from './loader-state.ts';
-import { copyRegion, eraseRegion } from './regions.ts';
+import { eraseRegion } from './regions.ts';
 import {
   findStatusArea,
   firstSectorSize,
@@ -17,9 +17,9 @@ import {
   scrambleTrailerSectors,
   slotTrailerSize,
   statusInit,
+  swapSectorStep,
   swapStateLine,
   swapTypeMulti,
-  writeStatus,
 } from './swap-common.ts';
 import type { HeaderRead, SlotIndex, SwapStrategy } from './swap-strategy.ts';
 import { SWAP_TABLE_OFFSET } from './swap-type.ts';
@@ -135,23 +135,14 @@ function swapSectors(
   const priOff = pri.sectors[idx]!.offset;
   const secOff = sec.sectors[idx]!.offset;
   const secUpOff = pri.sectors[idx + 1]!.offset;
-  if (bs.state === 1) {
-    if (!skipPri) {
-      eraseRegion(sec, secOff, sz);
-      copyRegion(pri, sec, priOff, secOff, sz);
-    }
-    writeStatus(st, swapOffset, bs);
-    bs.state = 2;
-  }
-  if (bs.state === 2) {
-    if (!skipSec) {
-      eraseRegion(pri, priOff, sz);
-      copyRegion(sec, pri, secUpOff, priOff, sz);
-    }
-    writeStatus(st, swapOffset, bs);
-    bs.idx++;
-    bs.state = 1;
-  }
+  swapSectorStep(
+    st,
+    swapOffset,
+    bs,
+    sz,
+    { from: pri, fromOff: priOff, to: sec, toOff: secOff, skip: skipPri },
+    { from: sec, fromOff: secUpOff, to: pri, toOff: priOff, skip: skipSec },
+  );
 }
 
 /** boot_swap_sectors_revert: primary X goes back up to secondary X + 1, secondary X down to primary X. */
@@ -167,23 +158,14 @@ function swapSectorsRevert(
   const priOff = pri.sectors[idx]!.offset;
   const secOff = sec.sectors[idx + 1]!.offset;
   const secUpOff = pri.sectors[idx]!.offset;
-  if (bs.state === 1) {
-    if (!skipPri) {
-      eraseRegion(sec, secOff, sz);
-      copyRegion(pri, sec, priOff, secOff, sz);
-    }
-    writeStatus(st, swapOffset, bs);
-    bs.state = 2;
-  }
-  if (bs.state === 2) {
-    if (!skipSec) {
-      eraseRegion(pri, priOff, sz);
-      copyRegion(sec, pri, secUpOff, priOff, sz);
-    }
-    writeStatus(st, swapOffset, bs);
-    bs.idx++;
-    bs.state = 1;
-  }
+  swapSectorStep(
+    st,
+    swapOffset,
+    bs,
+    sz,
+    { from: pri, fromOff: priOff, to: sec, toOff: secOff, skip: skipPri },
+    { from: sec, fromOff: secUpOff, to: pri, toOff: priOff, skip: skipSec },
+  );
 }
 
 /**
