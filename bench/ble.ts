@@ -9,14 +9,14 @@
  * empty without the peers' venv (scripts/interop/setup.sh).
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AirOptions, linkCeilings, startVirtualRadio } from '../scripts/ble/virtual-radio.ts';
 import { slotPartition } from '../src/device/boards/board.ts';
 import { esp32_devkitc_wroom } from '../src/device/boards/esp32_devkitc_wroom.ts';
 import { packageRoot } from '../src/device/io/artifacts.ts';
-import { loadSigningKey, signImage } from '../src/image/index.ts';
+import { randomPayload, runZdfuJson, SIGNED_OVERHEAD, writeDevSignedImage } from './support.ts';
 import type { BenchOutput } from './table.ts';
 
 const TITLE = 'BLE image upload, virtual radio (air model), esp32_devkitc_wroom';
@@ -73,8 +73,8 @@ export async function runBleBench(): Promise<BenchOutput[]> {
             const sim = await startBleSim(root, work, hci[0], name, attMtu);
             try {
               const conn = ['--conntype', 'ble', '--connstring', `peer_name=${name},hci=uart:${hci[1]}`];
-              const piped = await upload(root, work, conn, large, []);
-              const single = await upload(root, work, conn, small, ['-w', '1']);
+              const piped = await upload(work, conn, large, []);
+              const single = await upload(work, conn, small, ['-w', '1']);
               const peer =
                 smpclient === undefined
                   ? undefined
@@ -245,21 +245,10 @@ function prepareRadio(): string | null {
 
 /** A random payload signed for the board's slot with the dev key, `bytes` long in all. */
 async function writeImage(dir: string, label: string, bytes: number): Promise<string> {
-  const key = await loadSigningKey(readFileSync(join(packageRoot(), 'keys', 'dev-rsa-2048.pem'), 'utf8'));
-  // Header 0x200 and ~0x150 of TLVs (hash, RSA-2048 signature) around the payload.
-  const payload = new Uint8Array(bytes - 0x200 - 0x150);
-  for (let offset = 0; offset < payload.length; offset += 65536) {
-    globalThis.crypto.getRandomValues(payload.subarray(offset, offset + 65536));
-  }
-  const signed = await signImage(payload, {
-    key,
-    headerSize: 0x200,
-    padHeader: true,
+  const { path } = await writeDevSignedImage(dir, label, randomPayload(bytes - SIGNED_OVERHEAD), {
     slotSize: slotPartition(esp32_devkitc_wroom, 1).size,
     version: '3.0.0',
   });
-  const path = join(dir, `${label}.signed.bin`);
-  writeFileSync(path, signed);
   return path;
 }
 
@@ -339,39 +328,10 @@ function simReady(child: ChildProcess): Promise<void> {
 }
 
 /** One `zdfu --json image upload --erase` process; its JSON result. */
-function upload(
-  root: string,
-  dir: string,
-  conn: string[],
-  image: string,
-  extra: string[],
-): Promise<UploadResult> {
-  const args = [
-    join(root, 'dist', 'zdfu.mjs'),
-    ...conn,
-    '--json',
-    'image',
-    'upload',
-    '--erase',
-    ...extra,
-    image,
-  ];
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      args,
-      { timeout: RUN_TIMEOUT_MS, env: { ...process.env, ZDFU_HOME: dir, NO_COLOR: '1' } },
-      (error, stdout, stderr) => {
-        if (error) {
-          reject(new Error(`zdfu ${args.slice(1).join(' ')} failed: ${error.message}\n${stderr}`));
-          return;
-        }
-        try {
-          resolve(JSON.parse(stdout) as UploadResult);
-        } catch {
-          reject(new Error(`zdfu image upload printed no JSON result: ${stdout}${stderr}`));
-        }
-      },
-    );
-  });
+function upload(dir: string, conn: string[], image: string, extra: string[]): Promise<UploadResult> {
+  return runZdfuJson<UploadResult>(
+    [...conn, '--json', 'image', 'upload', '--erase', ...extra, image],
+    dir,
+    RUN_TIMEOUT_MS,
+  );
 }

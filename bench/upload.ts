@@ -5,14 +5,14 @@
  * because that is what a user waits for; each tool's start-up + connect time is in the note.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stm32f4_disco } from '../src/device/boards/stm32f4_disco.ts';
 import { blinkyImagePath, packageRoot } from '../src/device/io/artifacts.ts';
 import { type SimHandle, startSim } from '../src/device/io/sim-host.ts';
 import { smpServerBuild } from '../src/device/server/build-config.ts';
-import { loadSigningKey, signImage } from '../src/image/index.ts';
+import { randomPayload, writeDevSignedImage } from './support.ts';
 import { type BenchRow, type BenchTable, meanAndSpread } from './table.ts';
 
 /** smpmgr and smpclient always use UDP port 1337, so each board gets its own loopback address. */
@@ -115,20 +115,10 @@ function imageInfo(label: string, path: string): Scenario['image'] {
 
 /** A ~200 KiB random payload signed for the board with the dev key, like a real application. */
 async function writeLargeImage(dir: string): Promise<string> {
-  const key = await loadSigningKey(readFileSync(join(packageRoot(), 'keys', 'dev-rsa-2048.pem'), 'utf8'));
-  const payload = new Uint8Array(LARGE_IMAGE_PAYLOAD);
-  for (let offset = 0; offset < payload.length; offset += 65536) {
-    globalThis.crypto.getRandomValues(payload.subarray(offset, offset + 65536));
-  }
-  const signed = await signImage(payload, {
-    key,
-    headerSize: 0x200,
-    padHeader: true,
+  const { path } = await writeDevSignedImage(dir, 'large', randomPayload(LARGE_IMAGE_PAYLOAD), {
     slotSize: 0x60000,
     version: '3.0.0',
   });
-  const path = join(dir, 'large.signed.bin');
-  writeFileSync(path, signed);
   return path;
 }
 

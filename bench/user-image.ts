@@ -9,16 +9,14 @@
  * of the slot sectors the first chunk needs (1 s per 128 KiB sector, ST DS8626), and the
  * programming (4 µs a byte). Responses travel the other way of the full-duplex line meanwhile.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { maxChunkData, requestSize } from '../src/client/upload-sizing.ts';
 import { getBoard } from '../src/device/boards/index.ts';
-import { packageRoot } from '../src/device/io/artifacts.ts';
 import { startSim } from '../src/device/io/sim-host.ts';
-import { loadSigningKey, signImage } from '../src/image/index.ts';
 import { encodeSerialFrame } from '../src/transport/serial-framing.ts';
+import { runZdfuJson, SIGNED_OVERHEAD, writeDevSignedImage } from './support.ts';
 import type { BenchOutput } from './table.ts';
 
 const TITLE = "The user's upload: 48.43 KiB at 115200 baud to stm32f4_disco, explained";
@@ -114,47 +112,19 @@ function wireSeconds(total: number, limit: number): number {
 }
 
 async function writeImage(dir: string): Promise<string> {
-  const key = await loadSigningKey(readFileSync(join(packageRoot(), 'keys', 'dev-rsa-2048.pem'), 'utf8'));
-  // Header 0x200 and 0x150 of TLVs (hash, RSA-2048 signature, with its 4-byte info) around the body.
-  const body = new Uint8Array(IMAGE_BYTES - 0x200 - 0x150).map((_, i) => (i * 31 + 7) & 0xff);
-  const signed = await signImage(body, {
-    key,
-    headerSize: 0x200,
-    padHeader: true,
+  const body = new Uint8Array(IMAGE_BYTES - SIGNED_OVERHEAD).map((_, i) => (i * 31 + 7) & 0xff);
+  const { path, bytes } = await writeDevSignedImage(dir, 'user', body, {
     slotSize: 0x40000,
     version: '2.0.0',
   });
-  if (signed.length !== IMAGE_BYTES)
-    throw new Error(`the bench image is ${signed.length} bytes, not ${IMAGE_BYTES}`);
-  const path = join(dir, 'user.signed.bin');
-  writeFileSync(path, signed);
+  if (bytes !== IMAGE_BYTES) throw new Error(`the bench image is ${bytes} bytes, not ${IMAGE_BYTES}`);
   return path;
 }
 
 function upload(home: string, connstring: string, image: string): Promise<UploadJson> {
-  const args = [
-    join(packageRoot(), 'dist', 'zdfu.mjs'),
-    '--conntype',
-    'serial',
-    '--connstring',
-    connstring,
-    '--json',
-    'image',
-    'upload',
-    image,
-  ];
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      args,
-      { timeout: 120_000, env: { ...process.env, ZDFU_HOME: home } },
-      (error, stdout, stderr) => {
-        if (error) {
-          reject(new Error(`zdfu image upload failed: ${error.message}\n${stderr}`));
-          return;
-        }
-        resolve(JSON.parse(stdout) as UploadJson);
-      },
-    );
-  });
+  return runZdfuJson<UploadJson>(
+    ['--conntype', 'serial', '--connstring', connstring, '--json', 'image', 'upload', image],
+    home,
+    120_000,
+  );
 }

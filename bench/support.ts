@@ -1,0 +1,59 @@
+/**
+ * What several benchmarks do alike: write an image signed with the repository's development key
+ * around a payload (header 0x200, as the blinky builds), and run one `zdfu --json ...` process and
+ * read its JSON answer.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../src/device/io/artifacts.ts';
+import { loadSigningKey, signImage } from '../src/image/index.ts';
+
+/** Header 0x200 and ~0x150 of TLVs (hash, RSA-2048 signature) around a payload. */
+export const SIGNED_OVERHEAD = 0x200 + 0x150;
+
+/** `length` random bytes (an application's code compresses no better). */
+export function randomPayload(length: number): Uint8Array {
+  const payload = new Uint8Array(length);
+  for (let offset = 0; offset < payload.length; offset += 65536) {
+    globalThis.crypto.getRandomValues(payload.subarray(offset, offset + 65536));
+  }
+  return payload;
+}
+
+/** Signs `payload` with keys/dev-rsa-2048.pem for a slot of `slotSize` and writes `dir/NAME.signed.bin`. */
+export async function writeDevSignedImage(
+  dir: string,
+  name: string,
+  payload: Uint8Array,
+  options: { slotSize: number; version: string },
+): Promise<{ path: string; bytes: number }> {
+  const key = await loadSigningKey(readFileSync(join(packageRoot(), 'keys', 'dev-rsa-2048.pem'), 'utf8'));
+  const signed = await signImage(payload, { key, headerSize: 0x200, padHeader: true, ...options });
+  const path = join(dir, `${name}.signed.bin`);
+  writeFileSync(path, signed);
+  return { path, bytes: signed.length };
+}
+
+/** One `zdfu ARGS` process (args include --json) with its own ZDFU_HOME; its JSON document. */
+export function runZdfuJson<T>(args: readonly string[], home: string, timeoutMs: number): Promise<T> {
+  const argv = [join(packageRoot(), 'dist', 'zdfu.mjs'), ...args];
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      argv,
+      { timeout: timeoutMs, env: { ...process.env, ZDFU_HOME: home, NO_COLOR: '1' } },
+      (error, stdout, stderr) => {
+        if (error) {
+          reject(new Error(`zdfu ${args.join(' ')} failed: ${error.message}\n${stderr}`));
+          return;
+        }
+        try {
+          resolve(JSON.parse(stdout) as T);
+        } catch {
+          reject(new Error(`zdfu ${args.join(' ')} printed no JSON result: ${stdout}${stderr}`));
+        }
+      },
+    );
+  });
+}
