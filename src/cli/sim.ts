@@ -68,7 +68,7 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
         device.onPowerCut((cut) =>
           ctx.io.stdout.write(
             cutPlan?.inside
-              ? `zdfu sim: ${cut.message} of MCUboot's swap; power back on in ${POWER_OFF_MS / 1000} s\n`
+              ? `zdfu sim: ${cut.message}, in MCUboot's swap; power back on in ${POWER_OFF_MS / 1000} s\n`
               : `zdfu sim: power cut before flash write or erase ${powerCut} of MCUboot's swap ` +
                   `(${cut.kind} at flash offset 0x${cut.offset.toString(16)}); power back on in ${POWER_OFF_MS / 1000} s\n`,
           ),
