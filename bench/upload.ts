@@ -11,9 +11,12 @@ import { join } from 'node:path';
 import { stm32f4_disco } from '../src/device/boards/stm32f4_disco.ts';
 import { blinkyImagePath, packageRoot } from '../src/device/io/artifacts.ts';
 import { type SimHandle, startSim } from '../src/device/io/sim-host.ts';
-import { smpServerBuild } from '../src/device/server/build-config.ts';
+import { builtFor, smpServerBuild } from '../src/device/server/build-config.ts';
 import { randomPayload, writeDevSignedImage } from './support.ts';
 import { type BenchRow, type BenchTable, meanAndSpread } from './table.ts';
+
+/** The SMP server as the bench's boards are built: every one serves the PTY and UDP. */
+const BUILD = smpServerBuild(builtFor(stm32f4_disco, { udp: true }));
 
 /** smpmgr and smpclient always use UDP port 1337, so each board gets its own loopback address. */
 const SMP_UDP_PORT = 1337;
@@ -103,7 +106,8 @@ async function runScenario(scenario: Scenario, tools: Tool[], missing: string[])
     rows,
     method:
       `Mean ± SD of ${scenario.repetitions} runs, each a whole CLI process uploading to a freshly started ` +
-      `virtual stm32f4_disco (buf_size ${smpServerBuild(stm32f4_disco).netbufSize}, buf_count ${smpServerBuild(stm32f4_disco).netbufCount}), ` +
+      `virtual stm32f4_disco (buf_size ${BUILD.netbufSize}, buf_count ${BUILD.netbufCount}: it serves UDP too, so it is ` +
+      `smp_svr's UDP build), with its flash timing, ` +
       `wall time including start-up. Every tool sizes its requests its own way (zdfu and mcumgr-toolkit ` +
       `from the device's MCUmgr params).${ceiling}${absent}`,
   };
