@@ -97,7 +97,7 @@ function runChild(board: string, mode: FirmwareThread, count: number): ChildResu
   return JSON.parse(line) as ChildResult;
 }
 
-/** Flash model speed on an upload's pattern: erase a 384 KiB slot, program it in 2 KiB writes, read it back. */
+/** Flash model speed on an upload's pattern: erase 384 KiB (three 128 KiB sectors), program it in 2 KiB writes, read it back. */
 function flashThroughput(): { mibPerS: number; spread: number } {
   const board = getBoard('stm32f4_disco');
   const flash = createBoardFlash(board);
@@ -166,7 +166,7 @@ export async function runBoardsBench(): Promise<BenchOutput[]> {
     kind: 'grid',
     title: 'Flash model throughput (upload pattern)',
     method:
-      'stm32f4_disco flash: erase the 384 KiB slot 1, check + program it in 2 KiB writes, read it back; 20 rounds, 7 repetitions (2 warm-up dropped).',
+      'stm32f4_disco flash: erase 384 KiB at 0x80000 (three 128 KiB sectors), check + program it in 2 KiB writes, read it back; 20 rounds, 7 repetitions (2 warm-up dropped).',
     headers: ['operation', 'MiB programmed / s', '±'],
     rows: [['erase + isErased + write + read', t.mibPerS.toFixed(0), t.spread.toFixed(0)]],
   };
