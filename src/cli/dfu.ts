@@ -7,7 +7,7 @@ import type { ContextFactory } from './conn.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
 import { formatImageList, formatUploadSummary, toHex } from './format.ts';
-import { notSignedMessage, parseCount, readImageFile } from './image.ts';
+import { notSignedMessage, parseCount, readImageFile } from '../groups/image/cli.ts';
 import { createProgressView } from './progress.ts';
 
 interface DfuCommandOptions {

@@ -20,7 +20,7 @@ import {
   type SmpCommand,
 } from '../smp/command.ts';
 import { errorFromResponse, SmpError, SmpProtocolError, SmpTimeoutError } from '../smp/errors.ts';
-import { echo } from '../smp/groups/os.ts';
+import { echo } from '../groups/os/models.ts';
 import {
   decodeHeader,
   isResponseOp,

@@ -9,7 +9,7 @@
  * that must rise, shell commands that must succeed. Pure: no Node imports.
  */
 import { MgmtErr, SmpError, SmpTimeoutError } from '../smp/errors.ts';
-import type { ImageSlotState, ImageStateResponse } from '../smp/groups/image.ts';
+import type { ImageSlotState, ImageStateResponse } from '../groups/image/models.ts';
 import type { CallOptions, DeviceClient } from './device.ts';
 
 export type HealthCheck =

@@ -7,7 +7,7 @@ import type { VirtualDevice } from '../../src/device/device.ts';
 import { GroupError } from '../../src/device/server/mgmt-error.ts';
 import { SmpServer } from '../../src/device/server/smp-server.ts';
 import { SmpGroup } from '../../src/smp/group-ids.ts';
-import { shellExec } from '../../src/smp/groups/shell.ts';
+import { shellExec } from '../../src/groups/shell/models.ts';
 import { decodeRawHeader } from '../../src/smp/header.ts';
 import { createMemoryLink } from '../../src/transport/memory.ts';
 import { type BootedDevice, blinky, bootDevice } from '../device/server/fixtures.ts';

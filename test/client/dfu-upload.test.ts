@@ -7,7 +7,7 @@ import type { Board } from '../../src/device/boards/board.ts';
 import { getBoard } from '../../src/device/boards/index.ts';
 import { generateKey, loadSigningKey } from '../../src/image/keys.ts';
 import { signImage } from '../../src/image/sign.ts';
-import { imageUpload } from '../../src/smp/groups/image.ts';
+import { imageUpload } from '../../src/groups/image/models.ts';
 import { type BootedDevice, blinky, bootDevice } from '../device/server/fixtures.ts';
 import { imageHash } from '../helpers/signed-fixture.ts';
 import { dfuError, fast, slot } from './dfu-helpers.ts';

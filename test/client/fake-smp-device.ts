@@ -12,9 +12,9 @@ import {
   encodeResponse,
   type SmpCommand,
 } from '../../src/smp/command.ts';
-import { imageStateRead, imageStateWrite, imageUpload } from '../../src/smp/groups/image.ts';
-import { echo, mcumgrParams, reset } from '../../src/smp/groups/os.ts';
-import { statList, statShow } from '../../src/smp/groups/stat.ts';
+import { imageStateRead, imageStateWrite, imageUpload } from '../../src/groups/image/models.ts';
+import { echo, mcumgrParams, reset } from '../../src/groups/os/models.ts';
+import { statList, statShow } from '../../src/groups/stat/models.ts';
 import { responseOpFor, type SmpHeader, SmpOp } from '../../src/smp/header.ts';
 import { createMemoryLink, type MemoryTransport } from '../../src/transport/memory.ts';
 

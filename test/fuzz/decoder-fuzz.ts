@@ -22,7 +22,7 @@ import {
   imageStateRead,
   imageUpload,
   slotInfo,
-} from '../../src/smp/groups/image.ts';
+} from '../../src/groups/image/models.ts';
 import {
   bootloaderInfo,
   echo,
@@ -32,8 +32,8 @@ import {
   osInfo,
   reset,
   taskStat,
-} from '../../src/smp/groups/os.ts';
-import { statCommands, statList, statShow } from '../../src/smp/groups/stat.ts';
+} from '../../src/groups/os/models.ts';
+import { statCommands, statList, statShow } from '../../src/groups/stat/models.ts';
 import { decodeHeader, decodeRawHeader, encodeHeader, SMP_HEADER_SIZE } from '../../src/smp/header.ts';
 import { SchemaError } from '../../src/smp/schema.ts';
 import {

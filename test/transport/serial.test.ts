@@ -5,7 +5,7 @@ import pty from 'node-pty';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SmpClient } from '../../src/client/client.ts';
 import { type CborMap, decodePacket, encodePacket } from '../../src/smp/codec.ts';
-import { echo } from '../../src/smp/groups/os.ts';
+import { echo } from '../../src/groups/os/models.ts';
 import { responseOpFor } from '../../src/smp/header.ts';
 import { SerialTransport } from '../../src/transport/serial.ts';
 import { encodeSerialLines, SerialFrameDecoder } from '../../src/transport/serial-framing.ts';

@@ -5,15 +5,15 @@
 import { digest } from '../../image/digest.ts';
 import { encodePacket } from '../../smp/codec.ts';
 import { encodeRequest } from '../../smp/command.ts';
-import { imageUpload } from '../../smp/groups/image.ts';
+import { imageUpload } from '../../groups/image/models.ts';
 import { type Board, slotPartition } from '../boards/board.ts';
 import { bootGo } from '../mcuboot/boot.ts';
 import { bootLayoutFromBoard } from '../mcuboot/layout.ts';
 import { imageStartOffset, setConfirmed, setPending } from '../mcuboot/public.ts';
 import { writeImageOk, writeMagic } from '../mcuboot/trailer-io.ts';
 import { smpServerBuild } from '../server/build-config.ts';
-import { registerImageGroup } from '../server/img-mgmt.ts';
-import { ImageSlots } from '../server/slots.ts';
+import { registerImageGroup } from '../../groups/image/server.ts';
+import { ImageSlots } from '../../groups/image/slots.ts';
 import { SmpServer } from '../server/smp-server.ts';
 import type { SweepFlashes } from './flashes.ts';
 import type { SweepImages, SweepValidator } from './images.ts';

@@ -2,13 +2,13 @@
 import { ImageFlag } from '../../image/format.ts';
 import { formatVersion, type ImageVersion } from '../../image/version.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
-import { imageErase, imageStateRead, imageStateWrite, imageUpload } from '../../smp/groups/image.ts';
-import { BootError } from '../mcuboot/errors.ts';
-import { setConfirmed, setPending } from '../mcuboot/public.ts';
-import { ImageUploader, ImgErr } from './img-upload.ts';
-import { GroupError, MgmtErr, MgmtError } from './mgmt-error.ts';
+import { imageErase, imageStateRead, imageStateWrite, imageUpload } from './models.ts';
+import { BootError } from '../../device/mcuboot/errors.ts';
+import { setConfirmed, setPending } from '../../device/mcuboot/public.ts';
+import { ImageUploader, ImgErr } from './server-upload.ts';
+import { GroupError, MgmtErr, MgmtError } from '../../device/server/mgmt-error.ts';
 import { type ImageSlots, OTHER_SLOT } from './slots.ts';
-import type { SmpServer } from './smp-server.ts';
+import type { SmpServer } from '../../device/server/smp-server.ts';
 
 const HASH_LEN = 32;
 /** img_mgmt_active_image(): the application core's image, the one this server runs in. */

@@ -11,8 +11,8 @@ import { signImage } from '../../../src/image/sign.ts';
 import type { RequestOf } from '../../../src/smp/command.ts';
 import { SmpError } from '../../../src/smp/errors.ts';
 import { SmpGroup } from '../../../src/smp/group-ids.ts';
-import { imageStateWrite, imageUpload } from '../../../src/smp/groups/image.ts';
-import { type BootedDevice, blinky, bootDevice, ensureBlinkyFirmware } from './fixtures.ts';
+import { imageStateWrite, imageUpload } from '../../../src/groups/image/models.ts';
+import { type BootedDevice, blinky, bootDevice, ensureBlinkyFirmware } from '../../device/server/fixtures.ts';
 
 let one: Uint8Array;
 let two: Uint8Array;

@@ -1,7 +1,7 @@
 /** Shell management group (9): run a shell command line on the device (Zephyr shell_mgmt.c). */
-import { defineCommand, type ResponseOf, type SmpCommand } from '../command.ts';
-import { SmpGroup } from '../group-ids.ts';
-import { arrayOf, int, optional, text } from '../schema.ts';
+import { defineCommand, type ResponseOf, type SmpCommand } from '../../smp/command.ts';
+import { SmpGroup } from '../../smp/group-ids.ts';
+import { arrayOf, int, optional, text } from '../../smp/schema.ts';
 
 /**
  * Zephyr registers only a write handler (SHELL_MGMT_ID_EXEC = 0). It joins `argv` with spaces into

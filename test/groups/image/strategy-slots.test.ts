@@ -13,8 +13,8 @@ import { parseImage } from '../../../src/image/format.ts';
 import { loadSigningKey } from '../../../src/image/keys.ts';
 import { signImage } from '../../../src/image/sign.ts';
 import { SmpError } from '../../../src/smp/errors.ts';
-import { imageUpload } from '../../../src/smp/groups/image.ts';
-import { type BootedDevice, bootDevice, ROOT } from './fixtures.ts';
+import { imageUpload } from '../../../src/groups/image/models.ts';
+import { type BootedDevice, bootDevice, ROOT } from '../../device/server/fixtures.ts';
 
 const SECTOR = 0x1000;
 const nrf = getBoard('nrf52840dk');

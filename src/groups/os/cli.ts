@@ -1,8 +1,8 @@
 /** OS group commands: `echo TEXT`, `reset`, `params`. */
 import type { Command } from 'commander';
-import type { ContextFactory } from './conn.ts';
-import type { CliContext } from './context.ts';
-import { formatParams } from './format.ts';
+import type { ContextFactory } from '../../cli/conn.ts';
+import type { CliContext } from '../../cli/context.ts';
+import { formatParams } from '../../cli/format.ts';
 
 export async function echoCommand(ctx: CliContext, text: string): Promise<void> {
   const reply = await ctx.withDevice((device) => device.echo(text, ctx.callOptions()));

@@ -1,7 +1,7 @@
 /** OS management group (0): echo, task stats, date-time, reset, MCUmgr params, OS and bootloader info. */
-import { defineCommand, type ResponseOf, type SmpCommand } from '../command.ts';
-import { SmpGroup } from '../group-ids.ts';
-import { bool, int, mapOf, optional, struct, text, uint } from '../schema.ts';
+import { defineCommand, type ResponseOf, type SmpCommand } from '../../smp/command.ts';
+import { SmpGroup } from '../../smp/group-ids.ts';
+import { bool, int, mapOf, optional, struct, text, uint } from '../../smp/schema.ts';
 
 export const echo = defineCommand({
   group: SmpGroup.Os,

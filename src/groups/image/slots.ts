@@ -9,9 +9,9 @@
  */
 import { BootFlag, BootMagic, SwapType } from '../../image/trailer.ts';
 import { compareVersions } from '../../image/version.ts';
-import type { Board } from '../boards/board.ts';
-import type { FlashArea } from '../flash.ts';
-import { readSwapState, swapType } from '../mcuboot/public.ts';
+import type { Board } from '../../device/boards/board.ts';
+import type { FlashArea } from '../../device/flash.ts';
+import { readSwapState, swapType } from '../../device/mcuboot/public.ts';
 import { readSlotInfo, type SlotImageInfo } from './read-info.ts';
 
 export type { SlotImageInfo } from './read-info.ts';

@@ -6,9 +6,9 @@
  * thread->base.thread_state (kernel/include/kthread.h bits: PENDING 2, SUSPENDED 16, QUEUED 128).
  */
 import { defineCommand } from '../../smp/command.ts';
-import { taskStat } from '../../smp/groups/os.ts';
+import { taskStat } from './models.ts';
 import { int, mapOf, optional, struct, uint } from '../../smp/schema.ts';
-import type { TaskstatBuild } from './build-config.ts';
+import type { TaskstatBuild } from '../../device/server/build-config.ts';
 
 export interface KernelThread {
   readonly name: string;

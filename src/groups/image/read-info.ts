@@ -15,7 +15,7 @@ import {
   TlvType,
 } from '../../image/format.ts';
 import type { ImageVersion } from '../../image/version.ts';
-import type { FlashArea } from '../flash.ts';
+import type { FlashArea } from '../../device/flash.ts';
 
 export interface SlotImageInfo {
   slot: number;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SmpError } from '../../../src/smp/errors.ts';
 import { SmpGroup } from '../../../src/smp/group-ids.ts';
-import { type BootedDevice, blinky, bootDevice } from './fixtures.ts';
+import { type BootedDevice, blinky, bootDevice } from '../../device/server/fixtures.ts';
 
 let booted: BootedDevice | undefined;
 afterEach(async () => {

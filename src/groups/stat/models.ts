@@ -1,7 +1,7 @@
 /** Statistics group (2): show one group's counters, list group names. */
-import { defineCommand, type SmpCommand } from '../command.ts';
-import { SmpGroup } from '../group-ids.ts';
-import { arrayOf, mapOf, text, uint } from '../schema.ts';
+import { defineCommand, type SmpCommand } from '../../smp/command.ts';
+import { SmpGroup } from '../../smp/group-ids.ts';
+import { arrayOf, mapOf, text, uint } from '../../smp/schema.ts';
 
 export const statShow = defineCommand({
   group: SmpGroup.Stat,

@@ -14,7 +14,7 @@ import { loadSigningKey } from '../../../src/image/keys.ts';
 import { type Dependency, signImage } from '../../../src/image/sign.ts';
 import { SmpError } from '../../../src/smp/errors.ts';
 import { SmpGroup } from '../../../src/smp/group-ids.ts';
-import { type BootedDevice, bootDevice, ROOT } from './fixtures.ts';
+import { type BootedDevice, bootDevice, ROOT } from '../../device/server/fixtures.ts';
 
 const board = getBoard('nrf5340dk');
 let one: Uint8Array;

@@ -8,9 +8,9 @@ import { decodeHeaderFields, IMAGE_MAGIC } from '../../image/format.ts';
 import { compareVersions, formatVersion, type ImageVersion } from '../../image/version.ts';
 import type { DecodedRequestOf, ResponseInputOf } from '../../smp/command.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
-import type { imageUpload } from '../../smp/groups/image.ts';
-import type { FlashArea } from '../flash.ts';
-import { GroupError } from './mgmt-error.ts';
+import type { imageUpload } from './models.ts';
+import type { FlashArea } from '../../device/flash.ts';
+import { GroupError } from '../../device/server/mgmt-error.ts';
 import type { ImageSlots } from './slots.ts';
 import { equalBytes } from './slots.ts';
 

@@ -1,8 +1,8 @@
 /** Statistics commands: `stat list`, `stat NAME`. */
 import type { Command } from 'commander';
-import type { ContextFactory } from './conn.ts';
-import type { CliContext } from './context.ts';
-import { formatStatList, formatStatShow } from './format.ts';
+import type { ContextFactory } from '../../cli/conn.ts';
+import type { CliContext } from '../../cli/context.ts';
+import { formatStatList, formatStatShow } from '../../cli/format.ts';
 
 export async function statListCommand(ctx: CliContext): Promise<void> {
   const groups = await ctx.withDevice((device) => device.statList(ctx.callOptions()));

@@ -2,12 +2,12 @@
 
 import { defineCommand } from '../../smp/command.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
-import { bootloaderInfo, echo, echoRead, mcumgrParams, osInfo, reset } from '../../smp/groups/os.ts';
+import { bootloaderInfo, echo, echoRead, mcumgrParams, osInfo, reset } from './models.ts';
 import { optional, text } from '../../smp/schema.ts';
-import type { Board, McubootMode } from '../boards/board.ts';
-import type { SmpServerBuild } from './build-config.ts';
-import { GroupError } from './mgmt-error.ts';
-import type { SmpServer } from './smp-server.ts';
+import type { Board, McubootMode } from '../../device/boards/board.ts';
+import type { SmpServerBuild } from '../../device/server/build-config.ts';
+import { GroupError } from '../../device/server/mgmt-error.ts';
+import type { SmpServer } from '../../device/server/smp-server.ts';
 import { encodeTasks, smpServerThreads, taskStatAsEncoded } from './taskstat.ts';
 
 /** os_mgmt_err_code_t */

@@ -1,8 +1,8 @@
 /** Image management group (1): state read/write (list, test, confirm), upload, erase, slot info. */
-import { defineCommand, type ResponseOf, type SmpCommand } from '../command.ts';
-import { SmpGroup } from '../group-ids.ts';
-import type { OutputOf } from '../schema.ts';
-import { arrayOf, bool, bytes, int, optional, struct, text, uint, withDefault } from '../schema.ts';
+import { defineCommand, type ResponseOf, type SmpCommand } from '../../smp/command.ts';
+import { SmpGroup } from '../../smp/group-ids.ts';
+import type { OutputOf } from '../../smp/schema.ts';
+import { arrayOf, bool, bytes, int, optional, struct, text, uint, withDefault } from '../../smp/schema.ts';
 
 /** One slot as `image list` reports it; FRUGAL_LIST devices omit false flags, so they default. */
 export const imageSlotState = struct({
