@@ -3,16 +3,16 @@
  * tests drive it in-process.
  */
 import type { Command } from 'commander';
+import { registerImageCommands } from '../groups/image/cli.ts';
+import { registerOsCommands } from '../groups/os/cli.ts';
+import { registerStatCommands } from '../groups/stat/cli.ts';
 import { registerBleCommands } from './ble.ts';
 import { registerConnCommands } from './conn.ts';
 import type { CliIo } from './context.ts';
 import { registerDfuCommand } from './dfu.ts';
-import { registerImageCommands } from '../groups/image/cli.ts';
 import { registerImgtoolCommands } from './imgtool/index.ts';
-import { registerOsCommands } from '../groups/os/cli.ts';
 import { createProgram, runProgram } from './program.ts';
 import { registerSimCommand } from './sim.ts';
-import { registerStatCommands } from '../groups/stat/cli.ts';
 
 export {
   describeError,

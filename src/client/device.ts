@@ -3,7 +3,7 @@
  * confirm / erase / upload, stat list / show. Transport-agnostic and pure: the caller supplies
  * how to open a link (Node's serial/UDP in src/cli/transports.ts, Web Serial in a browser).
  */
-import { SmpError, SmpTimeoutError } from '../smp/errors.ts';
+
 import {
   type ImageStateResponse,
   imageErase,
@@ -14,6 +14,7 @@ import {
 import { bootloaderInfo, echo, mcumgrParams, osInfo, reset } from '../groups/os/models.ts';
 import { shellExec } from '../groups/shell/models.ts';
 import { statList, statShow } from '../groups/stat/models.ts';
+import { SmpError, SmpTimeoutError } from '../smp/errors.ts';
 import type { ConnTarget } from '../transport/kinds/kind.ts';
 import { LinkError } from '../transport/link-error.ts';
 import { ReconnectingTransport } from '../transport/reconnecting.ts';

@@ -4,6 +4,10 @@
  * and SMP frames share the wire, as on the real board.
  */
 import { formatLogLine, type LogLevel } from '../../firmware/zephyr/logging/format.ts';
+import { registerImageGroup } from '../groups/image/server.ts';
+import { ImageSlots } from '../groups/image/slots.ts';
+import { registerOsGroup } from '../groups/os/server.ts';
+import { registerStatGroup } from '../groups/stat/server.ts';
 import { decodeHeaderFields, IMAGE_HEADER_SIZE } from '../image/format.ts';
 import type { PublicKey } from '../image/keys.ts';
 import { SwapType, trailerLayout } from '../image/trailer.ts';
@@ -25,12 +29,8 @@ import { BaudPacer, type BaudPacerStats } from './io/baud-pacer.ts';
 import { type BootResult, bootGo } from './mcuboot/boot.ts';
 import { type BootLayout, bootLayoutFromBoard, checkLayout, type ImageLayout } from './mcuboot/layout.ts';
 import { type SmpServerBuild, smpServerBuild } from './server/build-config.ts';
-import { registerImageGroup } from '../groups/image/server.ts';
 import { LogThread } from './server/log-thread.ts';
-import { registerOsGroup } from '../groups/os/server.ts';
-import { ImageSlots } from '../groups/image/slots.ts';
 import { SmpServer } from './server/smp-server.ts';
-import { registerStatGroup } from '../groups/stat/server.ts';
 import { type SmpBuffer, SmpBufferPool } from './transport/smp-buffers.ts';
 import { UartEndpoint } from './transport/uart.ts';
 import { UdpEndpoint } from './transport/udp.ts';

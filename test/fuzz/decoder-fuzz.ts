@@ -7,16 +7,6 @@
 import fc from 'fast-check';
 import { SmpClient } from '../../src/client/client.ts';
 import {
-  type CborValue,
-  decodeCbor,
-  decodePacket,
-  encodeCbor,
-  splitMessages,
-  toIndefiniteLength,
-} from '../../src/smp/codec.ts';
-import { decodeRequest, decodeResponse, type SmpCommand } from '../../src/smp/command.ts';
-import { errorFromResponse, SmpError, SmpProtocolError, SmpTimeoutError } from '../../src/smp/errors.ts';
-import {
   imageCommands,
   imageErase,
   imageStateRead,
@@ -34,6 +24,16 @@ import {
   taskStat,
 } from '../../src/groups/os/models.ts';
 import { statCommands, statList, statShow } from '../../src/groups/stat/models.ts';
+import {
+  type CborValue,
+  decodeCbor,
+  decodePacket,
+  encodeCbor,
+  splitMessages,
+  toIndefiniteLength,
+} from '../../src/smp/codec.ts';
+import { decodeRequest, decodeResponse, type SmpCommand } from '../../src/smp/command.ts';
+import { errorFromResponse, SmpError, SmpProtocolError, SmpTimeoutError } from '../../src/smp/errors.ts';
 import { decodeHeader, decodeRawHeader, encodeHeader, SMP_HEADER_SIZE } from '../../src/smp/header.ts';
 import { SchemaError } from '../../src/smp/schema.ts';
 import {

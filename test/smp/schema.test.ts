@@ -1,14 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
-  decodeRequest,
-  decodeResponse,
-  encodeRequest,
-  encodeResponse,
-  type RequestOf,
-  type ResponseOf,
-  SmpGroup,
-} from '../../src/smp/command.ts';
-import {
   type ImageSlotState,
   type ImageStateResponse,
   imageCommands,
@@ -19,6 +10,15 @@ import {
 import { echo, osCommands, reset, taskStat } from '../../src/groups/os/models.ts';
 import { shellCommands, shellExec } from '../../src/groups/shell/models.ts';
 import { statCommands, statShow } from '../../src/groups/stat/models.ts';
+import {
+  decodeRequest,
+  decodeResponse,
+  encodeRequest,
+  encodeResponse,
+  type RequestOf,
+  type ResponseOf,
+  SmpGroup,
+} from '../../src/smp/command.ts';
 import { arrayOf, bool, SchemaError, struct, text, uint, withDefault } from '../../src/smp/schema.ts';
 
 const hash = new Uint8Array(32).fill(0xab);

@@ -2,6 +2,12 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
+import type { ContextFactory } from '../../cli/conn.ts';
+import type { CliContext } from '../../cli/context.ts';
+import { CliError } from '../../cli/errors.ts';
+import { formatImageList, formatUploadSummary, fromHex } from '../../cli/format.ts';
+import { imageFromIntelHex } from '../../cli/image-file.ts';
+import { createProgressView } from '../../cli/progress.ts';
 import { explainAllImages, formatExplanations } from '../../client/explain.ts';
 import {
   DEFAULT_CHUNK_TIMEOUT_MS,
@@ -9,12 +15,6 @@ import {
   NotAnImageError,
   type UploadOptions,
 } from '../../client/upload.ts';
-import type { ContextFactory } from '../../cli/conn.ts';
-import type { CliContext } from '../../cli/context.ts';
-import { CliError } from '../../cli/errors.ts';
-import { formatImageList, formatUploadSummary, fromHex } from '../../cli/format.ts';
-import { imageFromIntelHex } from '../../cli/image-file.ts';
-import { createProgressView } from '../../cli/progress.ts';
 
 /** IMAGE_TLV_SHA256 is what `image list` shows and what state write expects. */
 const IMAGE_HASH_LENGTH = 32;

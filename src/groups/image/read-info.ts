@@ -6,6 +6,8 @@
  * SHA-256 TLV sits inside it. Everything after the hash TLV is skipped unread, so an upload cut
  * inside the signature TLV is listed with the right hash, as the real server lists it.
  */
+
+import type { FlashArea } from '../../device/flash.ts';
 import {
   decodeHeaderFields,
   IMAGE_HEADER_SIZE,
@@ -15,7 +17,6 @@ import {
   TlvType,
 } from '../../image/format.ts';
 import type { ImageVersion } from '../../image/version.ts';
-import type { FlashArea } from '../../device/flash.ts';
 
 export interface SlotImageInfo {
   slot: number;

@@ -3,14 +3,15 @@
  * held in RAM only, resumable by `sha`, chunks at the expected offset only, the slot erased on the
  * first chunk, data written through a buffer that keeps flash writes aligned.
  */
+
+import type { FlashArea } from '../../device/flash.ts';
+import { GroupError } from '../../device/server/mgmt-error.ts';
 import { digest } from '../../image/digest.ts';
 import { decodeHeaderFields, IMAGE_MAGIC } from '../../image/format.ts';
 import { compareVersions, formatVersion, type ImageVersion } from '../../image/version.ts';
 import type { DecodedRequestOf, ResponseInputOf } from '../../smp/command.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
 import type { imageUpload } from './models.ts';
-import type { FlashArea } from '../../device/flash.ts';
-import { GroupError } from '../../device/server/mgmt-error.ts';
 import type { ImageSlots } from './slots.ts';
 import { equalBytes } from './slots.ts';
 

@@ -1,14 +1,15 @@
 /** Image management group (1) of the virtual device's SMP server: list, test/confirm, upload, erase. */
+
+import { BootError } from '../../device/mcuboot/errors.ts';
+import { setConfirmed, setPending } from '../../device/mcuboot/public.ts';
+import { GroupError, MgmtErr, MgmtError } from '../../device/server/mgmt-error.ts';
+import type { SmpServer } from '../../device/server/smp-server.ts';
 import { ImageFlag } from '../../image/format.ts';
 import { formatVersion, type ImageVersion } from '../../image/version.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
 import { imageErase, imageStateRead, imageStateWrite, imageUpload } from './models.ts';
-import { BootError } from '../../device/mcuboot/errors.ts';
-import { setConfirmed, setPending } from '../../device/mcuboot/public.ts';
 import { ImageUploader, ImgErr } from './server-upload.ts';
-import { GroupError, MgmtErr, MgmtError } from '../../device/server/mgmt-error.ts';
 import { type ImageSlots, OTHER_SLOT } from './slots.ts';
-import type { SmpServer } from '../../device/server/smp-server.ts';
 
 const HASH_LEN = 32;
 /** img_mgmt_active_image(): the application core's image, the one this server runs in. */

@@ -7,11 +7,12 @@
  * slot 2i the primary and 2i+1 the secondary of image i (slot0..slot3_partition on an nRF5340).
  * `image list` reports each as {image: slot >> 1, slot: slot % 2} (img_mgmt_state_encode_slot).
  */
-import { BootFlag, BootMagic, SwapType } from '../../image/trailer.ts';
-import { compareVersions } from '../../image/version.ts';
+
 import type { Board } from '../../device/boards/board.ts';
 import type { FlashArea } from '../../device/flash.ts';
 import { readSwapState, swapType } from '../../device/mcuboot/public.ts';
+import { BootFlag, BootMagic, SwapType } from '../../image/trailer.ts';
+import { compareVersions } from '../../image/version.ts';
 import { readSlotInfo, type SlotImageInfo } from './read-info.ts';
 
 export type { SlotImageInfo } from './read-info.ts';

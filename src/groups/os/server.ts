@@ -1,13 +1,13 @@
 /** OS management group (0) of the virtual device's SMP server: echo, reset, params, info, bootloader. */
 
-import { defineCommand } from '../../smp/command.ts';
-import { SmpGroup } from '../../smp/group-ids.ts';
-import { bootloaderInfo, echo, echoRead, mcumgrParams, osInfo, reset } from './models.ts';
-import { optional, text } from '../../smp/schema.ts';
 import type { Board, McubootMode } from '../../device/boards/board.ts';
 import type { SmpServerBuild } from '../../device/server/build-config.ts';
 import { GroupError } from '../../device/server/mgmt-error.ts';
 import type { SmpServer } from '../../device/server/smp-server.ts';
+import { defineCommand } from '../../smp/command.ts';
+import { SmpGroup } from '../../smp/group-ids.ts';
+import { optional, text } from '../../smp/schema.ts';
+import { bootloaderInfo, echo, echoRead, mcumgrParams, osInfo, reset } from './models.ts';
 import { encodeTasks, smpServerThreads, taskStatAsEncoded } from './taskstat.ts';
 
 /** os_mgmt_err_code_t */

@@ -5,10 +5,11 @@
  * the head of _kernel.threads), and numbers them 0, 1, … as "tid"; "state" is
  * thread->base.thread_state (kernel/include/kthread.h bits: PENDING 2, SUSPENDED 16, QUEUED 128).
  */
-import { defineCommand } from '../../smp/command.ts';
-import { taskStat } from './models.ts';
-import { int, mapOf, optional, struct, uint } from '../../smp/schema.ts';
+
 import type { TaskstatBuild } from '../../device/server/build-config.ts';
+import { defineCommand } from '../../smp/command.ts';
+import { int, mapOf, optional, struct, uint } from '../../smp/schema.ts';
+import { taskStat } from './models.ts';
 
 export interface KernelThread {
   readonly name: string;

@@ -1,10 +1,11 @@
 /** Statistics group (2) of the virtual device's SMP server: the stats the running firmware registered. */
-import { defineCommand } from '../../smp/command.ts';
-import { SmpGroup } from '../../smp/group-ids.ts';
-import { statList, statShow } from './models.ts';
-import { arrayOf, int, text } from '../../smp/schema.ts';
+
 import { GroupError, MgmtErr, MgmtError } from '../../device/server/mgmt-error.ts';
 import type { SmpServer } from '../../device/server/smp-server.ts';
+import { defineCommand } from '../../smp/command.ts';
+import { SmpGroup } from '../../smp/group-ids.ts';
+import { arrayOf, int, text } from '../../smp/schema.ts';
+import { statList, statShow } from './models.ts';
 
 /** stat_mgmt_err_code_t */
 const StatErr = { INVALID_STAT_NAME: 3 } as const;

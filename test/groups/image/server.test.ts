@@ -5,13 +5,13 @@ import { type Board, slotPartition } from '../../../src/device/boards/board.ts';
 import { getBoard } from '../../../src/device/boards/index.ts';
 import { ROM_START_OFFSET } from '../../../src/device/firmware/app-image.ts';
 import { FlashArea } from '../../../src/device/flash.ts';
+import { imageStateWrite, imageUpload } from '../../../src/groups/image/models.ts';
 import { parseImage } from '../../../src/image/format.ts';
 import { generateKey, loadSigningKey } from '../../../src/image/keys.ts';
 import { signImage } from '../../../src/image/sign.ts';
 import type { RequestOf } from '../../../src/smp/command.ts';
 import { SmpError } from '../../../src/smp/errors.ts';
 import { SmpGroup } from '../../../src/smp/group-ids.ts';
-import { imageStateWrite, imageUpload } from '../../../src/groups/image/models.ts';
 import { type BootedDevice, blinky, bootDevice, ensureBlinkyFirmware } from '../../device/server/fixtures.ts';
 
 let one: Uint8Array;

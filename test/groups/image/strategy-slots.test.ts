@@ -9,11 +9,11 @@ import type { Board, McubootMode, Partition } from '../../../src/device/boards/b
 import { DEV_KEYS } from '../../../src/device/boards/bootloader-keys.ts';
 import { getBoard } from '../../../src/device/boards/index.ts';
 import { blinkyImageFor } from '../../../src/device/io/board-images.ts';
+import { imageUpload } from '../../../src/groups/image/models.ts';
 import { parseImage } from '../../../src/image/format.ts';
 import { loadSigningKey } from '../../../src/image/keys.ts';
 import { signImage } from '../../../src/image/sign.ts';
 import { SmpError } from '../../../src/smp/errors.ts';
-import { imageUpload } from '../../../src/groups/image/models.ts';
 import { type BootedDevice, bootDevice, ROOT } from '../../device/server/fixtures.ts';
 
 const SECTOR = 0x1000;

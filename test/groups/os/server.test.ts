@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BootResult } from '../../../src/device/mcuboot/boot.ts';
+import { bootloaderInfo } from '../../../src/groups/os/models.ts';
 import { SmpError } from '../../../src/smp/errors.ts';
 import { SmpGroup } from '../../../src/smp/group-ids.ts';
-import { bootloaderInfo } from '../../../src/groups/os/models.ts';
 import { type BootedDevice, bootDevice } from '../../device/server/fixtures.ts';
 
 let booted: BootedDevice | undefined;
