@@ -3,9 +3,7 @@
  * tests drive it in-process.
  */
 import type { Command } from 'commander';
-import { registerImageCommands } from '../groups/image/cli.ts';
-import { registerOsCommands } from '../groups/os/cli.ts';
-import { registerStatCommands } from '../groups/stat/cli.ts';
+import { GROUP_INSTALLERS } from '../groups/installed.ts';
 import { registerBleCommands } from './ble.ts';
 import { registerConnCommands } from './conn.ts';
 import type { CliIo } from './context.ts';
@@ -27,9 +25,7 @@ export {
 export function buildProgram(io: CliIo): Command {
   const { program, context } = createProgram(io);
   registerConnCommands(program, context);
-  registerOsCommands(program, context);
-  registerStatCommands(program, context);
-  registerImageCommands(program, context);
+  for (const installer of GROUP_INSTALLERS) installer.cli?.(program, context);
   registerDfuCommand(program, context);
   registerSimCommand(program, context);
   registerBleCommands(program, context);

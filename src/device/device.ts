@@ -4,10 +4,8 @@
  * and SMP frames share the wire, as on the real board.
  */
 import { formatLogLine, type LogLevel } from '../../firmware/zephyr/logging/format.ts';
-import { registerImageGroup } from '../groups/image/server.ts';
 import { ImageSlots } from '../groups/image/slots.ts';
-import { registerOsGroup } from '../groups/os/server.ts';
-import { registerStatGroup } from '../groups/stat/server.ts';
+import { GROUP_INSTALLERS } from '../groups/installed.ts';
 import { decodeHeaderFields, IMAGE_HEADER_SIZE } from '../image/format.ts';
 import type { PublicKey } from '../image/keys.ts';
 import { SwapType, trailerLayout } from '../image/trailer.ts';
@@ -30,6 +28,7 @@ import { type BootResult, bootGo } from './mcuboot/boot.ts';
 import { type BootLayout, bootLayoutFromBoard, checkLayout, type ImageLayout } from './mcuboot/layout.ts';
 import { type SmpServerBuild, smpServerBuild } from './server/build-config.ts';
 import { LogThread } from './server/log-thread.ts';
+import type { DeviceServices } from './server/services.ts';
 import { SmpServer } from './server/smp-server.ts';
 import { type SmpBuffer, SmpBufferPool } from './transport/smp-buffers.ts';
 import { UartEndpoint } from './transport/uart.ts';
@@ -535,21 +534,17 @@ export class VirtualDevice {
       allowErasePending: build.allowErasePending,
       booted: this.layout.images.map((_, i) => (result.images[i]?.slot === 'secondary' ? 1 : 0)),
     });
-    registerOsGroup(server, {
+    const services: DeviceServices = {
       board: this.board,
       build,
-      requestReset: () => void this.reset(),
-      mainRunning: () => this.running?.status() !== 'idle',
-    });
-    registerImageGroup(server, {
       slots,
       runningVersion: () => this.runningVersion,
-      imageCheck: build.imageCheck,
-      allowConfirmNonActiveImageSecondary: build.allowConfirmNonActiveImageSecondary,
-      allowConfirmNonActiveImageAny: build.allowConfirmNonActiveImageAny,
-      log: (level, message) => this.appLog(level, 'mcumgr_img_grp', message),
-    });
-    registerStatGroup(server, () => this.running?.stats() ?? new Map());
+      requestReset: () => void this.reset(),
+      mainRunning: () => this.running?.status() !== 'idle',
+      stats: () => this.running?.stats() ?? new Map(),
+      log: (level, module, message) => this.appLog(level, module, message),
+    };
+    for (const installer of GROUP_INSTALLERS) installer.serve?.(server, services);
     this.server = server;
     // The app's SMP transports, registered at start-up as Zephyr's smp_uart and smp_udp are.
     const handle = (packet: Uint8Array) => this.takeAndSubmit(server, packet);

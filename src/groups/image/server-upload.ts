@@ -11,27 +11,15 @@ import { decodeHeaderFields, IMAGE_MAGIC } from '../../image/format.ts';
 import { compareVersions, formatVersion, type ImageVersion } from '../../image/version.ts';
 import type { DecodedRequestOf, ResponseInputOf } from '../../smp/command.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
+import { ImgErr } from './group.ts';
 import type { imageUpload } from './models.ts';
 import type { ImageSlots } from './slots.ts';
 import { equalBytes } from './slots.ts';
 
 /**
- * img_mgmt_err_code_t values used here. The `reason` strings are img_mgmt.c's img_mgmt_err_str_*,
- * set (as `rsn`) only for what img_mgmt_upload_inspect refuses; flash errors carry none.
+ * The `reason` strings are img_mgmt.c's img_mgmt_err_str_*, set (as `rsn`) only for what
+ * img_mgmt_upload_inspect refuses; flash errors carry none.
  */
-export const ImgErr = {
-  NO_FREE_SLOT: 9,
-  FLASH_WRITE_FAILED: 12,
-  FLASH_ERASE_FAILED: 13,
-  INVALID_OFFSET: 20,
-  INVALID_LENGTH: 21,
-  INVALID_IMAGE_HEADER: 22,
-  INVALID_IMAGE_HEADER_MAGIC: 23,
-  INVALID_HASH: 24,
-  CURRENT_VERSION_IS_NEWER: 27,
-  INVALID_IMAGE_TOO_LARGE: 30,
-  INVALID_IMAGE_DATA_OVERRUN: 31,
-} as const;
 
 /** The request as the command model decodes it, and the response it encodes. */
 export type UploadRequest = DecodedRequestOf<typeof imageUpload>;

@@ -7,8 +7,9 @@ import type { SmpServer } from '../../device/server/smp-server.ts';
 import { ImageFlag } from '../../image/format.ts';
 import { formatVersion, type ImageVersion } from '../../image/version.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
+import { ImgErr } from './group.ts';
 import { imageErase, imageStateRead, imageStateWrite, imageUpload } from './models.ts';
-import { ImageUploader, ImgErr } from './server-upload.ts';
+import { ImageUploader } from './server-upload.ts';
 import { type ImageSlots, OTHER_SLOT } from './slots.ts';
 
 const HASH_LEN = 32;

@@ -7,11 +7,9 @@ import type { SmpServer } from '../../device/server/smp-server.ts';
 import { defineCommand } from '../../smp/command.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
 import { optional, text } from '../../smp/schema.ts';
+import { OsErr } from './group.ts';
 import { bootloaderInfo, echo, echoRead, mcumgrParams, osInfo, reset } from './models.ts';
 import { encodeTasks, smpServerThreads, taskStatAsEncoded } from './taskstat.ts';
-
-/** os_mgmt_err_code_t */
-const OsErr = { INVALID_FORMAT: 2, QUERY_YIELDS_NO_ANSWER: 3 } as const;
 
 /**
  * Bootloader-info "mode" values (smp_group_0.rst): MCUboot's enum mcuboot_mode

@@ -5,10 +5,8 @@ import type { SmpServer } from '../../device/server/smp-server.ts';
 import { defineCommand } from '../../smp/command.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
 import { arrayOf, int, text } from '../../smp/schema.ts';
+import { StatErr } from './group.ts';
 import { statList, statShow } from './models.ts';
-
-/** stat_mgmt_err_code_t */
-const StatErr = { INVALID_STAT_NAME: 3 } as const;
 
 /** CONFIG_MCUMGR_GRP_STAT_MAX_NAME_LEN (default 32): the name buffer, terminator included. */
 const MAX_NAME_LEN = 32;

@@ -1,0 +1,11 @@
+/** The statistics group on the virtual device and in the CLI. */
+import type { GroupInstaller } from '../installer.ts';
+import { registerStatCommands } from './cli.ts';
+import { statGroup } from './group.ts';
+import { registerStatGroup } from './server.ts';
+
+export const statInstaller: GroupInstaller = {
+  group: statGroup,
+  serve: (server, services) => registerStatGroup(server, () => services.stats()),
+  cli: registerStatCommands,
+};
