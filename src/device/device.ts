@@ -25,7 +25,13 @@ import {
 import { type CutInside, type Flash, PowerCut } from './flash.ts';
 import { BaudPacer, type BaudPacerStats } from './io/baud-pacer.ts';
 import { type BootResult, bootGo } from './mcuboot/boot.ts';
-import { type BootLayout, bootLayoutFromBoard, checkLayout, type ImageLayout } from './mcuboot/layout.ts';
+import {
+  type BootLayout,
+  bootLayoutFromBoard,
+  checkLayout,
+  type ImageLayout,
+  partitionArea,
+} from './mcuboot/layout.ts';
 import { type SmpServerBuild, smpServerBuild } from './server/build-config.ts';
 import { LogThread } from './server/log-thread.ts';
 import type { DeviceServices } from './server/services.ts';
@@ -542,6 +548,8 @@ export class VirtualDevice {
       requestReset: () => void this.reset(),
       mainRunning: () => this.running?.status() !== 'idle',
       stats: () => this.running?.stats() ?? new Map(),
+      storage: partitionArea(this.board, this.flashes, 'storage_partition'),
+      fs: undefined,
       log: (level, module, message) => this.appLog(level, module, message),
     };
     for (const installer of GROUP_INSTALLERS) installer.serve?.(server, services);
