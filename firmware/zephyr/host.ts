@@ -5,6 +5,8 @@
  * values, log text) is decided by the firmware code itself.
  */
 
+import type { SettingsValueSpec } from './settings/layout.ts';
+
 /** Name of the global the runner installs the host under; shared by both sides. */
 export const ZEPHYR_HOST_GLOBAL = '__zephyr_host';
 
@@ -19,6 +21,9 @@ export interface DtGpio {
 export type StatsSizeBytes = 2 | 4 | 8;
 
 export type StatsCounters = Uint16Array | Uint32Array | BigUint64Array;
+
+/** A settings call the host's settings subsystem runs for the app (settings_subsys_init, settings_load). */
+export type SettingsCall = 'init' | 'load';
 
 export interface ZephyrHost {
   /** Microseconds since the SoC came out of reset. */
@@ -38,6 +43,13 @@ export interface ZephyrHost {
   gpioToggle(port: string, pin: number): number;
   /** Registers a named stats group; the returned counters are memory the host reads live. */
   statsRegister(group: string, sizeBytes: StatsSizeBytes, names: readonly string[]): StatsCounters;
+  /**
+   * Registers a settings handler for `subtree` whose values live in the returned memory (layout in
+   * settings/layout.ts), which the host's settings subsystem reads and writes live.
+   */
+  settingsRegister(subtree: string, specs: readonly SettingsValueSpec[]): SharedArrayBuffer;
+  /** Runs a settings call on the host's subsystem; resolves to its 0 or negative errno. */
+  settingsCall(call: SettingsCall): Promise<number>;
 }
 
 export function zephyrHost(): ZephyrHost {

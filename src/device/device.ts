@@ -35,6 +35,7 @@ import {
 import { type SmpServerBuild, smpServerBuild } from './server/build-config.ts';
 import { LogThread } from './server/log-thread.ts';
 import type { DeviceServices } from './server/services.ts';
+import { createDeviceSettings } from './settings/device-settings.ts';
 import { SmpServer } from './server/smp-server.ts';
 import { type SmpBuffer, SmpBufferPool } from './transport/smp-buffers.ts';
 import { UartEndpoint } from './transport/uart.ts';
@@ -540,6 +541,8 @@ export class VirtualDevice {
       allowErasePending: build.allowErasePending,
       booted: this.layout.images.map((_, i) => (result.images[i]?.slot === 'secondary' ? 1 : 0)),
     });
+    const fs = undefined;
+    const settings = createDeviceSettings(fs, (level, message) => this.appLog(level, 'settings', message));
     const services: DeviceServices = {
       board: this.board,
       build,
@@ -549,7 +552,8 @@ export class VirtualDevice {
       mainRunning: () => this.running?.status() !== 'idle',
       stats: () => this.running?.stats() ?? new Map(),
       storage: partitionArea(this.board, this.flashes, 'storage_partition'),
-      fs: undefined,
+      fs,
+      settings: settings.subsystem,
       log: (level, module, message) => this.appLog(level, module, message),
     };
     for (const installer of GROUP_INSTALLERS) installer.serve?.(server, services);
@@ -571,6 +575,7 @@ export class VirtualDevice {
       fatalPolicy: this.board.app.resetOnFatalError ? 'reset' : 'halt',
       onFatal: () => this.onFatalError(generation),
       thread: this.firmwareThread,
+      settings: settings.firmwareHost,
     });
     this.currentState = 'running';
   }

@@ -6,7 +6,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { ZEPHYR_HOST_GLOBAL } from '../../../firmware/zephyr/host.ts';
+import { type SettingsCall, ZEPHYR_HOST_GLOBAL } from '../../../firmware/zephyr/host.ts';
+import type { SettingsValueSpec } from '../../../firmware/zephyr/settings/layout.ts';
 import { formatLogLine } from '../../../firmware/zephyr/logging/format.ts';
 import { Listeners } from '../../util/listeners.ts';
 import { APP_GLOBAL } from './app-image.ts';
@@ -42,7 +43,20 @@ export interface FirmwareRunOptions {
   onFatal?: () => void;
   /** Default 'worker'. */
   thread?: FirmwareThread;
+  /** The device's settings subsystem, for the app's handlers and calls; absent: calls answer -ENOTSUP. */
+  settings?: FirmwareSettingsHost;
 }
+
+/** What the app's settings calls reach on the host (src/device/settings). */
+export interface FirmwareSettingsHost {
+  /** The app registered a handler whose values live in `memory`. */
+  register(subtree: string, specs: readonly SettingsValueSpec[], memory: SharedArrayBuffer): void;
+  /** settings_subsys_init / settings_load; 0 or a negative errno. */
+  call(call: SettingsCall): number;
+}
+
+/** -ENOTSUP: a settings call on a device built without the settings subsystem. */
+const ENOTSUP = -134;
 
 export type FatalPolicy = 'halt' | 'reset';
 
@@ -92,6 +106,8 @@ type WorkerMessage =
   | { type: 'console'; text: string }
   | { type: 'gpio'; port: string; pin: number; level: 0 | 1; kind: 'configure' | 'write'; uptimeUs: number }
   | { type: 'stats'; group: string; sizeBytes: 2 | 4 | 8; fields: string[]; buffer: SharedArrayBuffer }
+  | { type: 'settings'; subtree: string; specs: SettingsValueSpec[]; buffer: SharedArrayBuffer }
+  | { type: 'settings-call'; call: SettingsCall; control: SharedArrayBuffer }
   | { type: 'fatal'; uptimeUs: number; error: string }
   | { type: 'returned'; value: number }
   | { type: 'yield' };
@@ -219,6 +235,21 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
               ? new Uint32Array(buffer)
               : new BigUint64Array(buffer);
         statsGroups.set(message.group, { fields: message.fields, counters });
+        break;
+      }
+      case 'settings':
+        try {
+          options.settings?.register(message.subtree, message.specs, message.buffer);
+        } catch (error) {
+          fatal((now() - startedAt) * 1000, `settings_register: ${(error as Error).message}`);
+        }
+        break;
+      case 'settings-call': {
+        const rc = options.settings ? options.settings.call(message.call) : ENOTSUP;
+        const words = new Int32Array(message.control);
+        Atomics.store(words, 1, rc);
+        Atomics.store(words, 0, 1);
+        Atomics.notify(words, 0);
         break;
       }
       case 'fatal':

@@ -5,7 +5,8 @@
  * functions of firmware/zephyr/host.ts, runs the app in its own V8 context (no Node, no timers,
  * no eval: only the host), calls `main()`, and turns any exception into a halt report.
  *
- * Messages to the parent (see WorkerMessage in runner.ts): console, gpio, stats, fatal, returned.
+ * Messages to the parent (see WorkerMessage in runner.ts): console, gpio, stats, settings,
+ * settings-call, fatal, returned.
  *
  * The same text also runs inline, on the host's own event loop (inline-host.ts): `require`,
  * `process` and `workerData` are then stand-ins, and workerData carries two functions a worker
@@ -23,6 +24,8 @@ const uptimeUs = () => Math.floor((performance.now() - bootAt) * 1000);
 const post = (message) => parentPort.postMessage(message);
 const EINVAL = 22;
 const EIO = 5;
+/** How long a settings call may wait for the host before it fails with -EIO. */
+const SETTINGS_CALL_TIMEOUT_MS = 10000;
 const GPIO_INPUT = 1 << 16;
 const GPIO_OUTPUT = 1 << 17;
 const GPIO_OUTPUT_INIT_LOW = 1 << 18;
@@ -123,6 +126,35 @@ const host = {
     if (sizeBytes === 2) return new Uint16Array(buffer);
     if (sizeBytes === 4) return new Uint32Array(buffer);
     return new BigUint64Array(buffer);
+  },
+  // Layout as firmware/zephyr/settings/layout.ts: per value a 32-bit length (-1: unset), then
+  // maxLen bytes padded to 4.
+  settingsRegister(subtree, specs) {
+    const values = Array.from(specs, (spec) => ({ name: String(spec.name), maxLen: Number(spec.maxLen) }));
+    let size = 0;
+    const offsets = [];
+    for (const value of values) {
+      if (!Number.isInteger(value.maxLen) || value.maxLen < 1) {
+        throw new Error('settings value ' + subtree + '/' + value.name + ': maxLen must be a positive integer');
+      }
+      offsets.push(size);
+      size += 4 + Math.ceil(value.maxLen / 4) * 4;
+    }
+    const buffer = new SharedArrayBuffer(size);
+    const words = new Int32Array(buffer);
+    for (const offset of offsets) words[offset / 4] = -1;
+    post({ type: 'settings', subtree: String(subtree), specs: values, buffer });
+    return buffer;
+  },
+  // The host runs the call and stores [done, rc] in shared memory: no message comes back.
+  settingsCall(call) {
+    firstYield();
+    const control = new SharedArrayBuffer(8);
+    const words = new Int32Array(control);
+    post({ type: 'settings-call', call: String(call), control });
+    const waited = Atomics.waitAsync(words, 0, 0, SETTINGS_CALL_TIMEOUT_MS);
+    const outcome = waited.async ? waited.value : Promise.resolve(waited.value);
+    return outcome.then((result) => (result === 'timed-out' ? -EIO : Atomics.load(words, 1)));
   },
 };
 

@@ -9,6 +9,7 @@ import type { ImageVersion } from '../../image/version.ts';
 import type { Board } from '../boards/board.ts';
 import type { FlashArea } from '../flash.ts';
 import type { FileSystemApi } from '../fs/fs-api.ts';
+import type { SettingsSubsystem } from '../settings/settings.ts';
 import type { SmpServerBuild } from './build-config.ts';
 
 export type AppLogLevel = 'inf' | 'wrn' | 'err';
@@ -31,6 +32,8 @@ export interface DeviceServices {
   readonly storage: FlashArea | undefined;
   /** The mounted file systems (Zephyr's fs_* calls), undefined when the app mounts none. */
   readonly fs: FileSystemApi | undefined;
+  /** The settings subsystem (its handlers and its backend on `fs`, none without a file system). */
+  readonly settings: SettingsSubsystem;
   /** A log line from one of the app's subsystems (LOG_MODULE `module`). */
   log(level: AppLogLevel, module: string, message: string): void;
 }
