@@ -35,8 +35,8 @@ import {
 import { type SmpServerBuild, smpServerBuild } from './server/build-config.ts';
 import { LogThread } from './server/log-thread.ts';
 import type { DeviceServices } from './server/services.ts';
-import { createDeviceSettings } from './settings/device-settings.ts';
 import { SmpServer } from './server/smp-server.ts';
+import { createDeviceSettings } from './settings/device-settings.ts';
 import { type SmpBuffer, SmpBufferPool } from './transport/smp-buffers.ts';
 import { UartEndpoint } from './transport/uart.ts';
 import { UdpEndpoint } from './transport/udp.ts';

@@ -60,7 +60,8 @@ describe('device-reported errors', () => {
     expect(translateGroupErrorToV1(SmpGroup.Image, 30)).toBe(MgmtErr.EUNKNOWN);
     expect(translateGroupErrorToV1(SmpGroup.Os, 3)).toBe(MgmtErr.ENOENT);
     expect(translateGroupErrorToV1(SmpGroup.Stat, 4)).toBe(MgmtErr.EINVAL);
-    expect(translateGroupErrorToV1(SmpGroup.Enum, 2)).toBe(MgmtErr.EUNKNOWN);
+    expect(translateGroupErrorToV1(SmpGroup.Enum, 2)).toBe(MgmtErr.EINVAL);
+    expect(translateGroupErrorToV1(SmpGroup.Enum, 4)).toBe(MgmtErr.EUNKNOWN);
     expect(translateGroupErrorToV1(SmpGroup.Image, 0)).toBe(MgmtErr.EOK);
     expect(translateGroupErrorToV1(SmpGroup.Fs, FsErr.MOUNT_POINT_NOT_FOUND)).toBe(MgmtErr.ENOENT);
   });

@@ -3,6 +3,11 @@
  * the devicetree alias `led0` and toggles forever; the Kconfig-style symbol CONFIG_BLINKY_FAST,
  * fixed at build time, picks the period (Binary One: 1 Hz, Binary Two: 10 Hz). Each loop also
  * bumps `counter_stat` in the `smp_server_stats` group that `mcumgr stat` reads.
+ *
+ * The rate can be changed without a new image: the app owns the settings subtree `blinky`, and
+ * `blinky/rate` (the blink rate in Hz as decimal text, 1 to 50) read at boot by settings_load
+ * replaces the build's default. So `settings write blinky/rate 4`, `settings save`, `reset` blinks
+ * at 4 Hz; with nothing stored, Binary One blinks at 1 Hz and Binary Two at 10 Hz.
  */
 import {
   DT_ALIAS,
@@ -13,16 +18,53 @@ import {
   gpio_pin_toggle_dt,
 } from '../../zephyr/drivers/gpio.ts';
 import { k_msleep, printk } from '../../zephyr/kernel.ts';
-import { LOG_ERR, LOG_INF, LOG_MODULE_REGISTER } from '../../zephyr/logging/log.ts';
+import { LOG_ERR, LOG_INF, LOG_MODULE_REGISTER, LOG_WRN } from '../../zephyr/logging/log.ts';
+import {
+  settings_load,
+  settings_register_values,
+  settings_subsys_init,
+  settings_value,
+} from '../../zephyr/settings/settings.ts';
 import { STATS_INC, STATS_SIZE_32, stats_init_and_reg } from '../../zephyr/stats/stats.ts';
 
 /** Set by the build (esbuild `define`), like a Kconfig bool: false for Binary One, true for Two. */
 declare const CONFIG_BLINKY_FAST: boolean;
 
-/** Time between toggles; a full on/off period is twice this. */
-const SLEEP_TIME_MS = CONFIG_BLINKY_FAST ? 50 : 500;
+/** The build's blink rate; a stored `blinky/rate` overrides it. */
+const DEFAULT_RATE_HZ = CONFIG_BLINKY_FAST ? 10 : 1;
+const MIN_RATE_HZ = 1;
+const MAX_RATE_HZ = 50;
 
 const log = LOG_MODULE_REGISTER('app');
+
+/** The stored rate if there is a valid one, else the build's default (a bad one is logged). */
+async function blinkRateHz(): Promise<number> {
+  let rc = await settings_subsys_init();
+  if (rc !== 0) {
+    LOG_ERR(log, 'settings init failed (%d); blinking at the default rate', rc);
+    return DEFAULT_RATE_HZ;
+  }
+  const values = settings_register_values('blinky', [{ name: 'rate', maxLen: 8 }]);
+  rc = await settings_load();
+  if (rc !== 0) LOG_ERR(log, 'settings load failed (%d)', rc);
+  const stored = settings_value(values, 'rate');
+  if (stored === undefined) return DEFAULT_RATE_HZ;
+  // The app's realm has no TextDecoder; the value is ASCII digits.
+  const text = String.fromCharCode(...stored);
+  const rate = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(rate >= MIN_RATE_HZ && rate <= MAX_RATE_HZ)) {
+    LOG_WRN(
+      log,
+      'blinky/rate "%s" is not %d to %d Hz; using %d Hz',
+      text,
+      MIN_RATE_HZ,
+      MAX_RATE_HZ,
+      DEFAULT_RATE_HZ,
+    );
+    return DEFAULT_RATE_HZ;
+  }
+  return rate;
+}
 
 export async function main(): Promise<number> {
   const led = GPIO_DT_SPEC_GET(DT_ALIAS('led0'), 'gpios');
@@ -38,9 +80,11 @@ export async function main(): Promise<number> {
 
   const smpServerStats = stats_init_and_reg('smp_server_stats', STATS_SIZE_32, ['counter_stat']);
 
-  const blinkHz = 1000 / (2 * SLEEP_TIME_MS);
+  const blinkHz = await blinkRateHz();
+  /** Time between toggles; a full on/off period is twice this. */
+  const sleepMs = Math.round(1000 / (2 * blinkHz));
   LOG_INF(log, 'blinky: LED0 at %s Hz', String(blinkHz));
-  printk('blinky: toggling %s pin %d every %d ms\n', led.port, led.pin, SLEEP_TIME_MS);
+  printk('blinky: toggling %s pin %d every %d ms\n', led.port, led.pin, sleepMs);
 
   for (;;) {
     if (gpio_pin_toggle_dt(led) < 0) {
@@ -48,6 +92,6 @@ export async function main(): Promise<number> {
       return 0;
     }
     STATS_INC(smpServerStats, 'counter_stat');
-    await k_msleep(SLEEP_TIME_MS);
+    await k_msleep(sleepMs);
   }
 }

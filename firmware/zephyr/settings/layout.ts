@@ -38,7 +38,11 @@ export function readSlot(memory: SharedArrayBuffer, slot: SettingsSlot): Uint8Ar
 }
 
 /** Stores a value (undefined clears it); the length goes last so a reader never sees half of it. */
-export function writeSlot(memory: SharedArrayBuffer, slot: SettingsSlot, value: Uint8Array | undefined): void {
+export function writeSlot(
+  memory: SharedArrayBuffer,
+  slot: SettingsSlot,
+  value: Uint8Array | undefined,
+): void {
   const length = new Int32Array(memory, slot.offset, 1);
   if (value === undefined) {
     Atomics.store(length, 0, SETTINGS_UNSET);

@@ -37,7 +37,10 @@ export function settings_load(): Promise<number> {
 }
 
 /** The bytes a value holds now, or undefined when nothing set it (not stored, not written). */
-export function settings_value<Name extends string>(values: SettingsValues<Name>, name: Name): Uint8Array | undefined {
+export function settings_value<Name extends string>(
+  values: SettingsValues<Name>,
+  name: Name,
+): Uint8Array | undefined {
   const slot = values.slots.get(name);
   if (slot === undefined) throw new Error(`settings handler '${values.subtree}' has no value '${name}'`);
   return readSlot(values.memory, slot);

@@ -7,8 +7,8 @@
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { type SettingsCall, ZEPHYR_HOST_GLOBAL } from '../../../firmware/zephyr/host.ts';
-import type { SettingsValueSpec } from '../../../firmware/zephyr/settings/layout.ts';
 import { formatLogLine } from '../../../firmware/zephyr/logging/format.ts';
+import type { SettingsValueSpec } from '../../../firmware/zephyr/settings/layout.ts';
 import { Listeners } from '../../util/listeners.ts';
 import { APP_GLOBAL } from './app-image.ts';
 import type { FirmwareDevicetree } from './devicetree.ts';

@@ -148,7 +148,6 @@ const host = {
   },
   // The host runs the call and stores [done, rc] in shared memory: no message comes back.
   settingsCall(call) {
-    firstYield();
     const control = new SharedArrayBuffer(8);
     const words = new Int32Array(control);
     post({ type: 'settings-call', call: String(call), control });

@@ -56,16 +56,26 @@ export interface SmpServerOptions {
   readonly onRequest?: (group: number, command: number) => void;
 }
 
+/** A group as the server registered it (Zephyr's struct mgmt_group), for the enumeration group. */
+export interface RegisteredGroup {
+  readonly id: number;
+  /** mg_handlers_count: the handler array's length, the highest command id + 1. */
+  readonly handlers: number;
+}
+
 const OP_READ = 0;
 const OP_WRITE = 2;
 
 export class SmpServer {
   private readonly handlers = new Map<string, Registration>();
+  /** Group id → highest command id, in the order the groups were first registered. */
+  private readonly groupIds = new Map<number, number>();
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: SmpServerOptions) {}
 
   register<C extends SmpCommand>(command: C, handle: Handler<C>, options: RegisterOptions = {}): void {
+    this.groupIds.set(command.group, Math.max(this.groupIds.get(command.group) ?? 0, command.id));
     this.handlers.set(commandKey(command.group, command.id, command.op), {
       command,
       handle: handle as (request: unknown, context: RequestContext) => unknown,
@@ -74,6 +84,11 @@ export class SmpServer {
         ((error) => new MgmtError(MgmtErr.EINVAL, `${command.name}: ${error.message}`)),
       readsRequest: options.readsRequest ?? true,
     });
+  }
+
+  /** The registered groups in registration order (mgmt_groups_foreach). */
+  groups(): RegisteredGroup[] {
+    return [...this.groupIds].map(([id, highest]) => ({ id, handlers: highest + 1 }));
   }
 
   /** Handles one transport packet; resolves to the response packets to send, in order. */
@@ -174,7 +189,13 @@ export class SmpServer {
     // processing stops. "rsn" goes out only when built with CONFIG_MCUMGR_SMP_VERBOSE_ERR_RESPONSE
     // and the handler left a reason (MGMT_CTXT_SET_RC_RSN, smp/src/smp.c): in v3.5.0 only the
     // image upload's checks do (img_mgmt.c img_mgmt_upload); every other error is a bare rc.
-    const rc = error instanceof GroupError ? translateGroupErrorToV1(error.group, error.rc) : error.rc;
+    // smp.c smp_translate_error_code asks the group registered under that id (mgmt_find_group):
+    // none there, MGMT_ERR_EUNKNOWN. A translation to 0 sends the handler's body as it is.
+    let rc: number = error.rc;
+    if (error instanceof GroupError) {
+      rc = this.groupIds.has(error.group) ? translateGroupErrorToV1(error.group, error.rc) : MgmtErr.EUNKNOWN;
+      if (rc === MgmtErr.EOK) return { ok: true, body: { err: { group: error.group, rc: error.rc } } };
+    }
     const reason = this.options.verboseErrors ? error.reason : undefined;
     return { ok: false, body: reason ? { rc, rsn: reason } : { rc } };
   }

@@ -5,8 +5,9 @@
  * load finds nothing, save and delete have no destination). It also answers the firmware's
  * settings calls (src/device/firmware/runner.ts FirmwareSettingsHost).
  */
-import type { FileSystemApi } from '../fs/fs-api.ts';
+
 import type { FirmwareSettingsHost } from '../firmware/runner.ts';
+import type { FileSystemApi } from '../fs/fs-api.ts';
 import { SettingsFileStore } from './file-store.ts';
 import { type SettingsLog, SettingsSubsystem } from './settings.ts';
 import { sharedMemoryHandler } from './shared-handler.ts';

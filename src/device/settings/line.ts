@@ -28,7 +28,8 @@ export interface SettingsRecord {
 export function encodeRecord(name: string, value: Uint8Array): Uint8Array {
   const nameBytes = encoder.encode(name);
   const length = nameBytes.length + 1 + value.length;
-  if (length > 0xffff) throw new RangeError(`settings record "${name}" is ${length} bytes; at most 65535 fit`);
+  if (length > 0xffff)
+    throw new RangeError(`settings record "${name}" is ${length} bytes; at most 65535 fit`);
   const out = new Uint8Array(2 + length);
   out[0] = length & 0xff;
   out[1] = length >> 8;

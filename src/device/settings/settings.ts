@@ -31,9 +31,7 @@ export function nameRest(name: string, key: string): string | undefined | null {
   return null;
 }
 
-export interface SettingsLog {
-  (level: 'inf' | 'wrn' | 'err', message: string): void;
-}
+export type SettingsLog = (level: 'inf' | 'wrn' | 'err', message: string) => void;
 
 export class SettingsSubsystem {
   private readonly handlers: SettingsHandler[] = [];

@@ -23,7 +23,9 @@ export function sharedMemoryHandler(
 ): SettingsHandler {
   const { slots, size } = settingsSlots(specs);
   if (memory.byteLength < size) {
-    throw new RangeError(`settings handler "${subtree}": ${memory.byteLength} bytes of memory, ${size} needed`);
+    throw new RangeError(
+      `settings handler "${subtree}": ${memory.byteLength} bytes of memory, ${size} needed`,
+    );
   }
   const byName = new Map<string, SettingsSlot>(slots.map((slot) => [slot.spec.name, slot]));
   return {

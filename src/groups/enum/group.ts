@@ -1,5 +1,5 @@
-/** Enumeration management group (10): ids and errors (Zephyr grp/enum_mgmt, enum_mgmt_err_code_t; no v1 translator). */
-import { defineGroup } from '../../smp/group-def.ts';
+/** Enumeration management group (10): ids and errors (Zephyr grp/enum_mgmt, enum_mgmt_err_code_t and enum_mgmt_translate_error_code, newest upstream: the group came after v3.5.0). */
+import { defineGroup, MgmtErr } from '../../smp/group-def.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
 
 export const enumGroup = defineGroup({
@@ -12,6 +12,7 @@ export const enumGroup = defineGroup({
     ['INSUFFICIENT_HEAP_FOR_ENTRIES', 'not enough heap for the entries'],
     ['INDEX_TOO_LARGE', 'group index too large'],
   ],
+  toV1: { TOO_MANY_GROUP_ENTRIES: MgmtErr.EINVAL },
 });
 
 export const EnumErr = enumGroup.code;

@@ -34,7 +34,8 @@ export function registerStatGroup(server: SmpServer, stats: StatsSource): void {
     if (!fields) {
       // stat_mgmt.c stat_mgmt_show (v3.5.0, and until Zephyr PR #104682 in 2026) reports this
       // under ZEPHYR_MGMT_GRP_BASIC (63), not its own group: v2 {"err": {"group": 63, "rc": 3}};
-      // for v1, smp.c finds no translation for group 63 in smp_svr and answers MGMT_ERR_EUNKNOWN.
+      // for v1, smp.c translates with group 63's translator (zephyr basic's, when that group is
+      // registered): rc 3 becomes MGMT_ERR_EOK and the body goes out as it is; without it, EUNKNOWN.
       throw new GroupError(
         SmpGroup.ZephyrBasic,
         StatErr.INVALID_STAT_NAME,

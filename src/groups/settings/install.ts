@@ -1,0 +1,11 @@
+/** The settings group on the virtual device and in the CLI. */
+import type { GroupInstaller } from '../installer.ts';
+import { registerSettingsCommands } from './cli.ts';
+import { settingsGroup } from './group.ts';
+import { registerSettingsGroup } from './server.ts';
+
+export const settingsInstaller: GroupInstaller = {
+  group: settingsGroup,
+  serve: (server, services) => registerSettingsGroup(server, services.settings),
+  cli: registerSettingsCommands,
+};
