@@ -5,8 +5,18 @@
  */
 import { defineCommand, type ResponseOf, type SmpCommand } from '../../smp/command.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
-import { bytes, type Field, mapOf, optional, SchemaError, struct, text, uint, withDefault } from '../../smp/schema.ts';
-import { describeValue } from '../../smp/schema.ts';
+import {
+  bytes,
+  describeValue,
+  type Field,
+  mapOf,
+  optional,
+  SchemaError,
+  struct,
+  text,
+  uint,
+  withDefault,
+} from '../../smp/schema.ts';
 
 /** fs_mgmt.h FS_MGMT_ID_*. */
 export const FsCommandId = {

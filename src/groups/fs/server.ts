@@ -16,14 +16,30 @@
  * taken as coming from the same one), the file-access hook, and EBUSY (the lock is never
  * contended: requests are handled one at a time).
  */
-import { Errno, type FileHandle, type FileSystemApi, FS_O_CREATE, FS_O_READ, FS_O_WRITE, FS_SEEK_END, FS_SEEK_SET, FsError } from '../../device/fs/fs-api.ts';
+import {
+  Errno,
+  type FileHandle,
+  type FileSystemApi,
+  FS_O_CREATE,
+  FS_O_READ,
+  FS_O_WRITE,
+  FS_SEEK_END,
+  FS_SEEK_SET,
+  FsError,
+} from '../../device/fs/fs-api.ts';
 import { GroupError, MgmtErr, MgmtError } from '../../device/server/mgmt-error.ts';
 import type { SmpServer } from '../../device/server/smp-server.ts';
 import { toBufferSource } from '../../image/bytes.ts';
 import type { DecodedRequestOf, ResponseInputOf } from '../../smp/command.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
 import { crc32Update } from '../../util/crc32.ts';
-import { DEFAULT_FS_MGMT_CONFIG, downloadChunkSize, type FsMgmtConfig, HASH_CHECKSUM_INFO, type HashChecksumType } from './config.ts';
+import {
+  DEFAULT_FS_MGMT_CONFIG,
+  downloadChunkSize,
+  type FsMgmtConfig,
+  HASH_CHECKSUM_INFO,
+  type HashChecksumType,
+} from './config.ts';
 import { FsErr } from './group.ts';
 import {
   closeOpenedFile,
@@ -209,7 +225,10 @@ export class FsMgmt {
     const { name, off, data, len } = request;
     this.checkName(name);
     if (off === 0 && len === undefined) {
-      throw new MgmtError(MgmtErr.EINVAL, 'the first chunk of an upload (off 0) must give the file length (len)');
+      throw new MgmtError(
+        MgmtErr.EINVAL,
+        'the first chunk of an upload (off 0) must give the file length (len)',
+      );
     }
     if (this.state !== 'upload' || this.path !== name) this.cleanup();
     if (this.state === 'none') {
@@ -276,7 +295,10 @@ export class FsMgmt {
     const type = request.type ?? '';
     this.checkName(name);
     if (encoder.encode(type).length > HASH_TYPE_MAX) {
-      throw new MgmtError(MgmtErr.EINVAL, `hash/checksum type "${type}" is longer than ${HASH_TYPE_MAX} bytes`);
+      throw new MgmtError(
+        MgmtErr.EINVAL,
+        `hash/checksum type "${type}" is longer than ${HASH_TYPE_MAX} bytes`,
+      );
     }
     if (request.len === 0) throw new MgmtError(MgmtErr.EINVAL, 'a hash/checksum over 0 bytes');
     const chosen = (type === '' ? this.config.hashTypes[0] : type) as HashChecksumType;
@@ -307,9 +329,7 @@ export class FsMgmt {
         }
       }
       const { output, covered } = await this.compute(chosen, file, request.len ?? Number.MAX_SAFE_INTEGER);
-      return off === 0
-        ? { type: chosen, len: covered, output }
-        : { type: chosen, off, len: covered, output };
+      return off === 0 ? { type: chosen, len: covered, output } : { type: chosen, off, len: covered, output };
     } finally {
       try {
         file.close();
