@@ -8,4 +8,9 @@ import type { GroupInstaller } from './installer.ts';
 import { osInstaller } from './os/install.ts';
 import { statInstaller } from './stat/install.ts';
 
-export const GROUP_INSTALLERS: ReadonlyArray<GroupInstaller> = [osInstaller, statInstaller, imageInstaller, fsInstaller];
+export const GROUP_INSTALLERS: ReadonlyArray<GroupInstaller> = [
+  osInstaller,
+  statInstaller,
+  imageInstaller,
+  fsInstaller,
+];
