@@ -32,7 +32,9 @@ import {
   type ImageLayout,
   partitionArea,
 } from './mcuboot/layout.ts';
+import { mountAppFileSystem } from './server/app-fs.ts';
 import { type SmpServerBuild, smpServerBuild } from './server/build-config.ts';
+import { LogBackendFs } from './server/log-backend-fs.ts';
 import { LogThread } from './server/log-thread.ts';
 import type { DeviceServices } from './server/services.ts';
 import { SmpServer } from './server/smp-server.ts';
@@ -122,7 +124,16 @@ export class VirtualDevice {
   private generation = 0;
   private pendingText = '';
   /** Zephyr's deferred log processing for the app's subsystem log lines. */
-  private readonly logThread = new LogThread({ print: (line) => this.printText(line) });
+  private readonly logThread = new LogThread({
+    print: (line) => {
+      this.printText(line);
+      this.logFs?.message(line.replace(/\n$/, '\r\n'));
+    },
+  });
+  /** Zephyr's file-system log backend, writing the app's log into /lfs1 while the app runs. */
+  private logFs: LogBackendFs | undefined;
+  /** What the groups asked to hear when this run of the app ends. */
+  private appStopListeners: Array<() => void> = [];
   /** Waits (flash time, power-off time) that a power-off ends at once. */
   private readonly waits = new Set<() => void>();
   /** Zephyr's SMP buffers, shared by the UART, UDP and BLE transports (./transport/smp-buffers.ts). */
@@ -541,8 +552,19 @@ export class VirtualDevice {
       allowErasePending: build.allowErasePending,
       booted: this.layout.images.map((_, i) => (result.images[i]?.slot === 'secondary' ? 1 : 0)),
     });
-    const fs = undefined;
-    const settings = createDeviceSettings(fs, (level, message) => this.appLog(level, 'settings', message));
+    const storage = partitionArea(this.board, this.flashes, 'storage_partition');
+    const appFs = mountAppFileSystem(storage, storageDeviceName(this.board), (level, module, message) =>
+      this.appLog(level, module, message),
+    );
+    const logFs = appFs.mountError === undefined ? new LogBackendFs(appFs.vfs) : undefined;
+    this.logFs = logFs;
+    const stopListeners: Array<() => void> = [];
+    this.appStopListeners = stopListeners;
+    // A board whose storage LittleFS cannot use gets no settings backend (CONFIG_SETTINGS_NONE).
+    const settings = createDeviceSettings(
+      appFs.mountError === undefined ? appFs.vfs : undefined,
+      (level, message) => this.appLog(level, 'settings', message),
+    );
     const services: DeviceServices = {
       board: this.board,
       build,
@@ -551,10 +573,13 @@ export class VirtualDevice {
       requestReset: () => void this.reset(),
       mainRunning: () => this.running?.status() !== 'idle',
       stats: () => this.running?.stats() ?? new Map(),
-      storage: partitionArea(this.board, this.flashes, 'storage_partition'),
-      fs,
+      storage,
+      fs: appFs.vfs,
       settings: settings.subsystem,
       log: (level, module, message) => this.appLog(level, module, message),
+      onStop: (listener) => {
+        stopListeners.push(listener);
+      },
     };
     for (const installer of GROUP_INSTALLERS) installer.serve?.(server, services);
     this.server = server;
@@ -569,7 +594,11 @@ export class VirtualDevice {
     this.udp = new UdpEndpoint({ netbufSize: build.netbufSize, handle });
     const generation = this.generation;
     this.running = startFirmware(code, {
-      onConsole: (text) => this.printText(text),
+      onConsole: (text) => {
+        this.printText(text);
+        // The app's own LOG_* lines reach the file-system backend too (printk does not).
+        for (const line of appLogLines(text)) logFs?.message(line);
+      },
       devicetree: devicetreeOf(this.board),
       bootBanner: this.board.appBanner,
       fatalPolicy: this.board.app.resetOnFatalError ? 'reset' : 'halt',
@@ -614,8 +643,10 @@ export class VirtualDevice {
    */
   private onFatalError(generation: number): void {
     if (generation !== this.generation) return;
-    // The fatal path puts logging in panic mode (log_panic): queued lines go out at once.
+    // The fatal path puts logging in panic mode (log_panic): queued lines go out at once, and the
+    // file-system backend deactivates.
     this.logThread.flush();
+    this.logFs?.panic();
     if (this.board.app.resetOnFatalError) {
       void this.reset();
       return;
@@ -628,6 +659,11 @@ export class VirtualDevice {
 
   private async stopApp(): Promise<void> {
     this.logThread.stop();
+    this.logFs?.stop();
+    this.logFs = undefined;
+    const listeners = this.appStopListeners;
+    this.appStopListeners = [];
+    for (const listener of listeners) listener();
     this.server = undefined;
     this.serial = undefined;
     this.udp = undefined;
@@ -663,6 +699,23 @@ export class VirtualDevice {
       newline = this.pendingText.indexOf('\n');
     }
   }
+}
+
+/** The flash device storage_partition lies on, as littlefs_fs.c names it in its log. */
+function storageDeviceName(board: Board): string {
+  return board.partitions.find((partition) => partition.label === 'storage_partition')?.device ?? 'flash';
+}
+
+/** A log message as log_output formats it: `[hh:mm:ss.mmm,uuu] <lvl> module: text`. */
+const LOG_LINE = /^\[\d\d:\d\d:\d\d\.\d{3},\d{3}\] <(?:err|wrn|inf|dbg)> /;
+
+/** The whole log lines in a piece of the firmware's console text, with log_output's CR LF. */
+function appLogLines(text: string): string[] {
+  return text
+    .split('\n')
+    .slice(0, -1)
+    .filter((line) => LOG_LINE.test(line))
+    .map((line) => `${line.replace(/\r$/, '')}\r\n`);
 }
 
 /** "1.0.0" for a boot result, for messages. */

@@ -3,6 +3,7 @@
  * CLI lists their commands. A new group adds one line (its install.ts).
  */
 import { enumInstaller } from './enum/install.ts';
+import { fsInstaller } from './fs/install.ts';
 import { imageInstaller } from './image/install.ts';
 import type { GroupInstaller } from './installer.ts';
 import { osInstaller } from './os/install.ts';
@@ -14,6 +15,7 @@ export const GROUP_INSTALLERS: ReadonlyArray<GroupInstaller> = [
   osInstaller,
   statInstaller,
   imageInstaller,
+  fsInstaller,
   settingsInstaller,
   enumInstaller,
   zephyrBasicInstaller,

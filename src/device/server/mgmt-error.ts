@@ -3,6 +3,7 @@
  * Zephyr would send: `{"rc": n}` for SMP-level errors, `{"err": {"group", "rc"}}` for group errors
  * (translated to a legacy rc when the request was SMP v1).
  */
+import type { CborMap } from '../../smp/codec.ts';
 import { MgmtErr } from '../../smp/errors.ts';
 
 /** An SMP-level result (MGMT_ERR_*), like a handler's non-zero return in Zephyr. */
@@ -24,6 +25,8 @@ export class GroupError extends Error {
     readonly rc: number,
     message: string,
     readonly reason?: string,
+    /** Keys the handler writes after `err` in a v2 answer (fs upload's expected `len`). */
+    readonly extra?: CborMap,
   ) {
     super(message);
   }

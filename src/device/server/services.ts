@@ -36,4 +36,6 @@ export interface DeviceServices {
   readonly settings: SettingsSubsystem;
   /** A log line from one of the app's subsystems (LOG_MODULE `module`). */
   log(level: AppLogLevel, module: string, message: string): void;
+  /** Called once when this run of the app ends (reset, power-off, halt): drop RAM state, timers. */
+  onStop(listener: () => void): void;
 }

@@ -183,7 +183,7 @@ export class SmpServer {
     // A v2 group error is a handled request (the handler returned 0 after smp_add_cmd_err): no
     // "rsn", and Zephyr goes on with the next message.
     if (error instanceof GroupError && version === 2) {
-      return { ok: true, body: { err: { group: error.group, rc: error.rc } } };
+      return { ok: true, body: { err: { group: error.group, rc: error.rc }, ...error.extra } };
     }
     // Otherwise smp_build_err_rsp: a bare rc (a v1 request gets the group error translated), and
     // processing stops. "rsn" goes out only when built with CONFIG_MCUMGR_SMP_VERBOSE_ERR_RESPONSE

@@ -8,6 +8,7 @@
 
 import type { FirmwareSettingsHost } from '../firmware/runner.ts';
 import type { FileSystemApi } from '../fs/fs-api.ts';
+import { SMP_SVR_MOUNT_POINT } from '../server/app-fs.ts';
 import { SettingsFileStore } from './file-store.ts';
 import { type SettingsLog, SettingsSubsystem } from './settings.ts';
 import { sharedMemoryHandler } from './shared-handler.ts';
@@ -16,7 +17,7 @@ import { sharedMemoryHandler } from './shared-handler.ts';
  * CONFIG_SETTINGS_FS_DIR / CONFIG_SETTINGS_FS_FILE as a board with LittleFS at /lfs1 sets them
  * (Zephyr's defaults, "/settings" and "/settings/run", assume a file system mounted at "/").
  */
-export const SETTINGS_FS_DIR = '/lfs1/settings';
+export const SETTINGS_FS_DIR = `${SMP_SVR_MOUNT_POINT}/settings`;
 export const SETTINGS_FS_FILE = `${SETTINGS_FS_DIR}/run`;
 
 export interface DeviceSettings {

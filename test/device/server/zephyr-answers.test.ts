@@ -439,7 +439,7 @@ describe('stat group: list and an unknown group', () => {
     expect(body).toEqual({ rc: 0, stat_list: ['smp_server_stats'] });
   });
 
-  it('an unknown group: group 63 rc 3, in v2 and (through zephyr basic's translator) in v1', async () => {
+  it('an unknown group: group 63 rc 3, in v2 and (through the zephyr basic translator) in v1', async () => {
     booted = await bootDevice();
     expect(await answer(booted.device, show(2))).toEqual({ err: { group: 63, rc: 3 } });
     expect(await answer(booted.device, show(1))).toEqual({ err: { group: 63, rc: 3 } });
