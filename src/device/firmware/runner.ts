@@ -57,6 +57,7 @@ export interface FirmwareSettingsHost {
 
 /** -ENOTSUP: a settings call on a device built without the settings subsystem. */
 const ENOTSUP = -134;
+const EIO = -5;
 
 export type FatalPolicy = 'halt' | 'reset';
 
@@ -245,7 +246,14 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
         }
         break;
       case 'settings-call': {
-        const rc = options.settings ? options.settings.call(message.call) : ENOTSUP;
+        let rc = ENOTSUP;
+        try {
+          if (options.settings) rc = options.settings.call(message.call);
+        } catch (error) {
+          // The host's bug, not the app's: the app gets -EIO and the console says what broke.
+          rc = EIO;
+          options.onConsole(`settings ${message.call} failed on the host: ${(error as Error).message}\n`);
+        }
         const words = new Int32Array(message.control);
         Atomics.store(words, 1, rc);
         Atomics.store(words, 0, 1);

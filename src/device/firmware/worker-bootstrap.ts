@@ -146,14 +146,27 @@ const host = {
     post({ type: 'settings', subtree: String(subtree), specs: values, buffer });
     return buffer;
   },
-  // The host runs the call and stores [done, rc] in shared memory: no message comes back.
+  // The host runs the call and stores [done, rc] in shared memory: no message comes back. A
+  // pending Atomics.waitAsync does not keep a worker's event loop alive, so the timeout timer does.
   settingsCall(call) {
     const control = new SharedArrayBuffer(8);
     const words = new Int32Array(control);
     post({ type: 'settings-call', call: String(call), control });
-    const waited = Atomics.waitAsync(words, 0, 0, SETTINGS_CALL_TIMEOUT_MS);
-    const outcome = waited.async ? waited.value : Promise.resolve(waited.value);
-    return outcome.then((result) => (result === 'timed-out' ? -EIO : Atomics.load(words, 1)));
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        if (!halted) resolve(-EIO);
+      }, SETTINGS_CALL_TIMEOUT_MS);
+      timers.add(timer);
+      const done = () => {
+        clearTimeout(timer);
+        timers.delete(timer);
+        if (!halted) resolve(Atomics.load(words, 1));
+      };
+      const waited = Atomics.waitAsync(words, 0, 0);
+      if (waited.async) waited.value.then(done);
+      else done();
+    });
   },
 };
 
