@@ -17,7 +17,9 @@ import { crc16Xmodem, encodeSerialFrame } from '../../src/transport/serial-frami
  * - image upload (1, 1): erases and writes slot 1;
  * - image erase (1, 5): erases a slot;
  * - os reset (0, 5): MCUboot runs again and may swap, revert or write copy-done / image_ok,
- *   and the app restarts.
+ *   and the app restarts;
+ * - settings delete (3, 1) and save (3, 3): the settings file on the board's LittleFS;
+ * - zephyr basic erase storage (63, 0): erases storage_partition.
  * Every other request, whatever its body, must leave the flash as it was. A new command that
  * writes flash belongs here; the fuzz run reports it as "flash changed" until it is listed.
  */
@@ -26,6 +28,9 @@ export const FLASH_WRITERS: ReadonlyArray<readonly [group: number, command: numb
   [SmpGroup.Image, 1],
   [SmpGroup.Image, 5],
   [SmpGroup.Os, 5],
+  [SmpGroup.Settings, 1],
+  [SmpGroup.Settings, 3],
+  [SmpGroup.ZephyrBasic, 0],
 ];
 const OP_WRITE = 2;
 
