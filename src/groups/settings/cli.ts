@@ -89,7 +89,7 @@ export async function settingsWriteCommand(
   await ctx.withDevice((device) => writeSetting(device.smp, name, value, ctx.callOptions()));
   ctx.emit(
     { name, val: toHex(value), written: true },
-    `${name} set to ${formatValue(value, format === 'text' ? 'auto' : format)} (${value.length} bytes; \`settings save\` keeps it across resets)\n`,
+    `${name} set to ${formatValue(value, format === 'text' ? 'auto' : format)} (${value.length} byte${value.length === 1 ? '' : 's'}; \`settings save\` keeps it across resets)\n`,
   );
 }
 

@@ -40,7 +40,7 @@ describe.each(['udp', 'serial'] as const)('over %s', (via) => {
 
     const write = await zdfu(via, 'settings', 'write', 'blinky/rate', '4');
     expect(write).toMatchObject({ code: 0, err: '' });
-    expect(write.out).toBe('blinky/rate set to 4 (1 bytes; `settings save` keeps it across resets)\n');
+    expect(write.out).toBe('blinky/rate set to 4 (1 byte; `settings save` keeps it across resets)\n');
     expect((await zdfu(via, 'config', 'read', 'blinky/rate')).out).toBe('blinky/rate = 4\n');
     expect((await zdfu(via, 'settings', 'read', 'blinky/rate', '--format', 'hex')).out).toBe(
       'blinky/rate = 34\n',
