@@ -2,10 +2,12 @@
 import type { GroupInstaller } from '../installer.ts';
 import { registerEnumCommands } from './cli.ts';
 import { enumGroup } from './group.ts';
-import { registerEnumGroup } from './server.ts';
 
 export const enumInstaller: GroupInstaller = {
   group: enumGroup,
-  serve: (server) => registerEnumGroup(server),
+  serve: async () => {
+    const { registerEnumGroup } = await import('./server.ts');
+    return (server) => registerEnumGroup(server);
+  },
   cli: registerEnumCommands,
 };

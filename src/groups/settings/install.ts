@@ -2,10 +2,12 @@
 import type { GroupInstaller } from '../installer.ts';
 import { registerSettingsCommands } from './cli.ts';
 import { settingsGroup } from './group.ts';
-import { registerSettingsGroup } from './server.ts';
 
 export const settingsInstaller: GroupInstaller = {
   group: settingsGroup,
-  serve: (server, services) => registerSettingsGroup(server, services.settings),
+  serve: async () => {
+    const { registerSettingsGroup } = await import('./server.ts');
+    return (server, services) => registerSettingsGroup(server, services.settings);
+  },
   cli: registerSettingsCommands,
 };

@@ -2,14 +2,16 @@
 import type { GroupInstaller } from '../installer.ts';
 import { registerZephyrBasicCommands } from './cli.ts';
 import { zephyrBasicGroup } from './group.ts';
-import { registerZephyrBasicGroup } from './server.ts';
 
 export const zephyrBasicInstaller: GroupInstaller = {
   group: zephyrBasicGroup,
-  serve: (server, services) =>
-    registerZephyrBasicGroup(server, {
-      storage: services.storage,
-      log: (level, message) => services.log(level, 'mcumgr_zbasic_grp', message),
-    }),
+  serve: async () => {
+    const { registerZephyrBasicGroup } = await import('./server.ts');
+    return (server, services) =>
+      registerZephyrBasicGroup(server, {
+        storage: services.storage,
+        log: (level, message) => services.log(level, 'mcumgr_zbasic_grp', message),
+      });
+  },
   cli: registerZephyrBasicCommands,
 };
