@@ -20,6 +20,29 @@ export type StatsSizeBytes = 2 | 4 | 8;
 
 export type StatsCounters = Uint16Array | Uint32Array | BigUint64Array;
 
+/**
+ * One shell command as the app registered it (SHELL_CMD_REGISTER / SHELL_CMD_ARG), as plain data
+ * the host can hold: `mandatory` counts the command itself, as Zephyr's SHELL_CMD_ARG does.
+ */
+export interface ShellCommandSpec {
+  readonly syntax: string;
+  readonly help: string;
+  readonly mandatory: number;
+  readonly optional: number;
+  /** Whether the entry has a handler of its own (else it only groups subcommands). */
+  readonly hasHandler: boolean;
+  readonly subcommands: readonly ShellCommandSpec[];
+}
+
+/** What one run of an app's shell command printed and returned. */
+export interface ShellRunResult {
+  readonly output: string;
+  readonly ret: number;
+}
+
+/** Runs the command at `path` (root name first) with `argv` (argv[0] is the command's own name). */
+export type ShellDispatch = (path: readonly string[], argv: readonly string[]) => Promise<ShellRunResult>;
+
 export interface ZephyrHost {
   /** Microseconds since the SoC came out of reset. */
   uptimeUs(): number;
@@ -38,6 +61,8 @@ export interface ZephyrHost {
   gpioToggle(port: string, pin: number): number;
   /** Registers a named stats group; the returned counters are memory the host reads live. */
   statsRegister(group: string, sizeBytes: StatsSizeBytes, names: readonly string[]): StatsCounters;
+  /** Adds a root shell command; the shell calls `dispatch` when a command line names it. */
+  shellRegister(spec: ShellCommandSpec, dispatch: ShellDispatch): void;
 }
 
 export function zephyrHost(): ZephyrHost {

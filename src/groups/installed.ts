@@ -5,6 +5,12 @@
 import { imageInstaller } from './image/install.ts';
 import type { GroupInstaller } from './installer.ts';
 import { osInstaller } from './os/install.ts';
+import { shellInstaller } from './shell/install.ts';
 import { statInstaller } from './stat/install.ts';
 
-export const GROUP_INSTALLERS: ReadonlyArray<GroupInstaller> = [osInstaller, statInstaller, imageInstaller];
+export const GROUP_INSTALLERS: ReadonlyArray<GroupInstaller> = [
+  osInstaller,
+  statInstaller,
+  imageInstaller,
+  shellInstaller,
+];

@@ -2,7 +2,9 @@
  * Blinky + stats: one source, two binaries. As Zephyr's samples/basic/blinky, LED0 comes from
  * the devicetree alias `led0` and toggles forever; the Kconfig-style symbol CONFIG_BLINKY_FAST,
  * fixed at build time, picks the period (Binary One: 1 Hz, Binary Two: 10 Hz). Each loop also
- * bumps `counter_stat` in the `smp_server_stats` group that `mcumgr stat` reads.
+ * bumps `counter_stat` in the `smp_server_stats` group that `mcumgr stat` reads. The app's own
+ * shell command `led rate [HZ]` (reachable over SMP with `shell exec`) prints LED0's rate, or sets
+ * it until the next reset.
  */
 import {
   DT_ALIAS,
@@ -14,15 +16,53 @@ import {
 } from '../../zephyr/drivers/gpio.ts';
 import { k_msleep, printk } from '../../zephyr/kernel.ts';
 import { LOG_ERR, LOG_INF, LOG_MODULE_REGISTER } from '../../zephyr/logging/log.ts';
+import {
+  SHELL_CMD_ARG,
+  SHELL_CMD_REGISTER,
+  SHELL_STATIC_SUBCMD_SET_CREATE,
+  type Shell,
+  shell_error,
+  shell_print,
+} from '../../zephyr/shell/shell.ts';
 import { STATS_INC, STATS_SIZE_32, stats_init_and_reg } from '../../zephyr/stats/stats.ts';
 
 /** Set by the build (esbuild `define`), like a Kconfig bool: false for Binary One, true for Two. */
 declare const CONFIG_BLINKY_FAST: boolean;
 
-/** Time between toggles; a full on/off period is twice this. */
-const SLEEP_TIME_MS = CONFIG_BLINKY_FAST ? 50 : 500;
+/** Time between toggles; a full on/off period is twice this. `led rate HZ` changes it. */
+let sleepTimeMs = CONFIG_BLINKY_FAST ? 50 : 500;
+
+/** The rates `led rate` accepts: from one blink in ten seconds to a 5 ms toggle. */
+const MIN_RATE_HZ = 0.1;
+const MAX_RATE_HZ = 100;
+const EINVAL = 22;
 
 const log = LOG_MODULE_REGISTER('app');
+
+function rateText(): string {
+  return (1000 / (2 * sleepTimeMs)).toFixed(1);
+}
+
+/** `led rate`: prints LED0's rate; `led rate HZ` sets it (the next toggle uses the new period). */
+function cmdLedRate(sh: Shell, argc: number, argv: readonly string[]): number {
+  if (argc > 1) {
+    const hz = Number(argv[1]);
+    if (!Number.isFinite(hz) || hz < MIN_RATE_HZ || hz > MAX_RATE_HZ) {
+      shell_error(
+        sh,
+        'invalid rate: %s (expected %s to %s Hz)',
+        argv[1] ?? '',
+        String(MIN_RATE_HZ),
+        String(MAX_RATE_HZ),
+      );
+      return -EINVAL;
+    }
+    sleepTimeMs = Math.round(1000 / (2 * hz));
+    LOG_INF(log, 'LED0 rate set to %s Hz', rateText());
+  }
+  shell_print(sh, 'LED0: %s Hz (toggles every %d ms)', rateText(), sleepTimeMs);
+  return 0;
+}
 
 export async function main(): Promise<number> {
   const led = GPIO_DT_SPEC_GET(DT_ALIAS('led0'), 'gpios');
@@ -37,10 +77,18 @@ export async function main(): Promise<number> {
   }
 
   const smpServerStats = stats_init_and_reg('smp_server_stats', STATS_SIZE_32, ['counter_stat']);
+  SHELL_CMD_REGISTER(
+    'led',
+    SHELL_STATIC_SUBCMD_SET_CREATE(
+      SHELL_CMD_ARG('rate', undefined, 'LED0 blink rate: rate [hz]', cmdLedRate, 1, 1),
+    ),
+    'LED commands',
+    undefined,
+  );
 
-  const blinkHz = 1000 / (2 * SLEEP_TIME_MS);
+  const blinkHz = 1000 / (2 * sleepTimeMs);
   LOG_INF(log, 'blinky: LED0 at %s Hz', String(blinkHz));
-  printk('blinky: toggling %s pin %d every %d ms\n', led.port, led.pin, SLEEP_TIME_MS);
+  printk('blinky: toggling %s pin %d every %d ms\n', led.port, led.pin, sleepTimeMs);
 
   for (;;) {
     if (gpio_pin_toggle_dt(led) < 0) {
@@ -48,6 +96,6 @@ export async function main(): Promise<number> {
       return 0;
     }
     STATS_INC(smpServerStats, 'counter_stat');
-    await k_msleep(SLEEP_TIME_MS);
+    await k_msleep(sleepTimeMs);
   }
 }

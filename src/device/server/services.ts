@@ -4,12 +4,21 @@
  * handlers reach their subsystems (flash map, stats, settings, file systems) through the kernel.
  */
 
+import type { ShellCommandSpec, ShellRunResult } from '../../../firmware/zephyr/host.ts';
 import type { ImageSlots } from '../../groups/image/slots.ts';
+import type { VirtualRtc } from '../../groups/os/rtc.ts';
 import type { ImageVersion } from '../../image/version.ts';
 import type { Board } from '../boards/board.ts';
 import type { SmpServerBuild } from './build-config.ts';
 
 export type AppLogLevel = 'inf' | 'wrn' | 'err';
+
+/** The shell commands the running app registered itself (SHELL_CMD_REGISTER), and running one. */
+export interface AppShell {
+  commands(): readonly ShellCommandSpec[];
+  /** Rejects (a FirmwareShellError) when the app does not answer in `timeoutMs` or stops. */
+  run(path: readonly string[], argv: readonly string[], timeoutMs: number): Promise<ShellRunResult>;
+}
 
 export interface DeviceServices {
   readonly board: Board;
@@ -27,4 +36,10 @@ export interface DeviceServices {
   stats(): ReadonlyMap<string, Readonly<Record<string, number>>>;
   /** A log line from one of the app's subsystems (LOG_MODULE `module`). */
   log(level: AppLogLevel, module: string, message: string): void;
+  /** The board's real-time clock (kept across warm resets, lost on power-off). */
+  readonly rtc: VirtualRtc;
+  /** k_uptime_get: milliseconds since the app's kernel started. */
+  uptimeMs(): number;
+  /** The app's own shell commands. */
+  readonly shell: AppShell;
 }

@@ -12,6 +12,7 @@ export const osInstaller: GroupInstaller = {
       build: services.build,
       requestReset: () => services.requestReset(),
       mainRunning: () => services.mainRunning(),
+      rtc: services.rtc,
     }),
   cli: registerOsCommands,
 };
