@@ -14,6 +14,7 @@ import { SmpGroup } from '../../smp/group-ids.ts';
 import { optional, text } from '../../smp/schema.ts';
 import { DateTimeFormatError, formatDateTime, parseDateTime } from './datetime.ts';
 import { OsErr } from './group.ts';
+import { kernelVersion } from './kernel-version.ts';
 import {
   bootloaderInfo,
   dateTimeGet,
@@ -67,12 +68,13 @@ export interface OsGroupOptions {
 
 /** Fields of os info in Zephyr's fixed output order, keyed by their format character. */
 function infoFields(board: Board): ReadonlyArray<[string, string]> {
-  const release = board.versions.zephyr;
   return [
     ['s', 'Zephyr'],
+    // CONFIG_NET_HOSTNAME_ENABLE and CONFIG_BT are off in smp_svr's serial and UDP builds.
     ['n', 'unknown'],
-    ['r', release],
-    ['v', release.replace(/^v/, '')],
+    // BUILD_VERSION (the tree's `git describe`: "zephyr-v3.5.0"), then KERNEL_VERSION_STRING ("3.5.0").
+    ['r', board.versions.zephyr],
+    ['v', kernelVersion(board)],
     ['m', board.cpu.arch],
     ['p', board.cpu.processor],
     ['i', board.name],

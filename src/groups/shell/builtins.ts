@@ -11,6 +11,7 @@ import { readSwapState, swapType } from '../../device/mcuboot/public.ts';
 import { decodeHeaderFields, IMAGE_HEADER_SIZE, IMAGE_MAGIC } from '../../image/format.ts';
 import { BootFlag, BootMagic, SwapType } from '../../image/trailer.ts';
 import type { ImageSlots } from '../image/slots.ts';
+import { kernelVersion } from '../os/kernel-version.ts';
 import { formatCommandList, type ShellCommand, type ShellOutput } from './shell.ts';
 
 export interface BuiltinContext {
@@ -34,11 +35,6 @@ function command(
   return handler
     ? { name, help, handler, subcommands, ...args }
     : { name, help, subcommands, mandatory: 0, optional: 0 };
-}
-
-/** KERNEL_VERSION_STRING: "3.5.0" from the board's "zephyr-v3.5.0". */
-export function kernelVersion(board: Board): string {
-  return board.versions.zephyr.replace(/^zephyr-/, '').replace(/^v/, '');
 }
 
 /**
