@@ -6,7 +6,9 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { ContextFactory } from '../../cli/conn.ts';
 import type { CliContext } from '../../cli/context.ts';
+import { CliError } from '../../cli/errors.ts';
 import { formatParams } from '../../cli/format.ts';
+import { SmpError } from '../../smp/errors.ts';
 import {
   bootloaderInformation,
   dateTimeRead,
@@ -19,6 +21,7 @@ import {
   type TaskInfo,
   taskStats,
 } from './client.ts';
+import { DateTimeFormatError, parseDateTime } from './datetime.ts';
 import type { MemoryPool } from './models.ts';
 
 export async function echoCommand(ctx: CliContext, text: string): Promise<void> {
@@ -104,6 +107,17 @@ export async function datetimeCommand(ctx: CliContext, value?: string): Promise<
     return;
   }
   const datetime = value === 'now' ? localDateTime(new Date()) : value;
+  // The device answers a bad text with a bare EINVAL; say what is wrong before sending it.
+  try {
+    parseDateTime(datetime, true);
+  } catch (error) {
+    if (error instanceof DateTimeFormatError) {
+      throw new CliError(
+        `Cannot set the device clock: ${error.message}. Example: 2026-12-02T14:05:00, or now.`,
+      );
+    }
+    throw error;
+  }
   await ctx.withDevice((device) => dateTimeWrite(device.smp, datetime, ctx.callOptions()));
   ctx.emit({ datetime, set: true }, `datetime set to ${datetime}\n`);
 }
@@ -114,7 +128,19 @@ export async function osInfoCommand(ctx: CliContext, format?: string): Promise<v
 }
 
 export async function bootloaderCommand(ctx: CliContext, query?: string): Promise<void> {
-  const info = await ctx.withDevice((device) => bootloaderInformation(device.smp, query, ctx.callOptions()));
+  const info = await ctx
+    .withDevice((device) => bootloaderInformation(device.smp, query, ctx.callOptions()))
+    .catch((error: unknown) => {
+      // Zephyr v3.5.0 returns QUERY_YIELDS_NO_ANSWER (3) as a bare rc, which reads as EINVAL.
+      if (query !== undefined && error instanceof SmpError && error.detail.kind === 'rc' && error.rc === 3) {
+        throw new CliError(
+          `The bootloader has no answer to query "${query}" (the device answered rc 3, ` +
+            'which Zephyr v3.5.0 sends for QUERY_YIELDS_NO_ANSWER). Known query: mode.',
+          { fault: 'local', cause: error },
+        );
+      }
+      throw error;
+    });
   const lines: string[] = [];
   if (info.bootloader !== undefined) lines.push(`bootloader: ${info.bootloader}`);
   if (info.mode !== undefined)
