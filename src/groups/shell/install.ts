@@ -65,6 +65,8 @@ export function deviceShell(services: DeviceServices): ZephyrShell {
 
 export const shellInstaller: GroupInstaller = {
   group: shellGroup,
-  serve: (server, services) => registerShellGroup(server, { shell: deviceShell(services) }),
+  serve: (server, services) => {
+    if (services.build.shell) registerShellGroup(server, { shell: deviceShell(services) });
+  },
   cli: registerShellCommands,
 };
