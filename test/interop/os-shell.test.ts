@@ -113,6 +113,7 @@ describe.each(LINKS)('os and shell groups with the peers over %s', (linkName) =>
     const tasks = byIndex(0).tasks as Record<string, { prio: number; state: number }>;
     expect(tasks.main).toMatchObject({ prio: 0, state: 16 });
     expect(tasks['mcumgr smp']).toMatchObject({ prio: 3, state: 128 });
+    expect(tasks.shell_dummy).toMatchObject({ prio: 14, state: 2 });
     expect(byIndex(1)).toEqual({ op: 'mpstat', pools: { rc: 8 } });
     expect(byIndex(2)).toMatchObject({ op: 'datetime-get', group: 0, rc: 4 });
     expect(byIndex(3)).toEqual({ op: 'datetime-set' });

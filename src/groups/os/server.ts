@@ -103,7 +103,7 @@ export function registerOsGroup(server: SmpServer, options: OsGroupOptions): voi
     server.register(
       taskStatAsEncoded,
       () => ({
-        tasks: encodeTasks(smpServerThreads(options.mainRunning?.() ?? true, build.udpTransport), taskstat),
+        tasks: encodeTasks(smpServerThreads(options.mainRunning?.() ?? true, build), taskstat),
       }),
       { readsRequest: false },
     );

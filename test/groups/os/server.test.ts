@@ -136,7 +136,7 @@ describe('os group (zephyr os_mgmt)', () => {
     booted = await bootDevice();
     await booted.appStarted();
     const tasks = await taskStats(booted.client.smp);
-    expect(Object.keys(tasks)).toEqual(['mcumgr smp', 'logging', 'sysworkq', 'idle', 'main']);
-    expect(tasks.main).toEqual({ prio: 0, tid: 4, state: 16 });
+    expect(Object.keys(tasks)).toEqual(['mcumgr smp', 'shell_dummy', 'logging', 'sysworkq', 'idle', 'main']);
+    expect(tasks.main).toEqual({ prio: 0, tid: 5, state: 16 });
   });
 });
