@@ -5,7 +5,7 @@
  */
 import { formatLogLine, type LogLevel } from '../../firmware/zephyr/logging/format.ts';
 import { ImageSlots } from '../groups/image/slots.ts';
-import { GROUP_INSTALLERS } from '../groups/installed.ts';
+import type { GroupServe } from '../groups/installer.ts';
 import { VirtualRtc } from '../groups/os/rtc.ts';
 import { decodeHeaderFields, IMAGE_HEADER_SIZE } from '../image/format.ts';
 import type { PublicKey } from '../image/keys.ts';
@@ -27,8 +27,15 @@ import {
 import { type CutInside, type Flash, PowerCut } from './flash.ts';
 import { BaudPacer, type BaudPacerStats } from './io/baud-pacer.ts';
 import { type BootResult, bootGo } from './mcuboot/boot.ts';
-import { type BootLayout, bootLayoutFromBoard, checkLayout, type ImageLayout } from './mcuboot/layout.ts';
+import {
+  type BootLayout,
+  bootLayoutFromBoard,
+  checkLayout,
+  type ImageLayout,
+  partitionArea,
+} from './mcuboot/layout.ts';
 import { type SmpServerBuild, smpServerBuild } from './server/build-config.ts';
+import { groupServers } from './server/group-servers.ts';
 import { LogThread } from './server/log-thread.ts';
 import type { DeviceServices } from './server/services.ts';
 import { SmpServer } from './server/smp-server.ts';
@@ -389,11 +396,12 @@ export class VirtualDevice {
     if (this.flashTimeScale > 0 && result.flashTimeUs > 0) {
       await this.wait((result.flashTimeUs / 1000) * this.flashTimeScale, generation);
     }
+    const servers = await groupServers();
     if (generation !== this.generation) return result;
     if (!result.booted) {
       this.currentState = 'halted';
     } else {
-      this.startApp(result);
+      this.startApp(result, servers);
     }
     this.bootListeners.emit(result);
     return result;
@@ -519,7 +527,7 @@ export class VirtualDevice {
     };
   }
 
-  private startApp(result: BootResult): void {
+  private startApp(result: BootResult, servers: readonly GroupServe[]): void {
     const headerSize = result.headerSize ?? this.board.mcuboot.headerSize;
     let code: string;
     try {
@@ -548,6 +556,8 @@ export class VirtualDevice {
       requestReset: () => void this.reset(),
       mainRunning: () => this.running?.status() !== 'idle',
       stats: () => this.running?.stats() ?? new Map(),
+      storage: partitionArea(this.board, this.flashes, 'storage_partition'),
+      fs: undefined,
       log: (level, module, message) => this.appLog(level, module, message),
       rtc: this.rtc,
       uptimeMs: () => this.running?.uptimeMs() ?? 0,
@@ -559,7 +569,7 @@ export class VirtualDevice {
             : Promise.reject(new FirmwareShellError('the app is not running', 'stopped')),
       },
     };
-    for (const installer of GROUP_INSTALLERS) installer.serve?.(server, services);
+    for (const serve of servers) serve(server, services);
     this.server = server;
     // The app's SMP transports, registered at start-up as Zephyr's smp_uart and smp_udp are.
     const handle = (packet: Uint8Array) => this.takeAndSubmit(server, packet);

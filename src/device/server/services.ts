@@ -9,6 +9,8 @@ import type { ImageSlots } from '../../groups/image/slots.ts';
 import type { VirtualRtc } from '../../groups/os/rtc.ts';
 import type { ImageVersion } from '../../image/version.ts';
 import type { Board } from '../boards/board.ts';
+import type { FlashArea } from '../flash.ts';
+import type { FileSystemApi } from '../fs/fs-api.ts';
 import type { SmpServerBuild } from './build-config.ts';
 
 export type AppLogLevel = 'inf' | 'wrn' | 'err';
@@ -34,6 +36,10 @@ export interface DeviceServices {
   mainRunning(): boolean;
   /** Live stats groups the firmware registered. */
   stats(): ReadonlyMap<string, Readonly<Record<string, number>>>;
+  /** The board's storage_partition (zephyr basic's erase, the file system's flash), if it has one. */
+  readonly storage: FlashArea | undefined;
+  /** The mounted file systems (Zephyr's fs_* calls), undefined when the app mounts none. */
+  readonly fs: FileSystemApi | undefined;
   /** A log line from one of the app's subsystems (LOG_MODULE `module`). */
   log(level: AppLogLevel, module: string, message: string): void;
   /** The board's real-time clock (kept across warm resets, lost on power-off). */

@@ -9,7 +9,7 @@ import type { VirtualDevice } from '../../../src/device/device.ts';
 import { FirmwareShellError } from '../../../src/device/firmware/runner.ts';
 import type { DeviceServices } from '../../../src/device/server/services.ts';
 import { shellExecute } from '../../../src/groups/shell/client.ts';
-import { deviceShell } from '../../../src/groups/shell/install.ts';
+import { deviceShell } from '../../../src/groups/shell/device-shell.ts';
 import { shellExec } from '../../../src/groups/shell/models.ts';
 import { defineCommand } from '../../../src/smp/command.ts';
 import { SmpError } from '../../../src/smp/errors.ts';
