@@ -24,6 +24,28 @@ export type StatsCounters = Uint16Array | Uint32Array | BigUint64Array;
 
 /** A settings call the host's settings subsystem runs for the app (settings_subsys_init, settings_load). */
 export type SettingsCall = 'init' | 'load';
+/**
+ * One shell command as the app registered it (SHELL_CMD_REGISTER / SHELL_CMD_ARG), as plain data
+ * the host can hold: `mandatory` counts the command itself, as Zephyr's SHELL_CMD_ARG does.
+ */
+export interface ShellCommandSpec {
+  readonly syntax: string;
+  readonly help: string;
+  readonly mandatory: number;
+  readonly optional: number;
+  /** Whether the entry has a handler of its own (else it only groups subcommands). */
+  readonly hasHandler: boolean;
+  readonly subcommands: readonly ShellCommandSpec[];
+}
+
+/** What one run of an app's shell command printed and returned. */
+export interface ShellRunResult {
+  readonly output: string;
+  readonly ret: number;
+}
+
+/** Runs the command at `path` (root name first) with `argv` (argv[0] is the command's own name). */
+export type ShellDispatch = (path: readonly string[], argv: readonly string[]) => Promise<ShellRunResult>;
 
 export interface ZephyrHost {
   /** Microseconds since the SoC came out of reset. */
@@ -50,6 +72,8 @@ export interface ZephyrHost {
   settingsRegister(subtree: string, specs: readonly SettingsValueSpec[]): SharedArrayBuffer;
   /** Runs a settings call on the host's subsystem; resolves to its 0 or negative errno. */
   settingsCall(call: SettingsCall): Promise<number>;
+  /** Adds a root shell command; the shell calls `dispatch` when a command line names it. */
+  shellRegister(spec: ShellCommandSpec, dispatch: ShellDispatch): void;
 }
 
 export function zephyrHost(): ZephyrHost {

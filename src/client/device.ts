@@ -12,7 +12,7 @@ import {
   imageUpload,
 } from '../groups/image/models.ts';
 import { bootloaderInfo, echo, mcumgrParams, osInfo, reset } from '../groups/os/models.ts';
-import { shellExec } from '../groups/shell/models.ts';
+import { type ShellResult, shellExecute } from '../groups/shell/client.ts';
 import { statList, statShow } from '../groups/stat/models.ts';
 import { SmpError, SmpTimeoutError } from '../smp/errors.ts';
 import type { ConnTarget } from '../transport/kinds/kind.ts';
@@ -56,12 +56,7 @@ export interface McumgrParams {
   readonly buf_count: number;
 }
 
-export interface ShellResult {
-  /** What the command printed. */
-  readonly output: string;
-  /** The command's return value: 0 for success, else an errno-style code such as -8 (ENOEXEC). */
-  readonly ret: number;
-}
+export type { ShellResult };
 
 export interface StatGroup {
   readonly name: string;
@@ -159,13 +154,9 @@ export class DeviceClient {
     return this.smp.request(statShow, { name }, options);
   }
 
-  /**
-   * shell exec: runs `argv` (joined with spaces into one line, as Zephyr does) in the device's shell.
-   * A legacy build that reports the return value as `rc` answers no `ret` on success: that is 0.
-   */
-  async shellExec(argv: readonly string[], options?: CallOptions): Promise<ShellResult> {
-    const response = await this.smp.request(shellExec, { argv: [...argv] }, options);
-    return { output: response.o, ret: response.ret ?? 0 };
+  /** shell exec (src/groups/shell/client.ts). */
+  shellExec(argv: readonly string[], options?: CallOptions): Promise<ShellResult> {
+    return shellExecute(this.smp, argv, options);
   }
 
   /** Uploads an MCUboot image file with the pipelined, resuming upload engine. */

@@ -6,6 +6,7 @@
 import { formatLogLine, type LogLevel } from '../../firmware/zephyr/logging/format.ts';
 import { ImageSlots } from '../groups/image/slots.ts';
 import type { GroupServe } from '../groups/installer.ts';
+import { VirtualRtc } from '../groups/os/rtc.ts';
 import { decodeHeaderFields, IMAGE_HEADER_SIZE } from '../image/format.ts';
 import type { PublicKey } from '../image/keys.ts';
 import { SwapType, trailerLayout } from '../image/trailer.ts';
@@ -18,6 +19,7 @@ import { type BoardFlashes, createBoardFlashes } from './boards/index.ts';
 import { devicetreeOf } from './firmware/devicetree.ts';
 import {
   extractAppCode,
+  FirmwareShellError,
   type FirmwareThread,
   type RunningFirmware,
   startFirmware,
@@ -143,6 +145,8 @@ export class VirtualDevice {
   private workQueue: Promise<unknown> = Promise.resolve();
   /** Erase and program time spent since the board was made, µs (reads are memory-mapped: free). */
   private flashWorkUs = 0;
+  /** The board's RTC: it keeps counting across warm resets and forgets its time without power. */
+  private readonly rtc = new VirtualRtc(() => performance.now());
 
   constructor(options: VirtualDeviceOptions) {
     this.board = options.board;
@@ -348,6 +352,7 @@ export class VirtualDevice {
 
   async powerOff(): Promise<void> {
     this.generation++;
+    this.rtc.powerLost();
     for (const end of [...this.waits]) end();
     await this.stopApp();
     this.tx.clear();
@@ -473,6 +478,7 @@ export class VirtualDevice {
   private async powerCutDuringBoot(cut: PowerCut, armed: { offMs: number }): Promise<BootResult> {
     this.armedCut = undefined;
     this.currentState = 'off';
+    this.rtc.powerLost();
     this.tx.clear();
     this.pendingText = '';
     this.powerCutListeners.emit(cut);
@@ -581,6 +587,15 @@ export class VirtualDevice {
       log: (level, module, message) => this.appLog(level, module, message),
       onStop: (listener) => {
         stopListeners.push(listener);
+      },
+      rtc: this.rtc,
+      uptimeMs: () => this.running?.uptimeMs() ?? 0,
+      shell: {
+        commands: () => this.running?.shellCommands() ?? [],
+        run: (path, argv, timeoutMs) =>
+          this.running
+            ? this.running.runShell(path, argv, timeoutMs)
+            : Promise.reject(new FirmwareShellError('the app is not running', 'stopped')),
       },
     };
     for (const serve of servers) serve(server, services);

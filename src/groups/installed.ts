@@ -8,6 +8,7 @@ import { imageInstaller } from './image/install.ts';
 import type { GroupInstaller } from './installer.ts';
 import { osInstaller } from './os/install.ts';
 import { settingsInstaller } from './settings/install.ts';
+import { shellInstaller } from './shell/install.ts';
 import { statInstaller } from './stat/install.ts';
 import { zephyrBasicInstaller } from './zephyr-basic/install.ts';
 
@@ -19,4 +20,5 @@ export const GROUP_INSTALLERS: ReadonlyArray<GroupInstaller> = [
   settingsInstaller,
   enumInstaller,
   zephyrBasicInstaller,
+  shellInstaller,
 ];

@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DeviceClient } from '../../src/client/device.ts';
 import { type DfuStep, runDfu } from '../../src/client/dfu.ts';
 import { servesShellGroup } from '../../src/client/dfu-health.ts';
+import type { Board } from '../../src/device/boards/board.ts';
+import { getBoard } from '../../src/device/boards/index.ts';
 import type { VirtualDevice } from '../../src/device/device.ts';
 import { GroupError } from '../../src/device/server/mgmt-error.ts';
 import { SmpServer } from '../../src/device/server/smp-server.ts';
@@ -158,6 +160,12 @@ function withShell(
   return client;
 }
 
+/** stm32f4_disco built without the shell and its SMP group (smp_svr without its shell overlay). */
+function withoutShell(): Board {
+  const board = getBoard('stm32f4_disco');
+  return { ...board, smpServer: { ...board.smpServer, shell: false } };
+}
+
 describe('shell checks (SMP shell group 9, command 0)', () => {
   it('DeviceClient.shellExec returns the output and the return value; an empty line is refused', async () => {
     booted = await bootDevice();
@@ -195,7 +203,7 @@ describe('shell checks (SMP shell group 9, command 0)', () => {
   });
 
   it('a device without the shell group is refused before anything is uploaded', async () => {
-    booted = await bootDevice();
+    booted = await bootDevice({ board: withoutShell() });
     const steps: DfuStep['kind'][] = [];
     const error = await dfuError(
       runDfu(booted.client, await blinky('blinky-two'), {
@@ -216,6 +224,10 @@ describe('shell checks (SMP shell group 9, command 0)', () => {
     booted = await bootDevice();
     const client = withShell(booted.device, {});
     expect(await servesShellGroup(client)).toBe(true);
+    // The virtual board's own shell group answers the probe too; a build without it does not.
+    expect(await servesShellGroup(booted.client)).toBe(true);
+    await booted.close();
+    booted = await bootDevice({ board: withoutShell() });
     expect(await servesShellGroup(booted.client)).toBe(false);
   });
 });

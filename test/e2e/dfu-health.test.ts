@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { getBoard } from '../../src/device/boards/index.ts';
 import { startSim } from '../../src/device/io/sim-host.ts';
 import { bootAreas } from '../../src/device/mcuboot/boot.ts';
 import { ImageSlots } from '../../src/groups/image/slots.ts';
@@ -106,7 +107,13 @@ describe('zdfu dfu: health before confirming', () => {
   }, 30_000);
 
   it('--check-shell on a device without the shell group: refused before anything is uploaded', async () => {
-    ws.sim = await startSim({ udp: '127.0.0.1:0', baud: 0 });
+    const board = getBoard('stm32f4_disco');
+    // smp_svr without its shell overlay: no shell, no SMP shell group.
+    ws.sim = await startSim({
+      board: { ...board, smpServer: { ...board.smpServer, shell: false } },
+      udp: '127.0.0.1:0',
+      baud: 0,
+    });
     const two = join(ROOT, 'build', 'firmware', 'blinky-two', 'zephyr.signed.bin');
     const run = await dfu(two, '--settle', '1', '--check-shell', 'app status');
     expect(run.code).toBe(1);

@@ -27,7 +27,10 @@ describe('field specs', () => {
   it('infers request and response types from the spec', () => {
     expectTypeOf<RequestOf<typeof echo>>().toEqualTypeOf<{ d: string }>();
     expectTypeOf<ResponseOf<typeof echo>>().toEqualTypeOf<{ r: string }>();
-    expectTypeOf<RequestOf<typeof reset>>().toEqualTypeOf<{ force?: boolean | undefined }>();
+    expectTypeOf<RequestOf<typeof reset>>().toEqualTypeOf<{
+      force?: boolean | undefined;
+      boot_mode?: number | undefined;
+    }>();
     expectTypeOf<ImageStateResponse>().toEqualTypeOf<{
       images: ImageSlotState[];
       splitStatus?: number | undefined;

@@ -135,6 +135,12 @@ export interface SmpServerBuildOptions {
    */
   bleTransport?: boolean;
   /**
+   * The shell and its SMP group (CONFIG_SHELL with the dummy backend, CONFIG_MCUMGR_GRP_SHELL), as
+   * smp_svr's shell overlay adds them: `shell exec` runs the image's shell commands (y here;
+   * false for a build without them, which answers group 9 with MGMT_ERR_ENOTSUP).
+   */
+  shell?: boolean;
+  /**
    * CONFIG_MCUMGR_GRP_OS_TASKSTAT (y in smp_svr), false to leave it out; with it, how threads are
    * named (_USE_THREAD_NAME_FOR_NAME needs CONFIG_THREAD_NAME, else the priority) and whether
    * stack sizes (_STACK_INFO, n) and the unsupported zero fields (!_ONLY_SUPPORTED_STATS, y) go out.

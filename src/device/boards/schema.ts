@@ -75,6 +75,7 @@ const smpServer = z.strictObject({
   allowConfirmNonActiveImageAny: z.boolean().optional(),
   udpTransport: z.boolean().optional(),
   bleTransport: z.boolean().optional(),
+  shell: z.boolean().optional(),
   taskstat: z
     .union([
       z.literal(false),

@@ -13,6 +13,8 @@ import { Listeners } from '../../util/listeners.ts';
 export interface FirmwareThreadHandle {
   on(event: 'message', listener: (message: unknown) => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
+  /** A message to the firmware side (a shell command to run). */
+  postMessage(message: unknown): void;
   terminate(): Promise<unknown>;
 }
 
@@ -45,12 +47,16 @@ export function startInlineFirmware(
   workerData: Record<string, unknown>,
 ): FirmwareThreadHandle {
   const messages = new Listeners<unknown>();
+  const toApp = new Listeners<unknown>();
   let stopApp: (() => void) | undefined;
   let realm: object | undefined;
   let live = true;
   const parentPort = {
     postMessage(message: unknown) {
       if (live) messages.emit(message);
+    },
+    on(event: string, listener: (message: unknown) => void) {
+      if (event === 'message') toApp.add(listener);
     },
   };
   const data = {
@@ -81,8 +87,15 @@ export function startInlineFirmware(
       // Inline there is no thread to die: only 'message' ever fires.
       if (_event === 'message') messages.add(listener as (message: unknown) => void);
     },
+    postMessage(message: unknown) {
+      // Delivered on a later turn, as a worker's message event is.
+      setImmediate(() => {
+        if (live) toApp.emit(message);
+      });
+    },
     async terminate() {
       live = false;
+      toApp.clear();
       clearImmediate(start);
       stopApp?.();
       if (realm) apps.delete(realm);

@@ -6,7 +6,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { type SettingsCall, ZEPHYR_HOST_GLOBAL } from '../../../firmware/zephyr/host.ts';
+import {
+  type SettingsCall,
+  type ShellCommandSpec,
+  type ShellRunResult,
+  ZEPHYR_HOST_GLOBAL,
+} from '../../../firmware/zephyr/host.ts';
 import { formatLogLine } from '../../../firmware/zephyr/logging/format.ts';
 import type { SettingsValueSpec } from '../../../firmware/zephyr/settings/layout.ts';
 import { Listeners } from '../../util/listeners.ts';
@@ -99,9 +104,30 @@ export interface RunningFirmware {
    * kernel's other threads, such as the SMP work queue, get the CPU.
    */
   ready(): Promise<void>;
+  /** The root shell commands the app registered (SHELL_CMD_REGISTER), in registration order. */
+  shellCommands(): readonly ShellCommandSpec[];
+  /**
+   * Runs the app's shell command at `path` with `argv` on the firmware's thread. Rejects with a
+   * FirmwareShellError when the app does not answer within `timeoutMs`, halts, or is stopped.
+   */
+  runShell(path: readonly string[], argv: readonly string[], timeoutMs: number): Promise<ShellRunResult>;
   /** Reset / power-off: ends the worker. Safe to call more than once. */
   stop(): Promise<void>;
 }
+
+/** An app's shell command that did not run to its end. */
+export class FirmwareShellError extends Error {
+  override readonly name = 'FirmwareShellError';
+  constructor(
+    message: string,
+    readonly reason: 'timeout' | 'stopped' | 'unregistered' | 'busy',
+  ) {
+    super(message);
+  }
+}
+
+/** Shell commands waiting for the firmware at once (the SMP work queue sends one at a time). */
+const MAX_SHELL_PENDING = 4;
 
 type WorkerMessage =
   | { type: 'console'; text: string }
@@ -109,6 +135,8 @@ type WorkerMessage =
   | { type: 'stats'; group: string; sizeBytes: 2 | 4 | 8; fields: string[]; buffer: SharedArrayBuffer }
   | { type: 'settings'; subtree: string; specs: SettingsValueSpec[]; buffer: SharedArrayBuffer }
   | { type: 'settings-call'; call: SettingsCall; control: SharedArrayBuffer }
+  | { type: 'shell-register'; spec: ShellCommandSpec }
+  | { type: 'shell-result'; id: number; output?: string; ret?: number; error?: string }
   | { type: 'fatal'; uptimeUs: number; error: string }
   | { type: 'returned'; value: number }
   | { type: 'yield' };
@@ -159,6 +187,19 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
   const ledChanges: LedChange[] = [];
   const ledListeners = new Listeners<LedEvent>();
   const statsGroups = new Map<string, StatsGroup>();
+  const shellSpecs = new Map<string, ShellCommandSpec>();
+  const shellPending = new Map<
+    number,
+    { resolve: (result: ShellRunResult) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
+  >();
+  let shellNextId = 1;
+  const failShell = (why: string) => {
+    for (const [id, pending] of shellPending) {
+      clearTimeout(pending.timer);
+      shellPending.delete(id);
+      pending.reject(new FirmwareShellError(why, 'stopped'));
+    }
+  };
   let status: FirmwareStatus = 'running';
   let stopping: Promise<void> | undefined;
   const policy = options.fatalPolicy ?? 'halt';
@@ -166,6 +207,7 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
     markReady();
     if (status === 'stopped' || status === 'halted') return;
     status = 'halted';
+    failShell('the app halted on a fatal error while running the command');
     options.onConsole(fatalReport(uptimeUs, error, policy));
     options.onFatal?.();
   };
@@ -260,6 +302,21 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
         Atomics.notify(words, 0);
         break;
       }
+      case 'shell-register':
+        shellSpecs.set(message.spec.syntax, message.spec);
+        break;
+      case 'shell-result': {
+        const pending = shellPending.get(message.id);
+        if (!pending) break;
+        shellPending.delete(message.id);
+        clearTimeout(pending.timer);
+        if (message.error !== undefined) {
+          pending.reject(new FirmwareShellError(message.error, 'unregistered'));
+        } else {
+          pending.resolve({ output: message.output ?? '', ret: message.ret ?? 0 });
+        }
+        break;
+      }
       case 'fatal':
         fatal(message.uptimeUs, message.error);
         break;
@@ -316,8 +373,36 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
     ready() {
       return ready;
     },
+    shellCommands() {
+      return [...shellSpecs.values()];
+    },
+    runShell(path, argv, timeoutMs) {
+      if (status === 'stopped' || status === 'halted') {
+        return Promise.reject(new FirmwareShellError(`the app is ${status}`, 'stopped'));
+      }
+      if (shellPending.size >= MAX_SHELL_PENDING) {
+        return Promise.reject(
+          new FirmwareShellError(`${shellPending.size} shell commands already wait for the app`, 'busy'),
+        );
+      }
+      const id = shellNextId++;
+      return new Promise<ShellRunResult>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          shellPending.delete(id);
+          reject(
+            new FirmwareShellError(
+              `the app's "${path.join(' ')}" did not return within ${timeoutMs} ms`,
+              'timeout',
+            ),
+          );
+        }, timeoutMs);
+        shellPending.set(id, { resolve, reject, timer });
+        worker.postMessage({ type: 'shell-exec', id, path: [...path], argv: [...argv] });
+      });
+    },
     stop() {
       markReady();
+      failShell('the device was reset while the command ran');
       if (stopping === undefined) {
         status = 'stopped';
         ledListeners.clear();

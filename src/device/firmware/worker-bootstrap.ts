@@ -6,7 +6,8 @@
  * no eval: only the host), calls `main()`, and turns any exception into a halt report.
  *
  * Messages to the parent (see WorkerMessage in runner.ts): console, gpio, stats, settings,
- * settings-call, fatal, returned.
+ * settings-call, shell-register, shell-result, fatal, returned. From the parent: shell-exec (run
+ * one of the app's shell commands).
  *
  * The same text also runs inline, on the host's own event loop (inline-host.ts): `require`,
  * `process` and `workerData` are then stand-ins, and workerData carries two functions a worker
@@ -37,6 +38,8 @@ const outputs = new Map();
 let halted = false;
 let yielded = false;
 const timers = new Set();
+// The app's root shell commands (SHELL_CMD_REGISTER): name → the app's dispatcher.
+const shellCommands = new Map();
 
 // main() runs until it first blocks, as Zephyr's main thread outranks the work queues; the host
 // holds SMP requests until then.
@@ -168,7 +171,30 @@ const host = {
       else done();
     });
   },
+  shellRegister(spec, dispatch) {
+    if (typeof dispatch !== 'function') throw new Error('shell command ' + spec.syntax + ' has no dispatcher');
+    const plain = JSON.parse(JSON.stringify(spec));
+    shellCommands.set(String(plain.syntax), dispatch);
+    post({ type: 'shell-register', spec: plain });
+  },
 };
+
+// A shell command line the host's shell resolved to one of the app's commands. The handler runs on
+// this thread between the app's own awaits, as a Zephyr shell command runs on the thread of the
+// backend that took the line; an exception in it is a fatal error, as a fault in C would be.
+parentPort.on('message', (message) => {
+  if (message === null || typeof message !== 'object' || message.type !== 'shell-exec') return;
+  const dispatch = shellCommands.get(String(message.path[0]));
+  if (halted || dispatch === undefined) {
+    post({ type: 'shell-result', id: message.id, error: 'the command is not registered' });
+    return;
+  }
+  Promise.resolve()
+    .then(() => dispatch(message.path, message.argv))
+    .then((result) => {
+      if (!halted) post({ type: 'shell-result', id: message.id, output: String(result.output), ret: Number(result.ret) });
+    }, halt);
+});
 
 process.on('uncaughtException', halt);
 process.on('unhandledRejection', halt);

@@ -25,6 +25,8 @@ export interface SmpServerBuild {
   readonly udpTransport: boolean;
   readonly bleTransport: boolean;
   readonly taskstat: TaskstatBuild | false;
+  /** The shell with its SMP group (shell_mgmt) is in the build. */
+  readonly shell: boolean;
   /** CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE as built. */
   readonly netbufSize: number;
   /** CONFIG_MCUMGR_TRANSPORT_NETBUF_COUNT as built. */
@@ -64,6 +66,8 @@ export function smpServerBuild(board: Board): SmpServerBuild {
     allowConfirmNonActiveImageAny: options.allowConfirmNonActiveImageAny ?? false,
     udpTransport,
     bleTransport,
+    // The virtual image carries the shell and shell_mgmt, as smp_svr built with its shell overlay.
+    shell: options.shell ?? true,
     // smp_svr sets CONFIG_MCUMGR_GRP_OS_TASKSTAT=y; grp/os_mgmt/Kconfig: names from thread names
     // when CONFIG_THREAD_NAME is on (the virtual kernel names its threads), STACK_INFO has no
     // default (n), ONLY_SUPPORTED_STATS defaults to y.

@@ -4,7 +4,9 @@
  * handlers reach their subsystems (flash map, stats, settings, file systems) through the kernel.
  */
 
+import type { ShellCommandSpec, ShellRunResult } from '../../../firmware/zephyr/host.ts';
 import type { ImageSlots } from '../../groups/image/slots.ts';
+import type { VirtualRtc } from '../../groups/os/rtc.ts';
 import type { ImageVersion } from '../../image/version.ts';
 import type { Board } from '../boards/board.ts';
 import type { FlashArea } from '../flash.ts';
@@ -13,6 +15,13 @@ import type { SettingsSubsystem } from '../settings/settings.ts';
 import type { SmpServerBuild } from './build-config.ts';
 
 export type AppLogLevel = 'inf' | 'wrn' | 'err';
+
+/** The shell commands the running app registered itself (SHELL_CMD_REGISTER), and running one. */
+export interface AppShell {
+  commands(): readonly ShellCommandSpec[];
+  /** Rejects (a FirmwareShellError) when the app does not answer in `timeoutMs` or stops. */
+  run(path: readonly string[], argv: readonly string[], timeoutMs: number): Promise<ShellRunResult>;
+}
 
 export interface DeviceServices {
   readonly board: Board;
@@ -38,4 +47,10 @@ export interface DeviceServices {
   log(level: AppLogLevel, module: string, message: string): void;
   /** Called once when this run of the app ends (reset, power-off, halt): drop RAM state, timers. */
   onStop(listener: () => void): void;
+  /** The board's real-time clock (kept across warm resets, lost on power-off). */
+  readonly rtc: VirtualRtc;
+  /** k_uptime_get: milliseconds since the app's kernel started. */
+  uptimeMs(): number;
+  /** The app's own shell commands. */
+  readonly shell: AppShell;
 }

@@ -13,6 +13,7 @@ export const osInstaller: GroupInstaller = {
         build: services.build,
         requestReset: () => services.requestReset(),
         mainRunning: () => services.mainRunning(),
+        rtc: services.rtc,
       });
   },
   cli: registerOsCommands,

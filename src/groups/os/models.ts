@@ -1,7 +1,7 @@
 /** OS management group (0): echo, task stats, date-time, reset, MCUmgr params, OS and bootloader info. */
 import { defineCommand, type ResponseOf, type SmpCommand } from '../../smp/command.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
-import { bool, int, mapOf, optional, struct, text, uint } from '../../smp/schema.ts';
+import { bool, int, mapOf, type OutputOf, optional, struct, text, uint } from '../../smp/schema.ts';
 
 export const echo = defineCommand({
   group: SmpGroup.Os,
@@ -38,6 +38,31 @@ export const taskStat = defineCommand({
 });
 export type TaskStatResponse = ResponseOf<typeof taskStat>;
 
+/**
+ * Memory pool statistics (command 3). Zephyr v3.5.0's os_mgmt.c registers no handler for it, so a
+ * v3.5.0 device answers MGMT_ERR_ENOTSUP. The response follows smp_group_0.rst after its 2026 fix
+ * (zephyr PR #119782): the pools under "mpools", one map each (block size, block count, free
+ * blocks, lowest free count); earlier revisions of the doc put the pools at the top level. The doc
+ * spells the size key "blksiz", intercreate's smp reads "blksize": both are accepted.
+ */
+const memoryPool = struct({
+  blksiz: optional(uint()),
+  blksize: optional(uint()),
+  nblks: uint(),
+  nfree: uint(),
+  min: uint(),
+});
+
+export const mpStat = defineCommand({
+  group: SmpGroup.Os,
+  id: 3,
+  op: 'read',
+  name: 'os memory pool stats',
+  request: {},
+  response: { mpools: optional(mapOf(memoryPool)) },
+});
+export type MemoryPool = OutputOf<typeof memoryPool>;
+
 export const dateTimeGet = defineCommand({
   group: SmpGroup.Os,
   id: 4,
@@ -61,8 +86,10 @@ export const reset = defineCommand({
   id: 5,
   op: 'write',
   name: 'os reset',
-  // Zephyr decodes `force` as a CBOR bool (the docs say int).
-  request: { force: optional(bool()) },
+  // Zephyr decodes `force` as a CBOR bool (the docs say int). `boot_mode` (retention boot mode,
+  // 1 = stay in the bootloader) came with Zephyr v4.2.0 (PR #91510): a v3.5.0 server never reads
+  // it and reboots normally.
+  request: { force: optional(bool()), boot_mode: optional(uint()) },
   response: {},
 });
 
@@ -96,6 +123,7 @@ export const bootloaderInfo = defineCommand({
 export const osCommands: ReadonlyArray<SmpCommand> = [
   echo,
   taskStat,
+  mpStat,
   dateTimeGet,
   dateTimeSet,
   reset,

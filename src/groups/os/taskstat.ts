@@ -30,18 +30,28 @@ const QUEUED = 1 << 7;
  * SUSPENDED; idle (priority CONFIG_NUM_PREEMPT_PRIORITIES = 15, never in the run queue);
  * sysworkq (kernel/system_work_q.c, priority −1, 2304 bytes in smp_svr) and logging
  * (subsys/logging/log_core.c, K_LOWEST_APPLICATION_THREAD_PRIO 14, 768 bytes) wait PENDING on
- * their queue and semaphore; "mcumgr smp" (smp/src/smp.c, CONFIG_MCUMGR_TRANSPORT_WORKQUEUE_*:
+ * their queue and semaphore (so does the shell's thread in a build with it); "mcumgr smp" (smp/src/smp.c, CONFIG_MCUMGR_TRANSPORT_WORKQUEUE_*:
  * priority 3, 2048 bytes) is the thread answering, so it is the one in the run queue.
  */
-export function smpServerThreads(mainRunning: boolean, udpTransport = false): KernelThread[] {
+export function smpServerThreads(
+  mainRunning: boolean,
+  build: { readonly udpTransport?: boolean; readonly shell?: boolean } = {},
+): KernelThread[] {
   const threads: KernelThread[] = [
     { name: 'main', prio: 0, state: SUSPENDED, stackBytes: 2048 },
     { name: 'idle', prio: 15, state: 0, stackBytes: 320 },
     { name: 'sysworkq', prio: -1, state: PENDING, stackBytes: 2304 },
     { name: 'logging', prio: 14, state: PENDING, stackBytes: 768 },
-    { name: 'mcumgr smp', prio: 3, state: QUEUED, stackBytes: 2048 },
   ];
-  if (udpTransport) {
+  if (build.shell) {
+    // A build with the shell: shell_mgmt's dummy backend is a shell instance, and shell_init
+    // (subsys/shell/shell.c) gives every instance its own thread, named after it (SHELL_DEFINE's
+    // thread_name, "shell_dummy"), created at POST_KERNEL (shell_dummy.c's SYS_INIT), at
+    // K_LOWEST_APPLICATION_THREAD_PRIO (14) with CONFIG_SHELL_STACK_SIZE (2048), waiting in k_poll.
+    threads.push({ name: 'shell_dummy', prio: 14, state: PENDING, stackBytes: 2048 });
+  }
+  threads.push({ name: 'mcumgr smp', prio: 3, state: QUEUED, stackBytes: 2048 });
+  if (build.udpTransport) {
     // transport/src/smp_udp.c smp_udp_open: one receive thread per address family (smp_svr's
     // overlay-udp.conf enables IPv4 and IPv6), CONFIG_MCUMGR_TRANSPORT_UDP_THREAD_PRIO 0 and
     // _STACK_SIZE 512 (Kconfig.udp), blocked in zsock_recvfrom. (The network stack's own threads

@@ -134,7 +134,8 @@ export async function bootDevice(options: BootOptions = {}): Promise<BootedDevic
     reset: () => device.reset(),
     async appStarted() {
       const deadline = Date.now() + 5000;
-      while (!consoleLines.some((line) => line.includes('blinky: LED0 at'))) {
+      // The app's last start-up line (its printk after the LOG_INF): both are in by then.
+      while (!consoleLines.some((line) => line.includes('blinky: toggling'))) {
         if (Date.now() > deadline) throw new Error(`the app did not start:\n${consoleLines.join('\n')}`);
         await new Promise((resolve) => setTimeout(resolve, 5));
       }

@@ -346,10 +346,12 @@ describe('os group: taskstat and echo', () => {
     expect(await answer(booted.device, taskstat)).toEqual({
       tasks: {
         'mcumgr smp': { prio: 3, tid: 0, state: 128 },
-        logging: { prio: 14, tid: 1, state: 2 },
-        sysworkq: { prio: -1, tid: 2, state: 2 },
-        idle: { prio: 15, tid: 3, state: 0 },
-        main: { prio: 0, tid: 4, state: 16 },
+        // The shell's dummy backend (shell_mgmt) runs a shell thread of its own.
+        shell_dummy: { prio: 14, tid: 1, state: 2 },
+        logging: { prio: 14, tid: 2, state: 2 },
+        sysworkq: { prio: -1, tid: 3, state: 2 },
+        idle: { prio: 15, tid: 4, state: 0 },
+        main: { prio: 0, tid: 5, state: 16 },
       },
     });
   });
@@ -361,6 +363,7 @@ describe('os group: taskstat and echo', () => {
       'smp_udp6',
       'smp_udp4',
       'mcumgr smp',
+      'shell_dummy',
       'logging',
       'sysworkq',
       'idle',
@@ -389,6 +392,12 @@ describe('os group: taskstat and echo', () => {
     ]);
     // stack_info.size / 4 of CONFIG_MAIN_STACK_SIZE=2048; stkuse 0 without CONFIG_INIT_STACKS.
     expect(main).toMatchObject({ stksiz: 512, stkuse: 0, runtime: 0 });
+  });
+
+  it('a build without the shell has no shell thread', async () => {
+    booted = await bootDevice({ board: withServer({ shell: false }) });
+    const body = (await answer(booted.device, taskstat)) as { tasks: Record<string, unknown> };
+    expect(Object.keys(body.tasks)).toEqual(['mcumgr smp', 'logging', 'sysworkq', 'idle', 'main']);
   });
 
   it('the same in a serial build does not fit its netbuf: MGMT_ERR_EMSGSIZE (7)', async () => {

@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BootResult } from '../../../src/device/mcuboot/boot.ts';
-import { bootloaderInfo } from '../../../src/groups/os/models.ts';
+import {
+  dateTimeRead,
+  dateTimeWrite,
+  memoryPoolStats,
+  resetDevice,
+  taskStats,
+} from '../../../src/groups/os/client.ts';
+import { bootloaderInfo, mpStat } from '../../../src/groups/os/models.ts';
 import { SmpError } from '../../../src/smp/errors.ts';
 import { SmpGroup } from '../../../src/smp/group-ids.ts';
 import { type BootedDevice, bootDevice } from '../../device/server/fixtures.ts';
@@ -58,8 +65,13 @@ describe('os group (zephyr os_mgmt)', () => {
     const { client } = booted;
     expect(await client.smp.request(bootloaderInfo, {})).toEqual({ bootloader: 'MCUboot' });
     expect(await client.smp.request(bootloaderInfo, { query: 'mode' })).toEqual({ mode: 1 });
+    // v3.5.0 returns QUERY_YIELDS_NO_ANSWER as the SMP result: a bare rc 3, not a group error.
     const error = await osError(client.smp.request(bootloaderInfo, { query: 'colour' }));
-    expect({ group: error.group, rc: error.rc }).toEqual({ group: SmpGroup.Os, rc: 3 });
+    expect({ kind: error.detail.kind, group: error.group, rc: error.rc }).toEqual({
+      kind: 'rc',
+      group: undefined,
+      rc: 3,
+    });
     await booted.close();
 
     booted = await bootDevice({ board: 'esp32_devkitc_wroom' });
@@ -83,5 +95,48 @@ describe('os group (zephyr os_mgmt)', () => {
     expect(device.state).toBe('running');
     expect(device.firmware).not.toBe(before);
     expect(await client.echo('back')).toBe('back');
+  });
+
+  it('keeps the RTC time across a warm reset and loses it when the board is powered off', async () => {
+    booted = await bootDevice();
+    const { client, device } = booted;
+    await dateTimeWrite(client.smp, '2026-12-02T14:05:00');
+    await booted.reset();
+    const after = await dateTimeRead(client.smp);
+    expect(after >= '2026-12-02T14:05:00' && after <= '2026-12-02T14:05:05').toBe(true);
+    await device.powerOff();
+    await device.powerOn();
+    const error = await osError(dateTimeRead(client.smp));
+    expect({ group: error.group, code: error.codeName }).toEqual({ group: SmpGroup.Os, code: 'RTC_NOT_SET' });
+  });
+
+  it('reset with boot_mode reboots into the app as usual (v3.5.0 does not read the key)', async () => {
+    booted = await bootDevice();
+    const { client, device } = booted;
+    const nextBoot = new Promise<BootResult>((resolve) => {
+      const off = device.onBoot((result) => {
+        off();
+        resolve(result);
+      });
+    });
+    await resetDevice(client.smp, { bootMode: 1, force: true });
+    expect((await nextBoot).booted).toBe(true);
+    expect(device.state).toBe('running');
+    await expect(resetDevice(client.smp, { bootMode: 256 })).rejects.toThrow(/boot mode 256 is not a byte/);
+  });
+
+  it('answers mpstat with ENOTSUP (no handler in v3.5.0), v1 and v2 alike', async () => {
+    booted = await bootDevice();
+    const error = await osError(memoryPoolStats(booted.client.smp));
+    expect({ kind: error.detail.kind, rc: error.rc }).toEqual({ kind: 'rc', rc: 8 });
+    expect(mpStat.id).toBe(3);
+  });
+
+  it('lists the threads in taskstat, main among them while it runs', async () => {
+    booted = await bootDevice();
+    await booted.appStarted();
+    const tasks = await taskStats(booted.client.smp);
+    expect(Object.keys(tasks)).toEqual(['mcumgr smp', 'shell_dummy', 'logging', 'sysworkq', 'idle', 'main']);
+    expect(tasks.main).toEqual({ prio: 0, tid: 5, state: 16 });
   });
 });
