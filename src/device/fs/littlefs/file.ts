@@ -100,7 +100,8 @@ export class LfsFile {
   /** @internal Blocks this file holds that the committed tree does not show yet. */
   traverse(visit: (block: number) => void): void {
     const bs = this.fs.bd.blockSize;
-    if (this.dirty && !('inline' in this.src)) ctzBlocks(this.fs.reader(), bs, this.src.head, this.src.size, visit);
+    if (this.dirty && !('inline' in this.src))
+      ctzBlocks(this.fs.reader(), bs, this.src.head, this.src.size, visit);
     if (this.w) ctzBlocks(this.bufferedReader(), bs, this.w.block, this.pos, visit);
   }
 
@@ -109,7 +110,8 @@ export class LfsFile {
   read(length: number): Uint8Array {
     this.checkOpen();
     if (!this.flags.read) throw new FsError('EBADF', `${this.where}: file is not open for reading`);
-    if (!Number.isInteger(length) || length < 0) throw new FsError('EINVAL', `${this.where}: read of ${length} bytes`);
+    if (!Number.isInteger(length) || length < 0)
+      throw new FsError('EINVAL', `${this.where}: read of ${length} bytes`);
     this.flush();
     const n = Math.max(0, Math.min(length, this.srcSize() - this.pos));
     const out = this.readSrc(this.pos, n);
@@ -138,7 +140,10 @@ export class LfsFile {
     this.checkWritable();
     if (this.flags.append) this.pos = Math.max(this.pos, this.size());
     if (this.pos + data.length > this.fs.fileMax) {
-      throw new FsError('EFBIG', `${this.where}: ${this.pos + data.length} bytes exceed the ${this.fs.fileMax}-byte limit`);
+      throw new FsError(
+        'EFBIG',
+        `${this.where}: ${this.pos + data.length} bytes exceed the ${this.fs.fileMax}-byte limit`,
+      );
     }
     if (!this.w && this.pos > this.srcSize()) {
       // Seeked past the end: the gap reads as zeros.
@@ -203,7 +208,12 @@ export class LfsFile {
     this.fs.allocAck();
     const block = this.fs.alloc();
     this.fs.bd.erase(block);
-    const { prefix, off } = ctzExtendPrefix(this.bufferedReader(), bs, from, from === 0xffffffff ? 0 : this.pos);
+    const { prefix, off } = ctzExtendPrefix(
+      this.bufferedReader(),
+      bs,
+      from,
+      from === 0xffffffff ? 0 : this.pos,
+    );
     const buf = new Uint8Array(bs).fill(0xff);
     buf.set(prefix);
     this.w = { block, off, buf, progged: 0 };
@@ -258,7 +268,8 @@ export class LfsFile {
     if (whence === SEEK_SET) npos = offset;
     else if (whence === SEEK_CUR) npos = this.pos + offset;
     else if (whence === SEEK_END) npos = this.size() + offset;
-    else throw new FsError('EINVAL', `${this.where}: seek origin ${whence} is not SET (0), CUR (1) or END (2)`);
+    else
+      throw new FsError('EINVAL', `${this.where}: seek origin ${whence} is not SET (0), CUR (1) or END (2)`);
     if (!Number.isInteger(npos) || npos < 0 || npos > this.fs.fileMax) {
       throw new FsError('EINVAL', `${this.where}: seek to ${npos} is outside 0…${this.fs.fileMax}`);
     }
@@ -299,7 +310,10 @@ export class LfsFile {
     if (this.dirty && !this.detached) {
       const src = this.src;
       if ('inline' in src) {
-        this.fs.commitFile(this.key, { tag: mkTag(TYPE_INLINESTRUCT, 0, src.inline.length), data: src.inline });
+        this.fs.commitFile(this.key, {
+          tag: mkTag(TYPE_INLINESTRUCT, 0, src.inline.length),
+          data: src.inline,
+        });
       } else {
         const d = new Uint8Array(8);
         writeLe32(d, 0, src.head);

@@ -26,6 +26,7 @@ import {
 import { ctzBlocks } from './ctz.ts';
 import { LfsFile, type OpenFlags } from './file.ts';
 import {
+  type Gstate,
   gFromBytes,
   gHasMove,
   gHasMoveHere,
@@ -33,7 +34,6 @@ import {
   gIsZero,
   gPrepMove,
   gPrepOrphans,
-  type Gstate,
   gToBytes,
   gXor,
   gZero,
@@ -161,7 +161,9 @@ export class Littlefs {
     }
     if (bd.blockSize < 128) throw bad(`block size ${bd.blockSize} is below LittleFS's minimum of 128 bytes`);
     if (cfg.cacheSize % bd.readSize !== 0 || cfg.cacheSize % bd.progSize !== 0) {
-      throw bad(`cache size ${cfg.cacheSize} is not a multiple of read size ${bd.readSize} and prog size ${bd.progSize}`);
+      throw bad(
+        `cache size ${cfg.cacheSize} is not a multiple of read size ${bd.readSize} and prog size ${bd.progSize}`,
+      );
     }
     if (bd.blockSize % cfg.cacheSize !== 0) {
       throw bad(`block size ${bd.blockSize} is not a multiple of cache size ${cfg.cacheSize}`);
@@ -237,12 +239,16 @@ export class Littlefs {
 
   private checkSuperblock(sb: Entry): void {
     const d = sb.struct;
-    if (!d || d.type !== TYPE_INLINESTRUCT || d.data.length < 24) throw this.corrupt('superblock has no configuration');
+    if (!d || d.type !== TYPE_INLINESTRUCT || d.data.length < 24)
+      throw this.corrupt('superblock has no configuration');
     const version = readLe32(d.data, 0);
     const major = version >>> 16;
     const minor = version & 0xffff;
     if (major !== DISK_VERSION >>> 16 || minor > DISK_VERSION_MINOR_MAX) {
-      throw new FsError('EINVAL', `${this.label}: LittleFS on-disk version ${major}.${minor} is not supported (2.0–2.1)`);
+      throw new FsError(
+        'EINVAL',
+        `${this.label}: LittleFS on-disk version ${major}.${minor} is not supported (2.0–2.1)`,
+      );
     }
     const blockSize = readLe32(d.data, 4);
     const blockCount = readLe32(d.data, 8);
@@ -260,7 +266,10 @@ export class Littlefs {
     for (const [value, key] of limits) {
       if (value === 0) continue;
       if (value > this[key]) {
-        throw new FsError('EINVAL', `${this.label}: superblock ${key} ${value} exceeds this build's ${this[key]}`);
+        throw new FsError(
+          'EINVAL',
+          `${this.label}: superblock ${key} ${value} exceeds this build's ${this[key]}`,
+        );
       }
       this[key] = value;
     }
@@ -546,7 +555,10 @@ export class Littlefs {
       if (!gIsZero(gFromBytes(gdelta))) cb.attr(mkTag(TYPE_MOVESTATE, ID_NONE, 12), gdelta);
     } catch (e) {
       if (e instanceof NoSpaceInBlock) {
-        throw new FsError('ENOSPC', `${this.label}: a directory's metadata no longer fits in a ${this.bd.blockSize}-byte block`);
+        throw new FsError(
+          'ENOSPC',
+          `${this.label}: a directory's metadata no longer fits in a ${this.bd.blockSize}-byte block`,
+        );
       }
       throw e;
     }
@@ -565,7 +577,9 @@ export class Littlefs {
   /** Unlink `dir` from the thread list by pointing its predecessor past it (lfs_dir_drop). */
   private dropPair(pdir: Mdir, dir: Mdir): void {
     this.gdelta = gXor(this.gdelta, gFromBytes(dir.gdelta));
-    this.commit(pdir, [{ tag: mkTag(TYPE_TAIL + (dir.split ? 1 : 0), ID_NONE, 8), data: pairBytes(dir.tail) }]);
+    this.commit(pdir, [
+      { tag: mkTag(TYPE_TAIL + (dir.split ? 1 : 0), ID_NONE, 8), data: pairBytes(dir.tail) },
+    ]);
   }
 
   // ---- consistency after power loss (lfs_fs_forceconsistency) ----
@@ -607,7 +621,11 @@ export class Littlefs {
       if (cycle++ >= this.bd.blockCount) throw this.corrupt('the metadata thread list loops');
       const dir = this.fetch(tail);
       for (const e of dir.entries) {
-        if (e.struct?.type === TYPE_DIRSTRUCT && e.struct.data.length >= 8 && pairEq(pairFrom(e.struct.data), pair)) {
+        if (
+          e.struct?.type === TYPE_DIRSTRUCT &&
+          e.struct.data.length >= 8 &&
+          pairEq(pairFrom(e.struct.data), pair)
+        ) {
           return true;
         }
       }
@@ -739,14 +757,18 @@ export class Littlefs {
 
   private checkName(name: Uint8Array, path: string): void {
     if (name.length > this.nameMax) {
-      throw new FsError('ENAMETOOLONG', `${this.where(path)}: name of ${name.length} bytes, at most ${this.nameMax}`);
+      throw new FsError(
+        'ENAMETOOLONG',
+        `${this.where(path)}: name of ${name.length} bytes, at most ${this.nameMax}`,
+      );
     }
   }
 
   remove(path: string): void {
     this.forceConsistency();
     const f = this.find(path);
-    if (f.kind === 'root') throw new FsError('EINVAL', `${this.where(path)}: cannot remove the root directory`);
+    if (f.kind === 'root')
+      throw new FsError('EINVAL', `${this.where(path)}: cannot remove the root directory`);
     if (f.kind === 'missing') throw new FsError('ENOENT', this.where(path));
     let child: Mdir | undefined;
     if (f.entry.type === TYPE_DIR) {
@@ -766,10 +788,12 @@ export class Littlefs {
   rename(from: string, to: string): void {
     this.forceConsistency();
     const o = this.find(from);
-    if (o.kind === 'root') throw new FsError('EINVAL', `${this.where(from)}: cannot rename the root directory`);
+    if (o.kind === 'root')
+      throw new FsError('EINVAL', `${this.where(from)}: cannot rename the root directory`);
     if (o.kind === 'missing') throw new FsError('ENOENT', this.where(from));
     const n = this.find(to);
-    if (n.kind === 'root') throw new FsError('EINVAL', `${this.where(to)}: cannot replace the root directory`);
+    if (n.kind === 'root')
+      throw new FsError('EINVAL', `${this.where(to)}: cannot replace the root directory`);
     const samePair = pairEq(o.dir.pair, n.dir.pair);
     let newOldId = o.id;
     let replaced: Mdir | undefined;
@@ -784,7 +808,10 @@ export class Littlefs {
       newId = n.id;
       newName = n.entry.name;
       if (n.entry.type !== o.entry.type) {
-        throw new FsError(n.entry.type === TYPE_DIR ? 'EISDIR' : 'ENOTDIR', `${this.where(from)} → ${this.where(to)}`);
+        throw new FsError(
+          n.entry.type === TYPE_DIR ? 'EISDIR' : 'ENOTDIR',
+          `${this.where(from)} → ${this.where(to)}`,
+        );
       }
       if (samePair && n.id === o.id) return;
       if (n.entry.type === TYPE_DIR) {
@@ -829,7 +856,8 @@ export class Littlefs {
     const key = pathParts(path).join('/');
     if (f.kind === 'missing') {
       if (!flags.create) throw new FsError('ENOENT', this.where(path));
-      if (!flags.write) throw new FsError('EINVAL', `${this.where(path)}: creating a file needs write access`);
+      if (!flags.write)
+        throw new FsError('EINVAL', `${this.where(path)}: creating a file needs write access`);
       this.checkName(f.name, path);
       this.commit(f.dir, [
         { tag: mkTag(TYPE_CREATE, f.id, 0), data: new Uint8Array(0) },
@@ -851,7 +879,9 @@ export class Littlefs {
         size: readLe32(s.data, 4),
       });
     } else {
-      file = new LfsFile(this, key, this.where(path), flags, { inline: s?.data.slice() ?? new Uint8Array(0) });
+      file = new LfsFile(this, key, this.where(path), flags, {
+        inline: s?.data.slice() ?? new Uint8Array(0),
+      });
     }
     return this.track(file);
   }

@@ -164,7 +164,12 @@ function replayBlock(bd: BlockDevice, block: number, rev: number): Replayed | un
   let crc = lfsCrc(0xffffffff, revBytes);
   let off = 4;
   let ptag = 0xffffffff;
-  let state: PairState = { entries: [], tail: [BLOCK_NULL, BLOCK_NULL], split: false, gdelta: new Uint8Array(12) };
+  let state: PairState = {
+    entries: [],
+    tail: [BLOCK_NULL, BLOCK_NULL],
+    split: false,
+    gdelta: new Uint8Array(12),
+  };
   let pending: Attr[] = [];
   let good: Replayed | undefined;
   let fcrc: { size: number; crc: number } | undefined;
