@@ -217,6 +217,24 @@ describe('files and directories (fs_open, fs_read, fs_write, ...)', () => {
 });
 
 describe('metadata pairs and space', () => {
+  it('a commit whose CRC does not match is ignored: the pair reads as of the commit before', () => {
+    const area = storageArea('nrf52840dk');
+    const vfs = vfsOn(area);
+    writeFile(vfs, '/lfs1/s', text('version one'), W | FS_O_TRUNC);
+    const bd = mountLittlefs(area, '/lfs1').lfs.bd;
+    const before = fetchPair(bd, [0, 1]);
+    writeFile(vfs, '/lfs1/s', text('version two'), W | FS_O_TRUNC);
+    const after = fetchPair(bd, [0, 1]);
+    expect(after.pair[0]).toBe(before.pair[0]); // appended, not compacted
+    // Flip a bit inside the new commit's data, as a failing cell would.
+    const at = after.pair[0] * 4096 + before.off + 8;
+    const byte = area.peek(at, 1)[0]!;
+    area.flash.load(new Uint8Array([byte ^ 0x01]), area.offset + at);
+    const again = new Vfs();
+    again.mount('/lfs1', mountLittlefs(area, '/lfs1', { formatIfNeeded: false }));
+    expect(new TextDecoder().decode(readFile(again, '/lfs1/s'))).toBe('version one');
+  });
+
   it('compacts and splits the root pair when many files are made, and keeps them all', () => {
     const area = storageArea('nrf52840dk');
     const vfs = vfsOn(area);
