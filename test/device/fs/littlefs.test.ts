@@ -252,6 +252,31 @@ describe('metadata pairs and space', () => {
       if (i >= 30) expect(readFile(again, `/lfs1/${n}`)).toEqual(bytes(20, i));
   });
 
+  it('moves a worn pair to a fresh block every (block_cycles+1)|1 compactions, re-pointing its parent', () => {
+    // 1 KiB blocks, so pairs fill and compact often.
+    const flash = new Flash({ sectors: Array(16).fill(1024), writeAlign: 4 });
+    const area = smallArea(flash);
+    const vfs = vfsOn(area, { blockCycles: 4 });
+    vfs.mkdir('/lfs1/cfg');
+    const seen = new Set<string>();
+    const lfs = mountLittlefs(area, '/lfs1', { blockCycles: 4 }).lfs;
+    const pairOfCfg = () => {
+      const root = fetchPair(lfs.bd, [0, 1]);
+      const e = root.entries.find((x) => new TextDecoder().decode(x.name) === 'cfg')!;
+      return [...e.struct!.data].join(',');
+    };
+    for (let i = 0; i < 300; i++) {
+      writeFile(vfs, `/lfs1/cfg/v${i % 3}`, bytes(60, i), W | FS_O_TRUNC);
+      seen.add(pairOfCfg());
+    }
+    expect(seen.size).toBeGreaterThan(3); // the directory's pair moved several times
+    const again = new Vfs();
+    again.mount('/lfs1', mountLittlefs(area, '/lfs1', { blockCycles: 4, formatIfNeeded: false }));
+    for (let i = 297; i < 300; i++) expect(readFile(again, `/lfs1/cfg/v${i % 3}`)).toEqual(bytes(60, i));
+    expect(again.readdir('/lfs1/cfg').map((e) => e.name)).toEqual(['v0', 'v1', 'v2']);
+    expect(again.statvfs('/lfs1').bfree).toBe(16 - 4); // root and cfg pairs only: nothing leaked
+  });
+
   it('says -ENOSPC when full, keeps what was there, and has room again after a delete', () => {
     const area = storageArea('nrf52840dk');
     const vfs = vfsOn(area);

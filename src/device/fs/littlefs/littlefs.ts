@@ -7,9 +7,12 @@
  * state (lfs_rawmkdir, lfs_rawremove, lfs_rawrename, lfs_fs_demove, lfs_fs_deorphan), the
  * lookahead block allocator (lfs_alloc) over a traversal (lfs_fs_rawtraverse).
  *
- * Not modelled: bad-block relocation (the flash model never wears out) and block_cycles wear
- * levelling of metadata pairs (a pair is compacted in place; littlefs would move it to fresh blocks
- * every block_cycles erases). Images are still what littlefs reads and writes.
+ * Metadata pairs are wear-levelled as littlefs does: every (block_cycles+1)|1 compactions a pair
+ * moves one of its blocks to a fresh block, and its parent and predecessor are re-pointed
+ * (lfs_dir_compact "tired", lfs_dir_orphaningcommit), with the orphan flag set in between so a
+ * power cut is repaired at the next mount (lfs_fs_deorphan's half-orphans). Not modelled: bad
+ * blocks (the flash model does not wear out, so no program or erase ever fails), and superblock
+ * expansion (the root pair at blocks 0 and 1 is compacted in place when tired).
  */
 import { FsError } from '../fs-api.ts';
 import {
@@ -60,6 +63,7 @@ import {
   pairEq,
   pairFrom,
   pairIsNull,
+  pairOverlap,
   readLe32,
   TYPE_CREATE,
   TYPE_CTZSTRUCT,
@@ -436,15 +440,15 @@ export class Littlefs {
     let cycle = 0;
     while (!pairIsNull(dir.tail)) {
       if (cycle++ >= this.bd.blockCount / 2) throw this.corrupt('the metadata thread list loops');
-      if (pairEq(dir.tail, pair)) return dir;
+      if (pairOverlap(dir.tail, pair)) return dir;
       dir = this.fetch(dir.tail);
     }
     return undefined;
   }
 
   /**
-   * @internal Commit attributes to a pair (lfs_dir_relocatingcommit without relocation): append
-   * when the block has room, else compact (splitting if needed). Returns the pair as it is now.
+   * @internal Commit attributes to a pair (lfs_dir_relocatingcommit): append when the block has
+   * room, else compact (splitting, and moving a tired pair). Returns the pair as it is now.
    */
   commit(dir: Mdir, attrs: readonly Attr[]): Mdir {
     const next = cloneState(dir);
@@ -489,11 +493,71 @@ export class Littlefs {
         }
       }
     }
-    next.gdelta = gToBytes(newDelta);
-    this.splittingCompact(dir, next.entries, next.tail, next.split, next.gdelta);
-    this.gdisk = this.gstate;
+    // Wear levelling: a pair compacted (block_cycles+1)|1 times moves to a fresh block.
+    const m = (this.cfg.blockCycles + 1) | 1;
+    let fresh: number | undefined;
+    if (this.cfg.blockCycles > 0 && (dir.rev + 1) % m === 0 && !pairEq(dir.pair, [0, 1])) {
+      try {
+        fresh = this.alloc();
+      } catch (e) {
+        // No spare block: compact in place (littlefs carries on when a tired pair cannot move).
+        if (!(e instanceof FsError && e.code === 'ENOSPC')) throw e;
+      }
+    }
+    if (fresh === undefined) {
+      next.gdelta = gToBytes(newDelta);
+      this.splittingCompact(dir, next.entries, next.tail, next.split, next.gdelta);
+      this.gdisk = this.gstate;
+      this.gdelta = gZero();
+      return dir;
+    }
+    // The moved pair is not reachable until its parent and predecessor point at it, so the
+    // pending global state goes with those commits, not this one (lfs_dir_compact "relocated").
+    const oldPair: [number, number] = [dir.pair[0], dir.pair[1]];
+    dir.pair = [dir.pair[0], fresh];
+    next.gdelta = gToBytes(gXor(own, this.gdelta));
     this.gdelta = gZero();
+    this.splittingCompact(dir, next.entries, next.tail, next.split, next.gdelta);
+    this.repoint(oldPair, dir);
     return dir;
+  }
+
+  /**
+   * After a pair moved from `oldPair`, point its parent's entry and its predecessor's tail at it
+   * (lfs_dir_orphaningcommit). Between the two commits the file system has a half-orphan, flagged
+   * in the global state for lfs_fs_deorphan.
+   */
+  private repoint(oldPair: Pair, dir: Mdir): void {
+    if (pairOverlap(oldPair, this.root)) this.root = [dir.pair[0], dir.pair[1]];
+    const newPair = pairBytes(dir.pair);
+    const parent = this.parentOf(oldPair);
+    if (parent) {
+      this.gstate = gPrepOrphans(this.gstate, +1);
+      const attrs: Attr[] = [];
+      let id = parent.id;
+      // A pending move in the parent is finished in the same commit: the move's pair may be the
+      // one that is about to change.
+      if (gHasMoveHere(this.gstate, parent.dir.pair)) {
+        const moveId = (this.gstate.tag >>> 10) & 0x3ff;
+        this.gstate = gPrepMove(this.gstate, ID_NONE, [0, 0]);
+        attrs.push({ tag: mkTag(TYPE_DELETE, moveId, 0), data: new Uint8Array(0) });
+        if (moveId < id) id--;
+      }
+      attrs.push({ tag: mkTag(TYPE_DIRSTRUCT, id, 8), data: newPair });
+      this.commit(parent.dir, attrs);
+    }
+    const pdir = this.pred(oldPair);
+    if (pdir) {
+      if (parent && gHasOrphans(this.gstate)) this.gstate = gPrepOrphans(this.gstate, -1);
+      const attrs: Attr[] = [];
+      if (gHasMoveHere(this.gstate, pdir.pair)) {
+        const moveId = (this.gstate.tag >>> 10) & 0x3ff;
+        this.gstate = gPrepMove(this.gstate, ID_NONE, [0, 0]);
+        attrs.push({ tag: mkTag(TYPE_DELETE, moveId, 0), data: new Uint8Array(0) });
+      }
+      attrs.push({ tag: mkTag(TYPE_TAIL + (pdir.split ? 1 : 0), ID_NONE, 8), data: newPair });
+      this.commit(pdir, attrs);
+    }
   }
 
   /** Compact into the other block, first splitting off tail pairs while the entries exceed half a block. */
@@ -600,11 +664,23 @@ export class Littlefs {
       while (!pairIsNull(pdir.tail)) {
         if (cycle++ >= this.bd.blockCount) throw this.corrupt('the metadata thread list loops');
         const dir = this.fetch(pdir.tail);
-        if (!pdir.split && !this.hasParent(dir.pair)) {
-          // An orphan: a directory removed, or never linked, before the power went.
-          this.dropPair(pdir, dir);
-          pdir = this.fetch(pdir.pair);
-          continue;
+        if (!pdir.split) {
+          const parent = this.parentOf(pdir.tail);
+          if (!parent) {
+            // An orphan: a directory removed, or never linked, before the power went.
+            this.dropPair(pdir, dir);
+            pdir = this.fetch(pdir.pair);
+            continue;
+          }
+          const pointed = pairFrom(parent.entry.struct!.data);
+          if (!pairEq(pointed, pdir.tail)) {
+            // A half-orphan: the pair moved and its parent knows, its predecessor does not yet.
+            this.commit(pdir, [
+              { tag: mkTag(TYPE_TAIL + (pdir.split ? 1 : 0), ID_NONE, 8), data: pairBytes(pointed) },
+            ]);
+            pdir = this.fetch(pdir.pair);
+            continue;
+          }
         }
         pdir = dir;
       }
@@ -613,25 +689,26 @@ export class Littlefs {
     this.consistent = true;
   }
 
-  /** Some directory entry points at this pair (lfs_fs_parent). */
-  private hasParent(pair: Pair): boolean {
+  /** The directory entry pointing at a pair that shares a block with `pair` (lfs_fs_parent). */
+  private parentOf(pair: Pair): { dir: Mdir; id: number; entry: Entry } | undefined {
     let tail: Pair = [0, 1];
     let cycle = 0;
     while (!pairIsNull(tail)) {
       if (cycle++ >= this.bd.blockCount) throw this.corrupt('the metadata thread list loops');
       const dir = this.fetch(tail);
-      for (const e of dir.entries) {
+      for (let id = 0; id < dir.entries.length; id++) {
+        const e = dir.entries[id]!;
         if (
           e.struct?.type === TYPE_DIRSTRUCT &&
           e.struct.data.length >= 8 &&
-          pairEq(pairFrom(e.struct.data), pair)
+          pairOverlap(pairFrom(e.struct.data), pair)
         ) {
-          return true;
+          return { dir, id, entry: e };
         }
       }
       tail = dir.tail;
     }
-    return false;
+    return undefined;
   }
 
   // ---- path lookup (lfs_dir_find) ----
@@ -830,8 +907,12 @@ export class Littlefs {
     if (samePair) attrs.push({ tag: mkTag(TYPE_DELETE, newOldId, 0), data: new Uint8Array(0) });
     this.commit(n.dir, attrs);
     if (!samePair && gHasMove(this.gstate)) {
+      // The source's pair is where the move state says (a relocation on the way would have
+      // finished the move itself, lfs_rawrename).
+      const movePair: Pair = [this.gstate.pair[0], this.gstate.pair[1]];
+      const moveId = (this.gstate.tag >>> 10) & 0x3ff;
       this.gstate = gPrepMove(this.gstate, ID_NONE, [0, 0]);
-      this.commit(this.fetch(o.dir.pair), [{ tag: mkTag(TYPE_DELETE, o.id, 0), data: new Uint8Array(0) }]);
+      this.commit(this.fetch(movePair), [{ tag: mkTag(TYPE_DELETE, moveId, 0), data: new Uint8Array(0) }]);
     }
     this.detachOpen(from);
     this.detachOpen(to);
