@@ -123,7 +123,7 @@ export interface DirEntry {
 
 /** Zephyr's struct fs_statvfs. */
 export interface StatVfs {
-  /** Optimal transfer block size (f_bsize; LittleFS reports its prog size... see driver). */
+  /** Optimal transfer block size (f_bsize; Zephyr's LittleFS reports its prog size). */
   bsize: number;
   /** Allocation unit size (f_frsize; the LittleFS block size). */
   frsize: number;

@@ -719,44 +719,44 @@ export class Littlefs {
     return true;
   }
 
-  /** @internal */
+  /** @internal Walk a path from the root directory (lfs_dir_find). */
   find(path: string): Found {
     this.checkMounted();
     const parts = pathParts(path);
-    if (parts.length === 0) return { kind: 'root' };
+    let found: Found = { kind: 'root' };
     let pair: Pair = this.root;
-    for (let k = 0; k < parts.length; k++) {
-      const name = encoder.encode(parts[k]!);
-      const last = k === parts.length - 1;
-      let dir = this.fetch(pair);
-      let found: Found | undefined;
-      while (!found) {
-        let insert = -1;
-        for (let id = 0; id < dir.entries.length; id++) {
-          const e = dir.entries[id]!;
-          if (!isNamed(e) || !this.visible(dir, id)) continue;
-          const c = compareName(e.name, name);
-          if (c === 0) {
-            found = { kind: 'entry', dir, id, entry: e };
-            break;
-          }
-          if (c > 0 && insert < 0) insert = id;
-        }
-        if (found) break;
-        if (insert >= 0 || !dir.split) {
-          if (!last) throw new FsError('ENOENT', this.where(parts.slice(0, k + 1).join('/')));
-          return { kind: 'missing', dir, id: insert >= 0 ? insert : dir.entries.length, name };
-        }
-        dir = this.fetch(dir.tail);
+    for (const [k, part] of parts.entries()) {
+      if (found.kind === 'missing') throw new FsError('ENOENT', this.where(parts.slice(0, k).join('/')));
+      if (found.kind === 'entry') {
+        if (found.entry.type !== TYPE_DIR)
+          throw new FsError('ENOTDIR', this.where(parts.slice(0, k).join('/')));
+        pair = this.dirPair(found.entry);
       }
-      if (found.kind !== 'entry') throw new Error('unreachable');
-      if (last) return found;
-      if (found.entry.type !== TYPE_DIR) {
-        throw new FsError('ENOTDIR', this.where(parts.slice(0, k + 1).join('/')));
-      }
-      pair = this.dirPair(found.entry);
+      found = this.lookup(pair, encoder.encode(part));
     }
-    throw new Error('unreachable');
+    return found;
+  }
+
+  /**
+   * Find a name in a directory's chain of pairs. Names are kept in order across the chain, so the
+   * first pair holding a greater name is where a missing one would go (lfs_dir_fetchmatch's id).
+   */
+  private lookup(pair: Pair, name: Uint8Array): Found {
+    let dir = this.fetch(pair);
+    for (let cycle = 0; ; cycle++) {
+      let insert = -1;
+      for (let id = 0; id < dir.entries.length; id++) {
+        const e = dir.entries[id]!;
+        if (!isNamed(e) || !this.visible(dir, id)) continue;
+        const c = compareName(e.name, name);
+        if (c === 0) return { kind: 'entry', dir, id, entry: e };
+        if (c > 0 && insert < 0) insert = id;
+      }
+      if (insert >= 0 || !dir.split)
+        return { kind: 'missing', dir, id: insert >= 0 ? insert : dir.entries.length, name };
+      if (cycle >= this.bd.blockCount) throw this.corrupt('a directory chain loops');
+      dir = this.fetch(dir.tail);
+    }
   }
 
   private dirPair(e: Entry): [number, number] {
@@ -931,14 +931,13 @@ export class Littlefs {
 
   open(path: string, flags: OpenFlags): LfsFile {
     this.checkMounted();
-    if (flags.write) this.forceConsistency();
+    if (flags.write || flags.create) this.forceConsistency();
     const f = this.find(path);
     if (f.kind === 'root') throw new FsError('EISDIR', this.where(path));
     const key = pathParts(path).join('/');
     if (f.kind === 'missing') {
+      // littlefs creates the entry at open, whatever the access mode (lfs_file_rawopencfg).
       if (!flags.create) throw new FsError('ENOENT', this.where(path));
-      if (!flags.write)
-        throw new FsError('EINVAL', `${this.where(path)}: creating a file needs write access`);
       this.checkName(f.name, path);
       this.commit(f.dir, [
         { tag: mkTag(TYPE_CREATE, f.id, 0), data: new Uint8Array(0) },
