@@ -21,11 +21,11 @@
  * Pure: no Node imports.
  */
 
+import type { imageUpload } from '../groups/image/models.ts';
 import { ImageFormatError } from '../image/errors.ts';
 import { type McubootImage, parseImage } from '../image/format.ts';
 import { formatVersion } from '../image/version.ts';
 import type { RequestOf, ResponseOf } from '../smp/command.ts';
-import type { imageUpload } from '../smp/groups/image.ts';
 import { bufferBoundWindow } from '../transport/kinds/kind.ts';
 import { findKind } from '../transport/kinds/registry.ts';
 import type { TransportKind } from '../transport/transport.ts';
