@@ -84,11 +84,6 @@ export class FsError extends Error {
   }
 }
 
-/** Raise an FsError (shorthand for drivers). */
-export function fsError(code: ErrnoName, detail: string): FsError {
-  return new FsError(code, detail);
-}
-
 /** Open flags (Zephyr fs_interface.h FS_O_*). */
 export const FS_O_READ = 0x01;
 export const FS_O_WRITE = 0x02;

@@ -3,6 +3,9 @@
  * larger ones in a CTZ skip-list. Writes go to fresh blocks (copy-on-write: the last partial block
  * is copied, never appended to in place; writing inside a file rewrites from there to its end) and
  * become part of the file system only when sync() commits the new struct to the entry.
+ * Each handle keeps its own view of the file, as each lfs_file_t does: two handles on one file do
+ * not see each other's unsynced writes, and a handle whose entry is removed or renamed is detached
+ * (its later syncs commit nothing, as littlefs nulls the handle's pair).
  */
 import { FsError } from '../fs-api.ts';
 import { ProgramFailed } from './config.ts';
