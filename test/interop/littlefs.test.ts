@@ -211,3 +211,40 @@ describe.each([
     expect(ref.files).toEqual(after.files);
   });
 });
+
+describe('an image the reference littlefs wore in (relocated pairs, expanded superblock)', () => {
+  it('mounts in zdfu with the same tree, takes writes, and littlefs reads them back', () => {
+    const spec = {
+      dirs: ['/d', '/d/e'],
+      files: { '/d/e/f': hex(bytes(2500, 40)), '/top': hex(bytes(70, 41)) },
+      block_cycles: 4,
+      rewrites: [
+        { path: '/hot', times: 600 },
+        { path: '/d/e/hot', times: 300 },
+      ],
+    };
+    const specPath = join(dir, 'spec-worn.json');
+    writeFileSync(specPath, JSON.stringify(spec));
+    const image = join(dir, 'ref-worn.img');
+    const made = python(['make', image, '1024', '32', specPath, '0x20000']);
+    const flash = new Flash({ name: 'nor', sectors: Array(32).fill(1024), writeAlign: 4 });
+    const area = new FlashArea(flash, { label: 'storage_partition', offset: 0, size: flash.size });
+    flash.load(readFileSync(image));
+    const vfs = new Vfs();
+    const mount = mountLittlefs(area, '/lfs1', { formatIfNeeded: false, blockCycles: 4 });
+    vfs.mount('/lfs1', mount);
+    const ours = treeOf(vfs);
+    expect(ours.dirs).toEqual(made.dirs);
+    expect(ours.files).toEqual(made.files);
+    // littlefs grew the superblock chain: the root directory is no longer the pair at blocks 0, 1.
+    expect(mount.lfs.store.root.some((block) => block < 2)).toBe(false);
+    for (let i = 0; i < 200; i++) put(vfs, `/d/e/hot`, bytes(10 + (i % 50), 500 + i));
+    vfs.mkdir('/lfs1/d/new');
+    put(vfs, '/d/new/g', bytes(1800, 42));
+    const after = treeOf(vfs);
+    writeFileSync(image, area.peek());
+    const ref = python(['dump', image, '1024', '32']);
+    expect(ref.dirs).toEqual(after.dirs);
+    expect(ref.files).toEqual(after.files);
+  });
+});

@@ -93,7 +93,8 @@ function oneOf(vfs: Vfs, path: string, allowed: (Uint8Array | undefined)[], labe
   ).toBe(true);
 }
 
-describe('LittleFS power cuts (every write and erase, before and inside)', () => {
+// Each sweep remounts a few hundred times: allow for a loaded machine.
+describe('LittleFS power cuts (every write and erase, before and inside)', { timeout: 60_000 }, () => {
   it('overwriting a CTZ file in place: old or new contents', () => {
     const old = bytes(4500, 1);
     const neu = bytes(5000, 2);

@@ -5,7 +5,9 @@
       {"disk_version": int, "dirs": [path...], "files": {path: hex}, "used_blocks": int}
   make <image> <block_size> <block_count> <spec.json> <disk_version>
       format an image with Zephyr's littlefs settings and apply the spec:
-      {"dirs": [path...], "files": {path: hex}, "remove": [path...], "rename": [[from, to]...]}
+      {"dirs": [path...], "files": {path: hex}, "remove": [path...], "rename": [[from, to]...],
+       "block_cycles": n, "rewrites": [{"path": p, "times": n}...]}  (the last two optional: wear the
+      image in, so littlefs relocates pairs and expands the superblock)
       disk_version 0 means the library's newest (2.1); 0x20000 writes 2.0 as Zephyr v3.5.0 does.
       Afterwards the tree is dumped as for `dump`, so the caller knows what the library sees.
 """
@@ -16,7 +18,7 @@ import sys
 from littlefs import LittleFS, UserContext
 
 
-def geometry(block_size, block_count, disk_version=0):
+def geometry(block_size, block_count, disk_version=0, block_cycles=512):
     # Zephyr's defaults (subsys/fs/Kconfig.littlefs): read/prog 16, cache 64, lookahead 32, 512 cycles.
     return dict(
         block_size=block_size,
@@ -25,7 +27,7 @@ def geometry(block_size, block_count, disk_version=0):
         prog_size=16,
         cache_size=64,
         lookahead_size=32,
-        block_cycles=512,
+        block_cycles=block_cycles,
         name_max=255,
         disk_version=disk_version,
     )
@@ -61,7 +63,8 @@ def make(image, block_size, block_count, spec_path, disk_version):
     with open(spec_path) as f:
         spec = json.load(f)
     ctx = UserContext(buffsize=block_size * block_count)
-    fs = LittleFS(context=ctx, mount=False, **geometry(block_size, block_count, disk_version))
+    cycles = spec.get("block_cycles", 512)
+    fs = LittleFS(context=ctx, mount=False, **geometry(block_size, block_count, disk_version, cycles))
     fs.format()
     fs.mount()
     for d in spec.get("dirs", []):
@@ -73,6 +76,10 @@ def make(image, block_size, block_count, spec_path, disk_version):
         fs.remove(path)
     for src, dst in spec.get("rename", []):
         fs.rename(src, dst)
+    for rewrite in spec.get("rewrites", []):
+        for i in range(rewrite["times"]):
+            with fs.open(rewrite["path"], "wb") as fh:
+                fh.write(bytes([i % 256]) * (20 + i % 40))
     out = tree(fs)
     fs.unmount()
     with open(image, "wb") as f:

@@ -183,6 +183,8 @@ export class Littlefs {
         if (e instanceof CorruptPair) throw fs.corrupt(e.message);
         throw e;
       }
+      // Where allocation starts after a mount, to spread wear (littlefs folds the commit CRCs it
+      // reads into lfs->seed; any value that changes with the contents serves).
       seed = (seed * 31 + dir.rev + dir.off) >>> 0;
       const sb = dir.entries[0];
       if (sb && sb.type === TYPE_SUPERBLOCK && namesEqual(sb.name, MAGIC)) {
