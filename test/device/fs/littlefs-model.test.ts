@@ -1,6 +1,8 @@
-// A property test: random sequences of Zephyr file-system calls on LittleFS (writes, appends,
+// Property tests: random sequences of Zephyr file-system calls on LittleFS (writes, appends,
 // writes at an offset, truncates, unlinks, renames, remounts) agree with a plain Map model of the
-// files, and so does the tree after a final remount. Seeded, so a failure repeats.
+// files, and so does the tree after a final remount; on a partition too small for them, every
+// call either completes or fails with -ENOSPC leaving each file as it was. Seeded, so a failure
+// repeats.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Flash } from '../../../src/device/flash.ts';
@@ -14,7 +16,7 @@ import {
 } from '../../../src/device/fs/fs-api.ts';
 import { mountLittlefs } from '../../../src/device/fs/littlefs-mount.ts';
 import { Vfs } from '../../../src/device/fs/vfs.ts';
-import { bytes, readFile, smallArea } from './helpers.ts';
+import { bytes, readFile, smallArea, storageArea } from './helpers.ts';
 
 const PATHS = ['a', 'b', 'c', 'longer-name-d', 'sub/e', 'sub/f', 'sub/g'];
 
@@ -142,6 +144,65 @@ describe('LittleFS against a Map model', () => {
         check(mount(area), model);
       }),
       { seed: 20261202, numRuns: 40 },
+    );
+  });
+
+  it('on a full partition, a call completes or fails with -ENOSPC and changes nothing', () => {
+    const write = fc.record({
+      path: fc.constantFrom('a', 'b', 'c', 'd/x', 'd/y'),
+      size: fc.integer({ min: 0, max: 9000 }),
+      seed: fc.nat(),
+      remove: fc.boolean(),
+      mkdir: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(write, { maxLength: 30 }), (ops) => {
+        // nrf52840dk: 8 blocks of 4 KiB, soon full.
+        const area = storageArea('nrf52840dk');
+        const mountNow = () => {
+          const v = new Vfs();
+          v.mount('/lfs1', mountLittlefs(area, '/lfs1', { formatIfNeeded: false }));
+          return v;
+        };
+        mountLittlefs(area, '/lfs1').unmount();
+        let vfs = mountNow();
+        const model = new Map<string, Uint8Array>();
+        let haveDir = false;
+        for (const o of ops) {
+          if (o.path.startsWith('d/') && !haveDir && !o.mkdir) continue;
+          const before = model.get(o.path);
+          try {
+            if (o.mkdir && !haveDir) {
+              vfs.mkdir('/lfs1/d');
+              haveDir = true;
+            } else if (o.remove) {
+              if (before) vfs.unlink(`/lfs1/${o.path}`);
+              model.delete(o.path);
+            } else {
+              const data = bytes(o.size, o.seed);
+              const f = vfs.open(`/lfs1/${o.path}`, FS_O_CREATE | FS_O_WRITE | FS_O_TRUNC);
+              try {
+                f.write(data);
+              } finally {
+                f.close();
+              }
+              model.set(o.path, data);
+            }
+          } catch (e) {
+            if (!(e instanceof FsError) || e.code !== 'ENOSPC') throw e;
+            // A file the call created but never filled is there, empty (littlefs commits the name at open).
+            if (!o.mkdir && !o.remove && !before) model.set(o.path, new Uint8Array(0));
+            if (o.mkdir) haveDir = vfs.readdir('/lfs1').some((e) => e.name === 'd');
+          }
+          vfs = mountNow();
+          for (const [p, data] of model) {
+            expect(Buffer.compare(readFile(vfs, `/lfs1/${p}`), data), `${p} after ${JSON.stringify(o)}`).toBe(
+              0,
+            );
+          }
+        }
+      }),
+      { seed: 20261203, numRuns: 60 },
     );
   });
 });

@@ -277,6 +277,17 @@ describe('metadata pairs and space', () => {
     expect(again.statvfs('/lfs1').bfree).toBe(16 - 4); // root and cfg pairs only: nothing leaked
   });
 
+  it('a write cut short by -ENOSPC is not committed by close: the file keeps what it had', () => {
+    const vfs = vfsOn(storageArea('nrf52840dk'));
+    vfs.mkdir('/lfs1/d');
+    writeFile(vfs, '/lfs1/a', bytes(4097, 1)); // 2 blocks; root and d take 4, 2 are left
+    const f = vfs.open('/lfs1/a', W | FS_O_TRUNC);
+    // 8189 bytes need 3 blocks: the last byte does not fit (lfs_file_rawwrite sets LFS_F_ERRED).
+    expect(errnoOf(() => f.write(bytes(8189, 2)))).toBe(-Errno.ENOSPC);
+    f.close();
+    expect(readFile(vfs, '/lfs1/a')).toEqual(bytes(4097, 1));
+  });
+
   it('says -ENOSPC when full, keeps what was there, and has room again after a delete', () => {
     const area = storageArea('nrf52840dk');
     const vfs = vfsOn(area);
