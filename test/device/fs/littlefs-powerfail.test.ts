@@ -1,10 +1,12 @@
 // Power cuts during LittleFS operations: before every write and erase an operation makes, and
 // inside each (torn program, partial erase), then power on and remount. The mount never fails
 // or formats, a file holds its old or its new contents (never a mix, never garbage), a rename
-// leaves the file in exactly one place, and the file system takes writes again afterwards.
+// leaves the file in exactly one place, and the file system takes writes again afterwards. Then
+// the same for random operation sequences cut at random points (a seeded property).
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type CutPlan, Flash, type FlashArea, PowerCut } from '../../../src/device/flash.ts';
-import { FS_O_CREATE, FS_O_RDWR, FS_O_TRUNC, FS_O_WRITE } from '../../../src/device/fs/fs-api.ts';
+import { FS_O_CREATE, FS_O_RDWR, FS_O_TRUNC, FS_O_WRITE, FsError } from '../../../src/device/fs/fs-api.ts';
 import { fetchPair } from '../../../src/device/fs/littlefs/mdir.ts';
 import {
   type LittlefsMount,
@@ -241,5 +243,105 @@ describe('LittleFS power cuts (every write and erase, before and inside)', { tim
       { area, opts: { blockCycles: 4 } },
     );
     expect(n).toBeGreaterThan(4); // erase, compaction and the parent's and predecessor's commits
+  });
+
+  it('random operation sequences with random cuts (1 KiB blocks, pairs moving every 5 compactions)', () => {
+    const PATHS = ['a', 'b', 'dd/x', 'dd/y'];
+    const step = fc.record({
+      kind: fc.constantFrom('write', 'writeAt', 'unlink', 'rename'),
+      path: fc.constantFrom(...PATHS),
+      to: fc.constantFrom(...PATHS),
+      size: fc.integer({ min: 0, max: 3000 }),
+      seed: fc.nat(),
+      cut: fc.option(
+        fc.record({ at: fc.integer({ min: 1, max: 40 }), fraction: fc.option(fc.constantFrom(0.3, 0.9)) }),
+      ),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 20 }), (steps) => {
+        const area = smallArea(new Flash({ sectors: Array(16).fill(1024), writeAlign: 4 }));
+        const opts = { blockCycles: 4 };
+        const mountNow = () => {
+          const v = new Vfs();
+          v.mount('/lfs1', mountLittlefs(area, '/lfs1', { ...opts, formatIfNeeded: false }));
+          return v;
+        };
+        mountLittlefs(area, '/lfs1', opts).unmount();
+        let vfs = mountNow();
+        vfs.mkdir('/lfs1/dd');
+        const contents = () => {
+          const out = new Map<string, Uint8Array>();
+          for (const p of PATHS) {
+            try {
+              out.set(p, readFile(vfs, `/lfs1/${p}`));
+            } catch (e) {
+              if (!(e instanceof FsError) || e.code !== 'ENOENT') throw e;
+            }
+          }
+          return out;
+        };
+        let model = new Map<string, Uint8Array>();
+        for (const o of steps) {
+          const next = new Map(model);
+          if (o.cut) {
+            const inside = o.cut.fraction === null ? undefined : { fraction: o.cut.fraction, seed: o.seed };
+            area.flash.cutPower(inside ? { mutation: o.cut.at, inside } : { mutation: o.cut.at });
+          }
+          try {
+            const old = model.get(o.path);
+            if (o.kind === 'write') {
+              const data = bytes(o.size, o.seed);
+              next.set(o.path, data);
+              writeFile(vfs, `/lfs1/${o.path}`, data, FS_O_CREATE | FS_O_WRITE | FS_O_TRUNC);
+            } else if (o.kind === 'writeAt' && old) {
+              const data = bytes(Math.min(o.size, 500), o.seed);
+              const at = Math.min(o.seed % 2000, old.length);
+              const want = new Uint8Array(Math.max(old.length, at + data.length));
+              want.set(old);
+              want.set(data, at);
+              next.set(o.path, want);
+              const f = vfs.open(`/lfs1/${o.path}`, FS_O_RDWR);
+              f.seek(at);
+              f.write(data);
+              f.close();
+            } else if (o.kind === 'unlink' && old) {
+              next.delete(o.path);
+              vfs.unlink(`/lfs1/${o.path}`);
+            } else if (o.kind === 'rename' && old) {
+              next.delete(o.path);
+              next.set(o.to, old);
+              vfs.rename(`/lfs1/${o.path}`, `/lfs1/${o.to}`);
+            }
+            area.flash.powerOn();
+            model = next;
+            if (o.cut) vfs = mountNow();
+          } catch (e) {
+            area.flash.powerOn();
+            if (e instanceof FsError && e.code === 'ENOSPC') {
+              vfs = mountNow();
+              model = contents();
+              continue;
+            }
+            if (!(e instanceof PowerCut)) throw e;
+            vfs = mountNow();
+            const now = contents();
+            for (const p of PATHS) {
+              const got = now.get(p);
+              const is = (x: Uint8Array | undefined) =>
+                x === undefined ? got === undefined : got !== undefined && Buffer.compare(x, got) === 0;
+              // A file being created may be there empty: its name is committed at open.
+              const created = o.kind === 'write' && p === o.path && got?.length === 0;
+              expect(is(model.get(p)) || is(next.get(p)) || created, `${p} after ${JSON.stringify(o)}`).toBe(
+                true,
+              );
+            }
+            model = now;
+          }
+        }
+        vfs = mountNow();
+        for (const [p, data] of model) expect(Buffer.compare(readFile(vfs, `/lfs1/${p}`), data), p).toBe(0);
+      }),
+      { seed: 20261204, numRuns: 40 },
+    );
   });
 });
