@@ -13,7 +13,7 @@ import { peerTool } from './peers.ts';
 import { nextBoot, type PeerLink, runProcess, SMP_UDP_PORT, smpmgr } from './smp-harness.ts';
 
 const GROUPS_OPS = join(import.meta.dirname, 'py', 'groups_ops.py');
-const SERVED = [0, 2, 1, 8, 3, 10, 63];
+const SERVED = [0, 2, 1, 8, 3, 10, 63, 9];
 
 type Op = { op: string; error?: string; group?: number; rc?: number } & Record<string, unknown>;
 

@@ -81,19 +81,19 @@ describe.each(['udp', 'serial'] as const)('over %s', (via) => {
 
   it('enum count, list, single and details', async () => {
     ws.sim = await startSim({ udp: '127.0.0.1:0', baud: 0 });
-    expect((await zdfu(via, 'enum', 'count')).out).toBe('7 groups\n');
+    expect((await zdfu(via, 'enum', 'count')).out).toBe('8 groups\n');
     const list = await zdfu(via, 'enum', 'list');
     expect(
       list.out
         .split('\n')
         .filter(Boolean)
         .map((line) => line.trim()),
-    ).toEqual(['0  os', '2  stat', '1  image', '8  fs', '3  settings', '10  enum', '63  zephyr-basic']);
+    ).toEqual(['0  os', '2  stat', '1  image', '8  fs', '3  settings', '10  enum', '63  zephyr-basic', '9  shell']);
     expect(JSON.parse((await zdfu(via, '--json', 'enum', 'list')).out)).toEqual({
-      groups: [0, 2, 1, 8, 3, 10, 63],
+      groups: [0, 2, 1, 8, 3, 10, 63, 9],
     });
-    expect((await zdfu(via, 'enum', 'single', '6')).out).toBe(
-      'index 6: group 63 (zephyr-basic), the last one\n',
+    expect((await zdfu(via, 'enum', 'single', '7')).out).toBe(
+      'index 7: group 9 (shell), the last one\n',
     );
     expect(JSON.parse((await zdfu(via, '--json', 'enum', 'single', '0')).out)).toEqual({
       index: 0,
@@ -106,7 +106,7 @@ describe.each(['udp', 'serial'] as const)('over %s', (via) => {
         '  3  settings mgmt       4 handlers\n' +
         ' 63  zephyr basic mgmt   1 handler\n',
     );
-    const past = await zdfu(via, 'enum', 'single', '7');
+    const past = await zdfu(via, 'enum', 'single', '8');
     expect(past.code).toBe(2);
     expect(past.err).toContain('group index too large (INDEX_TOO_LARGE, group 10 rc 4)');
   }, 60_000);
