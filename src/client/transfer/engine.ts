@@ -28,6 +28,11 @@ export interface PlannedChunk<A> {
   readonly full: boolean;
   /** Overrides the engine's per-request timeout (a first chunk that erases a slot). */
   readonly timeoutMs?: number;
+  /**
+   * Overrides whether the link should tell a dropped request from a lost device (by default: until
+   * a full request at the current limit was answered). A tiny request need not.
+   */
+  readonly detectTooLarge?: boolean;
   /** Sends the request and resolves with the session's reading of the device's answer. */
   send(options: SendChunkOptions): Promise<A>;
 }
@@ -217,7 +222,7 @@ class TransferRun<A, C extends PlannedChunk<A>, R> {
     this.requests++;
     const sendOptions: SendChunkOptions = {
       timeoutMs: chunk.timeoutMs ?? this.options.timeoutMs,
-      detectTooLarge: !this.limitProven,
+      detectTooLarge: chunk.detectTooLarge ?? !this.limitProven,
     };
     if (this.options.signal !== undefined) sendOptions.signal = this.options.signal;
     let sent: Promise<A>;
