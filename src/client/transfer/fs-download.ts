@@ -9,7 +9,9 @@
  *   UDP, or twice after a resend) and is done when it holds every byte of the total;
  * - the total comes from the first answer; any answer that disagrees with it (data past the end,
  *   none before it, another len at offset 0) means the file changed under the download, which
- *   stops with a clear error rather than hand back a mix of two files;
+ *   stops with a clear error rather than hand back a mix of two files; when the answer that reached
+ *   the end was a whole chunk, one more request at the end must find nothing (the file did not
+ *   grow unseen);
  * - resume starts at the bytes received before (an interrupted download's), with the total the
  *   earlier run learned, since only an answer at offset 0 carries it.
  * Pure: no Node imports.
@@ -92,6 +94,11 @@ class DownloadSession implements TransferSession<DownloadAnswer, DownloadChunk, 
   private holes: number[] = [];
   /** Before the total is known only one request goes out. */
   private probing = false;
+  /**
+   * The answer that reached the end was a whole chunk: the file may have grown by then without
+   * any answer showing it, so one request at the end must find nothing there.
+   */
+  private endCheck: 'none' | 'wanted' | 'asked' = 'none';
 
   constructor(
     private readonly link: SmpTransferLink,
@@ -160,6 +167,11 @@ class DownloadSession implements TransferSession<DownloadAnswer, DownloadChunk, 
       if (this.probing) return undefined;
       this.probing = true;
       return this.ask(this.start);
+    }
+    if (this.confirmed() >= total) {
+      if (this.endCheck !== 'wanted') return undefined;
+      this.endCheck = 'asked';
+      return this.ask(total);
     }
     while (this.holes.length > 0) {
       const off = this.holes.shift() ?? total;
@@ -235,8 +247,13 @@ class DownloadSession implements TransferSession<DownloadAnswer, DownloadChunk, 
     const end = off + data.length;
     // A short answer inside the file: ask for the rest from where it stopped.
     if (end < total && data.length < this.chunk) this.holes.push(end);
+    if (end === total && off < total && data.length === this.chunk && this.endCheck === 'none') {
+      this.endCheck = 'wanted';
+    }
     const now = this.confirmed();
-    if (now >= total) return { kind: 'done', result: this.buffer ?? new Uint8Array(0) };
+    if (now >= total && (this.endCheck === 'none' || off === total)) {
+      return { kind: 'done', result: this.buffer ?? new Uint8Array(0) };
+    }
     return { kind: 'ack', progressed: now > before };
   }
 
@@ -250,6 +267,7 @@ class DownloadSession implements TransferSession<DownloadAnswer, DownloadChunk, 
   }
 
   restart(): void {
+    if (this.endCheck === 'asked') this.endCheck = 'wanted';
     this.holes = [];
     this.probing = false;
     this.cursor = this.held.firstGap(this.start);

@@ -14,6 +14,9 @@
  * - once the state is dropped the device no longer knows the total, so it closes the file only
  *   after its idle time (CONFIG_MCUMGR_GRP_FS_FILE_AUTOMATIC_IDLE_CLOSE_TIME) or the next fs
  *   command, not at the last chunk.
+ * - a first chunk sent again within one upload (after its answer was lost) is counted twice by
+ *   fs_mgmt_file_upload (it truncates the file but adds to the offset it kept): the kind makes the
+ *   device drop that state and sends the first chunk again (see send below).
  * Resume trusts that the device's file is the beginning of this one (an earlier upload of it that
  * was interrupted): fs_mgmt offers no check of that in the upload itself.
  * Pure: no Node imports.
@@ -85,6 +88,16 @@ export function fileUploadKind(
       try {
         const body = off === 0 ? { name, off, data, len: total } : { name, off, data };
         const answer = await link.request(fileUpload, body, sendOptions);
+        if (off === 0 && data.length > 0 && answer.off > data.length) {
+          // A first chunk sent again within one upload (its answer was lost): fs_mgmt truncates
+          // the file but adds the chunk to the offset it already counted. A chunk at an offset it
+          // cannot expect makes it drop that state (FILE_OFFSET_NOT_VALID); the first chunk then
+          // starts a fresh upload.
+          await link.request(fileUpload, { name, off: answer.off + 1 }, sendOptions).catch((err: unknown) => {
+            if (expectedOffset(err) === undefined) throw err;
+          });
+          return { off: (await link.request(fileUpload, body, sendOptions)).off };
+        }
         return { off: answer.off };
       } catch (err) {
         const expected = expectedOffset(err);
