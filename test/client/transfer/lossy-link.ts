@@ -64,7 +64,9 @@ export function lossyLink(
       });
     });
   });
-  const client = new DeviceClient(clientEnd, { timeoutMs: options.timeoutMs ?? 2000, retries: 0 });
+  // Requests outside a transfer (params, image list) are resent after a loss, as DeviceClient's
+  // users have it; the transfer engine sends its chunks without resends of the client's own.
+  const client = new DeviceClient(clientEnd, { timeoutMs: options.timeoutMs ?? 300, retries: 5 });
   return {
     client,
     transport: clientEnd,
