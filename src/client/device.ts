@@ -3,6 +3,8 @@
  * confirm / erase / upload, stat list / show. Transport-agnostic and pure: the caller supplies
  * how to open a link (Node's serial/UDP in src/cli/transports.ts, Web Serial in a browser).
  */
+
+import type { RequestOf, ResponseOf, SmpCommand } from '../smp/command.ts';
 import { SmpError, SmpTimeoutError } from '../smp/errors.ts';
 import {
   type ImageStateResponse,
@@ -19,7 +21,6 @@ import { LinkError } from '../transport/link-error.ts';
 import { ReconnectingTransport } from '../transport/reconnecting.ts';
 import type { Transport } from '../transport/transport.ts';
 import { RequestTooLargeError, SmpClient } from './client.ts';
-import type { RequestOf, ResponseOf, SmpCommand } from '../smp/command.ts';
 import type { SendChunkOptions, SmpTransferLink } from './transfer/link.ts';
 import {
   type DeviceBufferParams,

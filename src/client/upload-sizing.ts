@@ -29,7 +29,10 @@ export function imageUploadFields(fields: ChunkFields): SizedField[] {
   const out: SizedField[] = [{ key: 'off', kind: 'uint', value: fields.off }];
   const first = fields.first;
   if (first !== undefined) {
-    out.push({ key: 'image', kind: 'uint', value: first.image }, { key: 'len', kind: 'uint', value: first.len });
+    out.push(
+      { key: 'image', kind: 'uint', value: first.image },
+      { key: 'len', kind: 'uint', value: first.len },
+    );
     if (first.shaLength > 0) out.push({ key: 'sha', kind: 'bytes', length: first.shaLength });
     if (first.upgrade) out.push({ key: 'upgrade', kind: 'bool' });
   }

@@ -12,10 +12,13 @@
 import { ImageFormatError } from '../image/errors.ts';
 import { type McubootImage, parseImage } from '../image/format.ts';
 import { formatVersion } from '../image/version.ts';
-import type { Fault } from '../util/fault.ts';
 import { runTransfer, type TransferProgress } from './transfer/engine.ts';
 import { TransferError, type TransferErrors } from './transfer/errors.ts';
-import { imageUploadKind, type UploadChunkRequest, type UploadChunkResponse } from './transfer/image-upload.ts';
+import {
+  imageUploadKind,
+  type UploadChunkRequest,
+  type UploadChunkResponse,
+} from './transfer/image-upload.ts';
 import { defaultWindow, type SendChunkOptions, type TransferLink } from './transfer/link.ts';
 import { UploadSession } from './transfer/upload-session.ts';
 import { deviceRequestLimit, MIN_FIRST_CHUNK, requestLimit } from './upload-sizing.ts';
@@ -280,4 +283,3 @@ function hexPrefix(bytes: Uint8Array): string {
   for (const byte of bytes.subarray(0, 8)) out += byte.toString(16).padStart(2, '0');
   return out;
 }
-

@@ -303,7 +303,8 @@ class TransferRun<A, C extends PlannedChunk<A>, R> {
     }
     this.consecutiveTimeouts++;
     if (this.consecutiveTimeouts > this.options.retries) {
-      const hint = entry.chunk.off === 0 && this.options.firstChunkHint ? ` ${this.options.firstChunkHint}` : '';
+      const hint =
+        entry.chunk.off === 0 && this.options.firstChunkHint ? ` ${this.options.firstChunkHint}` : '';
       this.fail(
         this.options.errors.failure(
           `The device did not answer the chunk at offset ${entry.chunk.off} after ${this.consecutiveTimeouts} tries.${hint}`,
@@ -413,7 +414,14 @@ class TransferRun<A, C extends PlannedChunk<A>, R> {
     const bytes = this.session.confirmed();
     const sentBytes = Math.max(0, bytes - resumedFrom);
     const bytesPerSecond = elapsedMs > 0 ? (sentBytes * 1000) / elapsedMs : 0;
-    onProgress({ bytes, total: this.session.total() ?? 0, sentBytes, resumedFrom, bytesPerSecond, elapsedMs });
+    onProgress({
+      bytes,
+      total: this.session.total() ?? 0,
+      sentBytes,
+      resumedFrom,
+      bytesPerSecond,
+      elapsedMs,
+    });
   }
 
   private complete(result: R): void {

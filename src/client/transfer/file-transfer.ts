@@ -6,7 +6,13 @@
 import type { Fault } from '../../util/fault.ts';
 import type { EngineOptions, TransferProgress } from './engine.ts';
 import { TransferConflictError, TransferError, type TransferErrors } from './errors.ts';
-import { type DeviceBufferParams, defaultWindow, deviceRequestLimit, requestLimit, type TransferLink } from './link.ts';
+import {
+  type DeviceBufferParams,
+  defaultWindow,
+  deviceRequestLimit,
+  requestLimit,
+  type TransferLink,
+} from './link.ts';
 
 export const DEFAULT_FILE_CHUNK_TIMEOUT_MS = 5_000;
 export const DEFAULT_FILE_RETRIES = 3;
@@ -106,10 +112,14 @@ export async function setUpRun(
   link: TransferLink,
   options: FileTransferOptions,
   noun: string,
-): Promise<Omit<EngineOptions, 'errors' | 'firstChunkNeeds'> & { readonly params: DeviceBufferParams | undefined }> {
+): Promise<
+  Omit<EngineOptions, 'errors' | 'firstChunkNeeds'> & { readonly params: DeviceBufferParams | undefined }
+> {
   options.signal?.throwIfAborted();
   const params =
-    options.skipParams || link.bufferParams === undefined ? undefined : await link.bufferParams(options.signal);
+    options.skipParams || link.bufferParams === undefined
+      ? undefined
+      : await link.bufferParams(options.signal);
   const limit = options.requestLimit ?? requestLimit(link.mtu, link.kind, params?.bufSize, link.fragmentSize);
   const deviceLimit = params === undefined ? undefined : deviceRequestLimit(link.kind, params.bufSize);
   // A download's answers, not its requests, fill the device's buffers: size the window by them.
@@ -134,8 +144,12 @@ export async function setUpRun(
 /** A file name the device can take: Zephyr refuses an empty one (EINVAL). */
 export function checkFileName(name: string): void {
   if (name.length === 0) {
-    throw new FileTransferError('The file name is empty; give the path on the device, e.g. /lfs/log.txt.', 0, {
-      fault: 'local',
-    });
+    throw new FileTransferError(
+      'The file name is empty; give the path on the device, e.g. /lfs/log.txt.',
+      0,
+      {
+        fault: 'local',
+      },
+    );
   }
 }

@@ -23,9 +23,9 @@ import { type PlannedChunk, runTransfer, type TransferSession, type Verdict } fr
 import type { TransferErrors } from './errors.ts';
 import {
   checkFileName,
+  FileTransferError,
   type FileTransferOptions,
   type FileTransferResult,
-  FileTransferError,
   fileTransferErrors,
   setUpRun,
 } from './file-transfer.ts';
@@ -196,10 +196,14 @@ class DownloadSession implements TransferSession<DownloadAnswer, DownloadChunk, 
           return await this.link.request(fileDownload, { name: this.name, off }, options);
         } catch (err) {
           if (!(err instanceof SmpError)) throw err;
-          throw this.errors.failure(`The device cannot send ${this.name}: ${err.message}.`, this.confirmed(), {
-            cause: err,
-            fault: 'device',
-          });
+          throw this.errors.failure(
+            `The device cannot send ${this.name}: ${err.message}.`,
+            this.confirmed(),
+            {
+              cause: err,
+              fault: 'device',
+            },
+          );
         }
       },
     };

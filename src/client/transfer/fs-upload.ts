@@ -21,9 +21,10 @@
  * was interrupted): fs_mgmt offers no check of that in the upload itself.
  * Pure: no Node imports.
  */
+
+import { fileUpload } from '../../groups/fs/models.ts';
 import { SmpError } from '../../smp/errors.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
-import { fileUpload } from '../../groups/fs/models.ts';
 import { runTransfer } from './engine.ts';
 import type { TransferErrors } from './errors.ts';
 import {

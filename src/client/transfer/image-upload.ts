@@ -40,7 +40,12 @@ export function imageUploadKind(
   send: (request: UploadChunkRequest, options: SendChunkOptions) => Promise<UploadChunkResponse>,
   params: ImageUploadParams,
 ): UploadKind {
-  const first = { len: params.total, shaLength: params.sha.length, image: params.image, upgrade: params.upgrade };
+  const first = {
+    len: params.total,
+    shaLength: params.sha.length,
+    image: params.image,
+    upgrade: params.upgrade,
+  };
   return {
     what: 'image',
     minFirstChunk: MIN_FIRST_CHUNK,

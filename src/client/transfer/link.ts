@@ -48,7 +48,11 @@ export interface TransferLink {
 /** A transfer link that sends any command (the fs transfers use it). */
 export interface SmpTransferLink extends TransferLink {
   /** Sends one request (no retries of its own) and resolves with the device's reply. */
-  request<C extends SmpCommand>(command: C, body: RequestOf<C>, options: SendChunkOptions): Promise<ResponseOf<C>>;
+  request<C extends SmpCommand>(
+    command: C,
+    body: RequestOf<C>,
+    options: SendChunkOptions,
+  ): Promise<ResponseOf<C>>;
 }
 
 /**

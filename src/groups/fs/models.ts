@@ -38,4 +38,3 @@ export const fileUpload = defineCommand({
   },
   response: { off: uint() },
 });
-

@@ -85,7 +85,8 @@ export class FsResponder {
   private download(body: CborMap, transport: unknown): CborMap {
     const { off, name } = body;
     if (typeof off !== 'number' || typeof name !== 'string' || name.length === 0) return { rc: EINVAL };
-    if (this.state?.transport !== transport || this.state.kind !== 'download' || this.state.path !== name) {
+    const held = this.state;
+    if (held === undefined || held.transport !== transport || held.kind !== 'download' || held.path !== name) {
       this.cleanup();
     }
     if (this.state === undefined) {
@@ -96,7 +97,10 @@ export class FsResponder {
     const state = this.state;
     const file = this.files.get(name) ?? new Uint8Array(0);
     state.off = off;
-    const data = file.slice(Math.min(off, file.length), Math.min(off + (this.options.downloadChunk ?? 256), file.length));
+    const data = file.slice(
+      Math.min(off, file.length),
+      Math.min(off + (this.options.downloadChunk ?? 256), file.length),
+    );
     state.off += data.length;
     const response: CborMap = { off, data };
     if (off === 0) response.len = state.len;
@@ -109,7 +113,8 @@ export class FsResponder {
     const data = body.data instanceof Uint8Array ? body.data : new Uint8Array(0);
     if (typeof off !== 'number' || typeof name !== 'string' || name.length === 0) return { rc: EINVAL };
     if (off === 0 && typeof len !== 'number') return { rc: EINVAL };
-    if (this.state?.transport !== transport || this.state.kind !== 'upload' || this.state.path !== name) {
+    const held = this.state;
+    if (held === undefined || held.transport !== transport || held.kind !== 'upload' || held.path !== name) {
       this.cleanup();
     }
     if (this.state === undefined) {

@@ -3,13 +3,13 @@
  * Zephyr's fs_mgmt.c (./fs-responder.ts) over an in-memory link that loses and reorders packets.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { downloadFile } from '../../../src/client/transfer/fs-download.ts';
-import { uploadFile } from '../../../src/client/transfer/fs-upload.ts';
 import {
   FileTransferAbortedError,
   FileTransferConflictError,
   FileTransferError,
 } from '../../../src/client/transfer/file-transfer.ts';
+import { downloadFile } from '../../../src/client/transfer/fs-download.ts';
+import { uploadFile } from '../../../src/client/transfer/fs-upload.ts';
 import { faultOf } from '../../../src/util/fault.ts';
 import { FsResponder } from './fs-responder.ts';
 import { type LinkFaults, type LossyLink, lossyLink } from './lossy-link.ts';
@@ -46,9 +46,17 @@ describe('uploadFile (fs upload, group 8 command 0 write)', () => {
     const { responder, link } = setUp();
     const data = pattern(6000);
     const progress: number[] = [];
-    const result = await uploadFile(link, '/lfs/data.bin', data, { onProgress: (p) => progress.push(p.bytes) });
+    const result = await uploadFile(link, '/lfs/data.bin', data, {
+      onProgress: (p) => progress.push(p.bytes),
+    });
     expect(responder.files.get('/lfs/data.bin')).toEqual(data);
-    expect(result).toMatchObject({ total: 6000, sentBytes: 6000, resumedFrom: 0, requestLimit: 512, window: 4 });
+    expect(result).toMatchObject({
+      total: 6000,
+      sentBytes: 6000,
+      resumedFrom: 0,
+      requestLimit: 512,
+      window: 4,
+    });
     const [first, ...rest] = responder.seen;
     expect(first).toMatchObject({ op: 'write', off: 0, hasLen: true });
     expect(rest.every((r) => !r.hasLen)).toBe(true);
@@ -103,7 +111,9 @@ describe('uploadFile (fs upload, group 8 command 0 write)', () => {
   it('creates an empty file, and says an existing one is not emptied', async () => {
     const { responder, link } = setUp();
     const notices: string[] = [];
-    const result = await uploadFile(link, '/lfs/empty', new Uint8Array(0), { onNotice: (t) => notices.push(t) });
+    const result = await uploadFile(link, '/lfs/empty', new Uint8Array(0), {
+      onNotice: (t) => notices.push(t),
+    });
     expect(result.total).toBe(0);
     expect(responder.files.get('/lfs/empty')).toEqual(new Uint8Array(0));
     expect(notices[0]).toMatch(/^An empty upload creates \/lfs\/empty but does not empty an existing file/);
@@ -138,7 +148,9 @@ describe('uploadFile (fs upload, group 8 command 0 write)', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FileTransferAbortedError);
     expect((error as Error).name).toBe('AbortError');
-    expect((error as Error).message).toMatch(/^Upload of \/lfs\/f interrupted at byte \d+ of 20000 \(\d+%\)\./);
+    expect((error as Error).message).toMatch(
+      /^Upload of \/lfs\/f interrupted at byte \d+ of 20000 \(\d+%\)\./,
+    );
   });
 
   it('refuses an empty file name', async () => {
@@ -212,7 +224,9 @@ describe('downloadFile (fs download, group 8 command 0 read)', () => {
     };
     const error2 = await downloadFile(grown.link, '/lfs/h', fast).catch((e: unknown) => e);
     expect(error2).toBeInstanceOf(FileTransferConflictError);
-    expect((error2 as Error).message).toMatch(/it was 1000 bytes, but the device sent \d+ bytes past its end/);
+    expect((error2 as Error).message).toMatch(
+      /it was 1000 bytes, but the device sent \d+ bytes past its end/,
+    );
   });
 
   it('passes the device error on in words for a missing file', async () => {

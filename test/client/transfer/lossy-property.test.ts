@@ -12,8 +12,8 @@ import type { Board } from '../../../src/device/boards/board.ts';
 import { getBoard } from '../../../src/device/boards/index.ts';
 import { VirtualDevice } from '../../../src/device/device.ts';
 import { bootloaderKeysFor, factoryImages } from '../../../src/device/io/board-images.ts';
-import { imageHash } from '../../helpers/signed-fixture.ts';
 import { blinky } from '../../device/server/fixtures.ts';
+import { imageHash } from '../../helpers/signed-fixture.ts';
 import { FsResponder } from './fs-responder.ts';
 import { type Fate, lossyLink } from './lossy-link.ts';
 
@@ -48,7 +48,10 @@ describe('random loss and reordering never produce wrong bytes', () => {
         fc.uint8Array({ minLength: 0, maxLength: 5000 }),
         fc.integer({ min: 2, max: 6 }),
         async (p, data, bufCount) => {
-          const responder = new FsResponder({ params: { buf_size: 512, buf_count: bufCount }, downloadChunk: 230 });
+          const responder = new FsResponder({
+            params: { buf_size: 512, buf_count: bufCount },
+            downloadChunk: 230,
+          });
           const link = lossyLink(responder.serveFor(), faultsOf(p));
           try {
             const transfer = link.client.transferLink();
@@ -73,7 +76,12 @@ describe('random loss and reordering never produce wrong bytes', () => {
 
     beforeAll(async () => {
       images = [await blinky('blinky-one'), await blinky('blinky-two')];
-      device = new VirtualDevice({ board, bootloaderKeys: await bootloaderKeysFor(board), baud: 0, flashTimeScale: 0 });
+      device = new VirtualDevice({
+        board,
+        bootloaderKeys: await bootloaderKeysFor(board),
+        baud: 0,
+        flashTimeScale: 0,
+      });
       device.programSlot(0, (await factoryImages(board))[0]!);
       await device.powerOn();
     });
