@@ -86,7 +86,12 @@ export class FsResponder {
     const { off, name } = body;
     if (typeof off !== 'number' || typeof name !== 'string' || name.length === 0) return { rc: EINVAL };
     const held = this.state;
-    if (held === undefined || held.transport !== transport || held.kind !== 'download' || held.path !== name) {
+    if (
+      held === undefined ||
+      held.transport !== transport ||
+      held.kind !== 'download' ||
+      held.path !== name
+    ) {
       this.cleanup();
     }
     if (this.state === undefined) {
