@@ -38,14 +38,14 @@ function faultsOf(p: Pattern) {
   };
 }
 
-const patient = { timeoutMs: 120, retries: 12 };
+const patient = { timeoutMs: 80, retries: 12 };
 
 describe('random loss and reordering never produce wrong bytes', () => {
   it('fs upload and fs download', async () => {
     await fc.assert(
       fc.asyncProperty(
         pattern,
-        fc.uint8Array({ minLength: 0, maxLength: 5000 }),
+        fc.uint8Array({ minLength: 0, maxLength: 5000, size: 'max' }),
         fc.integer({ min: 2, max: 6 }),
         async (p, data, bufCount) => {
           const responder = new FsResponder({
