@@ -1,5 +1,6 @@
 /** The file-system management group on the virtual device and in the CLI. */
 import type { GroupInstaller } from '../installer.ts';
+import { registerFsCommands } from './cli.ts';
 import { fsGroup } from './group.ts';
 import { registerFsGroup } from './server.ts';
 
@@ -11,4 +12,5 @@ export const fsInstaller: GroupInstaller = {
     const mgmt = registerFsGroup(server, { fs: services.fs, netbufSize: services.build.netbufSize });
     services.onStop(() => mgmt.stop());
   },
+  cli: registerFsCommands,
 };
