@@ -11,11 +11,14 @@ import type { Command } from 'commander';
 import type { ContextFactory } from '../../cli/conn.ts';
 import type { CliContext } from '../../cli/context.ts';
 import { CliError } from '../../cli/errors.ts';
+import { describeError } from '../../cli/failure.ts';
 import { formatRate } from '../../cli/format.ts';
 import { createProgressView } from '../../cli/progress.ts';
 import type { FileTransferOptions, FileTransferResult } from '../../client/transfer/file-transfer.ts';
 import { downloadFile, type FileDownloadOptions } from '../../client/transfer/fs-download.ts';
 import { type FileUploadOptions, uploadFile } from '../../client/transfer/fs-upload.ts';
+import { MgmtErr, SmpError } from '../../smp/errors.ts';
+import { SmpGroup } from '../../smp/group-ids.ts';
 import { closeFile, type FileHash, fileHash, fileSize, formatHashOutput, hashTypes } from './client.ts';
 
 interface TransferCommandOptions {
@@ -37,10 +40,56 @@ function positive(text: string, what: string): number {
 function remotePath(text: string): string {
   if (!text.startsWith('/')) {
     throw new CliError(
-      `The device path "${text}" is not absolute; files on the device live under a mount point, e.g. /lfs1/${text.replace(/^\.?\/*/, '')}.`,
+      `The device path "${text}" is not absolute; device paths start with the mount point, e.g. /lfs1/log.0000.`,
     );
   }
   return text;
+}
+
+/** CONFIG_MCUMGR_GRP_FS_PATH_LEN's default: the longest path Zephyr's fs_mgmt takes, in bytes. */
+const DEFAULT_PATH_LEN = 64;
+
+function smpErrorIn(err: unknown): SmpError | undefined {
+  for (let link: unknown = err; link instanceof Error; link = link.cause) {
+    if (link instanceof SmpError) return link;
+  }
+  return undefined;
+}
+
+/** What to do about an fs error whose words alone leave a person stuck. */
+function fsAdvice(err: SmpError, path: string): string | undefined {
+  if (err.group === SmpGroup.Fs && err.codeName === 'MOUNT_POINT_NOT_FOUND') {
+    return (
+      `No file system holds ${path}: its directory does not exist, or it is outside every mount point ` +
+      '(smp_svr mounts LittleFS at /lfs1; a board whose storage cannot hold one has none).'
+    );
+  }
+  if (err.group === SmpGroup.Fs && err.codeName === 'FILE_NOT_FOUND') {
+    return "Check the path and its mount point (smp_svr's is /lfs1).";
+  }
+  const bytes = new TextEncoder().encode(path).length;
+  if (err.group === undefined && err.rc === MgmtErr.EINVAL && bytes > DEFAULT_PATH_LEN) {
+    return (
+      `The path is ${bytes} bytes; Zephyr's fs_mgmt takes at most CONFIG_MCUMGR_GRP_FS_PATH_LEN bytes ` +
+      `(${DEFAULT_PATH_LEN} unless the firmware sets more).`
+    );
+  }
+  return undefined;
+}
+
+/** Runs a device command on `path`, adding advice to the errors that need it. */
+async function onPath<T>(path: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    const smp = smpErrorIn(err);
+    const advice = smp === undefined ? undefined : fsAdvice(smp, path);
+    if (advice === undefined) throw err;
+    throw new CliError(`${describeError(err).replace(/[.\s]*$/, '')}. ${advice}`, {
+      fault: 'device',
+      cause: err,
+    });
+  }
 }
 
 function nodeReason(err: unknown): string {
@@ -104,7 +153,9 @@ export async function fsUploadCommand(
   };
   if (opts.resume) options.resume = true;
   try {
-    const result = await ctx.withDevice((device) => uploadFile(device.transferLink(), remote, data, options));
+    const result = await onPath(remote, () =>
+      ctx.withDevice((device) => uploadFile(device.transferLink(), remote, data, options)),
+    );
     progress.stop();
     ctx.emit(
       { file: local, name: remote, ...transferJson(result) },
@@ -177,7 +228,9 @@ export async function fsDownloadCommand(
   };
   let result: Awaited<ReturnType<typeof downloadFile>>;
   try {
-    result = await ctx.withDevice((device) => downloadFile(device.transferLink(), remote, options));
+    result = await onPath(remote, () =>
+      ctx.withDevice((device) => downloadFile(device.transferLink(), remote, options)),
+    );
   } finally {
     progress.stop();
   }
@@ -190,7 +243,9 @@ export async function fsDownloadCommand(
 
 export async function fsStatusCommand(ctx: CliContext, remoteText: string): Promise<void> {
   const remote = remotePath(remoteText);
-  const len = await ctx.withDevice((device) => fileSize(device.smp, remote, ctx.callOptions()));
+  const len = await onPath(remote, () =>
+    ctx.withDevice((device) => fileSize(device.smp, remote, ctx.callOptions())),
+  );
   ctx.emit({ name: remote, len }, `${remote}: ${len} bytes\n`);
 }
 
@@ -215,7 +270,9 @@ export async function fsHashCommand(
   if (opts.type !== undefined) request.type = opts.type;
   if (opts.offset !== undefined) request.off = opts.offset;
   if (opts.length !== undefined) request.len = opts.length;
-  const hash = await ctx.withDevice((device) => fileHash(device.smp, remote, request, ctx.callOptions()));
+  const hash = await onPath(remote, () =>
+    ctx.withDevice((device) => fileHash(device.smp, remote, request, ctx.callOptions())),
+  );
   ctx.emit(
     { name: remote, type: hash.type, off: hash.off, len: hash.len, output: formatHashOutput(hash.output) },
     hashText(hash),
