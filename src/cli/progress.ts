@@ -21,7 +21,11 @@ function silent(stderr: OutputStream): ProgressView {
 }
 
 /** `label` names the transfer on the bar: "Uploading" (default) or "Downloading". */
-export function createProgressView(stderr: OutputStream, enabled: boolean, label = 'Uploading'): ProgressView {
+export function createProgressView(
+  stderr: OutputStream,
+  enabled: boolean,
+  label = 'Uploading',
+): ProgressView {
   if (!enabled || !(stderr instanceof WriteStream) || !stderr.isTTY) return silent(stderr);
   let bar: SingleBar | undefined;
   let barStarted = false;
