@@ -5,7 +5,7 @@
  */
 import { formatLogLine, type LogLevel } from '../../firmware/zephyr/logging/format.ts';
 import { ImageSlots } from '../groups/image/slots.ts';
-import { GROUP_INSTALLERS } from '../groups/installed.ts';
+import type { GroupServe } from '../groups/installer.ts';
 import { decodeHeaderFields, IMAGE_HEADER_SIZE } from '../image/format.ts';
 import type { PublicKey } from '../image/keys.ts';
 import { SwapType, trailerLayout } from '../image/trailer.ts';
@@ -34,6 +34,7 @@ import {
 } from './mcuboot/layout.ts';
 import { mountAppFileSystem } from './server/app-fs.ts';
 import { type SmpServerBuild, smpServerBuild } from './server/build-config.ts';
+import { groupServers } from './server/group-servers.ts';
 import { LogBackendFs } from './server/log-backend-fs.ts';
 import { LogThread } from './server/log-thread.ts';
 import type { DeviceServices } from './server/services.ts';
@@ -401,11 +402,12 @@ export class VirtualDevice {
     if (this.flashTimeScale > 0 && result.flashTimeUs > 0) {
       await this.wait((result.flashTimeUs / 1000) * this.flashTimeScale, generation);
     }
+    const servers = await groupServers();
     if (generation !== this.generation) return result;
     if (!result.booted) {
       this.currentState = 'halted';
     } else {
-      this.startApp(result);
+      this.startApp(result, servers);
     }
     this.bootListeners.emit(result);
     return result;
@@ -530,7 +532,7 @@ export class VirtualDevice {
     };
   }
 
-  private startApp(result: BootResult): void {
+  private startApp(result: BootResult, servers: readonly GroupServe[]): void {
     const headerSize = result.headerSize ?? this.board.mcuboot.headerSize;
     let code: string;
     try {
@@ -574,7 +576,7 @@ export class VirtualDevice {
         stopListeners.push(listener);
       },
     };
-    for (const installer of GROUP_INSTALLERS) installer.serve?.(server, services);
+    for (const serve of servers) serve(server, services);
     this.server = server;
     // The app's SMP transports, registered at start-up as Zephyr's smp_uart and smp_udp are.
     const handle = (packet: Uint8Array) => this.takeAndSubmit(server, packet);

@@ -8,10 +8,16 @@ import type { DeviceServices } from '../device/server/services.ts';
 import type { SmpServer } from '../device/server/smp-server.ts';
 import type { GroupDefinition } from '../smp/group-def.ts';
 
+/** Registers a group's handlers on a device's SMP server. */
+export type GroupServe = (server: SmpServer, services: DeviceServices) => void;
+
 export interface GroupInstaller {
   readonly group: GroupDefinition;
-  /** Registers the group's handlers on a device's SMP server. */
-  serve?(server: SmpServer, services: DeviceServices): void;
+  /**
+   * Loads the group's device handlers. A dynamic import, so the CLI, which lists every group's
+   * commands, does not load (nor start up slower for) the virtual device's side of each group.
+   */
+  serve?(): Promise<GroupServe>;
   /** Adds the group's commands to the zdfu CLI. */
   cli?(program: Command, context: ContextFactory): void;
 }

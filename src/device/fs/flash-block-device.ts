@@ -49,13 +49,17 @@ export class FlashBlockDevice implements BlockDevice {
     this.blockCount = Math.floor(area.size / this.blockSize);
     const bad = (why: string) => new FsError('EINVAL', `${area.label}: ${why}`);
     if (this.progSize % area.align !== 0) {
-      throw bad(`prog size ${this.progSize} is not a multiple of the flash write block of ${area.align} bytes`);
+      throw bad(
+        `prog size ${this.progSize} is not a multiple of the flash write block of ${area.align} bytes`,
+      );
     }
     if (this.blockSize % this.progSize !== 0) {
       throw bad(`block size ${this.blockSize} is not a multiple of prog size ${this.progSize}`);
     }
     if (area.size % this.blockSize !== 0) {
-      throw bad(`partition size 0x${area.size.toString(16)} is not a multiple of the ${this.blockSize}-byte block`);
+      throw bad(
+        `partition size 0x${area.size.toString(16)} is not a multiple of the ${this.blockSize}-byte block`,
+      );
     }
     // Each block must be erasable on its own: its edges must fall on sector edges.
     const edges = new Set(area.sectors.map((s) => s.offset));

@@ -84,11 +84,6 @@ export class FsError extends Error {
   }
 }
 
-/** Raise an FsError (shorthand for drivers). */
-export function fsError(code: ErrnoName, detail: string): FsError {
-  return new FsError(code, detail);
-}
-
 /** Open flags (Zephyr fs_interface.h FS_O_*). */
 export const FS_O_READ = 0x01;
 export const FS_O_WRITE = 0x02;
@@ -123,7 +118,7 @@ export interface DirEntry {
 
 /** Zephyr's struct fs_statvfs. */
 export interface StatVfs {
-  /** Optimal transfer block size (f_bsize; LittleFS reports its prog size... see driver). */
+  /** Optimal transfer block size (f_bsize; Zephyr's LittleFS reports its prog size). */
   bsize: number;
   /** Allocation unit size (f_frsize; the LittleFS block size). */
   frsize: number;

@@ -4,9 +4,14 @@
  * FS_MOUNT_FLAG_NO_FORMAT), format and mount again. The result is a MountedFs for the Vfs.
  */
 import type { FlashArea } from '../flash.ts';
-import { FlashBlockDevice, type FlashBlockDeviceOptions, ZEPHYR_LITTLEFS_DEFAULTS } from './flash-block-device.ts';
+import {
+  FlashBlockDevice,
+  type FlashBlockDeviceOptions,
+  ZEPHYR_LITTLEFS_DEFAULTS,
+} from './flash-block-device.ts';
 import {
   type DirEntry,
+  type FileHandle,
   FS_O_APPEND,
   FS_O_CREATE,
   FS_O_FLAGS_MASK,
@@ -14,7 +19,6 @@ import {
   FS_O_READ,
   FS_O_TRUNC,
   FS_O_WRITE,
-  type FileHandle,
   FsError,
   type MountedFs,
   type StatVfs,
@@ -44,7 +48,10 @@ export class LittlefsMount implements MountedFs {
 
   open(path: string, flags: number): FileHandle {
     if ((flags & ~(FS_O_MODE_MASK | FS_O_FLAGS_MASK)) !== 0 || (flags & FS_O_MODE_MASK) === 0) {
-      throw new FsError('EINVAL', `${this.mountPoint}${path}: open flags 0x${flags.toString(16)} need FS_O_READ and/or FS_O_WRITE`);
+      throw new FsError(
+        'EINVAL',
+        `${this.mountPoint}${path}: open flags 0x${flags.toString(16)} need FS_O_READ and/or FS_O_WRITE`,
+      );
     }
     return this.lfs.open(path, {
       read: (flags & FS_O_READ) !== 0,
@@ -108,7 +115,11 @@ export function littlefsConfig(opts: LittlefsMountOptions = {}): LfsConfig {
  * mount and `formatIfNeeded` is not false. An area too small for LittleFS (fewer than two
  * blocks, e.g. one 128 KiB sector) fails with -EINVAL, as it would on the board.
  */
-export function mountLittlefs(area: FlashArea, mountPoint: string, opts: LittlefsMountOptions = {}): LittlefsMount {
+export function mountLittlefs(
+  area: FlashArea,
+  mountPoint: string,
+  opts: LittlefsMountOptions = {},
+): LittlefsMount {
   const bd = new FlashBlockDevice(area, opts);
   const cfg = littlefsConfig(opts);
   Littlefs.checkGeometry(bd, cfg, `${mountPoint} (${area.label})`);

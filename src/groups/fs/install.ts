@@ -2,15 +2,17 @@
 import type { GroupInstaller } from '../installer.ts';
 import { registerFsCommands } from './cli.ts';
 import { fsGroup } from './group.ts';
-import { registerFsGroup } from './server.ts';
 
 export const fsInstaller: GroupInstaller = {
   group: fsGroup,
-  serve: (server, services) => {
-    // A build without CONFIG_FILE_SYSTEM has no fs_mgmt: the group's commands are unsupported.
-    if (!services.fs) return;
-    const mgmt = registerFsGroup(server, { fs: services.fs, netbufSize: services.build.netbufSize });
-    services.onStop(() => mgmt.stop());
+  serve: async () => {
+    const { registerFsGroup } = await import('./server.ts');
+    return (server, services) => {
+      // A build without CONFIG_FILE_SYSTEM has no fs_mgmt: the group's commands are unsupported.
+      if (!services.fs) return;
+      const mgmt = registerFsGroup(server, { fs: services.fs, netbufSize: services.build.netbufSize });
+      services.onStop(() => mgmt.stop());
+    };
   },
   cli: registerFsCommands,
 };

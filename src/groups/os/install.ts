@@ -2,16 +2,18 @@
 import type { GroupInstaller } from '../installer.ts';
 import { registerOsCommands } from './cli.ts';
 import { osGroup } from './group.ts';
-import { registerOsGroup } from './server.ts';
 
 export const osInstaller: GroupInstaller = {
   group: osGroup,
-  serve: (server, services) =>
-    registerOsGroup(server, {
-      board: services.board,
-      build: services.build,
-      requestReset: () => services.requestReset(),
-      mainRunning: () => services.mainRunning(),
-    }),
+  serve: async () => {
+    const { registerOsGroup } = await import('./server.ts');
+    return (server, services) =>
+      registerOsGroup(server, {
+        board: services.board,
+        build: services.build,
+        requestReset: () => services.requestReset(),
+        mainRunning: () => services.mainRunning(),
+      });
+  },
   cli: registerOsCommands,
 };

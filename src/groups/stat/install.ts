@@ -2,10 +2,12 @@
 import type { GroupInstaller } from '../installer.ts';
 import { registerStatCommands } from './cli.ts';
 import { statGroup } from './group.ts';
-import { registerStatGroup } from './server.ts';
 
 export const statInstaller: GroupInstaller = {
   group: statGroup,
-  serve: (server, services) => registerStatGroup(server, () => services.stats()),
+  serve: async () => {
+    const { registerStatGroup } = await import('./server.ts');
+    return (server, services) => registerStatGroup(server, () => services.stats());
+  },
   cli: registerStatCommands,
 };

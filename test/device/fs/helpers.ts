@@ -1,6 +1,5 @@
 /** Shared set-up for the file-system tests: a board's storage partition and a Vfs over it. */
-import { getBoard } from '../../../src/device/boards/index.ts';
-import { createBoardFlash, findPartition } from '../../../src/device/boards/index.ts';
+import { createBoardFlash, findPartition, getBoard } from '../../../src/device/boards/index.ts';
 import { type Flash, FlashArea } from '../../../src/device/flash.ts';
 import { FsError } from '../../../src/device/fs/fs-api.ts';
 import { type LittlefsMountOptions, mountLittlefs } from '../../../src/device/fs/littlefs-mount.ts';

@@ -3,6 +3,9 @@
  * larger ones in a CTZ skip-list. Writes go to fresh blocks (copy-on-write: the last partial block
  * is copied, never appended to in place; writing inside a file rewrites from there to its end) and
  * become part of the file system only when sync() commits the new struct to the entry.
+ * Each handle keeps its own view of the file, as each lfs_file_t does: two handles on one file do
+ * not see each other's unsynced writes, and a handle whose entry is removed or renamed is detached
+ * (its later syncs commit nothing, as littlefs nulls the handle's pair).
  */
 import { FsError } from '../fs-api.ts';
 import { ProgramFailed } from './config.ts';
@@ -38,6 +41,8 @@ export class LfsFile {
   private pos = 0;
   private w: Writing | undefined;
   private dirty = false;
+  /** A write or sync failed part-way (LFS_F_ERRED): the file's state is not to be committed. */
+  private erred = false;
   private detached = false;
   private isClosed = false;
 
@@ -100,7 +105,8 @@ export class LfsFile {
   /** @internal Blocks this file holds that the committed tree does not show yet. */
   traverse(visit: (block: number) => void): void {
     const bs = this.fs.bd.blockSize;
-    if (this.dirty && !('inline' in this.src)) ctzBlocks(this.fs.reader(), bs, this.src.head, this.src.size, visit);
+    if (this.dirty && !('inline' in this.src))
+      ctzBlocks(this.fs.reader(), bs, this.src.head, this.src.size, visit);
     if (this.w) ctzBlocks(this.bufferedReader(), bs, this.w.block, this.pos, visit);
   }
 
@@ -109,7 +115,8 @@ export class LfsFile {
   read(length: number): Uint8Array {
     this.checkOpen();
     if (!this.flags.read) throw new FsError('EBADF', `${this.where}: file is not open for reading`);
-    if (!Number.isInteger(length) || length < 0) throw new FsError('EINVAL', `${this.where}: read of ${length} bytes`);
+    if (!Number.isInteger(length) || length < 0)
+      throw new FsError('EINVAL', `${this.where}: read of ${length} bytes`);
     this.flush();
     const n = Math.max(0, Math.min(length, this.srcSize() - this.pos));
     const out = this.readSrc(this.pos, n);
@@ -138,16 +145,31 @@ export class LfsFile {
     this.checkWritable();
     if (this.flags.append) this.pos = Math.max(this.pos, this.size());
     if (this.pos + data.length > this.fs.fileMax) {
-      throw new FsError('EFBIG', `${this.where}: ${this.pos + data.length} bytes exceed the ${this.fs.fileMax}-byte limit`);
+      throw new FsError(
+        'EFBIG',
+        `${this.where}: ${this.pos + data.length} bytes exceed the ${this.fs.fileMax}-byte limit`,
+      );
     }
-    if (!this.w && this.pos > this.srcSize()) {
-      // Seeked past the end: the gap reads as zeros.
-      const gap = this.pos - this.srcSize();
-      this.pos = this.srcSize();
-      this.writeRaw(new Uint8Array(gap));
-    }
-    this.writeRaw(data);
+    this.guard(() => {
+      if (!this.w && this.pos > this.srcSize()) {
+        // Seeked past the end: the gap reads as zeros.
+        const gap = this.pos - this.srcSize();
+        this.pos = this.srcSize();
+        this.writeRaw(new Uint8Array(gap));
+      }
+      this.writeRaw(data);
+    });
     return data.length;
+  }
+
+  /** Run a step that may leave the file half-written: on failure, never commit it (lfs_file_rawsync). */
+  private guard(run: () => void): void {
+    try {
+      run();
+    } catch (e) {
+      this.erred = true;
+      throw e;
+    }
   }
 
   private writeRaw(data: Uint8Array): void {
@@ -203,7 +225,12 @@ export class LfsFile {
     this.fs.allocAck();
     const block = this.fs.alloc();
     this.fs.bd.erase(block);
-    const { prefix, off } = ctzExtendPrefix(this.bufferedReader(), bs, from, from === 0xffffffff ? 0 : this.pos);
+    const { prefix, off } = ctzExtendPrefix(
+      this.bufferedReader(),
+      bs,
+      from,
+      from === 0xffffffff ? 0 : this.pos,
+    );
     const buf = new Uint8Array(bs).fill(0xff);
     buf.set(prefix);
     this.w = { block, off, buf, progged: 0 };
@@ -258,7 +285,8 @@ export class LfsFile {
     if (whence === SEEK_SET) npos = offset;
     else if (whence === SEEK_CUR) npos = this.pos + offset;
     else if (whence === SEEK_END) npos = this.size() + offset;
-    else throw new FsError('EINVAL', `${this.where}: seek origin ${whence} is not SET (0), CUR (1) or END (2)`);
+    else
+      throw new FsError('EINVAL', `${this.where}: seek origin ${whence} is not SET (0), CUR (1) or END (2)`);
     if (!Number.isInteger(npos) || npos < 0 || npos > this.fs.fileMax) {
       throw new FsError('EINVAL', `${this.where}: seek to ${npos} is outside 0…${this.fs.fileMax}`);
     }
@@ -273,33 +301,44 @@ export class LfsFile {
     if (!Number.isInteger(length) || length < 0 || length > this.fs.fileMax) {
       throw new FsError('EINVAL', `${this.where}: truncate to ${length} bytes`);
     }
-    const orig = this.pos;
-    const old = this.size();
-    if (length < old) {
-      this.flush();
-      const src = this.src;
-      if ('inline' in src) this.src = { inline: src.inline.slice(0, length) };
-      else if (length <= this.fs.inlineMax) this.src = { inline: this.readSrc(0, length) };
-      else {
-        const at = ctzFind(this.fs.reader(), this.fs.bd.blockSize, src.head, src.size, length - 1);
-        this.src = { head: at.block, size: length };
+    this.guard(() => {
+      const orig = this.pos;
+      const old = this.size();
+      if (length < old) {
+        this.flush();
+        const src = this.src;
+        if ('inline' in src) this.src = { inline: src.inline.slice(0, length) };
+        else if (length <= this.fs.inlineMax) this.src = { inline: this.readSrc(0, length) };
+        else {
+          const at = ctzFind(this.fs.reader(), this.fs.bd.blockSize, src.head, src.size, length - 1);
+          this.src = { head: at.block, size: length };
+        }
+        this.dirty = true;
+      } else if (length > old) {
+        this.seek(0, SEEK_END);
+        this.writeRaw(new Uint8Array(length - old));
       }
-      this.dirty = true;
-    } else if (length > old) {
-      this.seek(0, SEEK_END);
-      this.writeRaw(new Uint8Array(length - old));
-    }
-    this.seek(orig, SEEK_SET);
+      this.seek(orig, SEEK_SET);
+    });
   }
 
   /** Make the file's contents part of the file system: one commit to its entry (lfs_file_rawsync). */
   sync(): void {
     this.checkOpen();
+    // After a failed write, littlefs keeps the file as last committed (LFS_F_ERRED).
+    if (this.erred) return;
+    this.guard(() => this.commitState());
+  }
+
+  private commitState(): void {
     this.flush();
     if (this.dirty && !this.detached) {
       const src = this.src;
       if ('inline' in src) {
-        this.fs.commitFile(this.key, { tag: mkTag(TYPE_INLINESTRUCT, 0, src.inline.length), data: src.inline });
+        this.fs.commitFile(this.key, {
+          tag: mkTag(TYPE_INLINESTRUCT, 0, src.inline.length),
+          data: src.inline,
+        });
       } else {
         const d = new Uint8Array(8);
         writeLe32(d, 0, src.head);

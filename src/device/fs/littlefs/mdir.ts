@@ -164,7 +164,12 @@ function replayBlock(bd: BlockDevice, block: number, rev: number): Replayed | un
   let crc = lfsCrc(0xffffffff, revBytes);
   let off = 4;
   let ptag = 0xffffffff;
-  let state: PairState = { entries: [], tail: [BLOCK_NULL, BLOCK_NULL], split: false, gdelta: new Uint8Array(12) };
+  const state: PairState = {
+    entries: [],
+    tail: [BLOCK_NULL, BLOCK_NULL],
+    split: false,
+    gdelta: new Uint8Array(12),
+  };
   let pending: Attr[] = [];
   let good: Replayed | undefined;
   let fcrc: { size: number; crc: number } | undefined;
@@ -191,10 +196,8 @@ function replayBlock(bd: BlockDevice, block: number, rev: number): Replayed | un
     ptag = tag;
     if (tagType1(tag) === TYPE_CRC && tagChunk(tag) < 0x80) {
       if (off + 8 > size || readLe32(data, off + 4) !== crc) break;
-      // The commit is good: its tags count.
-      const next = cloneState(state);
-      for (const attr of pending) applyAttr(next, attr.tag, attr.data);
-      state = next;
+      // The commit is good: its tags count (only now, so a torn commit changes nothing).
+      for (const attr of pending) applyAttr(state, attr.tag, attr.data);
       pending = [];
       ptag = (ptag ^ ((tagChunk(tag) & 1) << 31)) >>> 0;
       lastFcrc = fcrc;

@@ -96,6 +96,10 @@ export function pairIsNull(p: Pair): boolean {
 export function pairEq(a: Pair, b: Pair): boolean {
   return (a[0] === b[0] && a[1] === b[1]) || (a[0] === b[1] && a[1] === b[0]);
 }
+/** The pairs share a block (lfs_pair_cmp != 0 is false): a pair that moved one block still matches. */
+export function pairOverlap(a: Pair, b: Pair): boolean {
+  return a[0] === b[0] || a[0] === b[1] || a[1] === b[0] || a[1] === b[1];
+}
 export function pairBytes(p: Pair): Uint8Array {
   const b = new Uint8Array(8);
   writeLe32(b, 0, p[0]);
