@@ -190,6 +190,20 @@ describe('downloadFile (fs download, group 8 command 0 read)', () => {
     expect(result.timeouts).toBeGreaterThanOrEqual(1);
   });
 
+  it('asks again for a lost request as soon as later answers overtake it, without waiting for its timeout', async () => {
+    const { responder, link } = setUp({ request: (n) => (n === 6 ? 'drop' : 'deliver') });
+    const data = pattern(8000, 16);
+    responder.files.set('/lfs/fast', data);
+    const started = performance.now();
+    const result = await downloadFile(link, '/lfs/fast', { timeoutMs: 3000 });
+    expect(result.data).toEqual(data);
+    expect(performance.now() - started).toBeLessThan(1500);
+    // Request 6 (os params, then offsets 0, 200, 400, 600, 800) was lost: 800 was asked again,
+    // and the device saw it once.
+    expect(responder.seen.filter((r) => r.off === 800)).toHaveLength(1);
+    expect(result.requests).toBe(42);
+  });
+
   it('takes answers of other sizes than the first (a device that fills each answer)', async () => {
     const { responder, link } = setUp();
     const data = pattern(3000, 10);
