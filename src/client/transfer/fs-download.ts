@@ -299,6 +299,13 @@ class DownloadSession implements TransferSession<DownloadAnswer, DownloadChunk, 
     );
   }
 
+  onStaleLoss(chunk: DownloadChunk): void {
+    if (this.asked.get(chunk.off)?.index === chunk.index) this.asked.delete(chunk.off);
+    if (chunk.off === this.size) {
+      if (this.endCheck === 'asked') this.endCheck = 'wanted';
+    } else if (this.held.firstGap(chunk.off) === chunk.off) this.holes.push(chunk.off);
+  }
+
   restart(): void {
     if (this.endCheck === 'asked') this.endCheck = 'wanted';
     this.asked.clear();

@@ -10,6 +10,7 @@ import {
 } from '../../../src/client/transfer/file-transfer.ts';
 import { downloadFile } from '../../../src/client/transfer/fs-download.ts';
 import { uploadFile } from '../../../src/client/transfer/fs-upload.ts';
+import { decodePacket } from '../../../src/smp/codec.ts';
 import { faultOf } from '../../../src/util/fault.ts';
 import { FsResponder } from './fs-responder.ts';
 import { type LinkFaults, type LossyLink, lossyLink } from './lossy-link.ts';
@@ -202,6 +203,24 @@ describe('downloadFile (fs download, group 8 command 0 read)', () => {
     // and the device saw it once.
     expect(responder.seen.filter((r) => r.off === 800)).toHaveLength(1);
     expect(result.requests).toBe(42);
+  });
+
+  it('asks again for a request lost before an earlier gap was resent, when nothing later overtakes it', async () => {
+    // Offsets 200 and 800 are lost once each: answers to later requests overtake 200, which is
+    // asked again (a new plan); 800 belongs to the plan before, and no answer comes after it.
+    const lostOnce = new Set([200, 800]);
+    const { responder, link } = setUp({
+      request: (_n, packet) => {
+        const { header, body } = decodePacket(packet);
+        const off = (body as { off?: unknown } | undefined)?.off;
+        return header.group === 8 && typeof off === 'number' && lostOnce.delete(off) ? 'drop' : 'deliver';
+      },
+    });
+    const data = pattern(1150, 17);
+    responder.files.set('/lfs/tail', data);
+    const result = await downloadFile(link, '/lfs/tail', { timeoutMs: 100 });
+    expect(result.data).toEqual(data);
+    expect(responder.seen.filter((r) => r.off === 800)).toHaveLength(1);
   });
 
   it('takes answers of other sizes than the first (a device that fills each answer)', async () => {

@@ -64,7 +64,7 @@ describe('random loss and reordering never produce wrong bytes', () => {
           }
         },
       ),
-      { seed: SEED, numRuns: 25 },
+      { seed: SEED, numRuns: 25, timeout: 10_000 },
     );
   }, 120_000);
 
@@ -109,7 +109,7 @@ describe('random loss and reordering never produce wrong bytes', () => {
             await link.close();
           }
         }),
-        { seed: SEED, numRuns: 10 },
+        { seed: SEED, numRuns: 10, timeout: 10_000 },
       );
     }, 120_000);
   });
