@@ -3,11 +3,11 @@ import type { Command } from 'commander';
 import { type DfuMode, type DfuStep, runDfu } from '../client/dfu.ts';
 import { type HealthCheck, parseStatCheck, shellCheck } from '../client/dfu-health.ts';
 import { DEFAULT_CHUNK_TIMEOUT_MS, DEFAULT_UPLOAD_RETRIES, NotAnImageError } from '../client/upload.ts';
+import { notSignedMessage, parseCount, readImageFile } from '../groups/image/cli.ts';
 import type { ContextFactory } from './conn.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
 import { formatImageList, formatUploadSummary, toHex } from './format.ts';
-import { notSignedMessage, parseCount, readImageFile } from './image.ts';
 import { createProgressView } from './progress.ts';
 
 interface DfuCommandOptions {

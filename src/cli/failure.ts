@@ -5,8 +5,9 @@
  * document `--json` prints on stdout with the numbers an expert or a script wants.
  */
 import { UploadAbortedError } from '../client/upload.ts';
+import { groupName } from '../groups/catalog.ts';
 import { SmpError, SmpProtocolError, SmpTimeoutError } from '../smp/errors.ts';
-import { groupName, SmpGroup } from '../smp/group-ids.ts';
+import { SmpGroup } from '../smp/group-ids.ts';
 import { type Fault, faultOf } from '../util/fault.ts';
 
 export const EXIT_OK = 0;

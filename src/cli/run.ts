@@ -3,16 +3,14 @@
  * tests drive it in-process.
  */
 import type { Command } from 'commander';
+import { GROUP_INSTALLERS } from '../groups/installed.ts';
 import { registerBleCommands } from './ble.ts';
 import { registerConnCommands } from './conn.ts';
 import type { CliIo } from './context.ts';
 import { registerDfuCommand } from './dfu.ts';
-import { registerImageCommands } from './image.ts';
 import { registerImgtoolCommands } from './imgtool/index.ts';
-import { registerOsCommands } from './os.ts';
 import { createProgram, runProgram } from './program.ts';
 import { registerSimCommand } from './sim.ts';
-import { registerStatCommands } from './stat.ts';
 
 export {
   describeError,
@@ -27,9 +25,7 @@ export {
 export function buildProgram(io: CliIo): Command {
   const { program, context } = createProgram(io);
   registerConnCommands(program, context);
-  registerOsCommands(program, context);
-  registerStatCommands(program, context);
-  registerImageCommands(program, context);
+  for (const installer of GROUP_INSTALLERS) installer.cli?.(program, context);
   registerDfuCommand(program, context);
   registerSimCommand(program, context);
   registerBleCommands(program, context);

@@ -10,6 +10,7 @@
  * Pure: runs in Node and browsers (setTimeout and AbortSignal are globals).
  */
 
+import { echo } from '../groups/os/models.ts';
 import { type CborValue, decodeCbor, encodePacket, isCborMap, splitMessages } from '../smp/codec.ts';
 import {
   decodeResponse,
@@ -20,7 +21,6 @@ import {
   type SmpCommand,
 } from '../smp/command.ts';
 import { errorFromResponse, SmpError, SmpProtocolError, SmpTimeoutError } from '../smp/errors.ts';
-import { echo } from '../smp/groups/os.ts';
 import {
   decodeHeader,
   isResponseOp,

@@ -4,18 +4,18 @@
  * how to open a link (Node's serial/UDP in src/cli/transports.ts, Web Serial in a browser).
  */
 
-import type { RequestOf, ResponseOf, SmpCommand } from '../smp/command.ts';
-import { SmpError, SmpTimeoutError } from '../smp/errors.ts';
 import {
   type ImageStateResponse,
   imageErase,
   imageStateRead,
   imageStateWrite,
   imageUpload,
-} from '../smp/groups/image.ts';
-import { bootloaderInfo, echo, mcumgrParams, osInfo, reset } from '../smp/groups/os.ts';
-import { shellExec } from '../smp/groups/shell.ts';
-import { statList, statShow } from '../smp/groups/stat.ts';
+} from '../groups/image/models.ts';
+import { bootloaderInfo, echo, mcumgrParams, osInfo, reset } from '../groups/os/models.ts';
+import { shellExec } from '../groups/shell/models.ts';
+import { statList, statShow } from '../groups/stat/models.ts';
+import type { RequestOf, ResponseOf, SmpCommand } from '../smp/command.ts';
+import { SmpError, SmpTimeoutError } from '../smp/errors.ts';
 import type { ConnTarget } from '../transport/kinds/kind.ts';
 import { LinkError } from '../transport/link-error.ts';
 import { ReconnectingTransport } from '../transport/reconnecting.ts';

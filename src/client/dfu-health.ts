@@ -8,8 +8,9 @@
  * to rise (statistics live in RAM and start at 0 on every boot). Then the user's checks: statistics
  * that must rise, shell commands that must succeed. Pure: no Node imports.
  */
+
+import type { ImageSlotState, ImageStateResponse } from '../groups/image/models.ts';
 import { MgmtErr, SmpError, SmpTimeoutError } from '../smp/errors.ts';
-import type { ImageSlotState, ImageStateResponse } from '../smp/groups/image.ts';
 import type { CallOptions, DeviceClient } from './device.ts';
 
 export type HealthCheck =

@@ -6,8 +6,8 @@
  * the story.
  */
 
+import type { ImageSlotState, ImageStateResponse } from '../groups/image/models.ts';
 import { SmpTimeoutError } from '../smp/errors.ts';
-import type { ImageSlotState, ImageStateResponse } from '../smp/groups/image.ts';
 import type { Fault } from '../util/fault.ts';
 import type { CallOptions, DeviceClient } from './device.ts';
 import { describeCheck, type HealthCheck, servesShellGroup, watchHealth } from './dfu-health.ts';

@@ -3,7 +3,7 @@
  * slot holds and what the next reset will do, including the states that surprise people, such as
  * an overwrite-only bootloader leaving one image after `image test`.
  */
-import type { ImageSlotState, ImageStateResponse } from '../smp/groups/image.ts';
+import type { ImageSlotState, ImageStateResponse } from '../groups/image/models.ts';
 
 /** Bootloader-info "mode" values (Zephyr smp_group_0; MCUboot's enum mcuboot_mode in boot_status.h). */
 export const BOOTLOADER_MODES: Readonly<Record<number, string>> = {

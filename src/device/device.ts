@@ -4,6 +4,8 @@
  * and SMP frames share the wire, as on the real board.
  */
 import { formatLogLine, type LogLevel } from '../../firmware/zephyr/logging/format.ts';
+import { ImageSlots } from '../groups/image/slots.ts';
+import type { GroupServe } from '../groups/installer.ts';
 import { decodeHeaderFields, IMAGE_HEADER_SIZE } from '../image/format.ts';
 import type { PublicKey } from '../image/keys.ts';
 import { SwapType, trailerLayout } from '../image/trailer.ts';
@@ -23,14 +25,18 @@ import {
 import { type CutInside, type Flash, PowerCut } from './flash.ts';
 import { BaudPacer, type BaudPacerStats } from './io/baud-pacer.ts';
 import { type BootResult, bootGo } from './mcuboot/boot.ts';
-import { type BootLayout, bootLayoutFromBoard, checkLayout, type ImageLayout } from './mcuboot/layout.ts';
+import {
+  type BootLayout,
+  bootLayoutFromBoard,
+  checkLayout,
+  type ImageLayout,
+  partitionArea,
+} from './mcuboot/layout.ts';
 import { type SmpServerBuild, smpServerBuild } from './server/build-config.ts';
-import { registerImageGroup } from './server/img-mgmt.ts';
+import { groupServers } from './server/group-servers.ts';
 import { LogThread } from './server/log-thread.ts';
-import { registerOsGroup } from './server/os-mgmt.ts';
-import { ImageSlots } from './server/slots.ts';
+import type { DeviceServices } from './server/services.ts';
 import { SmpServer } from './server/smp-server.ts';
-import { registerStatGroup } from './server/stat-mgmt.ts';
 import { type SmpBuffer, SmpBufferPool } from './transport/smp-buffers.ts';
 import { UartEndpoint } from './transport/uart.ts';
 import { UdpEndpoint } from './transport/udp.ts';
@@ -385,11 +391,12 @@ export class VirtualDevice {
     if (this.flashTimeScale > 0 && result.flashTimeUs > 0) {
       await this.wait((result.flashTimeUs / 1000) * this.flashTimeScale, generation);
     }
+    const servers = await groupServers();
     if (generation !== this.generation) return result;
     if (!result.booted) {
       this.currentState = 'halted';
     } else {
-      this.startApp(result);
+      this.startApp(result, servers);
     }
     this.bootListeners.emit(result);
     return result;
@@ -514,7 +521,7 @@ export class VirtualDevice {
     };
   }
 
-  private startApp(result: BootResult): void {
+  private startApp(result: BootResult, servers: readonly GroupServe[]): void {
     const headerSize = result.headerSize ?? this.board.mcuboot.headerSize;
     let code: string;
     try {
@@ -535,21 +542,19 @@ export class VirtualDevice {
       allowErasePending: build.allowErasePending,
       booted: this.layout.images.map((_, i) => (result.images[i]?.slot === 'secondary' ? 1 : 0)),
     });
-    registerOsGroup(server, {
+    const services: DeviceServices = {
       board: this.board,
       build,
-      requestReset: () => void this.reset(),
-      mainRunning: () => this.running?.status() !== 'idle',
-    });
-    registerImageGroup(server, {
       slots,
       runningVersion: () => this.runningVersion,
-      imageCheck: build.imageCheck,
-      allowConfirmNonActiveImageSecondary: build.allowConfirmNonActiveImageSecondary,
-      allowConfirmNonActiveImageAny: build.allowConfirmNonActiveImageAny,
-      log: (level, message) => this.appLog(level, 'mcumgr_img_grp', message),
-    });
-    registerStatGroup(server, () => this.running?.stats() ?? new Map());
+      requestReset: () => void this.reset(),
+      mainRunning: () => this.running?.status() !== 'idle',
+      stats: () => this.running?.stats() ?? new Map(),
+      storage: partitionArea(this.board, this.flashes, 'storage_partition'),
+      fs: undefined,
+      log: (level, module, message) => this.appLog(level, module, message),
+    };
+    for (const serve of servers) serve(server, services);
     this.server = server;
     // The app's SMP transports, registered at start-up as Zephyr's smp_uart and smp_udp are.
     const handle = (packet: Uint8Array) => this.takeAndSubmit(server, packet);

@@ -9,19 +9,3 @@ export enum SmpGroup {
   Enum = 10,
   ZephyrBasic = 63,
 }
-
-/** Lower-case group names as users know them from mcumgr ("image", "stat", ...). */
-export const SMP_GROUP_NAMES: Readonly<Record<number, string>> = {
-  [SmpGroup.Os]: 'os',
-  [SmpGroup.Image]: 'image',
-  [SmpGroup.Stat]: 'stat',
-  [SmpGroup.Settings]: 'settings',
-  [SmpGroup.Fs]: 'fs',
-  [SmpGroup.Shell]: 'shell',
-  [SmpGroup.Enum]: 'enum',
-  [SmpGroup.ZephyrBasic]: 'zephyr-basic',
-};
-
-export function groupName(group: number): string {
-  return SMP_GROUP_NAMES[group] ?? `group ${group}`;
-}

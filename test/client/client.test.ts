@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RequestTooLargeError, SmpClient } from '../../src/client/client.ts';
+import { imageStateRead, imageUpload } from '../../src/groups/image/models.ts';
+import { echo, mcumgrParams } from '../../src/groups/os/models.ts';
 import { type CborMap, decodePacket, encodePacket } from '../../src/smp/codec.ts';
 import { SmpError, SmpProtocolError, SmpTimeoutError } from '../../src/smp/errors.ts';
-import { imageStateRead, imageUpload } from '../../src/smp/groups/image.ts';
-import { echo, mcumgrParams } from '../../src/smp/groups/os.ts';
 import { responseOpFor, type SmpHeader, SmpOp, type SmpVersion } from '../../src/smp/header.ts';
 import { LinkError } from '../../src/transport/link-error.ts';
 import { createMemoryLink, type MemoryTransport } from '../../src/transport/memory.ts';

@@ -6,7 +6,7 @@ import {
   formatExplanations,
   OVERWRITE_ONLY,
 } from '../../src/client/explain.ts';
-import type { ImageSlotState } from '../../src/smp/groups/image.ts';
+import type { ImageSlotState } from '../../src/groups/image/models.ts';
 import { slotState } from '../helpers/slot-state.ts';
 
 const hashOne = new Uint8Array(32).fill(0xa1);

@@ -5,6 +5,9 @@
  * requests waiting, as on a real link. The real virtual device lives in src/device/.
  */
 import { createHash } from 'node:crypto';
+import { imageStateRead, imageStateWrite, imageUpload } from '../../src/groups/image/models.ts';
+import { echo, mcumgrParams, reset } from '../../src/groups/os/models.ts';
+import { statList, statShow } from '../../src/groups/stat/models.ts';
 import { type CborMap, decodePacket, encodePacket } from '../../src/smp/codec.ts';
 import {
   type DecodedRequestOf,
@@ -12,9 +15,6 @@ import {
   encodeResponse,
   type SmpCommand,
 } from '../../src/smp/command.ts';
-import { imageStateRead, imageStateWrite, imageUpload } from '../../src/smp/groups/image.ts';
-import { echo, mcumgrParams, reset } from '../../src/smp/groups/os.ts';
-import { statList, statShow } from '../../src/smp/groups/stat.ts';
 import { responseOpFor, type SmpHeader, SmpOp } from '../../src/smp/header.ts';
 import { createMemoryLink, type MemoryTransport } from '../../src/transport/memory.ts';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startSim } from '../../src/device/io/sim-host.ts';
 import { bootAreas } from '../../src/device/mcuboot/boot.ts';
-import { ImageSlots } from '../../src/device/server/slots.ts';
+import { ImageSlots } from '../../src/groups/image/slots.ts';
 import { ROOT } from '../device/server/fixtures.ts';
 import { runZdfu } from '../helpers/run-zdfu.ts';
 import { signedFixture } from '../helpers/signed-fixture.ts';

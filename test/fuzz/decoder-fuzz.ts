@@ -7,22 +7,12 @@
 import fc from 'fast-check';
 import { SmpClient } from '../../src/client/client.ts';
 import {
-  type CborValue,
-  decodeCbor,
-  decodePacket,
-  encodeCbor,
-  splitMessages,
-  toIndefiniteLength,
-} from '../../src/smp/codec.ts';
-import { decodeRequest, decodeResponse, type SmpCommand } from '../../src/smp/command.ts';
-import { errorFromResponse, SmpError, SmpProtocolError, SmpTimeoutError } from '../../src/smp/errors.ts';
-import {
   imageCommands,
   imageErase,
   imageStateRead,
   imageUpload,
   slotInfo,
-} from '../../src/smp/groups/image.ts';
+} from '../../src/groups/image/models.ts';
 import {
   bootloaderInfo,
   echo,
@@ -32,8 +22,18 @@ import {
   osInfo,
   reset,
   taskStat,
-} from '../../src/smp/groups/os.ts';
-import { statCommands, statList, statShow } from '../../src/smp/groups/stat.ts';
+} from '../../src/groups/os/models.ts';
+import { statCommands, statList, statShow } from '../../src/groups/stat/models.ts';
+import {
+  type CborValue,
+  decodeCbor,
+  decodePacket,
+  encodeCbor,
+  splitMessages,
+  toIndefiniteLength,
+} from '../../src/smp/codec.ts';
+import { decodeRequest, decodeResponse, type SmpCommand } from '../../src/smp/command.ts';
+import { errorFromResponse, SmpError, SmpProtocolError, SmpTimeoutError } from '../../src/smp/errors.ts';
 import { decodeHeader, decodeRawHeader, encodeHeader, SMP_HEADER_SIZE } from '../../src/smp/header.ts';
 import { SchemaError } from '../../src/smp/schema.ts';
 import {

@@ -1,5 +1,5 @@
 /** Test data: one slot as `image list` reports it, every flag false unless given. */
-import type { ImageSlotState } from '../../src/smp/groups/image.ts';
+import type { ImageSlotState } from '../../src/groups/image/models.ts';
 
 export function slotState(
   slot: number,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { FsErr } from '../../src/groups/fs/group.ts';
 import {
   errorFromResponse,
-  GROUP_ERROR_TO_V1,
   MgmtErr,
   SmpError,
   SmpProtocolError,
@@ -62,7 +62,7 @@ describe('device-reported errors', () => {
     expect(translateGroupErrorToV1(SmpGroup.Stat, 4)).toBe(MgmtErr.EINVAL);
     expect(translateGroupErrorToV1(SmpGroup.Enum, 2)).toBe(MgmtErr.EUNKNOWN);
     expect(translateGroupErrorToV1(SmpGroup.Image, 0)).toBe(MgmtErr.EOK);
-    expect(GROUP_ERROR_TO_V1[SmpGroup.Fs]?.[14]).toBe(MgmtErr.ENOENT);
+    expect(translateGroupErrorToV1(SmpGroup.Fs, FsErr.MOUNT_POINT_NOT_FOUND)).toBe(MgmtErr.ENOENT);
   });
 
   it('describes timeouts with the numbers', () => {

@@ -1,5 +1,16 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
+  type ImageSlotState,
+  type ImageStateResponse,
+  imageCommands,
+  imageStateRead,
+  imageStateWrite,
+  imageUpload,
+} from '../../src/groups/image/models.ts';
+import { echo, osCommands, reset, taskStat } from '../../src/groups/os/models.ts';
+import { shellCommands, shellExec } from '../../src/groups/shell/models.ts';
+import { statCommands, statShow } from '../../src/groups/stat/models.ts';
+import {
   decodeRequest,
   decodeResponse,
   encodeRequest,
@@ -8,17 +19,6 @@ import {
   type ResponseOf,
   SmpGroup,
 } from '../../src/smp/command.ts';
-import {
-  type ImageSlotState,
-  type ImageStateResponse,
-  imageCommands,
-  imageStateRead,
-  imageStateWrite,
-  imageUpload,
-} from '../../src/smp/groups/image.ts';
-import { echo, osCommands, reset, taskStat } from '../../src/smp/groups/os.ts';
-import { shellCommands, shellExec } from '../../src/smp/groups/shell.ts';
-import { statCommands, statShow } from '../../src/smp/groups/stat.ts';
 import { arrayOf, bool, SchemaError, struct, text, uint, withDefault } from '../../src/smp/schema.ts';
 
 const hash = new Uint8Array(32).fill(0xab);

@@ -1,8 +1,8 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SmpClient } from '../../src/client/client.ts';
+import { echo } from '../../src/groups/os/models.ts';
 import { type CborMap, decodePacket, encodePacket } from '../../src/smp/codec.ts';
-import { echo } from '../../src/smp/groups/os.ts';
 import { responseOpFor } from '../../src/smp/header.ts';
 import { parseHostPort } from '../../src/transport/host-port.ts';
 import { UdpTransport } from '../../src/transport/udp.ts';

@@ -22,6 +22,7 @@
  * Pure: no Node imports.
  */
 
+import { FsErr } from '../../groups/fs/group.ts';
 import { fileUpload } from '../../groups/fs/models.ts';
 import { SmpError } from '../../smp/errors.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
@@ -37,9 +38,6 @@ import {
 import type { SmpTransferLink } from './link.ts';
 import { type SizedField, utf8Length } from './sizing.ts';
 import { type UploadKind, UploadSession } from './upload-session.ts';
-
-/** fs_mgmt_err_code_t FS_MGMT_ERR_FILE_OFFSET_NOT_VALID (Zephyr fs_mgmt.h). */
-export const FS_ERR_FILE_OFFSET_NOT_VALID = 11;
 
 export interface FileUploadOptions extends FileTransferOptions {
   /**
@@ -57,7 +55,7 @@ export type FileUploadResult = FileTransferResult;
 /** The offset the device expects, when `err` is fs upload's offset mismatch that says so. */
 function expectedOffset(err: unknown): number | undefined {
   if (!(err instanceof SmpError)) return undefined;
-  if (err.group !== SmpGroup.Fs || err.rc !== FS_ERR_FILE_OFFSET_NOT_VALID) return undefined;
+  if (err.group !== SmpGroup.Fs || err.rc !== FsErr.FILE_OFFSET_NOT_VALID) return undefined;
   const len = err.fields.len;
   return typeof len === 'number' && Number.isSafeInteger(len) && len >= 0 ? len : undefined;
 }

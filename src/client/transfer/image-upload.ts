@@ -11,8 +11,9 @@
  *   offset: the upload resumes there.
  * Pure: no Node imports.
  */
+
+import type { imageUpload } from '../../groups/image/models.ts';
 import type { RequestOf, ResponseOf } from '../../smp/command.ts';
-import type { imageUpload } from '../../smp/groups/image.ts';
 import { imageUploadFields, MIN_FIRST_CHUNK } from '../upload-sizing.ts';
 import type { SendChunkOptions } from './link.ts';
 import type { UploadKind } from './upload-session.ts';

@@ -60,6 +60,16 @@ export function flashOfPartition(board: Board, flash: Flash | BoardFlashes, part
   return found;
 }
 
+/** The flash area of the partition labelled `label` (e.g. storage_partition), if the board has it. */
+export function partitionArea(
+  board: Board,
+  flash: Flash | BoardFlashes,
+  label: string,
+): FlashArea | undefined {
+  const partition = findPartition(board, label);
+  return partition ? new FlashArea(flashOfPartition(board, flash, partition), partition) : undefined;
+}
+
 /**
  * A board's images (slot(2i)/slot(2i+1)_partition, as sysflash.h pairs them; one scratch
  * partition shared by all), each area on the Flash of its own device. Internal flash is mapped

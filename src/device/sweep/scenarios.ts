@@ -2,18 +2,19 @@
 // bootutil_public.c), MCUboot's swap or copy (a boot through bootGo), and an upload through the
 // SMP server (zephyr_img_mgmt.c erases and writes the secondary slot). Each scenario brings a fresh
 // flash to its start state without cuts, then `run` does the operations the sweep cuts.
+
+import { imageUpload } from '../../groups/image/models.ts';
+import { registerImageGroup } from '../../groups/image/server.ts';
+import { ImageSlots } from '../../groups/image/slots.ts';
 import { digest } from '../../image/digest.ts';
 import { encodePacket } from '../../smp/codec.ts';
 import { encodeRequest } from '../../smp/command.ts';
-import { imageUpload } from '../../smp/groups/image.ts';
 import { type Board, slotPartition } from '../boards/board.ts';
 import { bootGo } from '../mcuboot/boot.ts';
 import { bootLayoutFromBoard } from '../mcuboot/layout.ts';
 import { imageStartOffset, setConfirmed, setPending } from '../mcuboot/public.ts';
 import { writeImageOk, writeMagic } from '../mcuboot/trailer-io.ts';
 import { smpServerBuild } from '../server/build-config.ts';
-import { registerImageGroup } from '../server/img-mgmt.ts';
-import { ImageSlots } from '../server/slots.ts';
 import { SmpServer } from '../server/smp-server.ts';
 import type { SweepFlashes } from './flashes.ts';
 import type { SweepImages, SweepValidator } from './images.ts';

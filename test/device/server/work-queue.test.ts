@@ -7,10 +7,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha256 } from '../../../src/client/upload.ts';
 import type { FlashOperation } from '../../../src/device/flash.ts';
+import { imageUpload } from '../../../src/groups/image/models.ts';
+import { echo } from '../../../src/groups/os/models.ts';
 import { type CborMap, encodePacket } from '../../../src/smp/codec.ts';
 import { encodeRequest } from '../../../src/smp/command.ts';
-import { imageUpload } from '../../../src/smp/groups/image.ts';
-import { echo } from '../../../src/smp/groups/os.ts';
 import { type BootedDevice, blinky, bootDevice } from './fixtures.ts';
 
 let booted: BootedDevice | undefined;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { getBoard } from '../../../src/device/boards/index.ts';
 import { smpServerBuild } from '../../../src/device/server/build-config.ts';
-import { registerOsGroup } from '../../../src/device/server/os-mgmt.ts';
 import { SmpServer } from '../../../src/device/server/smp-server.ts';
 import { UartEndpoint } from '../../../src/device/transport/uart.ts';
+import { registerOsGroup } from '../../../src/groups/os/server.ts';
 import { decodePacket, encodePacket } from '../../../src/smp/codec.ts';
 import {
   encodeSerialFrame,
