@@ -156,7 +156,7 @@ export async function uploadFile(
   const { result: _none, ...outcome } = await runTransfer(link, session, {
     ...run,
     errors,
-    firstChunkNeeds: `the name (${utf8Length(name)} bytes), off and len plus at least one data byte`,
+    firstChunkNeeds: `the name (${utf8Length(name)} bytes), off and len${data.length > 0 ? ' plus at least one data byte' : ''}`,
   });
   return outcome;
 }

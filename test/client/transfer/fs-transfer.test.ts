@@ -154,6 +154,18 @@ describe('uploadFile (fs upload, group 8 command 0 write)', () => {
     );
   });
 
+  it('refuses a request limit too small for the first chunk, even of an empty file', async () => {
+    const { link, counts } = setUp();
+    await expect(uploadFile(link, '/lfs/x', new Uint8Array(0), { requestLimit: 24 })).rejects.toThrow(
+      'A request may be at most 24 bytes on this link, too small for the first upload chunk (it needs the name (6 bytes), off and len); raise the MTU.',
+    );
+    await expect(downloadFile(link, '/lfs/a-rather-long-name.txt', { requestLimit: 24 })).rejects.toThrow(
+      /too small for the first download chunk \(it needs the name \(27 bytes\) and off\)/,
+    );
+    // Only os params went out.
+    expect(counts.requests).toBe(2);
+  });
+
   it('refuses an empty file name', async () => {
     const { link } = setUp();
     await expect(uploadFile(link, '', pattern(10))).rejects.toThrow(/file name is empty/);
