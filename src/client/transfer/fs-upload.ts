@@ -17,6 +17,9 @@
  * - a first chunk sent again within one upload (after its answer was lost) is counted twice by
  *   fs_mgmt_file_upload (it truncates the file but adds to the offset it kept): the kind makes the
  *   device drop that state and sends the first chunk again (see send below).
+ * - a first chunk the network delays past its timeout and delivers after its resend truncates the
+ *   file again (fs_mgmt cannot tell it from a new upload): the device's offset then goes back and
+ *   the session stops with a conflict rather than carry on;
  * Resume trusts that the device's file is the beginning of this one (an earlier upload of it that
  * was interrupted): fs_mgmt offers no check of that in the upload itself.
  * Pure: no Node imports.
