@@ -9,7 +9,6 @@
  * Pure: no Node imports.
  */
 
-import type { imageUpload } from '../groups/image/models.ts';
 import { ImageFormatError } from '../image/errors.ts';
 import { type McubootImage, parseImage } from '../image/format.ts';
 import { formatVersion } from '../image/version.ts';

@@ -72,6 +72,12 @@ export interface TransferSession<A, C extends PlannedChunk<A>, R> {
   onAnswer(chunk: C, answer: A, stale: boolean): Verdict<R>;
   /** Plan again from what the device confirmed (after a timeout, a drop or a lost link). */
   restart(): void;
+  /**
+   * A request of an older generation got no answer. The engine does not restart for it (its plan
+   * is superseded), but a session whose requests are independent (a download) asks again for
+   * what it still lacks.
+   */
+  onStaleLoss?(chunk: C): void;
 }
 
 export interface EngineOptions {
@@ -298,6 +304,7 @@ class TransferRun<A, C extends PlannedChunk<A>, R> {
     }
     this.timeouts++;
     if (entry.generation < this.generation) {
+      this.session.onStaleLoss?.(entry.chunk);
       this.pump();
       return;
     }

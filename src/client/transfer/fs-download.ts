@@ -6,7 +6,9 @@
  *   from its SMP buffer), so the request is tiny and the window is what gives speed;
  * - the device seeks to any offset asked, so requests are independent: the session asks for the
  *   first bytes it lacks, places every answer at its offset (answers may arrive out of order over
- *   UDP, or twice after a resend) and is done when it holds every byte of the total;
+ *   UDP, or twice after a resend) and is done when it holds every byte of the total; a request
+ *   for the first missing byte that answers to later requests overtake is asked again at once
+ *   (the device answers in arrival order), as the upload learns of a loss from the device's offset;
  * - the total comes from the first answer; any answer that disagrees with it (data past the end,
  *   none before it, another len at offset 0) means the file changed under the download, which
  *   stops with a clear error rather than hand back a mix of two files; when the answer that reached
@@ -49,7 +51,17 @@ export interface FileDownloadResult extends FileTransferResult {
 
 type DownloadAnswer = ResponseOf<typeof fileDownload>;
 
-type DownloadChunk = PlannedChunk<DownloadAnswer>;
+interface DownloadChunk extends PlannedChunk<DownloadAnswer> {
+  /** Order of asking: answers to later requests while this one has none hint it was lost. */
+  readonly index: number;
+}
+
+/**
+ * Answers to requests sent after the one for the first missing byte, before the session takes
+ * that request for lost and asks again (a device answers in arrival order, so on a link that
+ * does not reorder, one would do; UDP can reorder a little).
+ */
+const OVERTAKEN_BEFORE_RESEND = 3;
 
 /** Disjoint, sorted byte ranges [start, end) the session holds. */
 class Ranges {
@@ -99,6 +111,9 @@ class DownloadSession implements TransferSession<DownloadAnswer, DownloadChunk, 
    * any answer showing it, so one request at the end must find nothing there.
    */
   private endCheck: 'none' | 'wanted' | 'asked' = 'none';
+  private asks = 0;
+  /** The current plan's requests by offset: when asked, and how many later ones were answered. */
+  private asked = new Map<number, { index: number; overtaken: number }>();
 
   constructor(
     private readonly link: SmpTransferLink,
@@ -185,7 +200,10 @@ class DownloadSession implements TransferSession<DownloadAnswer, DownloadChunk, 
 
   private ask(off: number): DownloadChunk {
     const expected = this.size === undefined ? this.chunk : Math.min(this.chunk, this.size - off);
+    const index = ++this.asks;
+    this.asked.set(off, { index, overtaken: 0 });
     return {
+      index,
       off,
       length: expected,
       full: true,
@@ -245,6 +263,7 @@ class DownloadSession implements TransferSession<DownloadAnswer, DownloadChunk, 
     if (data.length === 0 && off < total) {
       throw this.changed(`the device has no data at byte ${off}`);
     }
+    if (this.asked.get(off)?.index === chunk.index) this.asked.delete(off);
     this.chunk = Math.max(this.chunk, data.length);
     this.buffer?.set(data, off);
     this.held.add(off, off + data.length);
@@ -258,6 +277,16 @@ class DownloadSession implements TransferSession<DownloadAnswer, DownloadChunk, 
     if (now >= total && (this.endCheck === 'none' || off === total)) {
       return { kind: 'done', result: this.buffer ?? new Uint8Array(0) };
     }
+    // The request for the first missing byte was overtaken by answers to later ones: take it for
+    // lost and ask again now rather than wait for its timeout (the engine halves its window).
+    const gap = this.asked.get(now);
+    if (now < total && gap !== undefined && gap.index < chunk.index) {
+      if (++gap.overtaken >= OVERTAKEN_BEFORE_RESEND) {
+        this.asked.delete(now);
+        this.holes.unshift(now);
+        return { kind: 'ack', progressed: now > before, rewind: { to: now, lost: true, noProgress: false } };
+      }
+    }
     return { kind: 'ack', progressed: now > before };
   }
 
@@ -270,8 +299,16 @@ class DownloadSession implements TransferSession<DownloadAnswer, DownloadChunk, 
     );
   }
 
+  onStaleLoss(chunk: DownloadChunk): void {
+    if (this.asked.get(chunk.off)?.index === chunk.index) this.asked.delete(chunk.off);
+    if (chunk.off === this.size) {
+      if (this.endCheck === 'asked') this.endCheck = 'wanted';
+    } else if (this.held.firstGap(chunk.off) === chunk.off) this.holes.push(chunk.off);
+  }
+
   restart(): void {
     if (this.endCheck === 'asked') this.endCheck = 'wanted';
+    this.asked.clear();
     this.holes = [];
     this.probing = false;
     this.cursor = this.held.firstGap(this.start);

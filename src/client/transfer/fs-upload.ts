@@ -17,11 +17,15 @@
  * - a first chunk sent again within one upload (after its answer was lost) is counted twice by
  *   fs_mgmt_file_upload (it truncates the file but adds to the offset it kept): the kind makes the
  *   device drop that state and sends the first chunk again (see send below).
+ * - a first chunk the network delays past its timeout and delivers after its resend truncates the
+ *   file again (fs_mgmt cannot tell it from a new upload): the device's offset then goes back and
+ *   the session stops with a conflict rather than carry on;
  * Resume trusts that the device's file is the beginning of this one (an earlier upload of it that
  * was interrupted): fs_mgmt offers no check of that in the upload itself.
  * Pure: no Node imports.
  */
 
+import { FsErr } from '../../groups/fs/group.ts';
 import { fileUpload } from '../../groups/fs/models.ts';
 import { SmpError } from '../../smp/errors.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
@@ -37,9 +41,6 @@ import {
 import type { SmpTransferLink } from './link.ts';
 import { type SizedField, utf8Length } from './sizing.ts';
 import { type UploadKind, UploadSession } from './upload-session.ts';
-
-/** fs_mgmt_err_code_t FS_MGMT_ERR_FILE_OFFSET_NOT_VALID (Zephyr fs_mgmt.h). */
-export const FS_ERR_FILE_OFFSET_NOT_VALID = 11;
 
 export interface FileUploadOptions extends FileTransferOptions {
   /**
@@ -57,7 +58,7 @@ export type FileUploadResult = FileTransferResult;
 /** The offset the device expects, when `err` is fs upload's offset mismatch that says so. */
 function expectedOffset(err: unknown): number | undefined {
   if (!(err instanceof SmpError)) return undefined;
-  if (err.group !== SmpGroup.Fs || err.rc !== FS_ERR_FILE_OFFSET_NOT_VALID) return undefined;
+  if (err.group !== SmpGroup.Fs || err.rc !== FsErr.FILE_OFFSET_NOT_VALID) return undefined;
   const len = err.fields.len;
   return typeof len === 'number' && Number.isSafeInteger(len) && len >= 0 ? len : undefined;
 }
@@ -158,7 +159,7 @@ export async function uploadFile(
   const { result: _none, ...outcome } = await runTransfer(link, session, {
     ...run,
     errors,
-    firstChunkNeeds: `the name (${utf8Length(name)} bytes), off and len plus at least one data byte`,
+    firstChunkNeeds: `the name (${utf8Length(name)} bytes), off and len${data.length > 0 ? ' plus at least one data byte' : ''}`,
   });
   return outcome;
 }

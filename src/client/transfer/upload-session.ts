@@ -14,7 +14,7 @@
 import type { PlannedChunk, TransferSession, Verdict } from './engine.ts';
 import type { TransferErrors } from './errors.ts';
 import type { SendChunkOptions } from './link.ts';
-import { dataThatFits, type SizedField } from './sizing.ts';
+import { dataThatFits, type SizedField, sizeWithData } from './sizing.ts';
 
 /** The device's answer to one upload chunk, in the session's terms. */
 export interface UploadAnswer {
@@ -91,8 +91,9 @@ export class UploadSession<R> implements TransferSession<UploadAnswer, UploadChu
   }
 
   fits(limit: number): boolean {
+    // The first chunk must carry its fixed fields and its minimum data (none for an empty file).
     const needed = Math.min(this.kind.minFirstChunk, this.data.length);
-    return this.kind.maxChunk >= needed && dataThatFits(this.kind.fieldsAt(0), limit) >= Math.max(needed, 0);
+    return this.kind.maxChunk >= needed && sizeWithData(this.kind.fieldsAt(0), needed) <= limit;
   }
 
   chunkSize(limit: number): number {

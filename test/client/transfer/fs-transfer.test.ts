@@ -10,6 +10,7 @@ import {
 } from '../../../src/client/transfer/file-transfer.ts';
 import { downloadFile } from '../../../src/client/transfer/fs-download.ts';
 import { uploadFile } from '../../../src/client/transfer/fs-upload.ts';
+import { decodePacket } from '../../../src/smp/codec.ts';
 import { faultOf } from '../../../src/util/fault.ts';
 import { FsResponder } from './fs-responder.ts';
 import { type LinkFaults, type LossyLink, lossyLink } from './lossy-link.ts';
@@ -153,6 +154,18 @@ describe('uploadFile (fs upload, group 8 command 0 write)', () => {
     );
   });
 
+  it('refuses a request limit too small for the first chunk, even of an empty file', async () => {
+    const { link, counts } = setUp();
+    await expect(uploadFile(link, '/lfs/x', new Uint8Array(0), { requestLimit: 24 })).rejects.toThrow(
+      'A request may be at most 24 bytes on this link, too small for the first upload chunk (it needs the name (6 bytes), off and len); raise the MTU.',
+    );
+    await expect(downloadFile(link, '/lfs/a-rather-long-name.txt', { requestLimit: 24 })).rejects.toThrow(
+      /too small for the first download chunk \(it needs the name \(27 bytes\) and off\)/,
+    );
+    // Only os params went out.
+    expect(counts.requests).toBe(2);
+  });
+
   it('refuses an empty file name', async () => {
     const { link } = setUp();
     await expect(uploadFile(link, '', pattern(10))).rejects.toThrow(/file name is empty/);
@@ -188,6 +201,38 @@ describe('downloadFile (fs download, group 8 command 0 read)', () => {
     expect(result.data).toEqual(data);
     expect(counts.delayed).toBeGreaterThan(3);
     expect(result.timeouts).toBeGreaterThanOrEqual(1);
+  });
+
+  it('asks again for a lost request as soon as later answers overtake it, without waiting for its timeout', async () => {
+    const { responder, link } = setUp({ request: (n) => (n === 6 ? 'drop' : 'deliver') });
+    const data = pattern(8000, 16);
+    responder.files.set('/lfs/fast', data);
+    const started = performance.now();
+    const result = await downloadFile(link, '/lfs/fast', { timeoutMs: 3000 });
+    expect(result.data).toEqual(data);
+    expect(performance.now() - started).toBeLessThan(1500);
+    // Request 6 (os params, then offsets 0, 200, 400, 600, 800) was lost: 800 was asked again,
+    // and the device saw it once.
+    expect(responder.seen.filter((r) => r.off === 800)).toHaveLength(1);
+    expect(result.requests).toBe(42);
+  });
+
+  it('asks again for a request lost before an earlier gap was resent, when nothing later overtakes it', async () => {
+    // Offsets 200 and 800 are lost once each: answers to later requests overtake 200, which is
+    // asked again (a new plan); 800 belongs to the plan before, and no answer comes after it.
+    const lostOnce = new Set([200, 800]);
+    const { responder, link } = setUp({
+      request: (_n, packet) => {
+        const { header, body } = decodePacket(packet);
+        const off = (body as { off?: unknown } | undefined)?.off;
+        return header.group === 8 && typeof off === 'number' && lostOnce.delete(off) ? 'drop' : 'deliver';
+      },
+    });
+    const data = pattern(1150, 17);
+    responder.files.set('/lfs/tail', data);
+    const result = await downloadFile(link, '/lfs/tail', { timeoutMs: 100 });
+    expect(result.data).toEqual(data);
+    expect(responder.seen.filter((r) => r.off === 800)).toHaveLength(1);
   });
 
   it('takes answers of other sizes than the first (a device that fills each answer)', async () => {

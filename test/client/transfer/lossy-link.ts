@@ -12,7 +12,7 @@ export type Fate = 'deliver' | 'drop' | { readonly delayMs: number };
 
 export interface LinkFaults {
   /** Fate of the nth request (client to device). */
-  request?: (n: number) => Fate;
+  request?: (n: number, packet: Uint8Array) => Fate;
   /** Fate of the nth reply (device to client). */
   reply?: (n: number) => Fate;
 }
@@ -53,7 +53,7 @@ export function lossyLink(
   };
   deviceEnd.onPacket((packet) => {
     const n = ++counts.requests;
-    apply(faults.request?.(n) ?? 'deliver', () => {
+    apply(faults.request?.(n, packet) ?? 'deliver', () => {
       void serve(packet).then((responses) => {
         for (const response of responses) {
           const m = ++counts.replies;

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadFile } from '../../../src/client/transfer/fs-download.ts';
 import { uploadFile } from '../../../src/client/transfer/fs-upload.ts';
+import { UploadConflictError, type UploadResult } from '../../../src/client/upload.ts';
 import type { Board } from '../../../src/device/boards/board.ts';
 import { getBoard } from '../../../src/device/boards/index.ts';
 import { VirtualDevice } from '../../../src/device/device.ts';
@@ -19,7 +20,12 @@ import { type Fate, lossyLink } from './lossy-link.ts';
 
 const SEED = 0x7a_d1_f0;
 
-/** Mostly delivered; some lost; some delayed long enough to overtake or be overtaken. */
+/**
+ * Mostly delivered; some lost; some delayed long enough to overtake or be overtaken, but less
+ * than a request's timeout (`patient`), as real networks are against zdfu's 5 s: a request that
+ * arrives after its own resend is another matter (an fs first chunk would truncate the file
+ * again, which the upload then reports as a conflict).
+ */
 const fate: fc.Arbitrary<Fate> = fc.oneof(
   { arbitrary: fc.constant<Fate>('deliver'), weight: 12 },
   { arbitrary: fc.constant<Fate>('drop'), weight: 1 },
@@ -64,7 +70,7 @@ describe('random loss and reordering never produce wrong bytes', () => {
           }
         },
       ),
-      { seed: SEED, numRuns: 25 },
+      { seed: SEED, numRuns: 25, timeout: 20_000 },
     );
   }, 120_000);
 
@@ -97,19 +103,26 @@ describe('random loss and reordering never produce wrong bytes', () => {
           const image = images[run++ % 2]!;
           const link = lossyLink((packet) => device.handleDatagram(packet), faultsOf(p));
           try {
-            const result = await link.client.imageUpload(image, {
-              ...patient,
-              firstChunkTimeoutMs: 500,
-              maxChunkSize,
-            });
-            expect(result.match).toBe(true);
+            const outcome = await link.client
+              .imageUpload(image, { ...patient, firstChunkTimeoutMs: 500, maxChunkSize })
+              .catch((error: unknown) => error);
             const listed = (await link.client.imageList()).images.find((row) => row.slot === 1);
+            if (outcome instanceof UploadConflictError) {
+              // The one way this upload stops: the device's answer to the last chunk was lost, the
+              // chunk went again, and the device, done with that upload, answered 0 (Zephyr's
+              // img_mgmt.c keeps one session). The slot then holds this very image.
+              expect(outcome.message).toMatch(/went back from byte \d+ to 0 of/);
+              expect(listed?.hash).toEqual(imageHash(image));
+              return;
+            }
+            if (outcome instanceof Error) throw outcome;
+            expect((outcome as UploadResult).match).toBe(true);
             expect(listed?.hash).toEqual(imageHash(image));
           } finally {
             await link.close();
           }
         }),
-        { seed: SEED, numRuns: 10 },
+        { seed: SEED, numRuns: 10, timeout: 20_000 },
       );
     }, 120_000);
   });
