@@ -4,6 +4,7 @@
  */
 import { runBleBench } from './ble.ts';
 import { boardsChild, runBoardsBench } from './boards.ts';
+import { runFsBench } from './fs.ts';
 import { runSignBench } from './sign.ts';
 import { runSwapBench } from './swap.ts';
 import { type BenchOutput, formatOutput } from './table.ts';
@@ -14,6 +15,7 @@ type Bench = { name: string; run: () => Promise<BenchOutput[]> };
 
 const benches: Bench[] = [
   { name: 'upload', run: runUploadBench },
+  { name: 'fs', run: runFsBench },
   { name: 'user-image', run: runUserImageBench },
   { name: 'sign', run: runSignBench },
   { name: 'ble', run: runBleBench },

@@ -1,9 +1,9 @@
 /**
  * What several benchmarks do alike: write an image signed with the repository's development key
- * around a payload (header 0x200, as the blinky builds), and run one `zdfu --json ...` process and
- * read its JSON answer.
+ * around a payload (header 0x200, as the blinky builds), run one `zdfu --json ...` process and
+ * read its JSON answer, time one whole tool process, and check the toolkit is installed.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../src/device/io/artifacts.ts';
@@ -53,6 +53,36 @@ export function runZdfuJson<T>(args: readonly string[], home: string, timeoutMs:
         } catch {
           reject(new Error(`zdfu ${args.join(' ')} printed no JSON result: ${stdout}${stderr}`));
         }
+      },
+    );
+  });
+}
+
+/** True when the venv's Python can import mcumgr-toolkit (checked once, before any board starts). */
+export function hasToolkit(python: string): boolean {
+  try {
+    execFileSync(python, ['-c', 'import mcumgr_toolkit'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs argv to completion and returns its wall time in seconds; a failed run is an error. */
+export function timedRun(argv: readonly string[]): Promise<number> {
+  const [file, ...args] = argv;
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    execFile(
+      file!,
+      args,
+      { timeout: 120_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1', TERM: 'dumb' } },
+      (error, stdout, stderr) => {
+        if (error) {
+          reject(new Error(`${argv.join(' ')} failed: ${error.message}\n${stdout}${stderr}`));
+          return;
+        }
+        resolve((performance.now() - started) / 1000);
       },
     );
   });

@@ -4,7 +4,6 @@
  * unpaced) and over UDP. Figures are image bytes per second of wall time, start-up included,
  * because that is what a user waits for; each tool's start-up + connect time is in the note.
  */
-import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { stm32f4_disco } from '../src/device/boards/stm32f4_disco.ts';
 import { blinkyImagePath, packageRoot } from '../src/device/io/artifacts.ts';
 import { type SimHandle, startSim } from '../src/device/io/sim-host.ts';
 import { builtFor, smpServerBuild } from '../src/device/server/build-config.ts';
-import { randomPayload, writeDevSignedImage } from './support.ts';
+import { hasToolkit, randomPayload, timedRun, writeDevSignedImage } from './support.ts';
 import { type BenchRow, type BenchTable, meanAndSpread } from './table.ts';
 
 /** The SMP server as the bench's boards are built: every one serves the PTY and UDP. */
@@ -191,34 +190,4 @@ function availableTools(): { tools: Tool[]; missing: string[] } {
     });
   } else missing.push('mcumgr-toolkit');
   return { tools, missing };
-}
-
-/** True when the venv's Python can import the toolkit (checked once, before any board starts). */
-function hasToolkit(python: string): boolean {
-  try {
-    execFileSync(python, ['-c', 'import mcumgr_toolkit'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Runs argv to completion and returns its wall time in seconds; a failed run is an error. */
-function timedRun(argv: readonly string[]): Promise<number> {
-  const [file, ...args] = argv;
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    execFile(
-      file!,
-      args,
-      { timeout: 120_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1', TERM: 'dumb' } },
-      (error, stdout, stderr) => {
-        if (error) {
-          reject(new Error(`${argv.join(' ')} failed: ${error.message}\n${stdout}${stderr}`));
-          return;
-        }
-        resolve((performance.now() - started) / 1000);
-      },
-    );
-  });
 }

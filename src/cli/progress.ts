@@ -20,7 +20,12 @@ function silent(stderr: OutputStream): ProgressView {
   return { update: () => {}, note: (text) => void stderr.write(text), stop: () => {} };
 }
 
-export function createProgressView(stderr: OutputStream, enabled: boolean): ProgressView {
+/** `label` names the transfer on the bar: "Uploading" (default) or "Downloading". */
+export function createProgressView(
+  stderr: OutputStream,
+  enabled: boolean,
+  label = 'Uploading',
+): ProgressView {
   if (!enabled || !(stderr instanceof WriteStream) || !stderr.isTTY) return silent(stderr);
   let bar: SingleBar | undefined;
   let barStarted = false;
@@ -29,6 +34,8 @@ export function createProgressView(stderr: OutputStream, enabled: boolean): Prog
   const draw = (progress: UploadProgress) => {
     if (!bar) return;
     if (!barStarted) {
+      // A download learns its total from the first answer; the bar starts then.
+      if (progress.total === 0) return;
       // A resumed upload starts where the device stopped, so the bar's own rate and ETA count
       // only what this run sends.
       bar.start(progress.total, progress.resumedFrom, { speed: '-' });
@@ -41,7 +48,7 @@ export function createProgressView(stderr: OutputStream, enabled: boolean): Prog
     if (stopped) return;
     bar = new SingleBar({
       stream: stderr,
-      format: 'Uploading [{bar}] {percentage}% | {value}/{total} B | {speed} | ETA {eta_formatted}',
+      format: `${label} [{bar}] {percentage}% | {value}/{total} B | {speed} | ETA {eta_formatted}`,
       hideCursor: true,
       barsize: 30,
       etaBuffer: 20,

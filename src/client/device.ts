@@ -14,12 +14,14 @@ import {
 import { bootloaderInfo, echo, mcumgrParams, osInfo, reset } from '../groups/os/models.ts';
 import { type ShellResult, shellExecute } from '../groups/shell/client.ts';
 import { statList, statShow } from '../groups/stat/models.ts';
+import type { RequestOf, ResponseOf, SmpCommand } from '../smp/command.ts';
 import { SmpError, SmpTimeoutError } from '../smp/errors.ts';
 import type { ConnTarget } from '../transport/kinds/kind.ts';
 import { LinkError } from '../transport/link-error.ts';
 import { ReconnectingTransport } from '../transport/reconnecting.ts';
 import type { Transport } from '../transport/transport.ts';
 import { RequestTooLargeError, SmpClient } from './client.ts';
+import type { SendChunkOptions, SmpTransferLink } from './transfer/link.ts';
 import {
   type DeviceBufferParams,
   type SlotImage,
@@ -164,14 +166,37 @@ export class DeviceClient {
     return uploadImage(this.uploadLink(), data, options);
   }
 
-  /** The upload engine's view of this device. */
+  /** The image upload's view of this device. */
   uploadLink(): UploadLink {
+    const link = this.transferLink();
+    return {
+      ...link,
+      sendChunk: (request: UploadChunkRequest, options): Promise<UploadChunkResponse> =>
+        link.request(imageUpload, request, options),
+      slotImages: async (signal?: AbortSignal): Promise<readonly SlotImage[] | undefined> => {
+        try {
+          return (await this.imageList(signal === undefined ? {} : { signal })).images;
+        } catch (err) {
+          // A device without image state read (a bare bootloader) cannot show the slot.
+          if (err instanceof SmpError && err.group === undefined && err.rc === ENOTSUP) return undefined;
+          throw err;
+        }
+      },
+    };
+  }
+
+  /** The chunked-transfer engine's view of this device (fs upload and download use it). */
+  transferLink(): SmpTransferLink {
     return {
       kind: this.transport.kind,
       mtu: this.transport.mtu,
       fragmentSize: this.transport.fragmentSize,
-      sendChunk: (request: UploadChunkRequest, options): Promise<UploadChunkResponse> =>
-        this.smp.request(imageUpload, request, {
+      request: <C extends SmpCommand>(
+        command: C,
+        body: RequestOf<C>,
+        options: SendChunkOptions,
+      ): Promise<ResponseOf<C>> =>
+        this.smp.request(command, body, {
           ...callOptions(options),
           retries: 0,
           detectTooLarge: options.detectTooLarge === true,
@@ -182,15 +207,6 @@ export class DeviceClient {
           return { bufSize: params.buf_size, bufCount: params.buf_count };
         } catch (err) {
           // Devices without the params command answer ENOTSUP; fall back to the link MTU alone.
-          if (err instanceof SmpError && err.group === undefined && err.rc === ENOTSUP) return undefined;
-          throw err;
-        }
-      },
-      slotImages: async (signal?: AbortSignal): Promise<readonly SlotImage[] | undefined> => {
-        try {
-          return (await this.imageList(signal === undefined ? {} : { signal })).images;
-        } catch (err) {
-          // A device without image state read (a bare bootloader) cannot show the slot.
           if (err instanceof SmpError && err.group === undefined && err.rc === ENOTSUP) return undefined;
           throw err;
         }

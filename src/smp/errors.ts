@@ -65,8 +65,17 @@ export class SmpError extends Error {
   /** Verbose reason text (`rsn`) when the device sent one. */
   readonly reason: string | undefined;
   readonly command: string | undefined;
+  /**
+   * Other keys the response carried next to the error, e.g. `len` beside fs upload's
+   * FILE_OFFSET_NOT_VALID (Zephyr fs_mgmt.c): what the client needs to carry on.
+   */
+  readonly fields: Readonly<Record<string, unknown>>;
 
-  constructor(detail: SmpErrorDetail, context: SmpErrorContext = {}) {
+  constructor(
+    detail: SmpErrorDetail,
+    context: SmpErrorContext = {},
+    fields: Readonly<Record<string, unknown>> = {},
+  ) {
     const { words, name, sentence } = sentenceFor(detail);
     const withReason = detail.reason ? `${sentence}: ${detail.reason}` : sentence;
     super(context.command ? `${context.command}: ${withReason}` : withReason);
@@ -77,6 +86,7 @@ export class SmpError extends Error {
     this.group = detail.kind === 'group' ? detail.group : undefined;
     this.reason = detail.reason;
     this.command = context.command;
+    this.fields = fields;
   }
 }
 
@@ -118,6 +128,7 @@ function isUint(value: unknown): value is number {
 export function errorFromResponse(body: unknown, context: SmpErrorContext = {}): SmpError | undefined {
   if (!isPlainMap(body)) return undefined;
   const reason = typeof body.rsn === 'string' ? body.rsn : undefined;
+  const { err: _err, rc: _rc, rsn: _rsn, ...fields } = body;
   const err = body.err;
   if (err !== undefined) {
     if (!isPlainMap(err) || !isUint(err.group) || !isUint(err.rc)) {
@@ -128,7 +139,7 @@ export function errorFromResponse(body: unknown, context: SmpErrorContext = {}):
       // ZEPHYR_MGMT_GRP_BASIC (63): read them as the stat group's, which they are.
       const group =
         context.group === SmpGroup.Stat && err.group === SmpGroup.ZephyrBasic ? SmpGroup.Stat : err.group;
-      return new SmpError({ kind: 'group', group, groupRc: err.rc, reason }, context);
+      return new SmpError({ kind: 'group', group, groupRc: err.rc, reason }, context, fields);
     }
   }
   const rc = body.rc;
@@ -136,7 +147,7 @@ export function errorFromResponse(body: unknown, context: SmpErrorContext = {}):
     if (typeof rc !== 'number' || !Number.isInteger(rc)) {
       throw new SmpProtocolError(`${context.command ?? 'response'}: "rc" in the response is not an integer`);
     }
-    if (rc !== 0) return new SmpError({ kind: 'rc', rc, reason }, context);
+    if (rc !== 0) return new SmpError({ kind: 'rc', rc, reason }, context, fields);
   }
   return undefined;
 }

@@ -34,12 +34,15 @@ export interface InteropSim {
   readonly udp: PeerLink;
 }
 
-/** Starts a board with its UDP endpoint on 127.a.b.c:1337, a loopback address of its own. */
-export async function startInteropSim(baud = 0): Promise<InteropSim> {
+/**
+ * Starts a board (stm32f4_disco unless named) with its UDP endpoint on 127.a.b.c:1337, a loopback
+ * address of its own.
+ */
+export async function startInteropSim(baud = 0, board?: string): Promise<InteropSim> {
   for (let attempt = 0; ; attempt++) {
     const host = `127.${1 + (process.pid % 250)}.${randomByte()}.${1 + randomByte()}`;
     try {
-      const handle = await startSim({ udp: `${host}:${SMP_UDP_PORT}`, baud });
+      const handle = await startSim({ udp: `${host}:${SMP_UDP_PORT}`, baud, ...(board ? { board } : {}) });
       return { handle, serial: { serial: handle.ptyPath }, udp: { udp: host } };
     } catch (error) {
       if (attempt >= 5 || !/EADDRINUSE/.test(String(error))) throw error;

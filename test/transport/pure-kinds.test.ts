@@ -12,8 +12,9 @@ function importsReached(entry: string): Map<string, string[]> {
   for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
     if (seen.has(file)) continue;
     const source = readFileSync(file, 'utf8');
-    // Static imports and re-exports only: a lazy import() is how a pure module may defer to Node.
-    const specifiers = [...source.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gms)].map(
+    // Static imports and re-exports only: a lazy import() is how a pure module may defer to Node,
+    // and `import type` is erased before anything runs.
+    const specifiers = [...source.matchAll(/^\s*(?:import|export)\s(?!type\s)[^;]*?from\s+'([^']+)'/gms)].map(
       (m) => m[1]!,
     );
     seen.set(file, specifiers);

@@ -33,7 +33,11 @@ export interface AppFileSystem {
 
 type Log = (level: AppLogLevel, module: string, message: string) => void;
 
-/** Mounts storage_partition at /lfs1 (formatting it if it does not mount), logging as Zephyr does. */
+/**
+ * Mounts storage_partition at /lfs1 (formatting it if it does not mount), logging as Zephyr does.
+ * `deviceName` stands for the flash driver's dev->name in littlefs's "FS at …" line (Zephyr prints
+ * the devicetree node, e.g. flash-controller@4001e000; the board data names it flash0).
+ */
 export function mountAppFileSystem(
   storage: FlashArea | undefined,
   deviceName: string,
@@ -67,7 +71,8 @@ export function mountAppFileSystem(
     return { vfs, mountError: undefined };
   } catch (error) {
     if (!(error instanceof FsError)) throw error;
-    // A partition LittleFS cannot use does not mount, and formatting it fails too.
+    // A partition LittleFS cannot use does not mount, and formatting it fails too. (On the board
+    // lfs_format's own code would be printed; the model's check reports -EINVAL.)
     log('wrn', 'littlefs', `can't mount (LFS ${LFS_ERR_CORRUPT}); formatting`);
     log('err', 'littlefs', `format failed (LFS ${error.errno})`);
     log('err', 'smp_sample', `Error mounting littlefs [${error.errno}]`);

@@ -1,5 +1,6 @@
 /** The file-system management group on the virtual device and in the CLI. */
 import type { GroupInstaller } from '../installer.ts';
+import { registerFsCommands } from './cli.ts';
 import { fsGroup } from './group.ts';
 
 export const fsInstaller: GroupInstaller = {
@@ -13,4 +14,5 @@ export const fsInstaller: GroupInstaller = {
       services.onStop(() => mgmt.stop());
     };
   },
+  cli: registerFsCommands,
 };

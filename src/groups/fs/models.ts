@@ -1,7 +1,18 @@
 /**
- * File-system management group (8) command models, with the keys Zephyr v3.5.0 reads and writes
- * (subsys/mgmt/mcumgr/grp/fs_mgmt/src/fs_mgmt.c, include/zephyr/mgmt/mcumgr/grp/fs_mgmt/fs_mgmt.h,
- * doc/services/device_mgmt/smp_groups/smp_group_8.rst).
+ * File-system management group (8): the command models, following Zephyr v3.5.0
+ * `subsys/mgmt/mcumgr/grp/fs_mgmt/src/fs_mgmt.c` (fs_mgmt_file_download, fs_mgmt_file_upload).
+ * Command 0 is both: read downloads a chunk, write uploads one.
+ * - Download: request {name, off}; the answer carries the request's off, the data read there (as
+ *   much as one SMP buffer holds, MCUMGR_GRP_FS_DL_CHUNK_SIZE) and, only when off is 0, the
+ *   file's total len.
+ * - Upload: request {name, off, data, len}; len is required on the first chunk (off 0, which
+ *   creates or truncates the file); the answer is the offset the device expects next. Zephyr
+ *   decodes every key as optional: no data is a zero-byte chunk. A chunk at another offset than
+ *   the device expects is answered with err FILE_OFFSET_NOT_VALID and `len`, the expected offset
+ *   (SmpError.fields carries it).
+ * Commands 1-4: file status, hash/checksum (crc32 and sha256, over an optional off/len range),
+ * the supported hash/checksum types, and closing the file a transfer left open.
+ * Pure: no Node imports.
  */
 import { defineCommand, type ResponseOf, type SmpCommand } from '../../smp/command.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
@@ -27,38 +38,30 @@ export const FsCommandId = {
   OpenedFile: 4,
 } as const;
 
-/**
- * File download (id 0, read): the device answers one chunk of its own size from `off`; `len`
- * (the whole file's size) only in the answer to `off` 0.
- */
 export const fileDownload = defineCommand({
   group: SmpGroup.Fs,
-  id: FsCommandId.File,
+  id: 0,
   op: 'read',
   name: 'fs download',
   request: { name: text(), off: uint() },
   response: { off: uint(), data: bytes(), len: optional(uint()) },
 });
-export type FileDownloadResponse = ResponseOf<typeof fileDownload>;
 
-/**
- * File upload (id 0, write): `len` is required with `off` 0; the answer's `off` is where the
- * next chunk goes.
- */
 export const fileUpload = defineCommand({
   group: SmpGroup.Fs,
-  id: FsCommandId.File,
+  id: 0,
   op: 'write',
   name: 'fs upload',
   request: {
     name: text(),
     off: uint(),
-    // Zephyr decodes every key as optional: no "data" is a zero-byte chunk.
     data: withDefault(bytes(), new Uint8Array(0)),
     len: optional(uint()),
   },
   response: { off: uint() },
 });
+
+export type FileDownloadResponse = ResponseOf<typeof fileDownload>;
 export type FileUploadResponse = ResponseOf<typeof fileUpload>;
 
 /** File status (id 1, read): the file's size. */

@@ -218,6 +218,13 @@ describe('the image manager logs on the console', () => {
 
   it('an upload over old data logs its two erases (stm32f4: 128 KiB sectors), after the answer', async () => {
     booted = await bootDevice();
+    // The app's start-up lines (littlefs failing to mount on this board's one-sector storage) are
+    // queued at boot; the log thread prints them a second later. Wait, so that the erase lines
+    // below start a batch of their own.
+    const startup = Date.now() + 5000;
+    while (!booted.consoleLines.some((l) => l.includes('Error mounting littlefs')) && Date.now() < startup) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     const two = await blinky('blinky-two');
     await uploadAll(booted.device, two);
     expect(imgLines(booted.consoleLines)).toEqual([]);

@@ -9,7 +9,9 @@ BLE goes through smpclient's own Bumble host stack (the `smpclient[bumble]` extr
 controller Bumble opens from SPEC, e.g. `serial:/path/to/pty` for a virtual radio controller;
 NAME is the advertised name it scans for.
 
-OPs: link | echo TEXT | params | state | upload FILE | test HASHHEX | confirm [HASHHEX|-] | reset
+OPs: link | echo TEXT | params | state | upload FILE | test HASHHEX | confirm [HASHHEX|-] | reset |
+     fs-upload LOCAL REMOTE | fs-download REMOTE LOCAL | fs-status REMOTE |
+     fs-hash REMOTE TYPE (crc32 or sha256) | fs-types | fs-close
 An SMP error reply prints {"op", "error", "rc"[, "group"]} and ends the run with exit code 2.
 """
 
@@ -21,13 +23,34 @@ import time
 
 from smpclient import SMPClient
 from smpclient.generics import error, success
+from smpclient.requests.file_management import (
+    FileClose,
+    FileHashChecksum,
+    FileStatus,
+    SupportedFileHashChecksumTypes,
+)
 from smpclient.requests.image_management import ImageStatesRead, ImageStatesWrite
 from smpclient.requests.os_management import EchoWrite, MCUMgrParametersRead, ResetWrite
 from smpclient.transport.bumble import SMPBumbleTransport
 from smpclient.transport.serial import Auto, SMPSerialTransport
 from smpclient.transport.udp import SMPUDPTransport
 
-ARITY = {"link": 0, "echo": 1, "params": 0, "state": 0, "upload": 1, "test": 1, "confirm": 0, "reset": 0}
+ARITY = {
+    "link": 0,
+    "echo": 1,
+    "params": 0,
+    "state": 0,
+    "upload": 1,
+    "test": 1,
+    "confirm": 0,
+    "reset": 0,
+    "fs-upload": 2,
+    "fs-download": 2,
+    "fs-status": 1,
+    "fs-hash": 2,
+    "fs-types": 0,
+    "fs-close": 0,
+}
 
 
 class RecordingClient(SMPClient):
@@ -122,6 +145,44 @@ async def run_op(client, name, args):
             "match": getattr(last, "match", None),
             "seconds": seconds,
         }
+    if name == "fs-upload":
+        with open(args[0], "rb") as f:
+            data = f.read()
+        started = time.monotonic()
+        offsets = [offset async for offset in client.upload_file(data, args[1])]
+        seconds = time.monotonic() - started
+        return client.last_response, lambda: {
+            "size": len(data),
+            "requests": len(offsets),
+            "final_off": offsets[-1],
+            "seconds": seconds,
+        }
+    if name == "fs-download":
+        started = time.monotonic()
+        data = await client.download_file(args[0])
+        seconds = time.monotonic() - started
+        with open(args[1], "wb") as f:
+            f.write(data)
+        return client.last_response, lambda: {"size": len(data), "seconds": seconds}
+    if name == "fs-status":
+        r = await client.request(FileStatus(name=args[0]))
+        return r, lambda: {"len": r.len}
+    if name == "fs-hash":
+        r = await client.request(FileHashChecksum(name=args[0], type=args[1]))
+
+        def hash_result():
+            output = r.output.hex() if isinstance(r.output, (bytes, bytearray)) else r.output
+            return {"type": r.type, "off": r.off, "len": r.len, "output": output}
+
+        return r, hash_result
+    if name == "fs-types":
+        r = await client.request(SupportedFileHashChecksumTypes())
+        return r, lambda: {
+            "types": {name: {"format": t.format, "size": t.size} for name, t in r.types.items()}
+        }
+    if name == "fs-close":
+        r = await client.request(FileClose())
+        return r, lambda: {}
     raise AssertionError(name)
 
 

@@ -4,7 +4,9 @@
 
 OPs: echo TEXT | params | state | upload FILE | test HASHHEX | confirm | reset |
      update FILE (firmware_update: inspect, upload, mark for test, reboot) |
-     update-confirm FILE (the same with force_confirm)
+     update-confirm FILE (the same with force_confirm) |
+     fs-upload LOCAL REMOTE | fs-download REMOTE LOCAL | fs-status REMOTE |
+     fs-hash REMOTE TYPE (crc32 or sha256) | fs-types | fs-close
 A failed op prints {"op": ..., "error": "<the toolkit's message>"} and ends the run with exit code 2.
 """
 
@@ -25,6 +27,12 @@ ARITY = {
     "reset": 0,
     "update": 1,
     "update-confirm": 1,
+    "fs-upload": 2,
+    "fs-download": 2,
+    "fs-status": 1,
+    "fs-hash": 2,
+    "fs-types": 0,
+    "fs-close": 0,
 }
 
 
@@ -98,6 +106,33 @@ def run_op(client, name, args):
             progress=lambda step, _counts: steps.append(step) if not steps or steps[-1] != step else None,
         )
         return {"steps": steps}
+    if name == "fs-upload":
+        data = read_file(args[0])
+        started = time.monotonic()
+        client.fs_file_upload(args[1], data)
+        return {"size": len(data), "seconds": time.monotonic() - started}
+    if name == "fs-download":
+        started = time.monotonic()
+        data = client.fs_file_download(args[0])
+        seconds = time.monotonic() - started
+        with open(args[1], "wb") as f:
+            f.write(data)
+        return {"size": len(data), "seconds": seconds}
+    if name == "fs-status":
+        return {"len": client.fs_file_status(args[0]).length}
+    if name == "fs-hash":
+        result = client.fs_file_checksum(args[0], args[1])
+        return {"type": result.type, "off": result.offset, "len": result.length, "output": bytes(result.output).hex()}
+    if name == "fs-types":
+        return {
+            "types": {
+                name: {"format": str(props.format), "size": props.size}
+                for name, props in client.fs_supported_checksum_types().items()
+            }
+        }
+    if name == "fs-close":
+        client.fs_file_close()
+        return {}
     raise AssertionError(name)
 
 
