@@ -7,7 +7,7 @@
  */
 import { dataThatFits, overheadOf, type SizedField, sizeWithData } from './transfer/sizing.ts';
 
-export { deviceRequestLimit, requestLimit } from './transfer/link.ts';
+export { deviceRequestLimit, requestLimit } from './transfer/limits.ts';
 export { cborHeadSize, SMP_HEADER_SIZE } from './transfer/sizing.ts';
 
 /** Zephyr rejects a first chunk shorter than the MCUboot header (err 22). */
