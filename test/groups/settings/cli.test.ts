@@ -88,13 +88,20 @@ describe.each(['udp', 'serial'] as const)('over %s', (via) => {
         .split('\n')
         .filter(Boolean)
         .map((line) => line.trim()),
-    ).toEqual(['0  os', '2  stat', '1  image', '8  fs', '3  settings', '10  enum', '63  zephyr-basic', '9  shell']);
+    ).toEqual([
+      '0  os',
+      '2  stat',
+      '1  image',
+      '8  fs',
+      '3  settings',
+      '10  enum',
+      '63  zephyr-basic',
+      '9  shell',
+    ]);
     expect(JSON.parse((await zdfu(via, '--json', 'enum', 'list')).out)).toEqual({
       groups: [0, 2, 1, 8, 3, 10, 63, 9],
     });
-    expect((await zdfu(via, 'enum', 'single', '7')).out).toBe(
-      'index 7: group 9 (shell), the last one\n',
-    );
+    expect((await zdfu(via, 'enum', 'single', '7')).out).toBe('index 7: group 9 (shell), the last one\n');
     expect(JSON.parse((await zdfu(via, '--json', 'enum', 'single', '0')).out)).toEqual({
       index: 0,
       group: 0,
