@@ -53,6 +53,9 @@ export function imageUploadKind(
     maxChunk: params.maxChunk,
     firstTimeoutMs: params.firstTimeoutMs,
     firstChunkRestarts: false,
+    // img_mgmt.c img_mgmt_upload (Zephyr v3.5.0): after the last byte it resets its upload state
+    // (img_mgmt_reset_upload), and a chunk at any other offset than 0 is answered with off 0.
+    answersZeroWhenDone: true,
     fieldsAt: (off) => imageUploadFields(off === 0 ? { off, first } : { off }),
     async send(off, data, options) {
       const request: UploadChunkRequest = { off, data };

@@ -54,6 +54,11 @@ export interface UploadKind {
   readonly firstChunkRestarts: boolean;
   /** Why the device's offset went back from `from` to `to`, in words (see the module comment). */
   conflict(from: number, to: number, total: number): string;
+  /**
+   * True when the device, once it holds the whole file, forgets the upload and answers any later
+   * chunk with offset 0, so a last chunk sent again after its answer was lost is answered 0.
+   */
+  readonly answersZeroWhenDone?: boolean;
 }
 
 export interface UploadSessionOptions {
@@ -142,12 +147,27 @@ export class UploadSession<R> implements TransferSession<UploadAnswer, UploadChu
       // out of order, after answers that told more.
       return { kind: 'late' };
     }
+    const end = chunk.off + chunk.length;
+
+    if (
+      off === 0 &&
+      end === total &&
+      chunk.ackedAtSend === chunk.off &&
+      chunk.off > 0 &&
+      this.kind.answersZeroWhenDone === true
+    ) {
+      // The last chunk, sent with every byte before it acknowledged, answered 0: its first answer
+      // was lost, the device stored it and forgot the finished upload, and this answers the chunk
+      // sent again. The device's verdict went with the lost answer; the caller's slot check says
+      // whether the file is there (another client's finished upload would fail it).
+      this.deviceOff = total;
+      return { kind: 'done', result: this.finish({ off: total }) };
+    }
     if (off < this.deviceOff) {
       throw this.errors.conflict(this.kind.conflict(this.deviceOff, off, total), this.deviceOff, {
         fault: 'device',
       });
     }
-    const end = chunk.off + chunk.length;
     if (this.kind.firstChunkRestarts && chunk.off === 0 && chunk.length > 0 && off > end) {
       throw this.errors.failure(
         `The device answered the first chunk (${chunk.length} bytes at offset 0, which starts the ` +

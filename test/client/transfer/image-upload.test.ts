@@ -89,4 +89,25 @@ describe('image upload over a lossy link to the virtual device', () => {
     expect(result.timeouts).toBe(0);
     expect(await slotHash(link)).toEqual(imageHash(image));
   });
+
+  it('ends well when the answer to the last chunk is lost: the device, done, answers the resend 0', async () => {
+    const image = images[0]!;
+    const options = { maxChunkSize: 256, timeoutMs: 80, retries: 4, window: 1 } as const;
+    // Another image in the slot before each run, or the device answers the first chunk "already
+    // there" (CONFIG_IMG_ENABLE_IMAGE_CHECK).
+    const other = connect();
+    await other.client.imageUpload(images[1]!, options);
+    // A clean run first, to count the replies: params, one per chunk, then the slot check's list.
+    const dry = connect();
+    await dry.client.imageUpload(image, options);
+    const lastChunkReply = dry.counts.replies - 1;
+    await other.client.imageUpload(images[1]!, options);
+    const link = connect({ reply: (n) => (n === lastChunkReply ? 'drop' : 'deliver') });
+    const result = await link.client.imageUpload(image, options);
+    expect(link.counts.dropped).toBe(1);
+    expect(result.timeouts).toBe(1);
+    // The verdict went with the lost answer; the slot check found the image.
+    expect(result.match).toBeUndefined();
+    expect(await slotHash(link)).toEqual(imageHash(image));
+  });
 });
