@@ -12,7 +12,7 @@
 import { ImageFormatError } from '../image/errors.ts';
 import { type McubootImage, parseImage } from '../image/format.ts';
 import { formatVersion } from '../image/version.ts';
-import { runTransfer, type TransferProgress } from './transfer/engine.ts';
+import { runTransfer, type TransferCounts, type TransferProgress } from './transfer/engine.ts';
 import { TransferError, type TransferErrors } from './transfer/errors.ts';
 import {
   imageUploadKind,
@@ -83,8 +83,11 @@ export interface UploadOptions {
   now?: () => number;
 }
 
-export interface UploadResult {
-  readonly total: number;
+/**
+ * What an image upload reports. `resumedFrom` equals `total` when the device already held the
+ * whole file; `sentBytes` is what this run stored.
+ */
+export interface UploadResult extends TransferCounts {
   /** What the file says about itself; undefined for a forced non-image. */
   readonly version: string | undefined;
   /** The image hash (SHA256 TLV) that `image list` will show and `image test` takes. */
@@ -93,17 +96,6 @@ export interface UploadResult {
   readonly sha256: Uint8Array;
   /** The device's verdict on the final chunk; undefined when it does not check. */
   readonly match: boolean | undefined;
-  readonly elapsedMs: number;
-  /** Bytes stored by this run (total less resumedFrom). */
-  readonly sentBytes: number;
-  /** Offset the device resumed at; equal to total when it already held the whole file. */
-  readonly resumedFrom: number;
-  /** Largest encoded request used in the end, and the data bytes that fit in a continuation chunk. */
-  readonly requestLimit: number;
-  readonly chunkSize: number;
-  readonly window: number;
-  readonly requests: number;
-  readonly timeouts: number;
 }
 
 export class UploadError extends TransferError {

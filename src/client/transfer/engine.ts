@@ -120,9 +120,8 @@ export interface TransferProgress {
   readonly elapsedMs: number;
 }
 
-/** What every transfer reports besides its own result. */
-export interface EngineOutcome<R> {
-  readonly result: R;
+/** What every transfer reports: its size, its time and how the requests went. */
+export interface TransferCounts {
   readonly total: number;
   readonly elapsedMs: number;
   /** Bytes moved by this run (total less resumedFrom). */
@@ -135,6 +134,11 @@ export interface EngineOutcome<R> {
   readonly window: number;
   readonly requests: number;
   readonly timeouts: number;
+}
+
+/** What every transfer reports besides its own result. */
+export interface EngineOutcome<R> extends TransferCounts {
+  readonly result: R;
 }
 
 interface InFlight<C> {

@@ -4,7 +4,7 @@
  * limit, the window). Pure: no Node imports.
  */
 import type { Fault } from '../../util/fault.ts';
-import type { EngineOptions, TransferProgress } from './engine.ts';
+import type { EngineOptions, TransferCounts, TransferProgress } from './engine.ts';
 import { TransferConflictError, TransferError, type TransferErrors } from './errors.ts';
 import {
   type DeviceBufferParams,
@@ -39,23 +39,11 @@ export interface FileTransferOptions {
   now?: () => number;
 }
 
-export interface FileTransferResult {
-  /** The file's length. */
-  readonly total: number;
-  readonly elapsedMs: number;
-  /** Bytes moved by this run (total less resumedFrom). */
-  readonly sentBytes: number;
-  /** Offset the transfer resumed at, 0 for a whole file. */
-  readonly resumedFrom: number;
-  /** Largest encoded request used in the end. */
-  readonly requestLimit: number;
-  /** Data bytes per request (upload) or per answer (download, the largest the device sent). */
-  readonly chunkSize: number;
-  /** Most requests allowed in flight. */
-  readonly window: number;
-  readonly requests: number;
-  readonly timeouts: number;
-}
+/**
+ * What an fs transfer reports. Its `chunkSize` is the data bytes per request (upload) or per
+ * answer (download, the largest the device sent).
+ */
+export type FileTransferResult = TransferCounts;
 
 export class FileTransferError extends TransferError {
   override readonly name: string = 'FileTransferError';
