@@ -10,19 +10,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getBoard } from '../src/device/boards/index.ts';
 import { packageRoot } from '../src/device/io/artifacts.ts';
-import { type SimHandle, startSim } from '../src/device/io/sim-host.ts';
 import { builtFor, smpServerBuild } from '../src/device/server/build-config.ts';
 import { downloadChunkSize } from '../src/groups/fs/config.ts';
-import { hasToolkit, randomPayload, timedRun } from './support.ts';
+import {
+  BAUD,
+  hasToolkit,
+  type Link,
+  randomPayload,
+  SERIAL_CEILING_KIB_S,
+  type SimBoard,
+  SMP_UDP_PORT,
+  startSimBoard,
+  timedRun,
+  zdfuConnArgs,
+} from './support.ts';
 import { type BenchRow, type BenchTable, meanAndSpread } from './table.ts';
 
 const BOARD = getBoard('nrf52840dk');
 /** Every board here serves the PTY and UDP: smp_svr's UDP build (2048-byte buffers, 2 of them). */
 const BUILD = smpServerBuild(builtFor(BOARD, { udp: true }));
-const SMP_UDP_PORT = 1337;
-const BAUD = 115200;
-/** 10 bits per byte on the wire, 3 data bytes per 4 base64 characters, before any framing. */
-const SERIAL_CEILING_KIB_S = ((BAUD / 10) * 3) / 4 / 1024;
 /**
  * A file that leaves the 8-block LittleFS room for what the app keeps there from its first boot:
  * the superblock pair, the log file and the settings directory's pair (settings_file.c creates
@@ -32,12 +38,8 @@ const FILE_SIZE = 8 * 1024;
 const REPETITIONS = 2;
 const REMOTE = '/lfs1/bench.bin';
 
-type Link = 'serial' | 'udp';
 type Direction = 'upload' | 'download';
-interface Board {
-  handle: SimHandle;
-  udpHost: string;
-}
+type Board = SimBoard;
 interface Tool {
   name: string;
   run(board: Board, link: Link, direction: Direction, local: string): string[];
@@ -86,7 +88,7 @@ async function runScenario(
     const rates: number[] = [];
     const startups: number[] = [];
     for (let rep = 0; rep < REPETITIONS; rep++) {
-      const board = await startBoard(link === 'serial' ? BAUD : 0);
+      const board = await startSimBoard(link === 'serial' ? BAUD : 0, BOARD);
       try {
         if (rep === 0) startups.push(await timedRun(tool.noop(board, link)));
         // A download needs the file on the device first (put there by zdfu, not timed).
@@ -129,40 +131,27 @@ async function runScenario(
   };
 }
 
-async function startBoard(baud: number): Promise<Board> {
-  for (let attempt = 0; ; attempt++) {
-    const udpHost = `127.${1 + (process.pid % 250)}.${randomByte()}.${1 + randomByte()}`;
-    try {
-      return {
-        handle: await startSim({ board: BOARD, udp: `${udpHost}:${SMP_UDP_PORT}`, baud, flashTimeScale: 1 }),
-        udpHost,
-      };
-    } catch (error) {
-      if (attempt >= 5 || !/EADDRINUSE/.test(String(error))) throw error;
-    }
-  }
-}
-
-function randomByte(): number {
-  return Math.floor(Math.random() * 250);
-}
-
 function availableTools(): { tools: Tool[]; missing: string[] } {
   const root = packageRoot();
   const zdfu = join(root, 'dist', 'zdfu.mjs');
   const venv = join(root, '.cache', 'peers', 'venv', 'bin');
-  const zdfuConn = (board: Board, link: Link) =>
-    link === 'serial'
-      ? ['--conntype', 'serial', '--connstring', `dev=${board.handle.ptyPath},baud=${BAUD}`]
-      : ['--conntype', 'udp', '--connstring', `${board.udpHost}:${SMP_UDP_PORT}`];
   const tools: Tool[] = [
     {
       name: 'zdfu',
       run: (board, link, direction, local) =>
         direction === 'upload'
-          ? [process.execPath, zdfu, ...zdfuConn(board, link), 'fs', 'upload', local, REMOTE]
-          : [process.execPath, zdfu, ...zdfuConn(board, link), 'fs', 'download', '--force', REMOTE, local],
-      noop: (board, link) => [process.execPath, zdfu, ...zdfuConn(board, link), 'fs', 'types'],
+          ? [process.execPath, zdfu, ...zdfuConnArgs(board, link), 'fs', 'upload', local, REMOTE]
+          : [
+              process.execPath,
+              zdfu,
+              ...zdfuConnArgs(board, link),
+              'fs',
+              'download',
+              '--force',
+              REMOTE,
+              local,
+            ],
+      noop: (board, link) => [process.execPath, zdfu, ...zdfuConnArgs(board, link), 'fs', 'types'],
     },
   ];
   const missing: string[] = [];

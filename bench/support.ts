@@ -1,12 +1,15 @@
 /**
  * What several benchmarks do alike: write an image signed with the repository's development key
  * around a payload (header 0x200, as the blinky builds), run one `zdfu --json ...` process and
- * read its JSON answer, time one whole tool process, and check the toolkit is installed.
+ * read its JSON answer, time one whole tool process, check the toolkit is installed, start a virtual
+ * board on a PTY and a loopback address of its own, and name it to zdfu.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Board as BoardData } from '../src/device/boards/board.ts';
 import { packageRoot } from '../src/device/io/artifacts.ts';
+import { type SimHandle, startSim } from '../src/device/io/sim-host.ts';
 import { loadSigningKey, signImage } from '../src/image/index.ts';
 
 /** Header 0x200 and ~0x150 of TLVs (hash, RSA-2048 signature) around a payload. */
@@ -86,4 +89,49 @@ export function timedRun(argv: readonly string[]): Promise<number> {
       },
     );
   });
+}
+
+/** The peers always talk to port 1337; each board gets a loopback address of its own. */
+export const SMP_UDP_PORT = 1337;
+export const BAUD = 115200;
+/** 10 bits per byte on the wire, 3 data bytes per 4 base64 characters, before any framing. */
+export const SERIAL_CEILING_KIB_S = ((BAUD / 10) * 3) / 4 / 1024;
+
+export type Link = 'serial' | 'udp';
+
+/** A running virtual board and the loopback address its SMP UDP server listens on. */
+export interface SimBoard {
+  handle: SimHandle;
+  udpHost: string;
+}
+
+function randomByte(): number {
+  return Math.floor(Math.random() * 250);
+}
+
+/**
+ * Starts a virtual board (the sim's default, stm32f4_disco, unless `board` is given) with its
+ * flash timing, which counts for every tool alike, on a PTY paced at `baud` and on
+ * 127.x.y.z:1337, picking another address when that one is taken.
+ */
+export async function startSimBoard(baud: number, board?: BoardData): Promise<SimBoard> {
+  for (let attempt = 0; ; attempt++) {
+    const udpHost = `127.${1 + (process.pid % 250)}.${randomByte()}.${1 + randomByte()}`;
+    try {
+      const udp = `${udpHost}:${SMP_UDP_PORT}`;
+      const handle = await startSim(
+        board ? { board, udp, baud, flashTimeScale: 1 } : { udp, baud, flashTimeScale: 1 },
+      );
+      return { handle, udpHost };
+    } catch (error) {
+      if (attempt >= 5 || !/EADDRINUSE/.test(String(error))) throw error;
+    }
+  }
+}
+
+/** zdfu's global options that reach `board` over `link`. */
+export function zdfuConnArgs(board: SimBoard, link: Link): string[] {
+  return link === 'serial'
+    ? ['--conntype', 'serial', '--connstring', `dev=${board.handle.ptyPath},baud=${BAUD}`]
+    : ['--conntype', 'udp', '--connstring', `${board.udpHost}:${SMP_UDP_PORT}`];
 }

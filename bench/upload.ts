@@ -9,26 +9,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stm32f4_disco } from '../src/device/boards/stm32f4_disco.ts';
 import { blinkyImagePath, packageRoot } from '../src/device/io/artifacts.ts';
-import { type SimHandle, startSim } from '../src/device/io/sim-host.ts';
 import { builtFor, smpServerBuild } from '../src/device/server/build-config.ts';
-import { hasToolkit, randomPayload, timedRun, writeDevSignedImage } from './support.ts';
+import {
+  BAUD,
+  hasToolkit,
+  type Link,
+  randomPayload,
+  SERIAL_CEILING_KIB_S,
+  type SimBoard,
+  SMP_UDP_PORT,
+  startSimBoard,
+  timedRun,
+  writeDevSignedImage,
+  zdfuConnArgs,
+} from './support.ts';
 import { type BenchRow, type BenchTable, meanAndSpread } from './table.ts';
 
 /** The SMP server as the bench's boards are built: every one serves the PTY and UDP. */
 const BUILD = smpServerBuild(builtFor(stm32f4_disco, { udp: true }));
 
 /** smpmgr and smpclient always use UDP port 1337, so each board gets its own loopback address. */
-const SMP_UDP_PORT = 1337;
-const BAUD = 115200;
-/** 10 bits per byte on the wire, 3 image bytes per 4 base64 characters, before any framing. */
-const SERIAL_CEILING_KIB_S = ((BAUD / 10) * 3) / 4 / 1024;
 const LARGE_IMAGE_PAYLOAD = 200 * 1024;
 
-type Link = 'serial' | 'udp';
-interface Board {
-  handle: SimHandle;
-  udpHost: string;
-}
+type Board = SimBoard;
 interface Tool {
   name: string;
   /** argv for uploading `file` to the board, and for a no-op exchange (start-up + connect). */
@@ -78,7 +81,7 @@ async function runScenario(scenario: Scenario, tools: Tool[], missing: string[])
     const rates: number[] = [];
     const startups: number[] = [];
     for (let rep = 0; rep < scenario.repetitions; rep++) {
-      const board = await startBoard(scenario.baud);
+      const board = await startSimBoard(scenario.baud);
       try {
         if (scenario.timeStartup) startups.push(await timedRun(tool.noop(board, scenario.link)));
         const seconds = await timedRun(tool.upload(board, scenario.link, scenario.image.path));
@@ -125,46 +128,22 @@ async function writeLargeImage(dir: string): Promise<string> {
   return path;
 }
 
-async function startBoard(baud: number): Promise<Board> {
-  for (let attempt = 0; ; attempt++) {
-    const udpHost = `127.${1 + (process.pid % 250)}.${randomByte()}.${1 + randomByte()}`;
-    try {
-      // The board's flash timing (stm32f4_disco: 1 s per 128 KiB sector erased, 4 µs per byte
-      // written) counts, as it does on hardware, for every tool alike.
-      return {
-        handle: await startSim({ udp: `${udpHost}:${SMP_UDP_PORT}`, baud, flashTimeScale: 1 }),
-        udpHost,
-      };
-    } catch (error) {
-      if (attempt >= 5 || !/EADDRINUSE/.test(String(error))) throw error;
-    }
-  }
-}
-
-function randomByte(): number {
-  return Math.floor(Math.random() * 250);
-}
-
 function availableTools(): { tools: Tool[]; missing: string[] } {
   const root = packageRoot();
   const zdfu = join(root, 'dist', 'zdfu.mjs');
   const venv = join(root, '.cache', 'peers', 'venv', 'bin');
-  const zdfuConn = (board: Board, link: Link) =>
-    link === 'serial'
-      ? ['--conntype', 'serial', '--connstring', `dev=${board.handle.ptyPath},baud=${BAUD}`]
-      : ['--conntype', 'udp', '--connstring', `${board.udpHost}:${SMP_UDP_PORT}`];
   const tools: Tool[] = [
     {
       name: 'zdfu',
       upload: (board, link, file) => [
         process.execPath,
         zdfu,
-        ...zdfuConn(board, link),
+        ...zdfuConnArgs(board, link),
         'image',
         'upload',
         file,
       ],
-      noop: (board, link) => [process.execPath, zdfu, ...zdfuConn(board, link), 'params'],
+      noop: (board, link) => [process.execPath, zdfu, ...zdfuConnArgs(board, link), 'params'],
     },
   ];
   const missing: string[] = [];
