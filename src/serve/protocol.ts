@@ -92,7 +92,9 @@ const kind = z.custom<ConnType>((value) => typeof value === 'string' && isConnTy
   error: () => `not a connection type zdfu knows (${connTypeList()})`,
 });
 
-const clientHello = z.strictObject({
+// Hellos are loose objects (unknown fields ignored), so a later version can add to them and
+// still be told its version is wrong rather than that its message is malformed.
+const clientHello = z.object({
   type: z.literal('hello'),
   protocol: positiveInt,
   token: z.string().min(1).max(256),
@@ -117,7 +119,7 @@ const serveTarget = z.strictObject({
 /** A device the serve can open for the page. */
 export type ServeTarget = Readonly<z.infer<typeof serveTarget>>;
 
-const serverHello = z.strictObject({
+const serverHello = z.object({
   type: z.literal('hello'),
   protocol: positiveInt,
   server: z.string(),
