@@ -216,9 +216,6 @@ function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 3)
     .map((issue) => {
-      if (issue.code === 'invalid_union' && issue.path.length === 0) {
-        return 'unknown or missing "type"';
-      }
       const where = issue.path.length === 0 ? 'message' : `field "${issue.path.join('.')}"`;
       return `${where}: ${issue.message}`;
     })

@@ -198,7 +198,7 @@ describe('loopback only', () => {
       await expect(startServe({ host, port: 0 }), host).rejects.toThrow(ServeHostError);
     }
     expect(() => loopbackListenHost('0.0.0.0')).toThrow(
-      'zdfu serve listens on loopback only, and --host 0.0.0.0 is not a loopback address',
+      '--host 0.0.0.0 is not a loopback address, and zdfu serve listens on loopback only',
     );
     expect(loopbackListenHost('localhost')).toBe('127.0.0.1');
     expect(loopbackListenHost('127.0.0.2')).toBe('127.0.0.2');
