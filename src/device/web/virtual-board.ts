@@ -12,6 +12,7 @@
  */
 import type { ByteLink } from '../../transport/byte-link.ts';
 import { FramedSerialTransport } from '../../transport/framed-serial.ts';
+import { SERIAL_MAX_PACKET } from '../../transport/serial-framing.ts';
 import { LinkError } from '../../transport/link-error.ts';
 import type { Transport } from '../../transport/transport.ts';
 import { Listeners } from '../../util/listeners.ts';
