@@ -12,8 +12,8 @@
  */
 import type { ByteLink } from '../../transport/byte-link.ts';
 import { FramedSerialTransport } from '../../transport/framed-serial.ts';
-import { SERIAL_MAX_PACKET } from '../../transport/serial-framing.ts';
 import { LinkError } from '../../transport/link-error.ts';
+import { SERIAL_MAX_PACKET } from '../../transport/serial-framing.ts';
 import type { Transport } from '../../transport/transport.ts';
 import { Listeners } from '../../util/listeners.ts';
 import type { BoardCall, PageToWorker, WorkerToPage } from './protocol.ts';
@@ -309,8 +309,11 @@ class VirtualBoard implements VirtualBoardHandle {
       throw new Error(`the virtual board ${this.board} is closed: start it again for a transport`);
     }
     if (!this.current || !this.link || this.link.closed) {
+      // Requests as large as the serial framing carries; the board's own buffer (mcumgr params)
+      // sizes them further, as over Web Serial.
       this.current = new FramedSerialTransport(this.plugLink(), {
         where: `virtual board ${this.board} (in this tab)`,
+        mtu: SERIAL_MAX_PACKET,
       });
     }
     return this.current;
