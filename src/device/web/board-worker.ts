@@ -20,6 +20,7 @@ import type { Board } from '../boards/board.ts';
 import { type BoardFlashes, createBoardFlashes } from '../boards/flashes.ts';
 import { boardFromText } from '../boards/parse.ts';
 import { VirtualDevice } from '../device.ts';
+import type { FirmwareThreadStarter } from '../firmware/thread.ts';
 import { PowerCut } from '../flash.ts';
 import type { BootResult } from '../mcuboot/boot-types.ts';
 import { builtFor } from '../server/build-config.ts';
@@ -44,6 +45,8 @@ export interface BoardWorkerEnv {
   readonly memoryStore?: FlashStore;
   /** The IndexedDB for storage 'indexeddb'; default the worker's own. */
   readonly indexedDB?: IDBFactory;
+  /** Where the app runs; default ./firmware-host.ts's BROWSER_INLINE. */
+  readonly firmwareHost?: FirmwareThreadStarter;
 }
 
 const SWAP_NAMES: Record<number, string> = {
@@ -111,7 +114,7 @@ export function serveBoardPort(port: BoardPort, env: BoardWorkerEnv = {}): void 
       bootloaderKeys: await bootloaderKeys(board, message.assets.bootloaderKeyPem),
       baud: message.baud,
       flashTimeScale: message.flashTimeScale,
-      firmwareThread: BROWSER_INLINE,
+      firmwareThread: env.firmwareHost ?? BROWSER_INLINE,
     });
     const store =
       message.storage === 'memory'
