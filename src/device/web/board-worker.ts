@@ -25,6 +25,7 @@ import { PowerCut } from '../flash.ts';
 import type { BootResult } from '../mcuboot/boot-types.ts';
 import { builtFor } from '../server/build-config.ts';
 import { BROWSER_INLINE } from './firmware-host.ts';
+import { FlashInFlight } from './flash-in-flight.ts';
 import { FlashKeeper, flashGeometry } from './flash-keeper.ts';
 import { type FlashStore, IndexedDbFlashStore, MemoryFlashStore } from './flash-store.ts';
 import type { BoardCall, BoardStartMessage, PageToWorker, WorkerToPage } from './protocol.ts';
@@ -65,6 +66,7 @@ function bootSummary(result: BootResult): VirtualBoardBoot {
     ...(result.reason !== undefined ? { reason: result.reason } : {}),
     swapType: SWAP_NAMES[result.swapType] ?? String(result.swapType),
     flashOps: result.flashOps,
+    resumed: result.resumed,
   };
 }
 
@@ -73,6 +75,7 @@ interface LiveBoard {
   readonly device: VirtualDevice;
   readonly flashes: BoardFlashes;
   readonly keeper: FlashKeeper;
+  readonly inFlight: FlashInFlight;
   readonly store: FlashStore;
   readonly factory: readonly Uint8Array[];
 }
@@ -124,7 +127,8 @@ export function serveBoardPort(port: BoardPort, env: BoardWorkerEnv = {}): void 
     const restored = await keeper.load();
     const factory = message.assets.factoryImages;
     if (!restored) programFactory(device, factory);
-    live = { device, flashes, keeper, store, factory };
+    const inFlight = new FlashInFlight(flashes, message.flashTimeScale);
+    live = { device, flashes, keeper, inFlight, store, factory };
     wire(live);
     post({ type: 'started', restored, boot: await powerOn(device) });
   };
@@ -171,11 +175,11 @@ export function serveBoardPort(port: BoardPort, env: BoardWorkerEnv = {}): void 
     const { device, flashes, keeper } = board;
     switch (what) {
       case 'power-cut': {
-        // The next write or erase (one the work in flight was about to do) is torn, as a real
-        // cut in the middle of it leaves it (flash-tear.ts); the board is off at once.
+        // The write or erase in flight is torn as a real cut in the middle of it leaves it
+        // (./flash-in-flight.ts); the board is off at once.
         const seed = Math.floor(Math.random() * 0x7fffffff);
-        for (const flash of flashes.values()) {
-          flash.cutPower({ mutation: 1, inside: { fraction: Math.random() * 0.999, seed } });
+        for (const range of board.inFlight.cut(seed, Math.random)) {
+          keeper.changed(range.device, range.offset, range.length);
         }
         await device.powerOff();
         return undefined;
@@ -192,6 +196,8 @@ export function serveBoardPort(port: BoardPort, env: BoardWorkerEnv = {}): void 
           flash.erase(0, flash.size);
         }
         programFactory(device, board.factory);
+        // A factory programmer wrote this, not the board: nothing of it is in flight.
+        board.inFlight.reset();
         await keeper.flush();
         return powerOn(device);
       }
@@ -199,6 +205,7 @@ export function serveBoardPort(port: BoardPort, env: BoardWorkerEnv = {}): void 
         await device.powerOff();
         await keeper.flush();
         keeper.detach();
+        board.inFlight.detach();
         board.store.close();
         return undefined;
       }
@@ -257,6 +264,7 @@ async function powerOn(device: VirtualDevice): Promise<VirtualBoardBoot> {
       booted: false,
       reason: `the power was cut during the boot: ${error.message}`,
       swapType: 'none',
+      resumed: false,
       flashOps: 0,
     };
   }
