@@ -18,6 +18,7 @@
  * its buffer (MCUmgr params).
  * Browser-pure: no Node imports.
  */
+/// <reference types="web-bluetooth" preserve="true" />
 import {
   BLE_MAX_ATTRIBUTE,
   bleWriteLimit,
@@ -218,7 +219,9 @@ export class WebBluetoothTransport extends TransportBase {
       }
       return transport;
     } catch (error) {
-      if (gatt.connected) gatt.disconnect();
+      // Also aborts a connect still under way after its step timed out (Web Bluetooth's
+      // disconnect() does), so no late connection is left open.
+      gatt.disconnect();
       throw error;
     }
   }
