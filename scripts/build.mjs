@@ -1,8 +1,10 @@
 // Bundles the CLI, the demo and the benchmarks into dist/, then builds and signs the blinky
-// firmware (Binary One and Binary Two) into build/firmware/. Runs on `npm install` (prepare).
+// firmware (Binary One and Binary Two) into build/firmware/ and the browser dashboard into
+// dist/dashboard (scripts/dashboard/build.mjs). Runs on `npm install` (prepare).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { buildDashboard } from './dashboard/build.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const entries = {
@@ -30,3 +32,6 @@ await esbuild.build({
 });
 
 execFileSync(process.execPath, ['dist/build-firmware.mjs'], { cwd: root, stdio: 'inherit' });
+
+// After the firmware: the dashboard ships it (signed for each board) beside the page.
+await buildDashboard(root);

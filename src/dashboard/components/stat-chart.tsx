@@ -39,7 +39,9 @@ export function StatChart(props: {
     };
     const chart = new uPlot(options, props.data, el);
     plot.current = chart;
-    const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(200, el.clientWidth), height: HEIGHT }));
+    const resize = new ResizeObserver(() =>
+      chart.setSize({ width: Math.max(200, el.clientWidth), height: HEIGHT }),
+    );
     resize.observe(el);
     return () => {
       resize.disconnect();
@@ -52,5 +54,7 @@ export function StatChart(props: {
     plot.current?.setData(props.data);
   }, [props.data]);
 
-  return <div class="chart" ref={box} data-testid="stat-chart" role="img" aria-label={`Chart of ${props.title}`} />;
+  return (
+    <div class="chart" ref={box} data-testid="stat-chart" role="img" aria-label={`Chart of ${props.title}`} />
+  );
 }

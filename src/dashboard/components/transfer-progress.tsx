@@ -25,7 +25,9 @@ export function TransferProgress({ progress, label }: { progress: TransferView; 
           {formatBytes(progress.bytes)} of {formatBytes(progress.total)} ({pct} %)
         </span>
         <span data-testid="progress-speed">{formatRate(progress.bytesPerSecond)}</span>
-        <span data-testid="progress-eta">{progress.etaMs === undefined ? 'time left: –' : `${formatDuration(progress.etaMs)} left`}</span>
+        <span data-testid="progress-eta">
+          {progress.etaMs === undefined ? 'time left: –' : `${formatDuration(progress.etaMs)} left`}
+        </span>
       </p>
     </div>
   );

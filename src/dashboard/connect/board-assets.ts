@@ -33,7 +33,9 @@ async function fetchAsset(file: string): Promise<Response> {
     response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`could not load ${url} (${reason}): is the dashboard served with its board-assets folder?`);
+    throw new Error(
+      `could not load ${url} (${reason}): is the dashboard served with its board-assets folder?`,
+    );
   }
   if (!response.ok) {
     throw new Error(`could not load ${url}: the server answered ${response.status} ${response.statusText}`);

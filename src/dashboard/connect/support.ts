@@ -31,7 +31,8 @@ export function webSerialSupport(facts: BrowserFacts): Support {
   if (!facts.hasSerial) {
     return {
       ok: false,
-      reason: 'Web Serial needs a Chromium-based browser (Chrome, Edge, Opera) on a desktop; this one has no navigator.serial.',
+      reason:
+        'Web Serial needs a Chromium-based browser (Chrome, Edge, Opera) on a desktop; this one has no navigator.serial.',
     };
   }
   return { ok: true };
@@ -51,6 +52,7 @@ export function webBluetoothSupport(facts: BrowserFacts): Support {
 }
 
 export function virtualBoardSupport(facts: BrowserFacts): Support {
-  if (!facts.hasWorker) return { ok: false, reason: 'The virtual board runs in a Web Worker, which this browser lacks.' };
+  if (!facts.hasWorker)
+    return { ok: false, reason: 'The virtual board runs in a Web Worker, which this browser lacks.' };
   return { ok: true };
 }

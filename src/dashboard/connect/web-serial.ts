@@ -3,7 +3,9 @@ import { requestWebSerialTransport } from '../../transport/web/web-serial.ts';
 import { type Connection, openConnection } from './connection.ts';
 
 /** The baud rates offered; Zephyr's console default first. */
-export const BAUD_RATES: readonly number[] = [115200, 230400, 460800, 921600, 1000000, 57600, 38400, 19200, 9600];
+export const BAUD_RATES: readonly number[] = [
+  115200, 230400, 460800, 921600, 1000000, 57600, 38400, 19200, 9600,
+];
 
 /** Asks the browser for a port (its chooser needs the user's click) and opens it. */
 export async function connectWebSerial(baudRate: number): Promise<Connection> {

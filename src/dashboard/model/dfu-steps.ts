@@ -41,7 +41,10 @@ export function describeDfuStep(step: DfuStep): StepLine {
     case 'reset':
       return { text: 'Reset the device; MCUboot is checking and installing the image…', tone: 'info' };
     case 'back':
-      return { text: `The device answers again, ${formatDuration(step.afterMs)} after the reset.`, tone: 'info' };
+      return {
+        text: `The device answers again, ${formatDuration(step.afterMs)} after the reset.`,
+        tone: 'info',
+      };
     case 'watching': {
       const checks = step.checks.length > 0 ? ` and running ${step.checks.join(', ')}` : '';
       return {

@@ -30,4 +30,8 @@ export function isShown(served: ServedGroups, group: number): boolean {
   return served.listed === undefined || served.listed.has(group);
 }
 
-export const OPTIONAL_GROUPS = { fs: SmpGroup.Fs, shell: SmpGroup.Shell, settings: SmpGroup.Settings } as const;
+export const OPTIONAL_GROUPS = {
+  fs: SmpGroup.Fs,
+  shell: SmpGroup.Shell,
+  settings: SmpGroup.Settings,
+} as const;

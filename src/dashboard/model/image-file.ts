@@ -21,7 +21,13 @@ export interface ImageSummary {
 }
 
 export type InspectedFile =
-  | { readonly ok: true; readonly name: string; readonly bytes: Uint8Array; readonly info: DumpInfo; readonly summary: ImageSummary }
+  | {
+      readonly ok: true;
+      readonly name: string;
+      readonly bytes: Uint8Array;
+      readonly info: DumpInfo;
+      readonly summary: ImageSummary;
+    }
   | { readonly ok: false; readonly name: string; readonly problem: string };
 
 const SIGNATURE_TLVS = new Set(['RSA2048', 'RSA3072', 'ECDSASIG', 'ED25519']);
@@ -44,7 +50,8 @@ function looksLikeIntelHex(bytes: Uint8Array): boolean {
 }
 
 export function inspectFile(name: string, raw: Uint8Array): InspectedFile {
-  if (raw.length === 0) return { ok: false, name, problem: `"${name}" is empty (0 bytes): it is not an MCUboot image.` };
+  if (raw.length === 0)
+    return { ok: false, name, problem: `"${name}" is empty (0 bytes): it is not an MCUboot image.` };
   let bytes = raw;
   if (looksLikeIntelHex(raw)) {
     try {
@@ -70,7 +77,8 @@ export function inspectFile(name: string, raw: Uint8Array): InspectedFile {
   const tlvs = [...info.tlv_area.tlvs_prot, ...info.tlv_area.tlvs];
   const summary: ImageSummary = {
     version: info.header.version,
-    hash: tlvs.find((t) => t.type_name === 'SHA256' || t.type_name === 'SHA384' || t.type_name === 'SHA512')?.data,
+    hash: tlvs.find((t) => t.type_name === 'SHA256' || t.type_name === 'SHA384' || t.type_name === 'SHA512')
+      ?.data,
     signatures: tlvs.filter((t) => SIGNATURE_TLVS.has(t.type_name)).map((t) => t.type_name),
     flags: info.decoded.flags,
     imageSize: info.decoded.imageEnd,

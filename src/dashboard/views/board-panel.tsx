@@ -4,7 +4,11 @@
  * on) and a factory reset (erase flash).
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { VirtualBoardBoot, VirtualBoardHandle, VirtualBoardState } from '../../device/web/virtual-board.ts';
+import type {
+  VirtualBoardBoot,
+  VirtualBoardHandle,
+  VirtualBoardState,
+} from '../../device/web/virtual-board.ts';
 import { Problem } from '../components/problem.tsx';
 import { useTask } from '../components/use-task.ts';
 import { BoardPicture } from './board-picture.tsx';
@@ -24,11 +28,16 @@ const STATE_WORDS: Readonly<Record<VirtualBoardState, string>> = {
 function bootWords(boot: VirtualBoardBoot | undefined): string {
   if (!boot) return 'not booted yet';
   if (!boot.booted) return `nothing booted: ${boot.reason ?? 'MCUboot found no image'}`;
-  const swap = boot.swapType !== 'none' ? ` after a ${boot.swapType} swap (${boot.flashOps} flash operations)` : '';
+  const swap =
+    boot.swapType !== 'none' ? ` after a ${boot.swapType} swap (${boot.flashOps} flash operations)` : '';
   return `MCUboot booted version ${boot.version ?? '?'}${swap}`;
 }
 
-export function BoardPanel(props: { board: VirtualBoardHandle; console: string; onClearConsole: () => void }) {
+export function BoardPanel(props: {
+  board: VirtualBoardHandle;
+  console: string;
+  onClearConsole: () => void;
+}) {
   const { board } = props;
   const [state, setState] = useState<VirtualBoardState>(board.state);
   const [ledOn, setLedOn] = useState(board.led());
@@ -66,7 +75,9 @@ export function BoardPanel(props: { board: VirtualBoardHandle; console: string; 
         </div>
         <div class="fact">
           <dt>LED0</dt>
-          <dd data-testid="board-led-rate">{powered && rate > 0 ? `blinks at ${rate.toFixed(1)} Hz` : 'not blinking'}</dd>
+          <dd data-testid="board-led-rate">
+            {powered && rate > 0 ? `blinks at ${rate.toFixed(1)} Hz` : 'not blinking'}
+          </dd>
         </div>
         <div class="fact">
           <dt>Last boot</dt>
@@ -92,7 +103,7 @@ export function BoardPanel(props: { board: VirtualBoardHandle; console: string; 
           Power on
         </button>
         {asking ? (
-          <span class="confirm" role="group" aria-label="Erase the whole flash?">
+          <span class="confirm">
             <span>Erase the whole flash and write Binary One again?</span>
             <button
               type="button"
@@ -122,7 +133,12 @@ export function BoardPanel(props: { board: VirtualBoardHandle; console: string; 
       </div>
       <Problem text={power.error} testId="board-problem" />
       <h3>Board console</h3>
-      <ConsolePane text={props.console} onClear={props.onClearConsole} testId="board-console" label="Virtual board console" />
+      <ConsolePane
+        text={props.console}
+        onClear={props.onClearConsole}
+        testId="board-console"
+        label="Virtual board console"
+      />
     </section>
   );
 }

@@ -23,7 +23,16 @@ export function BoardPicture(props: { board: string; ledOn: boolean; powered: bo
       data-testid="board-picture"
       data-led0={ledOn ? 'on' : 'off'}
     >
-      <rect x="4" y="4" width="312" height="172" rx="12" fill={pcbColour(board)} stroke="#0b0b0b" stroke-width="2" />
+      <rect
+        x="4"
+        y="4"
+        width="312"
+        height="172"
+        rx="12"
+        fill={pcbColour(board)}
+        stroke="#0b0b0b"
+        stroke-width="2"
+      />
       {[18, 302].flatMap((x) =>
         [18, 162].map((y) => <circle key={`${x}-${y}`} cx={x} cy={y} r="6" fill="#d9d9d9" stroke="#888" />),
       )}
@@ -37,7 +46,13 @@ export function BoardPicture(props: { board: string; ledOn: boolean; powered: bo
       </text>
       <g transform="translate(262 56)">
         <circle r="18" fill={ledOn ? 'rgba(74, 222, 128, 0.35)' : 'transparent'} />
-        <circle r="9" fill={ledOn ? '#4ade80' : '#14532d'} stroke="#0b0b0b" stroke-width="1.5" data-testid="led0" />
+        <circle
+          r="9"
+          fill={ledOn ? '#4ade80' : '#14532d'}
+          stroke="#0b0b0b"
+          stroke-width="1.5"
+          data-testid="led0"
+        />
         <text y="32" text-anchor="middle" fill="#f2f2f2" font-size="11" font-family="sans-serif">
           LED0
         </text>

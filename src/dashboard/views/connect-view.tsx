@@ -3,8 +3,8 @@
  * A way this browser cannot use shows its button disabled with the reason beside it.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ViewSection } from '../components/section.tsx';
 import { Problem } from '../components/problem.tsx';
+import { ViewSection } from '../components/section.tsx';
 import { useTask } from '../components/use-task.ts';
 import { type BoardAssetEntry, boardList } from '../connect/board-assets.ts';
 import type { Connection } from '../connect/connection.ts';
@@ -67,8 +67,8 @@ function VirtualCard({ support, onConnected }: { support: Support; onConnected: 
     <article class="card" data-testid="connect-virtual">
       <h3>Virtual board in this tab</h3>
       <p class="hint">
-        A whole board (flash, MCUboot, Zephyr's SMP server, blinky firmware) runs in a worker of this page. Its
-        flash is kept in the browser, so a reload is a power cycle.
+        A whole board (flash, MCUboot, Zephyr's SMP server, blinky firmware) runs in a worker of this page.
+        Its flash is kept in the browser, so a reload is a power cycle.
       </p>
       <label for="board-select">Board</label>
       <select
@@ -180,7 +180,7 @@ function BluetoothCard({ support, onConnected }: { support: Support; onConnected
 }
 
 function ServeCard({ hint, onConnected }: { hint: ServeHint; onConnected: (c: Connection) => void }) {
-  const [url, setUrl] = useState(hint.url ?? 'http://127.0.0.1:7733');
+  const [url, setUrl] = useState(hint.url ?? 'http://127.0.0.1:8117');
   const [token, setToken] = useState(hint.token ?? '');
   const targets = useTask<ServeTarget[]>();
   const connect = useTask<Connection>();

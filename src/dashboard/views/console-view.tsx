@@ -7,27 +7,29 @@ import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ViewSection } from '../components/section.tsx';
 
 export function ConsolePane(props: { text: string; onClear: () => void; testId: string; label: string }) {
-  const pre = useRef<HTMLPreElement>(null);
+  const box = useRef<HTMLTextAreaElement>(null);
   const [follow, setFollow] = useState(true);
   useLayoutEffect(() => {
-    const el = pre.current;
+    const el = box.current;
     if (el && follow) el.scrollTop = el.scrollHeight;
   }, [props.text, follow]);
   return (
     <div class="console-pane">
-      <pre
+      {/* A read-only text area: focusable, scrollable and selectable from the keyboard. */}
+      <textarea
         class="console"
-        ref={pre}
+        ref={box}
+        readOnly
         data-testid={props.testId}
-        tabIndex={0}
         aria-label={props.label}
+        spellcheck={false}
+        value={props.text}
+        placeholder="(nothing printed yet)"
         onScroll={(e) => {
           const el = e.currentTarget;
           setFollow(el.scrollHeight - el.scrollTop - el.clientHeight < 24);
         }}
-      >
-        {props.text || '(nothing printed yet)'}
-      </pre>
+      />
       <div class="toolbar">
         <button type="button" data-testid={`${props.testId}-clear`} onClick={props.onClear}>
           Clear
@@ -47,8 +49,8 @@ export function ConsoleView(props: { text: string; onClear: () => void; serialLi
     <ViewSection id="console" title="Console">
       {!props.serialLike ? (
         <p class="hint">
-          This link carries SMP only (Bluetooth, UDP): the device's console is not on it. Zephyr prints it on the
-          board's UART.
+          This link carries SMP only (Bluetooth, UDP): the device's console is not on it. Zephyr prints it on
+          the board's UART.
         </p>
       ) : null}
       <ConsolePane text={props.text} onClear={props.onClear} testId="console" label="Device console" />

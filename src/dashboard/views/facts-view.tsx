@@ -46,7 +46,11 @@ export async function readFacts(connection: Connection): Promise<Fact[]> {
     }),
   );
   facts.push(
-    await ask('bootloader', 'Bootloader', async () => (await bootloaderInformation(smp)).bootloader ?? 'not named'),
+    await ask(
+      'bootloader',
+      'Bootloader',
+      async () => (await bootloaderInformation(smp)).bootloader ?? 'not named',
+    ),
   );
   facts.push(
     await ask('mode', 'Bootloader mode', async () => {

@@ -53,13 +53,19 @@ export function FsView(props: { connection: Connection; onRefused: (group: numbe
       transfer.reset();
       const result = await downloadFile(device.transferLink(), name, { onProgress: transfer.onProgress });
       const blob = new Blob([result.data as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' });
-      setSaved({ name: name.split('/').pop() || 'download.bin', url: URL.createObjectURL(blob), size: result.data.length });
+      setSaved({
+        name: name.split('/').pop() || 'download.bin',
+        url: URL.createObjectURL(blob),
+        size: result.data.length,
+      });
       return `Downloaded ${name}: ${formatBytes(result.total)} in ${formatDuration(result.elapsedMs)}.`;
     });
   const upload = (file: File) =>
     go(async () => {
       if (file.size > MAX_UPLOAD_BYTES) {
-        throw new Error(`"${file.name}" is ${formatBytes(file.size)}; the page uploads files up to ${formatBytes(MAX_UPLOAD_BYTES)}.`);
+        throw new Error(
+          `"${file.name}" is ${formatBytes(file.size)}; the page uploads files up to ${formatBytes(MAX_UPLOAD_BYTES)}.`,
+        );
       }
       transfer.reset();
       const data = new Uint8Array(await file.arrayBuffer());
@@ -84,7 +90,12 @@ export function FsView(props: { connection: Connection; onRefused: (group: numbe
           onInput={(e) => setPath(e.currentTarget.value)}
         />
         <label for="fs-hash-type">Hash type</label>
-        <select id="fs-hash-type" data-testid="fs-hash-type" value={hashType} onChange={(e) => setHashType(e.currentTarget.value)}>
+        <select
+          id="fs-hash-type"
+          data-testid="fs-hash-type"
+          value={hashType}
+          onChange={(e) => setHashType(e.currentTarget.value)}
+        >
           <option value="sha256">sha256</option>
           <option value="crc32">crc32</option>
         </select>
@@ -115,7 +126,9 @@ export function FsView(props: { connection: Connection; onRefused: (group: numbe
           }}
         />
       </div>
-      {transfer.progress && task.busy ? <TransferProgress progress={transfer.progress} label="Transfer" /> : null}
+      {transfer.progress && task.busy ? (
+        <TransferProgress progress={transfer.progress} label="Transfer" />
+      ) : null}
       <Problem text={task.error} testId="fs-problem" />
       <Status text={task.busy ? 'Working…' : said} testId="fs-result" />
       {saved ? (

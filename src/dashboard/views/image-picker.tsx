@@ -3,9 +3,9 @@
  * so the keyboard works), or take the sample Binary Two signed for the board.
  */
 import { useState } from 'preact/hooks';
+import { Problem } from '../components/problem.tsx';
 import { useTask } from '../components/use-task.ts';
 import { type BoardAssetEntry, fetchBytes } from '../connect/board-assets.ts';
-import { Problem } from '../components/problem.tsx';
 
 /** Files larger than this are refused before reading: no MCUboot slot is near it. */
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
@@ -24,7 +24,10 @@ async function readPicked(file: File): Promise<PickedFile> {
   return { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) };
 }
 
-export function ImagePicker(props: { sample: BoardAssetEntry | undefined; onPicked: (file: PickedFile) => void }) {
+export function ImagePicker(props: {
+  sample: BoardAssetEntry | undefined;
+  onPicked: (file: PickedFile) => void;
+}) {
   const [over, setOver] = useState(false);
   const reading = useTask<PickedFile>();
   const take = async (read: () => Promise<PickedFile>) => {
@@ -34,7 +37,21 @@ export function ImagePicker(props: { sample: BoardAssetEntry | undefined; onPick
   const sample = props.sample;
   return (
     <div class="picker">
-      <div
+      {/* The drop zone is the file input's label: a click or Enter on the input opens the dialog. */}
+      <input
+        id="image-file"
+        class="visually-hidden"
+        data-testid="image-file-input"
+        type="file"
+        accept=".bin,.hex,.img,application/octet-stream"
+        onChange={(e) => {
+          const file = e.currentTarget.files?.[0];
+          e.currentTarget.value = '';
+          if (file) void take(() => readPicked(file));
+        }}
+      />
+      <label
+        for="image-file"
         class={over ? 'dropzone over' : 'dropzone'}
         data-testid="image-dropzone"
         onDragOver={(e) => {
@@ -49,38 +66,24 @@ export function ImagePicker(props: { sample: BoardAssetEntry | undefined; onPick
           if (file) void take(() => readPicked(file));
         }}
       >
-        <p>Drop an image file here (.bin or .hex), or</p>
-        <label class="button" for="image-file">
-          Choose a file…
-        </label>
-        <input
-          id="image-file"
-          class="visually-hidden"
-          data-testid="image-file-input"
-          type="file"
-          accept=".bin,.hex,.img,application/octet-stream"
-          onChange={(e) => {
-            const file = e.currentTarget.files?.[0];
-            e.currentTarget.value = '';
-            if (file) void take(() => readPicked(file));
-          }}
-        />
-        {sample ? (
-          <button
-            type="button"
-            data-testid="image-sample"
-            disabled={reading.busy}
-            onClick={() =>
-              take(async () => ({
-                name: `${sample.sample.title} ${sample.sample.version} (${sample.name}).signed.bin`,
-                bytes: await fetchBytes(sample.sample.file),
-              }))
-            }
-          >
-            Try the sample: {sample.sample.title} {sample.sample.version}
-          </button>
-        ) : null}
-      </div>
+        <strong>Drop an image file here</strong>
+        <span>or click to choose one (.bin or .hex)</span>
+      </label>
+      {sample ? (
+        <button
+          type="button"
+          data-testid="image-sample"
+          disabled={reading.busy}
+          onClick={() =>
+            take(async () => ({
+              name: `${sample.sample.title} ${sample.sample.version} (${sample.name}).signed.bin`,
+              bytes: await fetchBytes(sample.sample.file),
+            }))
+          }
+        >
+          Or try the sample: {sample.sample.title} {sample.sample.version}, signed for {sample.name}
+        </button>
+      ) : null}
       <Problem text={reading.error} testId="image-read-problem" />
     </div>
   );

@@ -4,7 +4,12 @@
  */
 import { useState } from 'preact/hooks';
 import { deleteSetting, readSetting, saveSettings, writeSetting } from '../../groups/settings/client.ts';
-import { formatValue, parseValue, VALUE_FORMATS, type ValueFormat } from '../../groups/settings/value-format.ts';
+import {
+  formatValue,
+  parseValue,
+  VALUE_FORMATS,
+  type ValueFormat,
+} from '../../groups/settings/value-format.ts';
 import { SmpGroup } from '../../smp/group-ids.ts';
 import { Problem, Status } from '../components/problem.tsx';
 import { ViewSection } from '../components/section.tsx';
@@ -33,7 +38,8 @@ export function SettingsView(props: { connection: Connection; onRefused: (group:
       const read = await readSetting(smp, key);
       const shown = formatValue(read.value, format);
       setValue(shown);
-      const capped = read.deviceMaxSize !== undefined ? ` (the device caps reads at ${read.deviceMaxSize} bytes)` : '';
+      const capped =
+        read.deviceMaxSize !== undefined ? ` (the device caps reads at ${read.deviceMaxSize} bytes)` : '';
       return `${key} = ${shown} (${read.value.length} bytes: ${toHex(read.value) || 'empty'})${capped}`;
     });
   const write = () =>

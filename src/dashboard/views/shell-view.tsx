@@ -48,7 +48,12 @@ export function ShellView(props: { connection: Connection; onRefused: (group: nu
           autoComplete="off"
           onInput={(e) => setLine(e.currentTarget.value)}
         />
-        <button type="submit" class="primary" data-testid="shell-run" disabled={task.busy || line.trim() === ''}>
+        <button
+          type="submit"
+          class="primary"
+          data-testid="shell-run"
+          disabled={task.busy || line.trim() === ''}
+        >
           {task.busy ? 'Running…' : 'Run'}
         </button>
       </form>

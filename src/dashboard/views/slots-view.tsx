@@ -5,13 +5,18 @@
 import { useEffect, useState } from 'preact/hooks';
 import { explainAllImages } from '../../client/explain.ts';
 import type { ImageSlotState, ImageStateResponse } from '../../groups/image/models.ts';
-import { imageFlags } from '../../cli/format.ts';
 import { Problem, Status } from '../components/problem.tsx';
 import { ViewSection } from '../components/section.tsx';
 import { useTask } from '../components/use-task.ts';
 import type { Connection } from '../connect/connection.ts';
 import { shortHash, toHex } from '../model/format.ts';
-import { absoluteSlot, SLOT_ACTION_LABELS, type SlotAction, slotActions } from '../model/slot-actions.ts';
+import {
+  absoluteSlot,
+  SLOT_ACTION_LABELS,
+  type SlotAction,
+  slotActions,
+  slotFlags,
+} from '../model/slot-actions.ts';
 
 interface SlotsState {
   readonly list: ImageStateResponse;
@@ -45,7 +50,9 @@ export function SlotsView({ connection }: { connection: Connection }) {
   const onSlot = (slot: ImageSlotState, kind: SlotAction) => {
     const name = `slot ${slot.slot}${slot.image ? ` of image ${slot.image}` : ''}`;
     if (kind === 'test') {
-      return act(`Marked version ${slot.version} for a test boot: reset to try it.`, () => device.imageTest(slot.hash));
+      return act(`Marked version ${slot.version} for a test boot: reset to try it.`, () =>
+        device.imageTest(slot.hash),
+      );
     }
     if (kind === 'confirm') {
       // Confirming the running image takes no hash (Zephyr confirms the active slot then).
@@ -76,7 +83,11 @@ export function SlotsView({ connection }: { connection: Connection }) {
     >
       <Problem text={slots.error ?? action.error} />
       <Status text={action.busy ? 'Working…' : done} testId="slots-status" />
-      {state ? <SlotsBody state={state} busy={busy} onSlot={onSlot} /> : <p class="hint">Reading the slots…</p>}
+      {state ? (
+        <SlotsBody state={state} busy={busy} onSlot={onSlot} />
+      ) : (
+        <p class="hint">Reading the slots…</p>
+      )}
     </ViewSection>
   );
 }
@@ -104,11 +115,14 @@ function SlotsBody(props: {
           </thead>
           <tbody>
             {props.state.list.images.map((slot) => (
-              <tr key={`${slot.image ?? 0}-${slot.slot}`} data-testid={`slot-${slot.image ?? 0}-${slot.slot}`}>
+              <tr
+                key={`${slot.image ?? 0}-${slot.slot}`}
+                data-testid={`slot-${slot.image ?? 0}-${slot.slot}`}
+              >
                 <td>{slot.image ?? 0}</td>
                 <td>{slot.slot}</td>
                 <td data-testid="slot-version">{slot.version}</td>
-                <td data-testid="slot-flags">{imageFlags(slot) || (slot.bootable ? 'bootable' : '—')}</td>
+                <td data-testid="slot-flags">{slotFlags(slot) || (slot.bootable ? 'bootable' : '—')}</td>
                 <td>
                   <code title={toHex(slot.hash)}>{shortHash(slot.hash, 6)}</code>
                 </td>

@@ -21,7 +21,7 @@ export function StatsView({ connection }: { connection: Connection }) {
   const [intervalMs, setIntervalMs] = useState(1000);
   const [error, setError] = useState<string>();
   const series = useRef(new StatSeries(120));
-  const [version, setVersion] = useState(0);
+  const [, setVersion] = useState(0);
 
   useEffect(() => {
     void groups.run(async () => {
@@ -42,7 +42,10 @@ export function StatsView({ connection }: { connection: Connection }) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const poll = async () => {
       try {
-        const stat = await connection.device.statShow(group, { timeoutMs: Math.max(1000, intervalMs * 2), retries: 0 });
+        const stat = await connection.device.statShow(group, {
+          timeoutMs: Math.max(1000, intervalMs * 2),
+          retries: 0,
+        });
         if (stopped) return;
         series.current.add({ atSeconds: Date.now() / 1000, fields: stat.fields });
         setError(undefined);

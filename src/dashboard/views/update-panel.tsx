@@ -13,7 +13,9 @@ import { DFU_MODES, describeDfuStep, type StepLine } from '../model/dfu-steps.ts
 
 export function UpdatePanel(props: { connection: Connection; image: Uint8Array; version: string }) {
   const [mode, setMode] = useState<DfuMode>('test-and-confirm');
-  const [steps, setSteps] = useState<StepLine[]>([]);
+  const [steps, setSteps] = useState<Array<StepLine & { id: number }>>([]);
+  const nextId = useRef(0);
+  const addStep = (line: StepLine) => setSteps((s) => [...s, { ...line, id: nextId.current++ }]);
   const [uploading, setUploading] = useState(false);
   const transfer = useTransferProgress();
   const run = useTask<DfuResult>();
@@ -22,7 +24,8 @@ export function UpdatePanel(props: { connection: Connection; image: Uint8Array; 
   const start = async () => {
     const controller = new AbortController();
     abort.current = controller;
-    setSteps([{ text: `Uploading version ${props.version}…`, tone: 'info' }]);
+    setSteps([]);
+    addStep({ text: `Uploading version ${props.version}…`, tone: 'info' });
     transfer.reset();
     setUploading(true);
     await run.run(() =>
@@ -31,13 +34,17 @@ export function UpdatePanel(props: { connection: Connection; image: Uint8Array; 
         upload: {
           signal: controller.signal,
           onProgress: transfer.onProgress,
-          onNotice: (text) => setSteps((s) => [...s, { text, tone: 'warn' }]),
+          onNotice: (text) => addStep({ text, tone: 'warn' }),
         },
         onStep: (step) => {
-          if (step.kind === 'uploaded' || step.kind === 'already-uploaded' || step.kind === 'already-running') {
+          if (
+            step.kind === 'uploaded' ||
+            step.kind === 'already-uploaded' ||
+            step.kind === 'already-running'
+          ) {
             setUploading(false);
           }
-          setSteps((s) => [...s, describeDfuStep(step)]);
+          addStep(describeDfuStep(step));
         },
       }),
     );
@@ -79,10 +86,8 @@ export function UpdatePanel(props: { connection: Connection; image: Uint8Array; 
       {transfer.progress ? <TransferProgress progress={transfer.progress} label="Upload" /> : null}
       {steps.length > 0 ? (
         <ol class="steps" data-testid="update-steps" aria-live="polite">
-          {steps.map((step, i) => (
-            // Steps only ever append, so the index is stable.
-            // biome-ignore lint/suspicious/noArrayIndexKey: append-only list
-            <li key={i} class={`step ${step.tone}`}>
+          {steps.map((step) => (
+            <li key={step.id} class={`step ${step.tone}`}>
               {step.text}
             </li>
           ))}
