@@ -176,7 +176,20 @@ export function App() {
             </button>
           </div>
         ) : null}
-        {renderView(active.id, connection, serveHint, connected, consoleText, refused)}
+        {active.id === 'connect' || !connection ? (
+          active.id === 'image' ? (
+            <ImageView connection={undefined} />
+          ) : (
+            <ConnectView
+              onConnected={connected}
+              serveHint={serveHint}
+              current={connection}
+              onDisconnect={disconnect}
+            />
+          )
+        ) : (
+          renderView(active.id, connection, consoleText, refused)
+        )}
       </main>
       {board ? (
         <aside class="side">
@@ -188,16 +201,14 @@ export function App() {
 }
 
 function renderView(
-  id: ViewId,
-  connection: Connection | undefined,
-  serveHint: ReturnType<typeof serveHintFrom>,
-  onConnected: (c: Connection) => void,
+  id: Exclude<ViewId, 'connect'>,
+  connection: Connection,
   consoleText: { text: string; clear: () => void },
   onRefused: (group: number) => void,
 ) {
-  if (id === 'image') return <ImageView connection={connection} />;
-  if (!connection || id === 'connect') return <ConnectView onConnected={onConnected} serveHint={serveHint} />;
   switch (id) {
+    case 'image':
+      return <ImageView connection={connection} />;
     case 'device':
       return <FactsView connection={connection} />;
     case 'slots':

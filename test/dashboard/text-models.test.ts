@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CommandLineError, splitCommandLine } from '../../src/dashboard/model/command-line.ts';
 import { ConsoleBuffer } from '../../src/dashboard/model/console-buffer.ts';
-import { serveHintFrom, withoutToken } from '../../src/dashboard/model/page-link.ts';
+import { serveHintFrom, splitPrintedServeUrl, withoutToken } from '../../src/dashboard/model/page-link.ts';
 
 describe('splitCommandLine (shell view)', () => {
   it('splits on whitespace and keeps quoted spaces', () => {
@@ -53,5 +53,19 @@ describe('serve hint from the page URL', () => {
   it('drops only the token from the address', () => {
     expect(withoutToken('http://127.0.0.1:8117/#token=abc')).toBe('http://127.0.0.1:8117/');
     expect(withoutToken('http://h/p#token=abc&view=x')).toBe('http://h/p#view=x');
+  });
+});
+
+describe('the URL zdfu serve prints, pasted', () => {
+  it('splits into the bridge and its token', () => {
+    expect(splitPrintedServeUrl(' http://127.0.0.1:8117/#token=s3cret ')).toEqual({
+      url: 'http://127.0.0.1:8117',
+      token: 's3cret',
+    });
+  });
+
+  it('is nothing special without a token or when not a URL', () => {
+    expect(splitPrintedServeUrl('http://127.0.0.1:8117/')).toBeUndefined();
+    expect(splitPrintedServeUrl('127.0.0.1:8117')).toBeUndefined();
   });
 });

@@ -31,3 +31,19 @@ export function withoutToken(href: string): string {
   url.hash = rest ? `#${rest}` : '';
   return url.toString();
 }
+
+/**
+ * The URL `zdfu serve` prints carries its token (`http://127.0.0.1:8117/#token=…`): pasted whole
+ * into the URL field, it fills both fields. Undefined when the text has no token.
+ */
+export function splitPrintedServeUrl(text: string): { url: string; token: string } | undefined {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    return undefined;
+  }
+  const token = new URLSearchParams(url.hash.replace(/^#/, '')).get('token')?.trim();
+  if (!token) return undefined;
+  return { url: url.origin, token };
+}

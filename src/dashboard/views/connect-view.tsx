@@ -19,11 +19,14 @@ import {
 import { connectVirtualBoard } from '../connect/virtual.ts';
 import { connectWebBluetooth } from '../connect/web-bluetooth.ts';
 import { BAUD_RATES, connectWebSerial } from '../connect/web-serial.ts';
-import type { ServeHint } from '../model/page-link.ts';
+import { type ServeHint, splitPrintedServeUrl } from '../model/page-link.ts';
 
 export interface ConnectViewProps {
   readonly onConnected: (connection: Connection) => void;
   readonly serveHint: ServeHint;
+  /** The device connected now: one at a time, so the cards wait until it is disconnected. */
+  readonly current: Connection | undefined;
+  readonly onDisconnect: () => void;
 }
 
 function Unsupported({ support, id }: { support: Support; id: string }) {
@@ -35,8 +38,21 @@ function Unsupported({ support, id }: { support: Support; id: string }) {
   );
 }
 
-export function ConnectView({ onConnected, serveHint }: ConnectViewProps) {
+export function ConnectView({ onConnected, serveHint, current, onDisconnect }: ConnectViewProps) {
   const facts = useMemo(browserFacts, []);
+  if (current) {
+    return (
+      <ViewSection id="connect" title="Connect to a device">
+        <p data-testid="connect-current">
+          Connected to <strong>{current.label}</strong>. The dashboard talks to one device at a time: disconnect
+          it to connect another.
+        </p>
+        <button type="button" data-testid="connect-disconnect" onClick={onDisconnect}>
+          Disconnect
+        </button>
+      </ViewSection>
+    );
+  }
   return (
     <ViewSection id="connect" title="Connect to a device">
       <div class="cards">
@@ -214,7 +230,13 @@ function ServeCard({ hint, onConnected }: { hint: ServeHint; onConnected: (c: Co
           data-testid="serve-url"
           type="url"
           value={url}
-          onInput={(e) => setUrl(e.currentTarget.value)}
+          onInput={(e) => {
+            const value = e.currentTarget.value;
+            // The whole printed URL pasted here: take its token too.
+            const printed = splitPrintedServeUrl(value);
+            setUrl(printed ? printed.url : value);
+            if (printed) setToken(printed.token);
+          }}
         />
         <label for="serve-token">Token</label>
         <input
