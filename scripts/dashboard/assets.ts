@@ -7,11 +7,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Board } from '../../src/device/boards/board.ts';
+import { type Board, slotPartition } from '../../src/device/boards/board.ts';
 import { DEV_KEYS } from '../../src/device/boards/bootloader-keys.ts';
 import { builtinBoardDir, builtinBoards } from '../../src/device/boards/load.ts';
 import { packageRoot } from '../../src/device/io/artifacts.ts';
 import { blinkyImageFor } from '../../src/device/io/board-images.ts';
+import { loadSigningKey } from '../../src/image/keys.ts';
+import { signImage } from '../../src/image/sign.ts';
 
 /** Folder (relative to the page) the assets are served from. */
 export const ASSETS_DIR = 'board-assets';
@@ -26,10 +28,37 @@ export interface BoardAssetEntry {
   readonly signature: string;
   readonly factory: { readonly file: string; readonly title: string; readonly version: string };
   readonly sample: { readonly file: string; readonly title: string; readonly version: string };
+  /**
+   * Binary Two signed with a development key this board's MCUboot does not trust (the other
+   * signature type): the page offers it to show an update MCUboot refuses. Absent for boards that
+   * check hashes only, which boot any intact image.
+   */
+  readonly wrongKey?: { readonly file: string; readonly title: string; readonly version: string };
 }
 
 export interface BoardAssetManifest {
   readonly boards: readonly BoardAssetEntry[];
+}
+
+/** The other development key: the one a board of `signature` does not trust. */
+const OTHER_KEY: Readonly<Record<string, string>> = {
+  'rsa-2048': 'ecdsa-p256',
+  'ecdsa-p256': 'rsa-2048',
+};
+
+/** Binary Two signed with the development key of the other signature type. */
+async function wrongKeyImage(board: Board, version: string): Promise<Uint8Array | undefined> {
+  const other = OTHER_KEY[board.mcuboot.signature];
+  const key = other === undefined ? undefined : DEV_KEYS[other as keyof typeof DEV_KEYS];
+  if (!key) return undefined;
+  const bin = readFileSync(join(packageRoot(), 'build', 'firmware', 'blinky-two', 'zephyr.bin'));
+  return signImage(new Uint8Array(bin), {
+    key: await loadSigningKey(readFileSync(join(packageRoot(), key.file), 'utf8')),
+    // As scripts/build-firmware.ts signs: zephyr.bin leaves CONFIG_ROM_START_OFFSET for the header.
+    headerSize: 0x200,
+    slotSize: slotPartition(board, 0).size,
+    version,
+  });
 }
 
 /** File name (relative to ASSETS_DIR) → contents. */
@@ -75,6 +104,9 @@ export async function collectDashboardAssets(): Promise<AssetFiles> {
     const sample = `firmware/${board.name}/blinky-two.signed.bin`;
     files.set(factory, await blinkyImageFor(board, 'blinky-one'));
     files.set(sample, await blinkyImageFor(board, 'blinky-two'));
+    const wrong = await wrongKeyImage(board, two.version);
+    const wrongFile = `firmware/${board.name}/blinky-two.wrong-key.signed.bin`;
+    if (wrong) files.set(wrongFile, wrong);
     boards.push({
       name: board.name,
       description: board.description,
@@ -83,6 +115,15 @@ export async function collectDashboardAssets(): Promise<AssetFiles> {
       signature,
       factory: { file: factory, ...one },
       sample: { file: sample, ...two },
+      ...(wrong
+        ? {
+            wrongKey: {
+              file: wrongFile,
+              title: `${two.title}, signed with another key`,
+              version: two.version,
+            },
+          }
+        : {}),
     });
   }
   const manifest: BoardAssetManifest = { boards };

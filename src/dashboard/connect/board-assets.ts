@@ -17,6 +17,8 @@ export interface BoardAssetEntry {
   readonly signature: string;
   readonly factory: BoardImageAsset;
   readonly sample: BoardImageAsset;
+  /** Binary Two signed with a key the board's MCUboot does not trust (absent for hash-only boards). */
+  readonly wrongKey?: BoardImageAsset;
 }
 
 const ASSETS_DIR = 'board-assets';

@@ -44,8 +44,8 @@ export function ConnectView({ onConnected, serveHint, current, onDisconnect }: C
     return (
       <ViewSection id="connect" title="Connect to a device">
         <p data-testid="connect-current">
-          Connected to <strong>{current.label}</strong>. The dashboard talks to one device at a time: disconnect
-          it to connect another.
+          Connected to <strong>{current.label}</strong>. The dashboard talks to one device at a time:
+          disconnect it to connect another.
         </p>
         <button type="button" data-testid="connect-disconnect" onClick={onDisconnect}>
           Disconnect

@@ -5,7 +5,7 @@
 import { useState } from 'preact/hooks';
 import { Problem } from '../components/problem.tsx';
 import { useTask } from '../components/use-task.ts';
-import { type BoardAssetEntry, fetchBytes } from '../connect/board-assets.ts';
+import { type BoardAssetEntry, type BoardImageAsset, fetchBytes } from '../connect/board-assets.ts';
 
 /** Files larger than this are refused before reading: no MCUboot slot is near it. */
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
@@ -70,21 +70,50 @@ export function ImagePicker(props: {
         <span>or click to choose one (.bin or .hex)</span>
       </label>
       {sample ? (
-        <button
-          type="button"
-          data-testid="image-sample"
-          disabled={reading.busy}
-          onClick={() =>
-            take(async () => ({
-              name: `${sample.sample.title} ${sample.sample.version} (${sample.name}).signed.bin`,
-              bytes: await fetchBytes(sample.sample.file),
-            }))
-          }
-        >
-          Or try the sample: {sample.sample.title} {sample.sample.version}, signed for {sample.name}
-        </button>
+        <div class="toolbar">
+          <SampleButton
+            board={sample.name}
+            image={sample.sample}
+            testId="image-sample"
+            take={take}
+            busy={reading.busy}
+          />
+          {sample.wrongKey ? (
+            <SampleButton
+              board={sample.name}
+              image={sample.wrongKey}
+              testId="image-sample-wrong-key"
+              take={take}
+              busy={reading.busy}
+            />
+          ) : null}
+        </div>
       ) : null}
       <Problem text={reading.error} testId="image-read-problem" />
     </div>
+  );
+}
+
+/** One of the sample images beside the page, signed for `board`. */
+function SampleButton(props: {
+  board: string;
+  image: BoardImageAsset;
+  testId: string;
+  busy: boolean;
+  take: (read: () => Promise<PickedFile>) => Promise<void>;
+}) {
+  const { image, board } = props;
+  const name = image.file.split('/').pop() ?? image.file;
+  return (
+    <button
+      type="button"
+      data-testid={props.testId}
+      disabled={props.busy}
+      onClick={() =>
+        props.take(async () => ({ name: `${board}/${name}`, bytes: await fetchBytes(image.file) }))
+      }
+    >
+      Sample: {image.title} {image.version}
+    </button>
   );
 }
