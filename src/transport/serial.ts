@@ -1,20 +1,16 @@
 /**
- * SMP over a serial port (Zephyr console UART) using the `serialport` package and the console
- * framing. Console text between frames (logs, MCUboot banners, shell prompts) goes to onText.
+ * SMP over a serial port (Zephyr console UART) in Node: a byte link over the `serialport` package
+ * under the console framing (./framed-serial.ts). Console text between frames (logs, MCUboot
+ * banners, shell prompts) goes to onText. Node only.
  */
 import { SerialPort } from 'serialport';
 import { Listeners } from '../util/listeners.ts';
+import type { ByteLink } from './byte-link.ts';
+import { FramedSerialTransport } from './framed-serial.ts';
 import type { SerialTarget } from './kinds/serial.ts';
 import { LinkError } from './link-error.ts';
-import {
-  encodeSerialFrame,
-  SERIAL_MAX_PACKET,
-  type SerialEvent,
-  SerialFrameDecoder,
-} from './serial-framing.ts';
+import { SERIAL_MAX_PACKET } from './serial-framing.ts';
 import { keepPollerWaits } from './serial-poller.ts';
-import type { TransportKind } from './transport.ts';
-import { TransportBase } from './transport-base.ts';
 
 export interface SerialTransportOptions {
   readonly path: string;
@@ -39,61 +35,19 @@ export function openSerialTarget(target: SerialTarget): Promise<SerialTransport>
   });
 }
 
-export class SerialTransport extends TransportBase {
-  readonly kind: TransportKind = 'serial';
-  readonly mtu: number;
+export class SerialTransport extends FramedSerialTransport {
   readonly path: string;
-  private readonly decoder = new SerialFrameDecoder({ resync: true });
-  private readonly badFrameListeners = new Listeners<string>();
-  /** Set when the port went away under us (hang-up); every later send fails with it. */
-  private lost: LinkError | undefined;
-  /** The first frame of a session is preceded by a newline (see send). */
-  private sentAny = false;
-  private flushTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly textFlushMs: number;
-  private closed = false;
 
   private constructor(
     private readonly port: SerialPort,
     options: SerialTransportOptions,
   ) {
-    super();
+    super(new SerialPortLink(port, options.path), {
+      where: `serial port ${options.path}`,
+      ...(options.mtu !== undefined ? { mtu: options.mtu } : {}),
+      ...(options.textFlushMs !== undefined ? { textFlushMs: options.textFlushMs } : {}),
+    });
     this.path = options.path;
-    this.mtu = options.mtu ?? 256;
-    this.textFlushMs = options.textFlushMs ?? 50;
-    port.on('data', (chunk: Uint8Array) => this.receive(chunk));
-    // A hang-up (USB unplugged, the simulator's PTY closed) closes the port with `disconnected`;
-    // other port errors after opening end the link the same way.
-    port.on('close', (error: (Error & { disconnected?: boolean }) | null) => {
-      if (this.closed) return;
-      this.linkLost(
-        error?.disconnected === true
-          ? this.hungUp(undefined, error)
-          : new LinkError(`serial port ${this.path} was closed${error ? `: ${error.message}` : ''}`, true, {
-              cause: error ?? undefined,
-            }),
-      );
-    });
-    port.on('error', (error: Error) => {
-      if (this.closed) return;
-      this.linkLost(
-        new LinkError(`serial port ${this.path} failed: ${error.message}`, true, { cause: error }),
-      );
-    });
-  }
-
-  private hungUp(detail: string | undefined, cause: unknown): LinkError {
-    return new LinkError(
-      `serial port ${this.path} hung up${detail ? ` (${detail})` : ''}: the device was unplugged or reset its USB, or the simulator stopped`,
-      true,
-      { cause },
-    );
-  }
-
-  private linkLost(error: LinkError): void {
-    if (this.lost !== undefined) return;
-    this.lost = error;
-    this.linkErrorListeners.emit(error);
   }
 
   static async open(options: SerialTransportOptions): Promise<SerialTransport> {
@@ -116,23 +70,48 @@ export class SerialTransport extends TransportBase {
     if (port.port) keepPollerWaits(port.port);
     return new SerialTransport(port, options);
   }
+}
 
-  async send(packet: Uint8Array): Promise<void> {
-    if (this.closed) throw new Error(`serial port ${this.path} is closed`);
-    if (this.lost !== undefined) throw this.lost;
-    // Bytes left on the line by someone else (an interrupted client, a terminal) sit in the
-    // device's line buffer; Zephyr's uart_mcumgr then drops our first line because it does not
-    // start with a frame marker, and the request costs a whole timeout. A newline first ends that
-    // stray line, which the device discards as not-a-frame (drivers/console/uart_mcumgr.c).
-    const frame = this.sentAny ? encodeSerialFrame(packet) : withLeadingNewline(encodeSerialFrame(packet));
-    this.sentAny = true;
-    await new Promise<void>((resolve, reject) => {
+/** An open `serialport` port as a byte link; its failures are worded with the port's path. */
+export class SerialPortLink implements ByteLink {
+  private readonly dataListeners = new Listeners<Uint8Array>();
+  private readonly closeListeners = new Listeners<Error | undefined>();
+  /** Set once the port ended under us; later writes fail with it. */
+  private lost: LinkError | undefined;
+  private closing = false;
+
+  constructor(
+    private readonly port: SerialPort,
+    private readonly path: string,
+  ) {
+    port.on('data', (chunk: Uint8Array) => {
+      if (!this.closing) this.dataListeners.emit(chunk);
+    });
+    // A hang-up (USB unplugged, the simulator's PTY closed) closes the port with `disconnected`;
+    // other port errors after opening end the link the same way.
+    port.on('close', (error: (Error & { disconnected?: boolean }) | null) => {
+      this.ended(
+        error?.disconnected === true
+          ? this.hungUp(undefined, error)
+          : new LinkError(`serial port ${this.path} was closed${error ? `: ${error.message}` : ''}`, true, {
+              cause: error ?? undefined,
+            }),
+      );
+    });
+    port.on('error', (error: Error) => {
+      this.ended(new LinkError(`serial port ${this.path} failed: ${error.message}`, true, { cause: error }));
+    });
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    if (this.lost !== undefined) return Promise.reject(this.lost);
+    return new Promise<void>((resolve, reject) => {
       // A write that fails on an open port means the port is gone (EIO, bad file descriptor).
       const failed = (error: Error) => {
-        this.linkLost(this.hungUp(`a write failed: ${error.message}`, error));
-        reject(this.lost);
+        this.ended(this.hungUp(`a write failed: ${error.message}`, error));
+        reject(this.lost ?? error);
       };
-      this.port.write(frame, (error) => {
+      this.port.write(bytes, (error) => {
         if (error) failed(error);
       });
       this.port.drain((error) => {
@@ -142,19 +121,19 @@ export class SerialTransport extends TransportBase {
     });
   }
 
-  /** Frames dropped for a bad CRC, bad base64 or a length overrun (diagnostics). */
-  onBadFrame(listener: (reason: string) => void): () => void {
-    return this.badFrameListeners.add(listener);
+  onData(listener: (bytes: Uint8Array) => void): () => void {
+    return this.dataListeners.add(listener);
+  }
+
+  onClose(listener: (error?: Error) => void): () => void {
+    return this.closeListeners.add(listener);
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    clearTimeout(this.flushTimer);
-    this.dispatch(this.decoder.flushText());
-    this.clearListeners();
-    this.badFrameListeners.clear();
-    this.linkErrorListeners.clear();
+    if (this.closing) return;
+    this.closing = true;
+    this.dataListeners.clear();
+    this.closeListeners.clear();
     if (!this.port.isOpen) return;
     await new Promise<void>((resolve, reject) => {
       this.port.close((error) => {
@@ -165,24 +144,17 @@ export class SerialTransport extends TransportBase {
     });
   }
 
-  private receive(chunk: Uint8Array): void {
-    this.dispatch(this.decoder.push(chunk));
-    clearTimeout(this.flushTimer);
-    this.flushTimer = setTimeout(() => this.dispatch(this.decoder.flushText()), this.textFlushMs);
+  private hungUp(detail: string | undefined, cause: unknown): LinkError {
+    return new LinkError(
+      `serial port ${this.path} hung up${detail ? ` (${detail})` : ''}: the device was unplugged or reset its USB, or the simulator stopped`,
+      true,
+      { cause },
+    );
   }
 
-  private dispatch(events: SerialEvent[]): void {
-    for (const event of events) {
-      if (event.kind === 'packet') this.packetListeners.emit(event.packet);
-      else if (event.kind === 'text') this.textListeners.emit(event.text);
-      else this.badFrameListeners.emit(event.reason);
-    }
+  private ended(error: LinkError): void {
+    if (this.closing || this.lost !== undefined) return;
+    this.lost = error;
+    this.closeListeners.emit(error);
   }
-}
-
-function withLeadingNewline(frame: Uint8Array): Uint8Array {
-  const out = new Uint8Array(frame.length + 1);
-  out[0] = 0x0a;
-  out.set(frame, 1);
-  return out;
 }
