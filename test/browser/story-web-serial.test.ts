@@ -42,7 +42,9 @@ describe('the story in the page over Web Serial (bridged to a virtual stm32f4_di
       const { page } = session;
       await page.goto(`${server.origin}/`);
       await page.click('#connect-serial');
-      await page.waitForFunction(() => window.zdfuStory.status !== 'connecting' && window.zdfuStory.status !== 'idle');
+      await page.waitForFunction(
+        () => window.zdfuStory.status !== 'connecting' && window.zdfuStory.status !== 'idle',
+      );
       expect(await page.evaluate(() => window.zdfuStory.status)).toBe('connected: web-serial');
       const result: StoryResult = await session.guard(
         page.evaluate((url) => window.zdfuStory.run(url), `/images/${BOARD}/two.bin`),
@@ -73,9 +75,12 @@ describe('the story in the page over Web Serial (bridged to a virtual stm32f4_di
       session.assertNoErrors();
     } catch (error) {
       await session.screenshot('story-web-serial-failed').catch(() => {});
-      throw new Error(`${(error as Error).message}\npage log:\n${await session.page.textContent('#log').catch(() => '')}`, {
-        cause: error,
-      });
+      throw new Error(
+        `${(error as Error).message}\npage log:\n${await session.page.textContent('#log').catch(() => '')}`,
+        {
+          cause: error,
+        },
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await session.close();

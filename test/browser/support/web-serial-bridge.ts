@@ -24,6 +24,8 @@ interface OpenPort {
   pending: Buffer[];
   flushing: boolean;
   closedByPage: boolean;
+  /** Tells the page its device is gone (once). */
+  lost: () => void;
 }
 
 export class WebSerialBridge {
@@ -76,7 +78,7 @@ export class WebSerialBridge {
     await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
     if (port.port) keepPollerWaits(port.port);
     const handle = this.nextHandle++;
-    const open: OpenPort = { port, page, pending: [], flushing: false, closedByPage: false };
+    const open: OpenPort = { port, page, pending: [], flushing: false, closedByPage: false, lost: () => {} };
     this.open.set(handle, open);
     port.on('data', (chunk: Buffer) => {
       this.counts.fromDevice += chunk.length;
@@ -84,14 +86,14 @@ export class WebSerialBridge {
       void this.flush(handle, open);
     });
     // A hang-up (the sim closed its PTY) or any port error after opening: the device is lost.
-    const lost = () => {
+    open.lost = () => {
       if (open.closedByPage || !this.open.has(handle)) return;
       this.open.delete(handle);
       open.pending.push(LOST);
       void this.flush(handle, open);
     };
-    port.on('close', lost);
-    port.on('error', lost);
+    port.on('close', open.lost);
+    port.on('error', open.lost);
     return handle;
   }
 
@@ -130,11 +132,16 @@ export class WebSerialBridge {
     if (!open) return Promise.reject(new Error('The device has been lost.'));
     const bytes = Buffer.from(base64, 'base64');
     this.counts.toDevice += bytes.length;
+    // A failed write means the tty is gone (EIO): the page's stream is errored as a lost device.
+    const failed = (error: Error, reject: (error: Error) => void) => {
+      reject(error);
+      open.lost();
+    };
     return new Promise<void>((resolve, reject) => {
       open.port.write(bytes, (error) => {
-        if (error) reject(error);
+        if (error) failed(error, reject);
       });
-      open.port.drain((error) => (error ? reject(error) : resolve()));
+      open.port.drain((error) => (error ? failed(error, reject) : resolve()));
     });
   }
 

@@ -7,6 +7,7 @@
  * the page so a screenshot shows the run.
  */
 import { DeviceClient } from '../../../../src/client/device.ts';
+import { runDfu } from '../../../../src/client/dfu.ts';
 import { LinkError } from '../../../../src/transport/link-error.ts';
 import type { Transport } from '../../../../src/transport/transport.ts';
 import { openWebSerialTransport } from '../../../../src/transport/web/web-serial.ts';
@@ -23,6 +24,14 @@ export interface UploadFigures {
   readonly ms: number;
 }
 
+/** How a try ended: the words a user would see, and what the page reported along the way. */
+export interface Outcome {
+  readonly ok: boolean;
+  readonly message: string;
+  readonly ms: number;
+  readonly steps: string[];
+}
+
 export interface StoryResult {
   readonly steps: StoryStep[];
   readonly upload: UploadFigures;
@@ -37,6 +46,10 @@ interface StoryApi {
   run(imageUrl: string): Promise<StoryResult>;
   /** Uploads only: for the speed figures and the bad-input tests. */
   upload(imageUrl: string): Promise<UploadFigures>;
+  /** The dfu flow (upload, test, reset, watch, confirm) as the dashboard runs it; never throws. */
+  dfu(imageUrl: string): Promise<Outcome>;
+  /** An upload that reports how it ended instead of throwing. */
+  tryUpload(imageUrl: string): Promise<Outcome>;
   slots(): Promise<string>;
   close(): Promise<void>;
 }
@@ -105,11 +118,22 @@ button('connect-serial', 'Connect (Web Serial)', async () => {
   return 'web-serial';
 });
 
-function slotWords(images: readonly { slot: number; version: string; active?: boolean; confirmed?: boolean; pending?: boolean; permanent?: boolean }[]): string {
+function slotWords(
+  images: readonly {
+    slot: number;
+    version: string;
+    active?: boolean;
+    confirmed?: boolean;
+    pending?: boolean;
+    permanent?: boolean;
+  }[],
+): string {
   const rows = [...images].sort((a, b) => a.slot - b.slot);
   return rows
     .map((image) => {
-      const flags = (['active', 'confirmed', 'pending', 'permanent'] as const).filter((f) => image[f] === true);
+      const flags = (['active', 'confirmed', 'pending', 'permanent'] as const).filter(
+        (f) => image[f] === true,
+      );
       return `slot ${image.slot}: ${image.version} [${flags.length > 0 ? flags.join(' ') : 'no flags'}]`;
     })
     .join(', ');
@@ -194,6 +218,20 @@ async function run(imageUrl: string): Promise<StoryResult> {
   return { steps, upload: figures, console: consoleText };
 }
 
+async function attempt(work: (steps: string[]) => Promise<string>): Promise<Outcome> {
+  const steps: string[] = [];
+  const started = performance.now();
+  try {
+    const message = await work(steps);
+    say(`ok: ${message}`);
+    return { ok: true, message, ms: performance.now() - started, steps };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    say(`failed: ${message}`);
+    return { ok: false, message, ms: performance.now() - started, steps };
+  }
+}
+
 const api: StoryApi = {
   status: 'idle',
   async connectServe(url, token, target) {
@@ -209,6 +247,20 @@ const api: StoryApi = {
   },
   run,
   upload,
+  dfu: (url) =>
+    attempt(async (steps) => {
+      const result = await runDfu(connected(), await fetchImage(url), {
+        settleMs: 300,
+        rebootTimeoutMs: 15_000,
+        onStep: (step) => steps.push(step.kind),
+      });
+      return `running ${result.version}`;
+    }),
+  tryUpload: (url) =>
+    attempt(async () => {
+      const figures = await upload(url);
+      return `uploaded ${figures.bytes} bytes`;
+    }),
   async slots() {
     return slotWords((await connected().imageList()).images);
   },

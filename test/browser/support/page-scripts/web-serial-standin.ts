@@ -120,7 +120,12 @@ declare global {
             chunk instanceof ArrayBuffer
               ? new Uint8Array(chunk)
               : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-          await binding('write', handle, toBase64(bytes));
+          try {
+            await binding('write', handle, toBase64(bytes));
+          } catch {
+            // What Chromium reports when the device went away under a write (EIO on the tty).
+            throw new DOMException('The device has been lost.', 'NetworkError');
+          }
         },
         close: () => {
           this.#writable = null;
