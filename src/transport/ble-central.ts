@@ -6,13 +6,9 @@
  */
 import { existsSync } from 'node:fs';
 import type { Noble, Peripheral } from '@stoprocent/noble';
+import { BleTimeoutError, SMP_SERVICE_UUID, withTimeout } from './ble-smp.ts';
 import { hciBindingOptions } from './hci-bindings.ts';
 import { type BleHci, describeBlePeer, formatBleHci } from './kinds/ble.ts';
-
-/** The MCUmgr SMP GATT service and characteristic (Zephyr subsys/mgmt/mcumgr/transport/src/smp_bt.c),
- * spelled as noble reports UUIDs. */
-export const SMP_SERVICE_UUID = '8d53dc1d1db74cd3868b8a527460aa84';
-export const SMP_CHARACTERISTIC_UUID = 'da2e7828fbce4e01ae9e261174997c48';
 
 const POWER_ON_TIMEOUT_MS = 10_000;
 
@@ -204,26 +200,5 @@ export async function findPeer(noble: Noble, peer: PeerSelector, timeoutMs: numb
   } finally {
     if (onDiscover) noble.removeListener('discover', onDiscover);
     await noble.stopScanningAsync().catch(() => undefined);
-  }
-}
-
-/** `promise`, or a rejection with `message()` after `ms`. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BleTimeoutError(message(), ms)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** A BLE step that got no answer in time (the device is off or out of range). */
-export class BleTimeoutError extends Error {
-  override readonly name = 'BleTimeoutError';
-  readonly fault = 'no-answer' as const;
-  constructor(
-    message: string,
-    readonly timeoutMs: number,
-  ) {
-    super(message);
   }
 }

@@ -12,14 +12,16 @@
  * split at ATT_MTU − 3 and is joined by the SMP header's length (SmpReassembler).
  */
 import type { Characteristic, Noble, Peripheral } from '@stoprocent/noble';
+import { findPeer, openCentral, stopQuietly } from './ble-central.ts';
 import {
-  findPeer,
-  openCentral,
+  BLE_REQUESTED_ATT_MTU,
+  bleWriteLimit,
   SMP_CHARACTERISTIC_UUID,
+  SMP_MAX_PACKET,
   SMP_SERVICE_UUID,
-  stopQuietly,
+  SmpPieceWriter,
   withTimeout,
-} from './ble-central.ts';
+} from './ble-smp.ts';
 import { type BleTarget, describeBlePeer } from './kinds/ble.ts';
 import { LinkError } from './link-error.ts';
 import { ReconnectingTransport } from './reconnecting.ts';
@@ -27,19 +29,7 @@ import { SmpReassembler } from './smp-reassembler.ts';
 import type { Transport, TransportKind } from './transport.ts';
 import { TransportBase } from './transport-base.ts';
 
-/** What a central asks for: 517 lets a 512-byte attribute value plus the 3-byte ATT header through. */
-export const BLE_REQUESTED_ATT_MTU = 517;
-/** The largest attribute value (Core spec Vol 3 Part F 3.2.9). */
-export const BLE_MAX_ATTRIBUTE = 512;
 const STEP_TIMEOUT_MS = 10_000;
-
-/** Largest SMP packet (or piece of one) one write may carry on a link with this ATT MTU. */
-export function bleWriteLimit(attMtu: number): number {
-  return Math.min(attMtu - 3, BLE_MAX_ATTRIBUTE);
-}
-
-/** The SMP header's 16-bit length caps every packet (8 + 65535 bytes). */
-export const SMP_MAX_PACKET = 8 + 0xffff;
 
 export interface BleTransportOptions {
   readonly target: BleTarget;
@@ -55,8 +45,8 @@ export class BleTransport extends TransportBase {
   private readonly reassembler = new SmpReassembler({ accept: 'responses' });
   private lost: LinkError | undefined;
   private closed = false;
-  /** The last request's writes; the next request's start after them (never interleaved). */
-  private writing: Promise<void> = Promise.resolve();
+  /** Requests as pieces, one request after another (never interleaved). */
+  private readonly writer: SmpPieceWriter;
 
   private constructor(
     private readonly noble: Noble,
@@ -67,6 +57,7 @@ export class BleTransport extends TransportBase {
   ) {
     super();
     this.fragmentSize = bleWriteLimit(attMtu);
+    this.writer = new SmpPieceWriter(this.fragmentSize, (piece) => this.writePiece(piece));
     characteristic.on('data', (value: Buffer) => {
       const piece = new Uint8Array(value.buffer, value.byteOffset, value.length);
       for (const packet of this.reassembler.push(piece, Date.now())) this.packetListeners.emit(packet);
@@ -138,19 +129,13 @@ export class BleTransport extends TransportBase {
         new RangeError(`SMP request of ${packet.length} bytes is longer than any SMP packet (${this.mtu})`),
       );
     }
-    // Queued behind the writes already handed over; the queue is as long as the caller's window.
-    const done = this.writing.then(() => this.writePieces(packet));
-    this.writing = done.catch(() => undefined);
-    return done;
+    return this.writer.write(packet);
   }
 
-  private async writePieces(packet: Uint8Array): Promise<void> {
+  private async writePiece(piece: Uint8Array): Promise<void> {
     if (this.lost !== undefined) throw this.lost;
     try {
-      for (let at = 0; at < packet.length; at += this.fragmentSize) {
-        const piece = packet.subarray(at, at + this.fragmentSize);
-        await this.characteristic.writeAsync(Buffer.from(piece.buffer, piece.byteOffset, piece.length), true);
-      }
+      await this.characteristic.writeAsync(Buffer.from(piece.buffer, piece.byteOffset, piece.length), true);
     } catch (error) {
       const lost = new LinkError(
         `a write to the BLE device ${this.peerText} failed: ${(error as Error).message}`,
