@@ -1,0 +1,76 @@
+/** What the zdfu serve tests share: a running serve with virtual boards, and a page-side socket. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import { type SimHandle, type SimOptions, startSim } from '../../src/device/io/sim-host.ts';
+import { type ServeHandle, type ServeOptions, startServe } from '../../src/serve/server.ts';
+import type { ServeSocketConstructor } from '../../src/transport/web/websocket.ts';
+
+export interface Bench {
+  serve: ServeHandle;
+  sims: SimHandle[];
+  dir: string;
+  close(): Promise<void>;
+}
+
+/** A serve on a free port with one fast virtual board (UDP + PTY), its files in an empty folder. */
+export async function startBench(
+  options: { sim?: SimOptions | false; serve?: ServeOptions } = {},
+): Promise<Bench> {
+  const dir = mkdtempSync(join(tmpdir(), 'zdfu-serve-'));
+  const sims: SimHandle[] = [];
+  try {
+    if (options.sim !== false) {
+      sims.push(
+        await startSim({
+          udp: '127.0.0.1:0',
+          baud: 0,
+          flashTimeScale: 0,
+          ptyLink: join(dir, 'tty'),
+          ...options.sim,
+        }),
+      );
+    }
+    const serve = await startServe({
+      port: 0,
+      staticRoot: join(dir, 'dashboard'),
+      sims,
+      profiles: { list: () => [] },
+      listPorts: async () => [],
+      ...options.serve,
+    });
+    return {
+      serve,
+      sims,
+      dir,
+      async close() {
+        await serve.close();
+        for (const sim of sims) await sim.close().catch(() => undefined);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    for (const sim of sims) await sim.close().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** The `ws` package as a page from `origin` would open it (undefined: a non-browser client). */
+export function pageSocket(origin?: string): ServeSocketConstructor {
+  return class extends WebSocket {
+    constructor(url: string) {
+      super(url, origin === undefined ? {} : { origin });
+    }
+  };
+}
+
+/** Waits until `check` holds, polling; fails naming `what` after `timeoutMs`. */
+export async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
