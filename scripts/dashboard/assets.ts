@@ -33,7 +33,12 @@ export interface BoardAssetEntry {
    * signature type): the page offers it to show an update MCUboot refuses. Absent for boards that
    * check hashes only, which boot any intact image.
    */
-  readonly wrongKey?: { readonly file: string; readonly title: string; readonly version: string };
+  readonly wrongKey?: {
+    readonly file: string;
+    readonly title: string;
+    readonly version: string;
+    readonly note: string;
+  };
 }
 
 export interface BoardAssetManifest {
@@ -117,11 +122,7 @@ export async function collectDashboardAssets(): Promise<AssetFiles> {
       sample: { file: sample, ...two },
       ...(wrong
         ? {
-            wrongKey: {
-              file: wrongFile,
-              title: `${two.title}, signed with another key`,
-              version: two.version,
-            },
+            wrongKey: { file: wrongFile, ...two, note: 'signed with a key this board does not trust' },
           }
         : {}),
     });

@@ -7,6 +7,8 @@ export interface BoardImageAsset {
   readonly file: string;
   readonly title: string;
   readonly version: string;
+  /** What is special about it, e.g. "signed with a key this board does not trust". */
+  readonly note?: string;
 }
 
 export interface BoardAssetEntry {

@@ -19,7 +19,7 @@ export interface Connection {
   readonly transport: Transport;
   /** The in-tab virtual board, for the board panel. */
   readonly board: VirtualBoardHandle | undefined;
-  /** Console text as it arrives (line pieces on serial links, whole lines from the board). */
+  /** Console text as it arrives, each piece ending with a newline. */
   onConsole(listener: (text: string) => void): () => void;
   /** The link closed for good (unplugged, disconnected, the bridge stopped). */
   onGone(listener: (error: LinkError) => void): () => void;
@@ -45,8 +45,12 @@ export function openConnection(
     device,
     transport,
     board,
+    // Both give lines without their line end (the serial framing strips it, and flushes a line
+    // that went quiet, such as a shell prompt, as a line of its own).
     onConsole: (listener) =>
-      board ? board.onConsole((line) => listener(`${line}\n`)) : transport.onText(listener),
+      board
+        ? board.onConsole((line) => listener(`${line}\n`))
+        : transport.onText((text) => listener(`${text}\n`)),
     onGone: (listener) =>
       transport.onLinkError((error) => {
         if (error.closed) listener(error);

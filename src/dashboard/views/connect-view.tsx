@@ -219,6 +219,7 @@ function ServeCard({ hint, onConnected }: { hint: ServeHint; onConnected: (c: Co
         <code>zdfu serve</code> (it prints the URL and token).
       </p>
       <form
+        class="serve-form"
         onSubmit={(e) => {
           e.preventDefault();
           if (canList) void list();

@@ -114,6 +114,7 @@ function SampleButton(props: {
       }
     >
       Sample: {image.title} {image.version}
+      {image.note ? `, ${image.note}` : ''}
     </button>
   );
 }

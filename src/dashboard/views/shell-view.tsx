@@ -64,7 +64,7 @@ export function ShellView(props: { connection: Connection; onRefused: (group: nu
             $ {ran.line} <span class={ran.result.ret === 0 ? 'ret good' : 'ret bad'}>→ {ran.result.ret}</span>
           </p>
           <pre class="console" data-testid={i === 0 ? 'shell-output' : undefined}>
-            {ran.result.output.replace(/\r\n/g, '\n') || '(no output)'}
+            {ran.result.output.replace(/\r\n/g, '\n').replace(/^\n+|\n+$/g, '') || '(no output)'}
           </pre>
         </div>
       ))}

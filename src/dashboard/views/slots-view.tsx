@@ -126,19 +126,21 @@ function SlotsBody(props: {
                 <td>
                   <code title={toHex(slot.hash)}>{shortHash(slot.hash, 6)}</code>
                 </td>
-                <td class="actions">
-                  {slotActions(slot).map((action) => (
-                    <button
-                      key={action}
-                      type="button"
-                      data-testid={`slot-${action}`}
-                      disabled={props.busy}
-                      aria-label={`${SLOT_ACTION_LABELS[action]} slot ${slot.slot} (version ${slot.version})`}
-                      onClick={() => props.onSlot(slot, action)}
-                    >
-                      {SLOT_ACTION_LABELS[action]}
-                    </button>
-                  ))}
+                <td>
+                  <div class="actions">
+                    {slotActions(slot).map((action) => (
+                      <button
+                        key={action}
+                        type="button"
+                        data-testid={`slot-${action}`}
+                        disabled={props.busy}
+                        aria-label={`${SLOT_ACTION_LABELS[action]} slot ${slot.slot} (version ${slot.version})`}
+                        onClick={() => props.onSlot(slot, action)}
+                      >
+                        {SLOT_ACTION_LABELS[action]}
+                      </button>
+                    ))}
+                  </div>
                 </td>
               </tr>
             ))}

@@ -123,8 +123,12 @@ export function StatsView({ connection }: { connection: Connection }) {
               <thead>
                 <tr>
                   <th scope="col">Counter</th>
-                  <th scope="col">Value</th>
-                  <th scope="col">Per second</th>
+                  <th scope="col" class="num">
+                    Value
+                  </th>
+                  <th scope="col" class="num">
+                    Per second
+                  </th>
                 </tr>
               </thead>
               <tbody>

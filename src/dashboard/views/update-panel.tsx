@@ -75,7 +75,7 @@ export function UpdatePanel(props: { connection: Connection; image: Uint8Array; 
       </fieldset>
       <div class="toolbar">
         <button type="button" class="primary" data-testid="update-button" disabled={run.busy} onClick={start}>
-          {run.busy ? 'Updating…' : `Update to ${props.version}`}
+          {run.busy ? 'Updating…' : `Update to ${props.version.replace(/\+0$/, '')}`}
         </button>
         {run.busy && uploading ? (
           <button type="button" data-testid="update-cancel" onClick={() => abort.current?.abort()}>
