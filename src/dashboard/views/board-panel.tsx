@@ -76,7 +76,7 @@ export function BoardPanel(props: {
         <div class="fact">
           <dt>LED0</dt>
           <dd data-testid="board-led-rate">
-            {powered && rate > 0 ? `blinks at ${rate.toFixed(1)} Hz` : 'not blinking'}
+            {state === 'running' && rate > 0 ? `blinks at ${rate.toFixed(1)} Hz` : 'not blinking'}
           </dd>
         </div>
         <div class="fact">

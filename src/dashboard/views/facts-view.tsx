@@ -9,6 +9,7 @@ import {
   MCUBOOT_MODE_NAMES,
   osInfoText,
 } from '../../groups/os/client.ts';
+import { SmpError } from '../../smp/errors.ts';
 import { Problem } from '../components/problem.tsx';
 import { ViewSection } from '../components/section.tsx';
 import { useTask } from '../components/use-task.ts';
@@ -27,9 +28,16 @@ async function ask(id: string, label: string, question: () => Promise<string>): 
   try {
     return { id, label, value: await question() };
   } catch (error) {
-    const value = isNotSupported(error) ? 'not served by this device (MGMT_ERR_ENOTSUP)' : problemText(error);
-    return { id, label, value, missing: true };
+    return { id, label, value: refusalText(error), missing: true };
   }
+}
+
+/** Why a fact is missing: the usual refusals in short words, anything else in full. */
+function refusalText(error: unknown): string {
+  if (isNotSupported(error)) return 'not served by this device (MGMT_ERR_ENOTSUP)';
+  if (error instanceof SmpError && error.codeName === 'RTC_NOT_SET')
+    return 'not set on the device (RTC_NOT_SET)';
+  return problemText(error);
 }
 
 /** Asked one after another: a serial link carries one answer at a time anyway. */

@@ -119,11 +119,15 @@ function SlotsBody(props: {
                 key={`${slot.image ?? 0}-${slot.slot}`}
                 data-testid={`slot-${slot.image ?? 0}-${slot.slot}`}
               >
-                <td>{slot.image ?? 0}</td>
-                <td>{slot.slot}</td>
-                <td data-testid="slot-version">{slot.version}</td>
-                <td data-testid="slot-flags">{slotFlags(slot) || (slot.bootable ? 'bootable' : '—')}</td>
-                <td>
+                <td data-label="Image">{slot.image ?? 0}</td>
+                <td data-label="Slot">{slot.slot}</td>
+                <td data-label="Version" data-testid="slot-version">
+                  {slot.version}
+                </td>
+                <td data-label="Flags" data-testid="slot-flags">
+                  {slotFlags(slot) || (slot.bootable ? 'bootable' : '—')}
+                </td>
+                <td data-label="Hash">
                   <code title={toHex(slot.hash)}>{shortHash(slot.hash, 6)}</code>
                 </td>
                 <td>
