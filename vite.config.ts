@@ -23,6 +23,8 @@ export default defineConfig({
     sourcemap: true,
     reportCompressedSize: false,
     chunkSizeWarningLimit: 1024,
+    // The worker bundle (the whole virtual board) is one slow transform; no timing report needed.
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
   server: { fs: { allow: [here('.')] } },
 });
