@@ -220,7 +220,7 @@ function renderView(
         <ConsoleView
           text={consoleText.text}
           onClear={consoleText.clear}
-          serialLike={connection.kind !== 'web-bluetooth'}
+          serialLike={connection.board !== undefined || connection.transport.kind === 'serial'}
         />
       );
     case 'files':

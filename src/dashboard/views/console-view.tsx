@@ -50,7 +50,7 @@ export function ConsoleView(props: { text: string; onClear: () => void; serialLi
       {!props.serialLike ? (
         <p class="hint">
           This link carries SMP only (Bluetooth, UDP): the device's console is not on it. Zephyr prints it on
-          the board's UART.
+          the board's UART: connect over serial to see it.
         </p>
       ) : null}
       <ConsolePane text={props.text} onClear={props.onClear} testId="console" label="Device console" />
