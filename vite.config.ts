@@ -20,7 +20,7 @@ export default defineConfig({
     outDir: here('./dist/dashboard'),
     emptyOutDir: true,
     target: 'es2022',
-    sourcemap: true,
+    sourcemap: false,
     reportCompressedSize: false,
     chunkSizeWarningLimit: 1024,
     // The worker bundle (the whole virtual board) is one slow transform; no timing report needed.

@@ -8,7 +8,7 @@ import { ViewSection } from '../components/section.tsx';
 import { useTask } from '../components/use-task.ts';
 import { type BoardAssetEntry, boardList } from '../connect/board-assets.ts';
 import type { Connection } from '../connect/connection.ts';
-import { connectServe, listTargets, type ServeTarget } from '../connect/serve.ts';
+import type { ServeTarget } from '../connect/serve.ts';
 import {
   browserFacts,
   type Support,
@@ -202,13 +202,16 @@ function ServeCard({ hint, onConnected }: { hint: ServeHint; onConnected: (c: Co
   const connect = useTask<Connection>();
   const address = { url: url.trim(), token: token.trim() };
   const canList = address.url !== '' && address.token !== '';
-  const list = () => targets.run(() => listTargets(address));
+  // The bridge's protocol (with its validator) loads only when used: most visits never need it.
+  const list = () => targets.run(async () => (await import('../connect/serve.ts')).listTargets(address));
   useEffect(() => {
     // The page came from zdfu serve with its token: show what it bridges straight away.
     if (hint.url && hint.token) void list();
   }, []);
   const open = async (target: ServeTarget) => {
-    const connection = await connect.run(() => connectServe(address, target));
+    const connection = await connect.run(async () =>
+      (await import('../connect/serve.ts')).connectServe(address, target),
+    );
     if (connection) onConnected(connection);
   };
   return (
