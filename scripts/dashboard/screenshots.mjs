@@ -1,7 +1,8 @@
 // Screenshots of every dashboard view at a laptop (1280×800) and a phone (390×844) size, taken in
 // Debian's Chromium with playwright-core on the built dashboard (npm run build first), so the
-// views can be looked at. `node scripts/dashboard/screenshots.mjs [OUT_DIR]`; docs/dashboard.png
-// is the desktop Slots view after an update to Binary Two.
+// views can be looked at: `node scripts/dashboard/screenshots.mjs [OUT_DIR] [--docs]`. With
+// --docs it also writes docs/dashboard.png (the README's picture): the desktop Slots view after
+// the update to Binary Two, LED0 lit.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,9 @@ import { chromium } from 'playwright-core';
 import { preview } from 'vite';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const out = process.argv[2] ?? join(root, '.cache', 'dashboard-shots');
+const args = process.argv.slice(2);
+const docs = args.includes('--docs');
+const out = args.find((a) => !a.startsWith('--')) ?? join(root, '.cache', 'dashboard-shots');
 const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 const SIZES = [
@@ -29,6 +32,7 @@ async function view(page, id) {
 }
 
 await mkdir(out, { recursive: true });
+if (docs) await mkdir(join(root, 'docs'), { recursive: true });
 const server = await preview({
   configFile: join(root, 'vite.config.ts'),
   preview: { port: 0, host: '127.0.0.1' },
@@ -70,6 +74,11 @@ try {
     await page.getByTestId('explain').waitFor();
     await page.waitForTimeout(2500);
     await shoot(page, size, '7-slots-after');
+    if (docs && size.name === 'desktop') {
+      await page.locator('[data-led0="on"]').waitFor();
+      await page.screenshot({ path: join(root, 'docs', 'dashboard.png') });
+      console.log(join(root, 'docs', 'dashboard.png'));
+    }
     await view(page, 'stats');
     await page.getByTestId('stat-chart').waitFor({ timeout: 30_000 });
     await page.waitForTimeout(6000);

@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { enumGroupList } from '../groups/enum/client.ts';
+import { noteViewChosen } from './components/section.tsx';
 import type { Connection } from './connect/connection.ts';
 import { ConsoleBuffer } from './model/console-buffer.ts';
 import {
@@ -116,7 +117,12 @@ export function App() {
     };
   }, [connection]);
 
+  const open = (id: ViewId) => {
+    noteViewChosen();
+    setView(id);
+  };
   const connected = (next: Connection) => {
+    noteViewChosen();
     setConnection(next);
     setView('device');
   };
@@ -161,7 +167,7 @@ export function App() {
             aria-current={active.id === v.id ? 'page' : undefined}
             disabled={v.device && !connection}
             title={v.device && !connection ? 'Connect to a device first' : undefined}
-            onClick={() => setView(v.id)}
+            onClick={() => open(v.id)}
           >
             {v.label}
           </button>

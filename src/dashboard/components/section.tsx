@@ -2,6 +2,14 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 
+/** Set once the user opened a view: the first view of a fresh page leaves focus where it is. */
+let viewChosen = false;
+
+/** Called when the user opens a view (a tab, or connecting), so the new view's heading takes focus. */
+export function noteViewChosen(): void {
+  viewChosen = true;
+}
+
 export function ViewSection(props: {
   id: string;
   title: string;
@@ -11,7 +19,7 @@ export function ViewSection(props: {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     // Moving focus to the new view's heading tells keyboard and screen-reader users where they are.
-    heading.current?.focus({ preventScroll: true });
+    if (viewChosen) heading.current?.focus({ preventScroll: true });
   }, [props.id]);
   return (
     <section class="view" aria-labelledby={`${props.id}-title`} data-testid={`view-${props.id}`}>
