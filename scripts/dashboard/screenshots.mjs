@@ -1,8 +1,8 @@
 // Screenshots of every dashboard view at a laptop (1280×800) and a phone (390×844) size, taken in
 // Debian's Chromium with playwright-core on the built dashboard (npm run build first), so the
 // views can be looked at: `node scripts/dashboard/screenshots.mjs [OUT_DIR] [--docs]`. With
-// --docs it also writes docs/dashboard.png (the README's picture): the desktop Slots view after
-// the update to Binary Two, LED0 lit.
+// --docs it also writes docs/dashboard.png (the README's picture): the desktop Image view after
+// the update to Binary Two.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,15 +70,15 @@ try {
       .or(page.getByTestId('update-problem'))
       .waitFor({ timeout: 120_000 });
     await shoot(page, size, '6-updated');
+    if (docs && size.name === 'desktop') {
+      await page.screenshot({ path: join(root, 'docs', 'dashboard.png'), fullPage: true });
+      console.log(join(root, 'docs', 'dashboard.png'));
+    }
     await view(page, 'slots');
     await page.getByTestId('explain').waitFor();
     await page.waitForTimeout(2500);
     await shoot(page, size, '7-slots-after');
-    if (docs && size.name === 'desktop') {
-      await page.locator('[data-led0="on"]').waitFor();
-      await page.screenshot({ path: join(root, 'docs', 'dashboard.png') });
-      console.log(join(root, 'docs', 'dashboard.png'));
-    }
+
     await view(page, 'stats');
     await page.getByTestId('stat-chart').waitFor({ timeout: 30_000 });
     await page.waitForTimeout(6000);

@@ -42,32 +42,35 @@ export function ImageDetails({ file }: { file: Extract<InspectedFile, { ok: true
           <dd>{summary.flags.length > 0 ? summary.flags.join(', ') : 'none'}</dd>
         </div>
       </dl>
-      <div class="table-wrap">
-        <table class="tlvs">
-          <caption>TLVs (type-length-value entries after the image)</caption>
-          <thead>
-            <tr>
-              <th scope="col">Offset</th>
-              <th scope="col">TLV</th>
-              <th scope="col">What it is</th>
-            </tr>
-          </thead>
-          <tbody>
-            {info.decoded.tlvs.map((t) => (
-              <tr key={t.offset}>
-                <td>
-                  <code>0x{t.offset.toString(16)}</code>
-                </td>
-                <td>
-                  {t.name}
-                  {t.protected ? ' (protected)' : ''}
-                </td>
-                <td class="wrap">{t.meaning}</td>
+      <details data-testid="image-tlvs">
+        <summary>{info.decoded.tlvs.length} TLVs (what follows the image: hash, key, signature)</summary>
+        <div class="table-wrap">
+          <table class="tlvs">
+            <caption>TLVs (type-length-value entries after the image)</caption>
+            <thead>
+              <tr>
+                <th scope="col">Offset</th>
+                <th scope="col">TLV</th>
+                <th scope="col">What it is</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+            </thead>
+            <tbody>
+              {info.decoded.tlvs.map((t) => (
+                <tr key={t.offset}>
+                  <td>
+                    <code>0x{t.offset.toString(16)}</code>
+                  </td>
+                  <td>
+                    {t.name}
+                    {t.protected ? ' (protected)' : ''}
+                  </td>
+                  <td class="wrap">{t.meaning}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </details>
       <details>
         <summary>Full dump (imgtool dumpinfo layout)</summary>
         <pre class="dump" data-testid="image-dump">
