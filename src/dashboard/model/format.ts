@@ -11,6 +11,11 @@ export function formatBytes(bytes: number): string {
   return `${Math.round(bytes)} B`;
 }
 
+/** "1 byte", "2000 bytes": an exact count. */
+export function byteCount(n: number): string {
+  return n === 1 ? '1 byte' : `${n} bytes`;
+}
+
 /** Bytes per second in words ("12.3 KiB/s"); a dash while unknown. */
 export function formatRate(bytesPerSecond: number | undefined): string {
   if (bytesPerSecond === undefined || !Number.isFinite(bytesPerSecond) || bytesPerSecond <= 0) return '–';

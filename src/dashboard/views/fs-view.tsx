@@ -13,7 +13,7 @@ import { TransferProgress } from '../components/transfer-progress.tsx';
 import { useTask } from '../components/use-task.ts';
 import { useTransferProgress } from '../components/use-transfer.ts';
 import type { Connection } from '../connect/connection.ts';
-import { formatBytes, formatDuration } from '../model/format.ts';
+import { byteCount, formatBytes, formatDuration } from '../model/format.ts';
 import { isNotSupported } from '../model/problem.ts';
 
 const MAX_UPLOAD_BYTES = 16 * 1024 * 1024;
@@ -42,7 +42,11 @@ export function FsView(props: { connection: Connection; onRefused: (group: numbe
     if (text !== undefined) setSaid(text);
   };
   const name = path.trim();
-  const status = () => go(async () => `${name} holds ${formatBytes(await fileSize(device.smp, name))}.`);
+  const status = () =>
+    go(async () => {
+      const size = await fileSize(device.smp, name);
+      return `${name} holds ${byteCount(size)}${size >= 1024 ? ` (${formatBytes(size)})` : ''}.`;
+    });
   const hash = () =>
     go(async () => {
       const h = await fileHash(device.smp, name, { type: hashType });

@@ -15,7 +15,7 @@ import { Problem, Status } from '../components/problem.tsx';
 import { ViewSection } from '../components/section.tsx';
 import { useTask } from '../components/use-task.ts';
 import type { Connection } from '../connect/connection.ts';
-import { toHex } from '../model/format.ts';
+import { byteCount, toHex } from '../model/format.ts';
 import { isNotSupported } from '../model/problem.ts';
 
 export function SettingsView(props: { connection: Connection; onRefused: (group: number) => void }) {
@@ -40,13 +40,13 @@ export function SettingsView(props: { connection: Connection; onRefused: (group:
       setValue(shown);
       const capped =
         read.deviceMaxSize !== undefined ? ` (the device caps reads at ${read.deviceMaxSize} bytes)` : '';
-      return `${key} = ${shown} (${read.value.length} bytes: ${toHex(read.value) || 'empty'})${capped}`;
+      return `${key} = ${shown} (${byteCount(read.value.length)}: ${toHex(read.value) || 'empty'})${capped}`;
     });
   const write = () =>
     go(async () => {
       const bytes = parseValue(value, format);
       await writeSetting(smp, key, bytes);
-      return `Wrote ${bytes.length} bytes to ${key}. Save to keep it across a reset.`;
+      return `Wrote ${byteCount(bytes.length)} to ${key}. Save to keep it across a reset.`;
     });
   const remove = () =>
     go(async () => {
