@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  byteCount,
   formatBytes,
   formatDuration,
   formatRate,
@@ -14,6 +15,12 @@ describe('dashboard number formatting', () => {
     expect(formatBytes(6595)).toBe('6.4 KiB');
     expect(formatBytes(3 * 1024 * 1024)).toBe('3.00 MiB');
     expect(formatBytes(-1)).toBe('–');
+  });
+
+  it('writes exact counts with the right plural', () => {
+    expect(byteCount(1)).toBe('1 byte');
+    expect(byteCount(0)).toBe('0 bytes');
+    expect(byteCount(2000)).toBe('2000 bytes');
   });
 
   it('writes a rate, or a dash while it is unknown or zero', () => {
