@@ -1,13 +1,15 @@
 // Bundles the CLI, the demo and the benchmarks into dist/, the library (the package's entries)
 // into dist/lib/ (Node) and dist/browser/ (browsers), then builds and signs the blinky firmware
-// (Binary One and Binary Two) into build/firmware/. Runs on `npm install` (prepare). With
-// --types (`npm run build`) it also emits the type declarations into dist/types/ (tsc takes
-// ~25 s of CPU, too slow for every install).
+// (Binary One and Binary Two) into build/firmware/ and the browser dashboard into dist/dashboard
+// (scripts/dashboard/build.mjs). Runs on `npm install` (prepare). With --types (`npm run build`)
+// it also emits the type declarations into dist/types/ (tsc takes ~25 s of CPU, too slow for
+// every install).
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { buildDashboard } from './dashboard/build.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const entries = {
@@ -38,6 +40,9 @@ await buildLibrary();
 if (process.argv.includes('--types')) buildLibraryTypes();
 
 execFileSync(process.execPath, ['dist/build-firmware.mjs'], { cwd: root, stdio: 'inherit' });
+
+// After the firmware: the dashboard ships it (signed for each board) beside the page.
+await buildDashboard(root);
 
 /**
  * The package's two entries (package.json `exports`): src/index.ts for Node into dist/lib/ (its

@@ -1,0 +1,49 @@
+/**
+ * What the story tests share: the story page (pages/story) built once and served with the boards'
+ * images, and the expected table of the user's story (as test/e2e/story.test.ts checks it for the
+ * CLI), so every transport is held to the same rows.
+ */
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { getBoard } from '../../../src/device/boards/index.ts';
+import { blinkyImageFor } from '../../../src/device/io/board-images.ts';
+import { ensureBlinkyFirmware } from '../../device/server/fixtures.ts';
+import type { StoryResult } from '../pages/story/page.ts';
+import { buildTestPage } from './page-bundle.ts';
+import { type StaticServer, startStaticServer } from './static-server.ts';
+
+export type { StoryResult };
+
+const STORY_ENTRY = fileURLToPath(new URL('../pages/story/page.ts', import.meta.url));
+
+/** Builds the story page and serves it; Binary Two for each board at /images/<board>/two.bin. */
+export async function serveStoryPage(boards: readonly string[]): Promise<StaticServer> {
+  await ensureBlinkyFirmware();
+  const dir = await buildTestPage('story', STORY_ENTRY, 'zdfu story page');
+  const server = await startStaticServer(dir);
+  for (const board of boards) {
+    server.put(`/images/${board}/two.bin`, await blinkyImageFor(getBoard(board), 'blinky-two'));
+  }
+  return server;
+}
+
+/** The story's rows, as the CLI's story test expects them. */
+export function expectStory(result: StoryResult): void {
+  const rows = Object.fromEntries(result.steps.map((s) => [s.step, s.detail]));
+  const table = result.steps.map((s) => `${s.step}: ${s.detail}`).join('\n');
+  expect(rows.echo, table).toBe('hello');
+  expect(rows['stat list']?.split(' '), table).toContain('smp_server_stats');
+  expect(rows['smp_server_stats rising'], table).toMatch(/\(rising\)$/);
+  expect(rows['image list'], table).toBe('slot 0: 1.0.0 [active confirmed]');
+  expect(rows['after upload'], table).toBe('slot 0: 1.0.0 [active confirmed], slot 1: 2.0.0 [no flags]');
+  expect(rows['image test'], table).toBe('slot 0: 1.0.0 [active confirmed], slot 1: 2.0.0 [pending]');
+  expect(rows.reset, table).toBe('the device answers again');
+  expect(rows['after reset (swap)'], table).toBe('slot 0: 2.0.0 [active], slot 1: 1.0.0 [confirmed]');
+  expect(rows['image confirm'], table).toBe('slot 0: 2.0.0 [active confirmed], slot 1: 1.0.0 [no flags]');
+  expect(result.upload.bytes).toBeGreaterThan(6000);
+}
+
+/** "6596 B in 812 ms = 8.1 kB/s". */
+export function describeSpeed(bytes: number, ms: number): string {
+  return `${bytes} B in ${Math.round(ms)} ms = ${(bytes / ms).toFixed(1)} kB/s`;
+}
