@@ -3,6 +3,8 @@
  * images, and the expected table of the user's story (as test/e2e/story.test.ts checks it for the
  * CLI), so every transport is held to the same rows.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { getBoard } from '../../../src/device/boards/index.ts';
@@ -16,15 +18,23 @@ export type { StoryResult };
 
 const STORY_ENTRY = fileURLToPath(new URL('../pages/story/page.ts', import.meta.url));
 
-/** Builds the story page and serves it; Binary Two for each board at /images/<board>/two.bin. */
-export async function serveStoryPage(boards: readonly string[]): Promise<StaticServer> {
+/**
+ * Builds the story page with Binary Two for each board at images/<board>/two.bin (signed for that
+ * board's MCUboot); returns its folder, which any static server (ours, zdfu serve's) can serve.
+ */
+export async function buildStoryPage(boards: readonly string[]): Promise<string> {
   await ensureBlinkyFirmware();
   const dir = await buildTestPage('story', STORY_ENTRY, 'zdfu story page');
-  const server = await startStaticServer(dir);
   for (const board of boards) {
-    server.put(`/images/${board}/two.bin`, await blinkyImageFor(getBoard(board), 'blinky-two'));
+    mkdirSync(join(dir, 'images', board), { recursive: true });
+    writeFileSync(join(dir, 'images', board, 'two.bin'), await blinkyImageFor(getBoard(board), 'blinky-two'));
   }
-  return server;
+  return dir;
+}
+
+/** The story page on a loopback static server. */
+export async function serveStoryPage(boards: readonly string[]): Promise<StaticServer> {
+  return startStaticServer(await buildStoryPage(boards));
 }
 
 /** The story's rows, as the CLI's story test expects them. */

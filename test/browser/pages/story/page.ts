@@ -10,8 +10,12 @@ import { DeviceClient } from '../../../../src/client/device.ts';
 import { runDfu } from '../../../../src/client/dfu.ts';
 import { LinkError } from '../../../../src/transport/link-error.ts';
 import type { Transport } from '../../../../src/transport/transport.ts';
+import { openWebBluetoothTransport } from '../../../../src/transport/web/web-bluetooth.ts';
 import { openWebSerialTransport } from '../../../../src/transport/web/web-serial.ts';
 import { listServeTargets, openServeTransport } from '../../../../src/transport/web/websocket.ts';
+
+/** Zephyr smp_bt.c's SMP service. */
+const SMP_SERVICE = '8d53dc1d-1db7-4cd3-868b-8a527460aa84';
 
 export interface StoryStep {
   readonly step: string;
@@ -116,6 +120,14 @@ button('connect-serial', 'Connect (Web Serial)', async () => {
   const open = () => openWebSerialTransport(port);
   adopt(await open(), open);
   return 'web-serial';
+});
+
+button('connect-bluetooth', 'Connect (Web Bluetooth)', async () => {
+  const device = await navigator.bluetooth.requestDevice({ filters: [{ services: [SMP_SERVICE] }] });
+  // The transport connects again by itself after a reset; opening anew reuses the chosen device.
+  const open = () => openWebBluetoothTransport(device);
+  adopt(await open(), open);
+  return `web-bluetooth ${device.name ?? ''}`.trim();
 });
 
 function slotWords(
