@@ -12,7 +12,7 @@ import { runInNewContext } from 'node:vm';
 import { DEV_RSA_2048_PUBLIC_PEM } from '../src/device/boards/bootloader-keys.ts';
 import { createBoardFlash, getBoard } from '../src/device/boards/index.ts';
 import { VirtualDevice } from '../src/device/device.ts';
-import type { FirmwareThread } from '../src/device/firmware/runner.ts';
+import type { FirmwareThreadKind as FirmwareThread } from '../src/device/firmware/runner.ts';
 import { readBlinkyImage } from '../src/device/io/artifacts.ts';
 import { loadPublicKey } from '../src/image/keys.ts';
 import { type BenchGrid, type BenchOutput, meanAndSpread } from './table.ts';

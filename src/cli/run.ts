@@ -10,6 +10,7 @@ import type { CliIo } from './context.ts';
 import { registerDfuCommand } from './dfu.ts';
 import { registerImgtoolCommands } from './imgtool/index.ts';
 import { createProgram, runProgram } from './program.ts';
+import { registerServeCommand } from './serve.ts';
 import { registerSimCommand } from './sim.ts';
 
 export {
@@ -28,6 +29,7 @@ export function buildProgram(io: CliIo): Command {
   for (const installer of GROUP_INSTALLERS) installer.cli?.(program, context);
   registerDfuCommand(program, context);
   registerSimCommand(program, context);
+  registerServeCommand(program, context);
   registerBleCommands(program, context);
   registerImgtoolCommands(program, context);
   return program;

@@ -15,7 +15,7 @@ import { formatVersion, type ImageVersion } from '../image/version.ts';
 import { Listeners } from '../util/listeners.ts';
 import type { Board } from './boards/board.ts';
 import { bootLogLines } from './boards/boot-log.ts';
-import { type BoardFlashes, createBoardFlashes } from './boards/index.ts';
+import { type BoardFlashes, createBoardFlashes } from './boards/flashes.ts';
 import { devicetreeOf } from './firmware/devicetree.ts';
 import {
   extractAppCode,

@@ -98,15 +98,20 @@ export class ServeConnection {
     try {
       frame = decodeClientFrame(isBinary ? bytes : Buffer.from(bytes).toString('utf8'));
     } catch (error) {
-      if (this.state === 'hello') return this.closeSocket('wrongToken');
+      if (this.state === 'hello') {
+        this.closeSocket('wrongToken');
+        return;
+      }
       this.sendMessage({ type: 'error', code: 'bad-message', message: (error as Error).message });
-      return this.closeSocket('badMessage');
+      this.closeSocket('badMessage');
+      return;
     }
     if (this.state === 'hello') {
       // Nothing but a hello with the right token gets any answer.
       if (frame.type !== 'hello' || !tokensEqual(frame.token, this.ctx.token)) {
         this.ctx.log('refused a connection: wrong or missing token');
-        return this.closeSocket('wrongToken');
+        this.closeSocket('wrongToken');
+        return;
       }
       clearTimeout(this.helloTimer);
       if (frame.protocol !== SERVE_PROTOCOL_VERSION) {
@@ -115,29 +120,35 @@ export class ServeConnection {
           code: 'protocol-version',
           message: `this page speaks zdfu serve protocol ${frame.protocol}, ${this.ctx.serverName} speaks ${SERVE_PROTOCOL_VERSION}: use a page and a zdfu of the same version`,
         });
-        return this.closeSocket('protocolVersion');
+        this.closeSocket('protocolVersion');
+        return;
       }
       this.state = 'ready';
       this.sendMessage({ type: 'hello', protocol: SERVE_PROTOCOL_VERSION, server: this.ctx.serverName });
       return;
     }
-    if (frame.type === 'packet') return this.toDevice(frame.packet);
+    if (frame.type === 'packet') {
+      this.toDevice(frame.packet);
+      return;
+    }
     this.control(frame);
   }
 
   private control(message: ClientMessage): void {
     switch (message.type) {
       case 'hello':
-        return this.refuse('bad-message', 'hello was already said on this connection');
+        this.refuse('bad-message', 'hello was already said on this connection');
+        return;
       case 'list':
         void this.list();
         return;
       case 'open':
         if (this.state !== 'ready') {
-          return this.refuse(
+          this.refuse(
             'already-open',
             `this connection already has a device (${this.device?.id ?? 'opening'}); open another connection for another device`,
           );
+          return;
         }
         void this.open(message.target);
         return;
@@ -155,7 +166,8 @@ export class ServeConnection {
 
   private async open(id: string): Promise<void> {
     if (this.ctx.busy.has(id)) {
-      return this.refuse('busy', `${id} is open in another page or tab; close it there first`);
+      this.refuse('busy', `${id} is open in another page or tab; close it there first`);
+      return;
     }
     this.state = 'opening';
     this.ctx.busy.add(id);
@@ -177,7 +189,8 @@ export class ServeConnection {
       if (this.isClosed()) return;
       this.state = 'ready';
       const code = error instanceof TargetError ? error.code : 'open-failed';
-      return this.refuse(code, (error as Error).message);
+      this.refuse(code, (error as Error).message);
+      return;
     }
     const { transport, target } = opened;
     if (this.isClosed()) {
@@ -212,14 +225,16 @@ export class ServeConnection {
   private toDevice(packet: Uint8Array): void {
     const device = this.device;
     if (this.state !== 'open' || device === undefined) {
-      return this.refuse('not-open', 'a packet came before any device was opened on this connection');
+      this.refuse('not-open', 'a packet came before any device was opened on this connection');
+      return;
     }
     if (this.pendingToDevice >= this.ctx.limits.maxPendingToDevice) {
       this.refuse(
         'queue-full',
         `more than ${this.ctx.limits.maxPendingToDevice} packets are waiting for ${device.id}; the page sends faster than the device takes them`,
       );
-      return this.closeSocket('overloaded');
+      this.closeSocket('overloaded');
+      return;
     }
     this.pendingToDevice++;
     this.deviceChain = this.deviceChain.then(async () => {
@@ -241,7 +256,8 @@ export class ServeConnection {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > this.ctx.limits.maxBufferedToPage) {
       this.ctx.log(`closed a page that did not read: ${this.ws.bufferedAmount} bytes unsent`);
-      return this.closeSocket('overloaded');
+      this.closeSocket('overloaded');
+      return;
     }
     this.ws.send(packet, { binary: true });
   }

@@ -20,7 +20,7 @@ export function loopbackListenHost(host: string): string {
   if (h.toLowerCase() === 'localhost') return '127.0.0.1';
   if (isLoopbackAddress(h)) return h;
   throw new ServeHostError(
-    `zdfu serve listens on loopback only, and --host ${host} is not a loopback address: ` +
+    `--host ${host} is not a loopback address, and zdfu serve listens on loopback only: ` +
       'anyone who can reach it could drive your devices. Use --host 127.0.0.1 (the default) or --host ::1; ' +
       'to use it from another machine, forward the port over SSH (ssh -L 8117:127.0.0.1:8117 …).',
   );

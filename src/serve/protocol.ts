@@ -92,7 +92,9 @@ const kind = z.custom<ConnType>((value) => typeof value === 'string' && isConnTy
   error: () => `not a connection type zdfu knows (${connTypeList()})`,
 });
 
-const clientHello = z.strictObject({
+// Hellos are loose objects (unknown fields ignored), so a later version can add to them and
+// still be told its version is wrong rather than that its message is malformed.
+const clientHello = z.object({
   type: z.literal('hello'),
   protocol: positiveInt,
   token: z.string().min(1).max(256),
@@ -117,7 +119,7 @@ const serveTarget = z.strictObject({
 /** A device the serve can open for the page. */
 export type ServeTarget = Readonly<z.infer<typeof serveTarget>>;
 
-const serverHello = z.strictObject({
+const serverHello = z.object({
   type: z.literal('hello'),
   protocol: positiveInt,
   server: z.string(),
@@ -214,9 +216,6 @@ function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 3)
     .map((issue) => {
-      if (issue.code === 'invalid_union' && issue.path.length === 0) {
-        return 'unknown or missing "type"';
-      }
       const where = issue.path.length === 0 ? 'message' : `field "${issue.path.join('.')}"`;
       return `${where}: ${issue.message}`;
     })

@@ -9,6 +9,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { ConnProfile } from '../cli/profiles.ts';
 import type { SimHandle } from '../device/io/sim-host.ts';
+import type { ConnTarget } from '../transport/kinds/kind.ts';
+import type { Transport } from '../transport/transport.ts';
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, ServeConnection } from './connection.ts';
 import { isOwnHost, loopbackListenHost, ownOrigins } from './loopback.ts';
 import { SERVE_CLOSE, SERVE_MAX_MESSAGE_BYTES, SERVE_WS_PATH } from './protocol.ts';
@@ -30,6 +32,8 @@ export interface ServeOptions {
   readonly profiles?: { list(): ConnProfile[] };
   readonly sims?: readonly SimHandle[];
   readonly listPorts?: () => Promise<readonly PortInfo[]>;
+  /** How a target is opened; default zdfu's Node transports (tests wrap them). */
+  readonly openTarget?: (target: ConnTarget) => Promise<Transport>;
   /** Most WebSockets open at once. Default 16. */
   readonly maxConnections?: number;
   readonly limits?: Partial<ConnectionLimits>;
@@ -82,6 +86,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
     ...(options.profiles ? { profiles: options.profiles } : {}),
     ...(options.sims ? { sims: options.sims } : {}),
     ...(options.listPorts ? { listPorts: options.listPorts } : {}),
+    ...(options.openTarget ? { open: options.openTarget } : {}),
   });
   const connections = new Set<ServeConnection>();
   const busy = new Set<string>();

@@ -8,13 +8,12 @@
  */
 import { Listeners } from '../util/listeners.ts';
 import type { ByteLink } from './byte-link.ts';
+import { DEFAULT_SERIAL_MTU } from './kinds/serial.ts';
 import { LinkError } from './link-error.ts';
 import { encodeSerialFrame, type SerialEvent, SerialFrameDecoder } from './serial-framing.ts';
 import type { TransportKind } from './transport.ts';
 import { TransportBase } from './transport-base.ts';
 
-/** Zephyr's CONFIG_MCUMGR_TRANSPORT_UART_MTU default. */
-export const DEFAULT_SERIAL_MTU = 256;
 /** Idle time after which a partial console line (a prompt) is passed on as text. */
 export const DEFAULT_TEXT_FLUSH_MS = 50;
 

@@ -2,12 +2,17 @@
  * The boards: built-in ones from ./data, or the user's own file, and the flash devices a board
  * is made of (one Flash per device, each with its own geometry and datasheet timing).
  */
-import { Flash } from '../flash.ts';
-import { type Board, type FlashDevice, sectorSizes } from './board.ts';
+import type { Board } from './board.ts';
 import { builtinBoards, resolveBoard } from './load.ts';
 
 export type { Board, FlashDevice, Partition } from './board.ts';
 export { deviceSize, findDevice, findPartition, sectorSizes } from './board.ts';
+export {
+  type BoardFlashes,
+  createBoardFlash,
+  createBoardFlashes,
+  createDeviceFlash,
+} from './flashes.ts';
 export { BoardFileError, builtinBoards, loadBoardFile } from './load.ts';
 
 /** The built-in boards by name. */
@@ -18,44 +23,4 @@ export function boards(): ReadonlyMap<string, Board> {
 /** A built-in board by name, or a board file by path. */
 export function getBoard(nameOrPath: string): Board {
   return resolveBoard(nameOrPath);
-}
-
-/** One Flash per flash device of a board, by device id, in the board's order. */
-export type BoardFlashes = ReadonlyMap<string, Flash>;
-
-/** A fresh, fully erased Flash for one device of a board. */
-export function createDeviceFlash(board: Board, device: FlashDevice): Flash {
-  const eraseMsBySectorSize: Record<number, number> = {};
-  for (const run of device.sectors) eraseMsBySectorSize[run.size] = run.eraseMs;
-  return new Flash({
-    // The first device keeps the board's name, as messages about "the flash" always did.
-    name: device === board.flashDevices[0] ? board.name : `${board.name}/${device.id}`,
-    sectors: sectorSizes(device),
-    eraseValue: device.eraseValue,
-    writeAlign: device.writeBlockSize,
-    timing: {
-      eraseMsBySectorSize,
-      programUsPerByte: device.programUsPerByte,
-      readUsPerByte: device.readUsPerByte,
-    },
-  });
-}
-
-/** Fresh, fully erased flash devices of a board. */
-export function createBoardFlashes(board: Board): BoardFlashes {
-  return new Map(board.flashDevices.map((device) => [device.id, createDeviceFlash(board, device)]));
-}
-
-/**
- * A fresh, fully erased flash for a board that has one flash device; a board with more (slot 1
- * on external flash) needs createBoardFlashes.
- */
-export function createBoardFlash(board: Board): Flash {
-  const [only, ...more] = board.flashDevices;
-  if (!only || more.length > 0) {
-    throw new RangeError(
-      `${board.name} has ${board.flashDevices.length} flash devices (${board.flashDevices.map((d) => d.id).join(', ')}): use createBoardFlashes`,
-    );
-  }
-  return createDeviceFlash(board, only);
 }

@@ -5,46 +5,43 @@
  * the worker stays the default: a firmware that loops without sleeping stalls every board of the
  * process (a worker is terminated on reset, and a runaway loop there stalls only its board), and
  * the app's memory is not capped by resourceLimits. The blinky firmware always sleeps.
+ *
+ * The platform's part (what `require` gives the bootstrap, how a later turn is reached, where
+ * unhandled rejections are heard) is an InlineHostEnv: Node's is ./node-threads.ts's, a browser
+ * worker's is ../web/firmware-host.ts's. This module itself is pure.
  */
-import { createRequire } from 'node:module';
 import { Listeners } from '../../util/listeners.ts';
+import type { FirmwareThreadHandle } from './thread.ts';
 
-/** What runner.ts uses of a Worker. */
-export interface FirmwareThreadHandle {
-  on(event: 'message', listener: (message: unknown) => void): void;
-  on(event: 'error', listener: (error: Error) => void): void;
-  /** A message to the firmware side (a shell command to run). */
-  postMessage(message: unknown): void;
-  terminate(): Promise<unknown>;
+export type { FirmwareThreadHandle } from './thread.ts';
+
+/** Looks up the halt of the live inline app a promise belongs to (by its realm). */
+export type AppOfPromise = (promise: Promise<unknown>) => ((error: unknown) => void) | undefined;
+
+/** What the inline host needs of its platform. */
+export interface InlineHostEnv {
+  /** What the bootstrap's `require(id)` gives for every id but node:worker_threads. */
+  require(id: string): unknown;
+  /** Runs `run` on a later turn of the event loop; returns what cancels it. */
+  later(run: () => void): () => void;
+  /**
+   * Makes sure (once per platform) that a rejection nobody handled reaches the halt `appOf` finds
+   * for it; any other stays the host's.
+   */
+  watchRejections(appOf: AppOfPromise): void;
+  /** Names the bootstrap sees in place of the host's globals (e.g. memory stand-ins). */
+  readonly globals?: Readonly<Record<string, unknown>>;
 }
-
-const require = createRequire(import.meta.url);
 
 /** Realm Promise prototypes of live inline apps → their halt, for unhandled rejections. */
 const apps = new Map<object, (error: unknown) => void>();
-let rejectionHook = false;
 
-function appOf(promise: Promise<unknown>): ((error: unknown) => void) | undefined {
-  return apps.get(Object.getPrototypeOf(promise) as object);
-}
-
-/**
- * One process-wide hook: a rejection nobody handled inside an app's realm halts that app (as the
- * worker's own unhandledRejection handler does); any other is the host's, and is thrown on.
- */
-function installRejectionHook(): void {
-  if (rejectionHook) return;
-  rejectionHook = true;
-  process.on('unhandledRejection', (reason, promise) => {
-    const halt = appOf(promise);
-    if (!halt) throw reason;
-    halt(reason);
-  });
-}
+const appOf: AppOfPromise = (promise) => apps.get(Object.getPrototypeOf(promise) as object);
 
 export function startInlineFirmware(
   bootstrap: string,
   workerData: Record<string, unknown>,
+  env: InlineHostEnv,
 ): FirmwareThreadHandle {
   const messages = new Listeners<unknown>();
   const toApp = new Listeners<unknown>();
@@ -70,17 +67,17 @@ export function startInlineFirmware(
     },
   };
   const shimRequire = (id: string): unknown =>
-    id === 'node:worker_threads' ? { parentPort, workerData: data } : require(id);
-  // The bootstrap's own process.on(...) handlers are the worker's; inline, the hook above routes.
+    id === 'node:worker_threads' ? { parentPort, workerData: data } : env.require(id);
+  // The bootstrap's own process.on(...) handlers are the worker's; inline, the hook routes.
   const shimProcess = { on: () => undefined };
-  installRejectionHook();
+  env.watchRejections(appOf);
+  const globals = Object.entries(env.globals ?? {});
   // Start on a later turn, as a worker does, so the runner has its listeners attached first.
-  const start = setImmediate(() => {
-    const run = new Function('require', 'process', bootstrap) as (
-      r: typeof shimRequire,
-      p: typeof shimProcess,
+  const cancelStart = env.later(() => {
+    const run = new Function('require', 'process', ...globals.map(([name]) => name), bootstrap) as (
+      ...args: unknown[]
     ) => void;
-    run(shimRequire, shimProcess);
+    run(shimRequire, shimProcess, ...globals.map(([, value]) => value));
   });
   return {
     on(_event: 'message' | 'error', listener: (value: never) => void) {
@@ -89,14 +86,14 @@ export function startInlineFirmware(
     },
     postMessage(message: unknown) {
       // Delivered on a later turn, as a worker's message event is.
-      setImmediate(() => {
+      env.later(() => {
         if (live) toApp.emit(message);
       });
     },
     async terminate() {
       live = false;
       toApp.clear();
-      clearImmediate(start);
+      cancelStart();
       stopApp?.();
       if (realm) apps.delete(realm);
       messages.clear();

@@ -4,8 +4,6 @@
  * host of firmware/zephyr/host.ts. The parent side watches what the firmware does (GPIO levels,
  * stats memory, console) without deciding any of it.
  */
-import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
 import {
   type SettingsCall,
   type ShellCommandSpec,
@@ -17,10 +15,12 @@ import type { SettingsValueSpec } from '../../../firmware/zephyr/settings/layout
 import { Listeners } from '../../util/listeners.ts';
 import { APP_GLOBAL } from './app-image.ts';
 import type { FirmwareDevicetree } from './devicetree.ts';
-import { type FirmwareThreadHandle, startInlineFirmware } from './inline-host.ts';
+import { NODE_INLINE, NODE_WORKER } from './node-threads.ts';
+import type { FirmwareThreadHandle, FirmwareThreadKind, FirmwareThreadStarter } from './thread.ts';
 import { WORKER_BOOTSTRAP } from './worker-bootstrap.ts';
 
 export { extractAppCode, FirmwareImageError } from './app-image.ts';
+export type { FirmwareThreadHandle, FirmwareThreadKind, FirmwareThreadStarter } from './thread.ts';
 
 const GPIO_ACTIVE_LOW = 1;
 const LED_ALIAS = /^led\d+$/;
@@ -69,9 +69,11 @@ export type FatalPolicy = 'halt' | 'reset';
 /**
  * Where the app runs: 'worker' (default) a worker thread per board, so a reset terminates it and a
  * runaway loop stalls only its board; 'inline' on the host's event loop, for many boards in one
- * process (a context per board, no thread; see inline-host.ts for what that gives up).
+ * process (a context per board, no thread; see inline-host.ts for what that gives up). Both are
+ * Node's (./node-threads.ts); another platform gives its own starter (a browser:
+ * ../web/firmware-host.ts).
  */
-export type FirmwareThread = 'worker' | 'inline';
+export type FirmwareThread = FirmwareThreadKind | FirmwareThreadStarter;
 
 export interface LedEvent {
   /** Devicetree alias of the LED, e.g. 'led0'. */
@@ -88,7 +90,7 @@ export type FirmwareStatus = 'running' | 'idle' | 'halted' | 'stopped';
 
 export interface RunningFirmware {
   /** Where the app runs: its own worker thread, or inline on the host's event loop. */
-  readonly thread: FirmwareThread;
+  readonly thread: FirmwareThreadKind;
   /** Whether the LED is lit now (logical level: GPIO_ACTIVE_LOW wiring taken into account). */
   led(name?: string): boolean;
   /** Calls `listener` on every LED level change; returns the unsubscribe function. */
@@ -190,7 +192,11 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
   const shellSpecs = new Map<string, ShellCommandSpec>();
   const shellPending = new Map<
     number,
-    { resolve: (result: ShellRunResult) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
+    {
+      resolve: (result: ShellRunResult) => void;
+      reject: (error: Error) => void;
+      timer: ReturnType<typeof setTimeout>;
+    }
   >();
   let shellNextId = 1;
   const failShell = (why: string) => {
@@ -219,17 +225,13 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
     appGlobal: APP_GLOBAL,
     banner: `${options.bootBanner ?? '*** Booting Zephyr OS (zdfu virtual device) ***'}\n`,
   };
-  const worker: FirmwareThreadHandle =
-    options.thread === 'inline'
-      ? startInlineFirmware(WORKER_BOOTSTRAP, workerData)
-      : new Worker(WORKER_BOOTSTRAP, {
-          eval: true,
-          workerData,
-          // Keeps a runaway app from taking the host's memory with it.
-          resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
-          stdout: false,
-          stderr: false,
-        });
+  const starter =
+    typeof options.thread === 'object'
+      ? options.thread
+      : options.thread === 'inline'
+        ? NODE_INLINE
+        : NODE_WORKER;
+  const worker: FirmwareThreadHandle = starter.start(WORKER_BOOTSTRAP, workerData);
 
   const onGpio = (message: Extract<WorkerMessage, { type: 'gpio' }>) => {
     const led = ledByPin.get(`${message.port}/${message.pin}`);
@@ -331,7 +333,7 @@ export function startFirmware(appCode: string, options: FirmwareRunOptions): Run
   });
 
   return {
-    thread: options.thread ?? 'worker',
+    thread: starter.kind,
     led(name = 'led0') {
       if (![...ledByPin.values()].some((led) => led.name === name)) {
         throw new Error(`the board's devicetree has no LED alias '${name}'`);

@@ -1,12 +1,13 @@
 /**
  * The virtual device's UART as a real pseudo-terminal: other programs (zdfu, Go mcumgr,
- * mcumgr-client, smpmgr, a terminal) open the slave side like a /dev/ttyUSB0.
+ * mcumgr-client, smpmgr, a terminal) open the slave side like a /dev/ttyUSB0. The PTY comes from
+ * node-pty's native module, an optional dependency loaded on the first open, so the library loads
+ * (and everything but a PTY works) where it is not installed.
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, lstatSync, readlinkSync, symlinkSync, unlinkSync, write } from 'node:fs';
 import { dirname } from 'node:path';
 import tty from 'node:tty';
-import pty from 'node-pty';
 import type { Fault } from '../../util/fault.ts';
 import { Listeners } from '../../util/listeners.ts';
 import { findPtyHolder, ptyIndex } from './pty-owner.ts';
@@ -19,6 +20,50 @@ export class PtyLinkError extends Error {
 
 interface NativePty {
   open(cols: number, rows: number): { master: number; slave: number; pty: string };
+}
+
+/** node-pty, the optional package the PTY needs, is missing or does not load. */
+export class PtyUnavailableError extends Error {
+  override readonly name = 'PtyUnavailableError';
+  readonly fault: Fault = 'local';
+}
+
+/**
+ * node-pty's native PTY opener, loaded through `importer`. node-pty is an optional dependency with
+ * a native build step, so a missing or unbuilt one is an install problem, said in those words.
+ */
+export async function importNativePty(
+  importer: () => Promise<unknown> = () => import('node-pty'),
+): Promise<NativePty> {
+  let module: unknown;
+  try {
+    module = await importer();
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    throw new PtyUnavailableError(
+      `the virtual board's serial port is a pseudo-terminal from the optional package node-pty, which could not be loaded (${reason}): install it with \`npm install node-pty@1.1.0\` (it builds a native module: python3, make and a C++ compiler)`,
+      { cause: error },
+    );
+  }
+  const loaded = module as { default?: { native?: NativePty }; native?: NativePty };
+  const native = loaded.default?.native ?? loaded.native;
+  if (!native || typeof native.open !== 'function') {
+    throw new PtyUnavailableError(
+      'the installed node-pty has no native open() (another version?): install the one zdfu is built for with `npm install node-pty@1.1.0`',
+    );
+  }
+  return native;
+}
+
+/** node-pty, loaded once on the first PTY (a failed load is tried again next time). */
+let nativePty: Promise<NativePty> | undefined;
+
+function loadNativePty(): Promise<NativePty> {
+  nativePty ??= importNativePty().catch((error: unknown) => {
+    nativePty = undefined;
+    throw error;
+  });
+  return nativePty;
 }
 
 /** Bytes waiting to go out while nobody reads; past this the UART drops, as a real one would. */
@@ -52,8 +97,8 @@ export class PtyPort {
   }
 
   /** Opens a new PTY; with `linkPath`, that path becomes a stable symlink to it. */
-  static open(linkPath?: string): PtyPort {
-    const native = (pty as unknown as { native: NativePty }).native;
+  static async open(linkPath?: string): Promise<PtyPort> {
+    const native = await loadNativePty();
     // Refuse a link a live sim holds before opening anything.
     if (linkPath) checkLinkFree(linkPath);
     const { master, slave, pty: path } = native.open(80, 24);

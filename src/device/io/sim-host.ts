@@ -126,7 +126,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     if (application) device.programSlot(0, application);
     for (let number = 1; number < factory.length; number++) device.programSlot(0, factory[number]!, number);
 
-    const pty = PtyPort.open(options.ptyLink);
+    const pty = await PtyPort.open(options.ptyLink);
     opened.push(() => pty.close());
     let udp: UdpSocket | undefined;
     if (udpAddress) {

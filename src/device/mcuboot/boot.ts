@@ -3,7 +3,7 @@
 // counterpart otherwise), then print what Zephyr's boot/zephyr/main.c prints before jumping.
 import { SwapType } from '../../image/trailer.ts';
 import type { Board, McubootMode } from '../boards/board.ts';
-import type { BoardFlashes } from '../boards/index.ts';
+import type { BoardFlashes } from '../boards/flashes.ts';
 import { type Flash, FlashError } from '../flash.ts';
 import type { BootResult, LayoutBootContext, RamBuffer } from './boot-types.ts';
 import { BootPanic } from './errors.ts';

@@ -11,7 +11,7 @@ import {
   type Partition,
   slotPartition,
 } from '../boards/board.ts';
-import type { BoardFlashes } from '../boards/index.ts';
+import type { BoardFlashes } from '../boards/flashes.ts';
 import { type Flash, FlashArea } from '../flash.ts';
 
 /** One image's areas (state->imgs[i][slot].area, and the scratch area when swapping with it). */

@@ -2,12 +2,10 @@
 import type { GroupInstaller } from '../installer.ts';
 import { registerEnumCommands } from './cli.ts';
 import { enumGroup } from './group.ts';
+import { enumServe } from './serve.ts';
 
 export const enumInstaller: GroupInstaller = {
   group: enumGroup,
-  serve: async () => {
-    const { registerEnumGroup } = await import('./server.ts');
-    return (server) => registerEnumGroup(server);
-  },
+  serve: enumServe,
   cli: registerEnumCommands,
 };

@@ -2,19 +2,10 @@
 import type { GroupInstaller } from '../installer.ts';
 import { registerOsCommands } from './cli.ts';
 import { osGroup } from './group.ts';
+import { osServe } from './serve.ts';
 
 export const osInstaller: GroupInstaller = {
   group: osGroup,
-  serve: async () => {
-    const { registerOsGroup } = await import('./server.ts');
-    return (server, services) =>
-      registerOsGroup(server, {
-        board: services.board,
-        build: services.build,
-        requestReset: () => services.requestReset(),
-        mainRunning: () => services.mainRunning(),
-        rtc: services.rtc,
-      });
-  },
+  serve: osServe,
   cli: registerOsCommands,
 };

@@ -2,12 +2,10 @@
 import type { GroupInstaller } from '../installer.ts';
 import { registerSettingsCommands } from './cli.ts';
 import { settingsGroup } from './group.ts';
+import { settingsServe } from './serve.ts';
 
 export const settingsInstaller: GroupInstaller = {
   group: settingsGroup,
-  serve: async () => {
-    const { registerSettingsGroup } = await import('./server.ts');
-    return (server, services) => registerSettingsGroup(server, services.settings);
-  },
+  serve: settingsServe,
   cli: registerSettingsCommands,
 };

@@ -5,18 +5,10 @@
 import type { GroupInstaller } from '../installer.ts';
 import { registerShellCommands } from './cli.ts';
 import { shellGroup } from './group.ts';
+import { shellServe } from './serve.ts';
 
 export const shellInstaller: GroupInstaller = {
   group: shellGroup,
-  serve: async () => {
-    const [{ registerShellGroup }, { deviceShell }] = await Promise.all([
-      import('./server.ts'),
-      import('./device-shell.ts'),
-    ]);
-    return (server, services) => {
-      // A build without the shell (smpServer.shell: false) has no shell group: group 9 is ENOTSUP.
-      if (services.build.shell) registerShellGroup(server, { shell: deviceShell(services) });
-    };
-  },
+  serve: shellServe,
   cli: registerShellCommands,
 };

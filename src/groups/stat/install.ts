@@ -2,12 +2,10 @@
 import type { GroupInstaller } from '../installer.ts';
 import { registerStatCommands } from './cli.ts';
 import { statGroup } from './group.ts';
+import { statServe } from './serve.ts';
 
 export const statInstaller: GroupInstaller = {
   group: statGroup,
-  serve: async () => {
-    const { registerStatGroup } = await import('./server.ts');
-    return (server, services) => registerStatGroup(server, () => services.stats());
-  },
+  serve: statServe,
   cli: registerStatCommands,
 };

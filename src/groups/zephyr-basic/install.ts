@@ -2,16 +2,10 @@
 import type { GroupInstaller } from '../installer.ts';
 import { registerZephyrBasicCommands } from './cli.ts';
 import { zephyrBasicGroup } from './group.ts';
+import { zephyrBasicServe } from './serve.ts';
 
 export const zephyrBasicInstaller: GroupInstaller = {
   group: zephyrBasicGroup,
-  serve: async () => {
-    const { registerZephyrBasicGroup } = await import('./server.ts');
-    return (server, services) =>
-      registerZephyrBasicGroup(server, {
-        storage: services.storage,
-        log: (level, message) => services.log(level, 'mcumgr_zbasic_grp', message),
-      });
-  },
+  serve: zephyrBasicServe,
   cli: registerZephyrBasicCommands,
 };

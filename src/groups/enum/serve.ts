@@ -1,0 +1,10 @@
+/**
+ * The enumeration group's handlers on the virtual device, loaded on first use (a dynamic import, so
+ * the CLI does not load the device's side). Pure: no Node imports, no CLI.
+ */
+import type { GroupServe } from '../installer.ts';
+
+export const enumServe = async (): Promise<GroupServe> => {
+  const { registerEnumGroup } = await import('./server.ts');
+  return (server) => registerEnumGroup(server);
+};
