@@ -62,7 +62,7 @@ describe('the story in the page over Web Bluetooth (emulated, virtual nrf52840dk
     expectStory(result);
     await session!.screenshot('story-web-bluetooth');
     console.log(
-      `Web Bluetooth upload of Binary Two (${BOARD}, emulated): page ${describeSpeed(result.upload.bytes, result.upload.ms)}; ` +
+      `Web Bluetooth upload of Binary Two (${BOARD}, emulated): page ${describeSpeed(result.upload)}; ` +
         `${bridge!.counts.writes} writes, ${bridge!.counts.notifications} notifications`,
     );
     session!.assertNoErrors();

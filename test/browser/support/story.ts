@@ -10,11 +10,12 @@ import { expect } from 'vitest';
 import { getBoard } from '../../../src/device/boards/index.ts';
 import { blinkyImageFor } from '../../../src/device/io/board-images.ts';
 import { ensureBlinkyFirmware } from '../../device/server/fixtures.ts';
-import type { StoryResult } from '../pages/story/page.ts';
+import { runZdfu } from '../../helpers/run-zdfu.ts';
+import type { StoryResult, UploadFigures } from '../pages/story/page.ts';
 import { buildTestPage } from './page-bundle.ts';
 import { type StaticServer, startStaticServer } from './static-server.ts';
 
-export type { StoryResult };
+export type { StoryResult, UploadFigures };
 
 const STORY_ENTRY = fileURLToPath(new URL('../pages/story/page.ts', import.meta.url));
 
@@ -53,7 +54,33 @@ export function expectStory(result: StoryResult): void {
   expect(result.upload.bytes).toBeGreaterThan(6000);
 }
 
-/** "6596 B in 812 ms = 8.1 kB/s". */
-export function describeSpeed(bytes: number, ms: number): string {
-  return `${bytes} B in ${Math.round(ms)} ms = ${(bytes / ms).toFixed(1)} kB/s`;
+/** "6596 B in 812 ms = 8.1 kB/s (chunks of 999 B, window 1, 7 requests)". */
+export function describeSpeed(figures: UploadFigures): string {
+  const { bytes, ms } = figures;
+  return (
+    `${bytes} B in ${Math.round(ms)} ms = ${(bytes / ms).toFixed(1)} kB/s ` +
+    `(chunks of ${figures.chunkSize} B, window ${figures.window}, ${figures.requests} requests)`
+  );
+}
+
+/**
+ * `zdfu --json <connection> image upload FILE` in this process; its own figures, as the page's.
+ */
+export async function cliUpload(connection: readonly string[], file: string): Promise<UploadFigures> {
+  const run = await runZdfu(['--json', ...connection, 'image', 'upload', file], {});
+  if (run.code !== 0) throw new Error(`zdfu image upload failed (${run.code}): ${run.err}`);
+  const doc = JSON.parse(run.out) as {
+    bytes: number;
+    elapsedMs: number;
+    chunkSize: number;
+    window: number;
+    requests: number;
+  };
+  return {
+    bytes: doc.bytes,
+    ms: doc.elapsedMs,
+    chunkSize: doc.chunkSize,
+    window: doc.window,
+    requests: doc.requests,
+  };
 }

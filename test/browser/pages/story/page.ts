@@ -25,7 +25,11 @@ export interface StoryStep {
 
 export interface UploadFigures {
   readonly bytes: number;
+  /** The upload engine's own time (as `zdfu --json image upload` reports elapsedMs). */
   readonly ms: number;
+  readonly chunkSize: number;
+  readonly window: number;
+  readonly requests: number;
 }
 
 /** How a try ended: the words a user would see, and what the page reported along the way. */
@@ -45,6 +49,8 @@ export interface StoryResult {
 interface StoryApi {
   /** "connected: <kind>" or "failed: <message>" once a connect button's work ends. */
   status: string;
+  /** Bytes the device has confirmed of the upload under way (so a test can act in its middle). */
+  progress: number;
   connectServe(url: string, token: string, target?: string): Promise<string>;
   listServe(url: string, token: string): Promise<string[]>;
   run(imageUrl: string): Promise<StoryResult>;
@@ -159,9 +165,19 @@ async function fetchImage(url: string): Promise<Uint8Array> {
 
 async function upload(url: string): Promise<UploadFigures> {
   const image = await fetchImage(url);
-  const started = performance.now();
-  await connected().imageUpload(image);
-  return { bytes: image.length, ms: performance.now() - started };
+  api.progress = 0;
+  const result = await connected().imageUpload(image, {
+    onProgress: (progress) => {
+      api.progress = progress.bytes;
+    },
+  });
+  return {
+    bytes: image.length,
+    ms: result.elapsedMs,
+    chunkSize: result.chunkSize,
+    window: result.window,
+    requests: result.requests,
+  };
 }
 
 /**
@@ -209,7 +225,7 @@ async function run(imageUrl: string): Promise<StoryResult> {
     return `counter_stat ${first} → ${second}${second > first ? ' (rising)' : ' (NOT rising)'}`;
   });
   await step('image list', async () => slotWords((await device.imageList()).images));
-  let figures: UploadFigures = { bytes: 0, ms: 0 };
+  let figures: UploadFigures = { bytes: 0, ms: 0, chunkSize: 0, window: 0, requests: 0 };
   await step('upload Binary Two', async () => {
     figures = await upload(imageUrl);
     return `${figures.bytes} bytes`;
@@ -246,6 +262,7 @@ async function attempt(work: (steps: string[]) => Promise<string>): Promise<Outc
 
 const api: StoryApi = {
   status: 'idle',
+  progress: 0,
   async connectServe(url, token, target) {
     const id = target ?? (await listServeTargets({ url, token }))[0]?.id;
     if (!id) throw new Error('the serve offers no device');
