@@ -51,17 +51,7 @@ export async function startZdfuServe(options: {
   sims: readonly string[];
   dashboard: string;
 }): Promise<ServeProcess> {
-  const args = [
-    '--import',
-    'tsx',
-    'src/cli/main.ts',
-    '--json',
-    'serve',
-    '--port',
-    '0',
-    '--dashboard',
-    options.dashboard,
-  ];
+  const args = [await cliBundle(), '--json', 'serve', '--port', '0', '--dashboard', options.dashboard];
   for (const board of options.sims) args.push('--sim', board);
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
