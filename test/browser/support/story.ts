@@ -3,10 +3,11 @@
  * images, and the expected table of the user's story (as test/e2e/story.test.ts checks it for the
  * CLI), so every transport is held to the same rows.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
+import { DEV_KEYS } from '../../../src/device/boards/bootloader-keys.ts';
 import { getBoard } from '../../../src/device/boards/index.ts';
 import { blinkyImageFor } from '../../../src/device/io/board-images.ts';
 import { ensureBlinkyFirmware } from '../../device/server/fixtures.ts';
@@ -18,6 +19,8 @@ import { type StaticServer, startStaticServer } from './static-server.ts';
 export type { StoryResult, UploadFigures };
 
 const STORY_ENTRY = fileURLToPath(new URL('../pages/story/page.ts', import.meta.url));
+const BOARD_WORKER = fileURLToPath(new URL('../../../src/device/web/board-worker.ts', import.meta.url));
+const BOARD_DATA = fileURLToPath(new URL('../../../src/device/boards/data/', import.meta.url));
 
 /**
  * Builds the story page with Binary Two for each board at images/<board>/two.bin (signed for that
@@ -25,10 +28,16 @@ const STORY_ENTRY = fileURLToPath(new URL('../pages/story/page.ts', import.meta.
  */
 export async function buildStoryPage(boards: readonly string[]): Promise<string> {
   await ensureBlinkyFirmware();
-  const dir = await buildTestPage('story', STORY_ENTRY, 'zdfu story page');
-  for (const board of boards) {
-    mkdirSync(join(dir, 'images', board), { recursive: true });
-    writeFileSync(join(dir, 'images', board, 'two.bin'), await blinkyImageFor(getBoard(board), 'blinky-two'));
+  const dir = await buildTestPage('story', STORY_ENTRY, 'zdfu story page', { 'board-worker': BOARD_WORKER });
+  for (const name of boards) {
+    const board = getBoard(name);
+    mkdirSync(join(dir, 'images', name), { recursive: true });
+    writeFileSync(join(dir, 'images', name, 'two.bin'), await blinkyImageFor(board, 'blinky-two'));
+    // What the in-tab virtual board is given by its page: board file, MCUboot's key, Binary One.
+    writeFileSync(join(dir, 'images', name, 'one.bin'), await blinkyImageFor(board, 'blinky-one'));
+    writeFileSync(join(dir, 'images', name, 'board.yaml'), readFileSync(join(BOARD_DATA, `${name}.yaml`)));
+    const key = board.mcuboot.signature === 'none' ? undefined : DEV_KEYS[board.mcuboot.signature];
+    if (key) writeFileSync(join(dir, 'images', name, 'key.pem'), key.publicPem);
   }
   return dir;
 }

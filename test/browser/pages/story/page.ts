@@ -8,6 +8,7 @@
  */
 import { DeviceClient } from '../../../../src/client/device.ts';
 import { runDfu } from '../../../../src/client/dfu.ts';
+import { startVirtualBoard, type VirtualBoardHandle } from '../../../../src/device/web/virtual-board.ts';
 import { LinkError } from '../../../../src/transport/link-error.ts';
 import type { Transport } from '../../../../src/transport/transport.ts';
 import { openWebBluetoothTransport } from '../../../../src/transport/web/web-bluetooth.ts';
@@ -53,6 +54,10 @@ interface StoryApi {
   progress: number;
   connectServe(url: string, token: string, target?: string): Promise<string>;
   listServe(url: string, token: string): Promise<string[]>;
+  /** Starts the in-tab virtual board (its worker bundled beside the page) and connects to its UART. */
+  connectVirtual(board: string): Promise<string>;
+  /** The in-tab board's console lines so far. */
+  virtualConsole(): string[];
   run(imageUrl: string): Promise<StoryResult>;
   /** Uploads only: for the speed figures and the bad-input tests. */
   upload(imageUrl: string): Promise<UploadFigures>;
@@ -76,6 +81,7 @@ let client: DeviceClient | undefined;
 /** Opens the same device again (after a reset dropped a link that does not survive it). */
 let reopen: (() => Promise<Transport>) | undefined;
 let linkLost = false;
+let virtualBoard: VirtualBoardHandle | undefined;
 let consoleText = '';
 
 function say(line: string): void {
@@ -271,6 +277,34 @@ const api: StoryApi = {
     say(`connected: serve ${id}`);
     return id;
   },
+  async connectVirtual(name) {
+    const text = async (path: string) => {
+      const response = await fetch(path);
+      return response.ok ? response.text() : undefined;
+    };
+    const boardYaml = await text(`/images/${name}/board.yaml`);
+    if (boardYaml === undefined) throw new Error(`no board file for ${name}`);
+    const key = await text(`/images/${name}/key.pem`);
+    virtualBoard = await startVirtualBoard({
+      board: name,
+      storage: 'memory',
+      flashTimeScale: 0,
+      worker: new Worker('board-worker.js', { type: 'module', name }),
+      assets: {
+        boardYaml,
+        ...(key === undefined ? {} : { bootloaderKeyPem: key }),
+        factoryImages: [await fetchImage(`/images/${name}/one.bin`)],
+      },
+    });
+    const board = virtualBoard;
+    // The handle's transport survives resets (and plugs in a new one after a power cut).
+    adopt(board.transport, async () => board.transport);
+    say(`connected: virtual ${name} (${board.state})`);
+    return board.state;
+  },
+  virtualConsole() {
+    return [...(virtualBoard?.consoleHistory() ?? [])];
+  },
   async listServe(url, token) {
     return (await listServeTargets({ url, token })).map((t) => t.id);
   },
@@ -296,6 +330,8 @@ const api: StoryApi = {
   async close() {
     await client?.close();
     client = undefined;
+    await virtualBoard?.close();
+    virtualBoard = undefined;
   },
 };
 window.zdfuStory = api;
