@@ -4,6 +4,7 @@
  * test/package/browser-purity.test.ts fails if anything under it imports from Node.
  */
 export * from './core.ts';
+export { parseServeUrl, ServeProtocolError } from './serve/protocol.ts';
 export {
   describeWebBluetoothDevice,
   openWebBluetoothTransport,
@@ -21,7 +22,17 @@ export {
   WebSerialLink,
   type WebSerialOptions,
 } from './transport/web/web-serial.ts';
+export {
+  listServeTargets,
+  openServeTransport,
+  type ServeConnectOptions,
+  ServeError,
+  type ServeOpenOptions,
+  type ServeSocket,
+  type ServeSocketConstructor,
+  type ServeTarget,
+  ServeTransport,
+} from './transport/web/websocket.ts';
 
 // Added when their branches merge (issue #10), each one line here:
 // - the in-tab virtual board: `startVirtualBoard` and its types from './device/web/virtual-board.ts'
-// - the `zdfu serve` bridge: `listServeTargets`, `openServeTransport` from './transport/web/websocket.ts'

@@ -9,7 +9,7 @@
 import type { SerialTransport, SerialTransportOptions } from './transport/serial.ts';
 
 export * from './core.ts';
-
+export { type ServeHandle, type ServeOptions, startServe } from './serve/server.ts';
 // Links on Node.
 export { BleTransport, type BleTransportOptions } from './transport/ble.ts';
 export type { BleHci, BleTarget } from './transport/kinds/ble.ts';
@@ -18,6 +18,16 @@ export type { SerialTarget } from './transport/kinds/serial.ts';
 export type { UdpTarget } from './transport/kinds/udp.ts';
 export type { SerialTransport, SerialTransportOptions } from './transport/serial.ts';
 export { UdpTransport, type UdpTransportOptions } from './transport/udp.ts';
+// zdfu serve's bridge: the page side works in Node too (pass the ws package's WebSocket).
+export {
+  listServeTargets,
+  openServeTransport,
+  type ServeConnectOptions,
+  ServeError,
+  type ServeOpenOptions,
+  type ServeTarget,
+  ServeTransport,
+} from './transport/web/websocket.ts';
 
 /** Opens a serial port (Zephyr's console UART) as an SMP transport; loads `serialport` on first use. */
 export async function openSerialTransport(options: SerialTransportOptions): Promise<SerialTransport> {

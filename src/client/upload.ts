@@ -12,7 +12,12 @@
 import { ImageFormatError } from '../image/errors.ts';
 import { type McubootImage, parseImage } from '../image/format.ts';
 import { formatVersion } from '../image/version.ts';
-import { runTransfer, type TransferCounts, type TransferProgress } from './transfer/engine.ts';
+import {
+  runTransfer,
+  type TransferCounts,
+  type TransferOptions,
+  type TransferProgress,
+} from './transfer/engine.ts';
 import { TransferError, type TransferErrors } from './transfer/errors.ts';
 import {
   imageUploadKind,
@@ -45,42 +50,17 @@ export interface UploadLink extends TransferLink {
 /** Upload progress (the engine's, under the name callers know). */
 export type UploadProgress = TransferProgress;
 
-export interface UploadOptions {
+export interface UploadOptions extends TransferOptions {
   /** Send the file even when it is not a valid MCUboot image. */
   force?: boolean;
   /** Image number for multi-image devices (SMP `image`), default 0. */
   image?: number;
   /** Ask the device to accept only a newer version (SMP `upgrade`). */
   upgrade?: boolean;
-  /** Timeout per chunk, default 5 s. */
-  timeoutMs?: number;
   /** Timeout of the first chunk, which may erase the whole slot first; default 40 s. */
   firstChunkTimeoutMs?: number;
-  /** Consecutive timeouts tolerated without progress before giving up; default 3. */
-  retries?: number;
-  /**
-   * Link losses tolerated without progress (on a link that reconnects); default 3. Each reconnect
-   * is bounded by the link's own open timeout (for BLE its scan time).
-   */
-  reconnects?: number;
-  /** Most requests in flight; default by the link's kind when the device reports its buffers, else 1. */
-  window?: number;
   /** Upper bound on data bytes per chunk (the encoded request must still fit the link). */
   maxChunkSize?: number;
-  /**
-   * Force the largest request (header + CBOR) instead of deriving it from the link MTU and the
-   * device's buffer size, e.g. for a device that misreports its buffers. If the device drops
-   * requests this large, the upload falls back to smaller ones and says so (onNotice).
-   */
-  requestLimit?: number;
-  /** Things the user should know that do not stop the upload (a fallback to smaller requests). */
-  onNotice?: (text: string) => void;
-  /** Skip asking the device for its buffer size (use only the link MTU). */
-  skipParams?: boolean;
-  onProgress?: (progress: UploadProgress) => void;
-  signal?: AbortSignal;
-  /** Clock in ms (tests inject one); defaults to performance.now(). */
-  now?: () => number;
 }
 
 /**

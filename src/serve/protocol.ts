@@ -23,7 +23,7 @@
  * the browser. Refusals the page must be able to explain come as close codes (SERVE_CLOSE) with
  * the words in the close reason (at most 123 bytes by RFC 6455 §5.5).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ConnType } from '../transport/kinds/kind.ts';
 import { connTypeList, isConnType } from '../transport/kinds/registry.ts';
 
@@ -86,8 +86,8 @@ export const SERVE_ERROR_CODES = [
 ] as const;
 export type ServeErrorCode = (typeof SERVE_ERROR_CODES)[number];
 
-const text = z.string().max(SERVE_MAX_MESSAGE_BYTES);
-const positiveInt = z.number().int().positive();
+const text = z.string().check(z.maxLength(SERVE_MAX_MESSAGE_BYTES));
+const positiveInt = z.int().check(z.positive());
 const kind = z.custom<ConnType>((value) => typeof value === 'string' && isConnType(value), {
   error: () => `not a connection type zdfu knows (${connTypeList()})`,
 });
@@ -97,23 +97,26 @@ const kind = z.custom<ConnType>((value) => typeof value === 'string' && isConnTy
 const clientHello = z.object({
   type: z.literal('hello'),
   protocol: positiveInt,
-  token: z.string().min(1).max(256),
+  token: z.string().check(z.minLength(1), z.maxLength(256)),
 });
 const clientList = z.strictObject({ type: z.literal('list') });
-const clientOpen = z.strictObject({ type: z.literal('open'), target: z.string().min(1).max(4096) });
+const clientOpen = z.strictObject({
+  type: z.literal('open'),
+  target: z.string().check(z.minLength(1), z.maxLength(4096)),
+});
 
 const clientMessage = z.discriminatedUnion('type', [clientHello, clientList, clientOpen]);
 
 const serveTarget = z.strictObject({
   /** What `open` takes: `profile:NAME`, `port:PATH`, `sim:BOARD/udp`, … */
-  id: z.string().min(1).max(4096),
+  id: z.string().check(z.minLength(1), z.maxLength(4096)),
   /** The kind of link the serve opens (serial, udp, ble): it sizes the page's requests. */
   kind,
   source: z.enum(['profile', 'port', 'sim']),
   /** Short name for a list: the profile's name, the port's path, the board's name and link. */
-  label: z.string().max(4096),
+  label: z.string().check(z.maxLength(4096)),
   /** One more line: the connstring, the port's maker, the sim's PTY or UDP address. */
-  detail: z.string().max(4096),
+  detail: z.string().check(z.maxLength(4096)),
 });
 
 /** A device the serve can open for the page. */
@@ -124,13 +127,16 @@ const serverHello = z.object({
   protocol: positiveInt,
   server: z.string(),
 });
-const serverTargets = z.strictObject({ type: z.literal('targets'), targets: z.array(serveTarget).max(1024) });
+const serverTargets = z.strictObject({
+  type: z.literal('targets'),
+  targets: z.array(serveTarget).check(z.maxLength(1024)),
+});
 const serverOpened = z.strictObject({
   type: z.literal('opened'),
-  target: z.string().min(1),
+  target: z.string().check(z.minLength(1)),
   kind,
   mtu: positiveInt,
-  fragmentSize: positiveInt.optional(),
+  fragmentSize: z.optional(positiveInt),
 });
 const serverConsole = z.strictObject({ type: z.literal('console'), text });
 const serverLinkError = z.strictObject({ type: z.literal('link-error'), message: text, closed: z.boolean() });
@@ -177,7 +183,7 @@ export function encodeMessage(message: ClientMessage | ServerMessage): string {
   return JSON.stringify(message);
 }
 
-function decodeFrame<M>(data: string | Uint8Array, schema: z.ZodType<M>, from: string): Frame<M> {
+function decodeFrame<M>(data: string | Uint8Array, schema: z.ZodMiniType<M>, from: string): Frame<M> {
   if (typeof data !== 'string') {
     if (data.length > SERVE_MAX_MESSAGE_BYTES) {
       throw new ServeProtocolError(
@@ -207,19 +213,64 @@ function decodeFrame<M>(data: string | Uint8Array, schema: z.ZodType<M>, from: s
   const parsed = schema.safeParse(json);
   if (parsed.success) return parsed.data;
   throw new ServeProtocolError(
-    `${from} sent a bad message ${preview(data)}: ${describeIssues(parsed.error)}`,
+    `${from} sent a bad message ${preview(data)}: ${describeIssues(parsed.error, json)}`,
   );
 }
 
-/** zod's issues as one line: `field "mtu": expected number, received string; …`. */
-function describeIssues(error: z.ZodError): string {
+/**
+ * zod's issues as one line: `field "mtu": expected number, got string; …`. In words of our own:
+ * zod/mini carries no message texts (its locales would be most of the page's zod).
+ */
+function describeIssues(error: z.core.$ZodError, json: unknown): string {
   return error.issues
     .slice(0, 3)
     .map((issue) => {
       const where = issue.path.length === 0 ? 'message' : `field "${issue.path.join('.')}"`;
-      return `${where}: ${issue.message}`;
+      return `${where}: ${describeIssue(issue, valueAt(json, issue.path))}`;
     })
     .join('; ');
+}
+
+function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
+  const got =
+    value === undefined
+      ? 'nothing'
+      : value === null
+        ? 'null'
+        : Array.isArray(value)
+          ? 'an array'
+          : typeof value;
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${issue.expected === 'int' ? 'a whole number' : issue.expected}, got ${got === 'number' ? JSON.stringify(value) : got}`;
+    case 'invalid_union':
+      // A discriminated union whose `type` matches none of its members.
+      return value === undefined ? 'missing' : `unknown value ${JSON.stringify(value)}`;
+    case 'invalid_value':
+      return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${JSON.stringify(value)}`;
+    case 'unrecognized_keys':
+      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    case 'too_big': {
+      const unit = issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' entries' : '';
+      return `too large (${issue.inclusive === false ? 'less than' : 'at most'} ${issue.maximum}${unit})`;
+    }
+    case 'too_small':
+      if (issue.origin === 'string' && issue.minimum === 1) return 'empty';
+      return `${JSON.stringify(value)} is too small (${issue.inclusive === false ? 'more than' : 'at least'} ${issue.minimum})`;
+    case 'invalid_format':
+      return `not a valid ${issue.format}`;
+    default:
+      return issue.message;
+  }
+}
+
+function valueAt(json: unknown, path: readonly PropertyKey[]): unknown {
+  let value = json;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
 
 function preview(text: string): string {

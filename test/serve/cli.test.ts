@@ -1,5 +1,5 @@
 /** `zdfu serve` as a command: what it prints, --sim boards on offer, refusals in words, Ctrl-C. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,4 +134,42 @@ describe('zdfu serve', () => {
     fallback.stop();
     expect(await fallback.code).toBe(0);
   });
+
+  it.runIf(process.platform === 'linux')(
+    '--open hands the URL to xdg-open; a failing opener is a warning with the URL',
+    async () => {
+      dir = mkdtempSync(join(tmpdir(), 'zdfu-serve-cli-'));
+      const bin = join(dir, 'bin');
+      const seen = join(dir, 'opened.txt');
+      const path = process.env.PATH;
+      mkdirSync(bin);
+      writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$1" > '${seen}'\n`);
+      chmodSync(join(bin, 'xdg-open'), 0o755);
+      process.env.PATH = `${bin}:${path}`;
+      try {
+        const run = start(['serve', '--port', '0', '--open']);
+        await until(
+          () => existsSync(seen) && readFileSync(seen, 'utf8').includes('#token='),
+          'xdg-open to run',
+          10_000,
+        );
+        expect(run.out()).toContain(`zdfu serve: open ${readFileSync(seen, 'utf8')}\n`);
+        run.stop();
+        expect(await run.code).toBe(0);
+
+        writeFileSync(join(bin, 'xdg-open'), '#!/bin/sh\nexit 3\n');
+        const failing = start(['serve', '--port', '0', '--open']);
+        await until(() => failing.err().includes('could not open a browser'), 'the warning', 10_000);
+        const url = /zdfu serve: open (\S+)/.exec(failing.out())![1]!;
+        expect(failing.err()).toContain(
+          `Warning: could not open a browser (xdg-open exited with 3); open ${url} yourself.\n`,
+        );
+        failing.stop();
+        expect(await failing.code).toBe(0);
+      } finally {
+        process.env.PATH = path;
+      }
+    },
+    30_000,
+  );
 });

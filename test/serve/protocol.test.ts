@@ -50,15 +50,27 @@ describe('decoding', () => {
 
   it('names what is wrong with a bad message', () => {
     const cases: [string, string][] = [
-      ['{"type":"opened","target":"a","kind":"udp","mtu":"1024"}', 'field "mtu": '],
+      [
+        '{"type":"opened","target":"a","kind":"udp","mtu":"1024"}',
+        'field "mtu": expected number, got string',
+      ],
+      [
+        '{"type":"opened","target":"a","kind":"udp","mtu":1.5}',
+        'field "mtu": expected a whole number, got 1.5',
+      ],
+      ['{"type":"opened","target":"a","kind":"udp","mtu":0}', 'field "mtu": 0 is too small (more than 0)'],
       [
         '{"type":"opened","target":"a","kind":"carrier-pigeon","mtu":1}',
         'field "kind": not a connection type zdfu knows (serial, udp or ble)',
       ],
-      ['{"type":"teleport"}', "field \"type\": Invalid discriminator value. Expected 'hello' | 'targets'"],
-      ['{"type":"console","text":"x","extra":1}', 'extra'],
-      ['{"type":"error","code":"nope","message":"m"}', 'field "code"'],
-      ['[1,2', 'not JSON'],
+      ['{"type":"teleport"}', 'field "type": unknown value "teleport"'],
+      ['{"text":"x"}', 'field "type": missing'],
+      ['{"type":"console","text":"x","extra":1}', 'message: unknown field "extra"'],
+      [
+        '{"type":"error","code":"nope","message":"m"}',
+        'field "code": expected "bad-message" or "protocol-version"',
+      ],
+      ['{"type":"closed","reason":"x"}x', 'not JSON'],
     ];
     for (const [text, words] of cases) {
       let failure: unknown;

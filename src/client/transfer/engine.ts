@@ -106,6 +106,35 @@ export interface EngineOptions {
   readonly now: () => number;
 }
 
+/** What a caller tunes on every chunked transfer (image upload, fs upload and download). */
+export interface TransferOptions {
+  /** Timeout per request, default 5 s. */
+  timeoutMs?: number;
+  /** Consecutive timeouts tolerated without progress before giving up; default 3. */
+  retries?: number;
+  /**
+   * Link losses tolerated without progress (on a link that reconnects); default 3. Each reconnect
+   * is bounded by the link's own open timeout (for BLE its scan time).
+   */
+  reconnects?: number;
+  /** Most requests in flight; default by the link's kind when the device reports its buffers, else 1. */
+  window?: number;
+  /**
+   * Force the largest request (header + CBOR) instead of deriving it from the link MTU and the
+   * device's buffer size, e.g. for a device that misreports its buffers. If the device drops
+   * requests this large, the transfer falls back to smaller ones and says so (onNotice).
+   */
+  requestLimit?: number;
+  /** Skip asking the device for its buffer size (use only the link MTU). */
+  skipParams?: boolean;
+  onProgress?: (progress: TransferProgress) => void;
+  /** Things the user should know that do not stop the transfer (a fallback to smaller requests). */
+  onNotice?: (text: string) => void;
+  signal?: AbortSignal;
+  /** Clock in ms (tests inject one); defaults to performance.now(). */
+  now?: () => number;
+}
+
 export interface TransferProgress {
   /** Bytes the device confirmed (upload: its offset; download: bytes received in order). */
   readonly bytes: number;

@@ -4,7 +4,7 @@
  * limit, the window). Pure: no Node imports.
  */
 import type { Fault } from '../../util/fault.ts';
-import type { EngineOptions, TransferCounts, TransferProgress } from './engine.ts';
+import type { EngineOptions, TransferCounts, TransferOptions } from './engine.ts';
 import { TransferConflictError, TransferError, type TransferErrors } from './errors.ts';
 import {
   type DeviceBufferParams,
@@ -18,26 +18,8 @@ export const DEFAULT_FILE_CHUNK_TIMEOUT_MS = 5_000;
 export const DEFAULT_FILE_RETRIES = 3;
 export const DEFAULT_FILE_RECONNECTS = 3;
 
-export interface FileTransferOptions {
-  /** Timeout per request, default 5 s. */
-  timeoutMs?: number;
-  /** Consecutive timeouts tolerated without progress before giving up; default 3. */
-  retries?: number;
-  /** Link losses tolerated without progress (on a link that reconnects); default 3. */
-  reconnects?: number;
-  /** Most requests in flight; default by the link's kind when the device reports its buffers, else 1. */
-  window?: number;
-  /** Force the largest request (header + CBOR) instead of deriving it from the link and the device. */
-  requestLimit?: number;
-  /** Skip asking the device for its buffer size (use only the link MTU). */
-  skipParams?: boolean;
-  onProgress?: (progress: TransferProgress) => void;
-  /** Things the user should know that do not stop the transfer. */
-  onNotice?: (text: string) => void;
-  signal?: AbortSignal;
-  /** Clock in ms (tests inject one); defaults to performance.now(). */
-  now?: () => number;
-}
+/** fs transfers take the engine's options as they are. */
+export type FileTransferOptions = TransferOptions;
 
 /**
  * What an fs transfer reports. Its `chunkSize` is the data bytes per request (upload) or per

@@ -20,10 +20,12 @@ import type { Board } from '../boards/board.ts';
 import { type BoardFlashes, createBoardFlashes } from '../boards/flashes.ts';
 import { boardFromText } from '../boards/parse.ts';
 import { VirtualDevice } from '../device.ts';
+import type { FirmwareThreadStarter } from '../firmware/thread.ts';
 import { PowerCut } from '../flash.ts';
 import type { BootResult } from '../mcuboot/boot-types.ts';
 import { builtFor } from '../server/build-config.ts';
 import { BROWSER_INLINE } from './firmware-host.ts';
+import { FlashInFlight } from './flash-in-flight.ts';
 import { FlashKeeper, flashGeometry } from './flash-keeper.ts';
 import { type FlashStore, IndexedDbFlashStore, MemoryFlashStore } from './flash-store.ts';
 import type { BoardCall, BoardStartMessage, PageToWorker, WorkerToPage } from './protocol.ts';
@@ -44,6 +46,8 @@ export interface BoardWorkerEnv {
   readonly memoryStore?: FlashStore;
   /** The IndexedDB for storage 'indexeddb'; default the worker's own. */
   readonly indexedDB?: IDBFactory;
+  /** Where the app runs; default ./firmware-host.ts's BROWSER_INLINE. */
+  readonly firmwareHost?: FirmwareThreadStarter;
 }
 
 const SWAP_NAMES: Record<number, string> = {
@@ -62,6 +66,7 @@ function bootSummary(result: BootResult): VirtualBoardBoot {
     ...(result.reason !== undefined ? { reason: result.reason } : {}),
     swapType: SWAP_NAMES[result.swapType] ?? String(result.swapType),
     flashOps: result.flashOps,
+    resumed: result.resumed,
   };
 }
 
@@ -70,6 +75,7 @@ interface LiveBoard {
   readonly device: VirtualDevice;
   readonly flashes: BoardFlashes;
   readonly keeper: FlashKeeper;
+  readonly inFlight: FlashInFlight;
   readonly store: FlashStore;
   readonly factory: readonly Uint8Array[];
 }
@@ -111,7 +117,7 @@ export function serveBoardPort(port: BoardPort, env: BoardWorkerEnv = {}): void 
       bootloaderKeys: await bootloaderKeys(board, message.assets.bootloaderKeyPem),
       baud: message.baud,
       flashTimeScale: message.flashTimeScale,
-      firmwareThread: BROWSER_INLINE,
+      firmwareThread: env.firmwareHost ?? BROWSER_INLINE,
     });
     const store =
       message.storage === 'memory'
@@ -121,7 +127,8 @@ export function serveBoardPort(port: BoardPort, env: BoardWorkerEnv = {}): void 
     const restored = await keeper.load();
     const factory = message.assets.factoryImages;
     if (!restored) programFactory(device, factory);
-    live = { device, flashes, keeper, store, factory };
+    const inFlight = new FlashInFlight(flashes, message.flashTimeScale);
+    live = { device, flashes, keeper, inFlight, store, factory };
     wire(live);
     post({ type: 'started', restored, boot: await powerOn(device) });
   };
@@ -168,11 +175,11 @@ export function serveBoardPort(port: BoardPort, env: BoardWorkerEnv = {}): void 
     const { device, flashes, keeper } = board;
     switch (what) {
       case 'power-cut': {
-        // The next write or erase (one the work in flight was about to do) is torn, as a real
-        // cut in the middle of it leaves it (flash-tear.ts); the board is off at once.
+        // The write or erase in flight is torn as a real cut in the middle of it leaves it
+        // (./flash-in-flight.ts); the board is off at once.
         const seed = Math.floor(Math.random() * 0x7fffffff);
-        for (const flash of flashes.values()) {
-          flash.cutPower({ mutation: 1, inside: { fraction: Math.random() * 0.999, seed } });
+        for (const range of board.inFlight.cut(seed, Math.random)) {
+          keeper.changed(range.device, range.offset, range.length);
         }
         await device.powerOff();
         return undefined;
@@ -189,6 +196,8 @@ export function serveBoardPort(port: BoardPort, env: BoardWorkerEnv = {}): void 
           flash.erase(0, flash.size);
         }
         programFactory(device, board.factory);
+        // A factory programmer wrote this, not the board: nothing of it is in flight.
+        board.inFlight.reset();
         await keeper.flush();
         return powerOn(device);
       }
@@ -196,6 +205,7 @@ export function serveBoardPort(port: BoardPort, env: BoardWorkerEnv = {}): void 
         await device.powerOff();
         await keeper.flush();
         keeper.detach();
+        board.inFlight.detach();
         board.store.close();
         return undefined;
       }
@@ -254,6 +264,7 @@ async function powerOn(device: VirtualDevice): Promise<VirtualBoardBoot> {
       booted: false,
       reason: `the power was cut during the boot: ${error.message}`,
       swapType: 'none',
+      resumed: false,
       flashOps: 0,
     };
   }

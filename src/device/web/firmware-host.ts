@@ -132,8 +132,8 @@ function watchRejections(appOf: AppOfPromise): void {
   });
 }
 
-function browserEnv(): InlineHostEnv {
-  const shared = typeof SharedArrayBuffer === 'function';
+function browserEnv(sharedMemory: boolean): InlineHostEnv {
+  const shared = sharedMemory && typeof SharedArrayBuffer === 'function';
   return {
     require(id) {
       if (id === 'node:perf_hooks') return { performance };
@@ -149,8 +149,22 @@ function browserEnv(): InlineHostEnv {
   };
 }
 
-/** Runs the app inline in the current (worker) realm, as described above. */
-export const BROWSER_INLINE: FirmwareThreadStarter = {
-  kind: 'inline',
-  start: (bootstrap, workerData) => startInlineFirmware(bootstrap, workerData, browserEnv()),
-};
+export interface BrowserFirmwareHostOptions {
+  /**
+   * Use SharedArrayBuffer where the page has it (cross-origin isolated); false: plain memory
+   * always, as on a page without isolation (tests of that path under Node). Default true.
+   */
+  readonly sharedMemory?: boolean;
+}
+
+/** A starter that runs the app inline in the current (worker) realm, as described above. */
+export function browserFirmwareHost(options: BrowserFirmwareHostOptions = {}): FirmwareThreadStarter {
+  const sharedMemory = options.sharedMemory ?? true;
+  return {
+    kind: 'inline',
+    start: (bootstrap, workerData) => startInlineFirmware(bootstrap, workerData, browserEnv(sharedMemory)),
+  };
+}
+
+/** The browser host with shared memory where the page has it. */
+export const BROWSER_INLINE: FirmwareThreadStarter = browserFirmwareHost();

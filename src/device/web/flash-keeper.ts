@@ -103,6 +103,11 @@ export class FlashKeeper {
     }
   }
 
+  /** A range that changed without a flash operation (restored by a power cut): store it too. */
+  changed(device: string, offset: number, length: number): void {
+    this.mark(device, offset, length);
+  }
+
   /** Stops following the flash (what is already queued is still stored). */
   detach(): void {
     for (const stop of this.stops.splice(0)) stop();

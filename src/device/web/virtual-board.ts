@@ -112,6 +112,8 @@ export interface VirtualBoardBoot {
   readonly swapType: string;
   /** Writes and erases MCUboot did (a swap). */
   readonly flashOps: number;
+  /** MCUboot found a swap a power cut had interrupted, and finished it. */
+  readonly resumed: boolean;
 }
 
 export interface VirtualBoardHandle {

@@ -18,6 +18,7 @@
  * its buffer (MCUmgr params).
  * Browser-pure: no Node imports.
  */
+/// <reference types="web-bluetooth" preserve="true" />
 import {
   BLE_MAX_ATTRIBUTE,
   bleWriteLimit,

@@ -7,6 +7,7 @@
  * the link ends when `readable` becomes null (a fatal error) or the port fires `disconnect`.
  * Browser-pure: no Node imports.
  */
+/// <reference types="w3c-web-serial" preserve="true" />
 import { Listeners } from '../../util/listeners.ts';
 import { withTimeout } from '../../util/timeout.ts';
 import type { ByteLink } from '../byte-link.ts';

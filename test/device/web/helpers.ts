@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DEV_KEYS } from '../../../src/device/boards/bootloader-keys.ts';
 import { getBoard } from '../../../src/device/boards/index.ts';
 import { blinkyImageFor } from '../../../src/device/io/board-images.ts';
-import { type BoardPort, serveBoardPort } from '../../../src/device/web/board-worker.ts';
+import { type BoardPort, type BoardWorkerEnv, serveBoardPort } from '../../../src/device/web/board-worker.ts';
 import type { FlashBlock, FlashStore, StoredFlash } from '../../../src/device/web/flash-store.ts';
 import {
   type BoardWorkerLike,
@@ -31,9 +31,9 @@ export async function boardAssets(board = 'nrf52840dk'): Promise<VirtualBoardAss
 }
 
 /** The page end of a channel whose other end is a board worker's handler. */
-export function boardChannel(store?: FlashStore): BoardWorkerLike {
+export function boardChannel(store?: FlashStore, env: BoardWorkerEnv = {}): BoardWorkerLike {
   const channel = new MessageChannel();
-  serveBoardPort(channel.port2 as unknown as BoardPort, store ? { memoryStore: store } : {});
+  serveBoardPort(channel.port2 as unknown as BoardPort, { ...env, ...(store ? { memoryStore: store } : {}) });
   channel.port1.start();
   return channel.port1 as unknown as BoardWorkerLike;
 }
@@ -42,6 +42,7 @@ export function boardChannel(store?: FlashStore): BoardWorkerLike {
 export async function startBoard(
   store: FlashStore | undefined,
   options: Partial<VirtualBoardOptions> = {},
+  env: BoardWorkerEnv = {},
 ): Promise<VirtualBoardHandle> {
   return startVirtualBoard({
     board: 'nrf52840dk',
@@ -49,7 +50,7 @@ export async function startBoard(
     assets: await boardAssets(),
     baud: 0,
     flashTimeScale: 0,
-    worker: boardChannel(store),
+    worker: boardChannel(store, env),
     ...options,
   });
 }
