@@ -11,6 +11,7 @@ import type { ServeHandle } from '../serve/server.ts';
 import type { ContextFactory } from './conn.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
+import { ZDFU_VERSION } from './program.ts';
 
 interface ServeCommandOptions {
   port?: string;
@@ -51,7 +52,14 @@ export async function serveCommand(ctx: CliContext, opts: ServeCommandOptions): 
       }
     }
     const log = (line: string) => ctx.io.stderr.write(`zdfu serve: ${line}\n`);
-    const options = { host, allowOrigins, profiles: ctx.profiles, sims, log, serverName: 'zdfu serve' };
+    const options = {
+      host,
+      allowOrigins,
+      profiles: ctx.profiles,
+      sims,
+      log,
+      serverName: `zdfu serve ${ZDFU_VERSION}`,
+    };
     const withRoot = opts.dashboard === undefined ? options : { ...options, staticRoot: opts.dashboard };
     try {
       serve = await startServe({ ...withRoot, port: port ?? DEFAULT_SERVE_PORT });

@@ -104,6 +104,9 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
     }
     void files.handle(request, response).catch(() => response.destroy());
   });
+  // A request that trickles in is not waited for forever (Node's default is 5 minutes).
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
   // Sockets handed to ws are not the server's: ws closes them.
   const wss = new WebSocketServer({
     noServer: true,

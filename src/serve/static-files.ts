@@ -144,7 +144,11 @@ export class StaticFiles {
         response.destroy();
         done();
       });
-      stream.on('end', done);
+      // A page that goes away mid-file: stop reading it.
+      response.on('close', () => {
+        stream.destroy();
+        done();
+      });
       stream.pipe(response);
     });
   }

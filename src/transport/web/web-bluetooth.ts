@@ -219,7 +219,9 @@ export class WebBluetoothTransport extends TransportBase {
       }
       return transport;
     } catch (error) {
-      if (gatt.connected) gatt.disconnect();
+      // Also aborts a connect still under way after its step timed out (Web Bluetooth's
+      // disconnect() does), so no late connection is left open.
+      gatt.disconnect();
       throw error;
     }
   }

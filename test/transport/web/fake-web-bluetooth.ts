@@ -104,12 +104,18 @@ export class FakeService {
 export class FakeGattServer {
   connected = false;
   connects = 0;
+  /** disconnect() calls that aborted a connect still under way (as Web Bluetooth's does). */
+  abortedConnects = 0;
+  private connecting = false;
   service: FakeService | undefined;
 
   constructor(readonly device: FakeBluetoothDevice) {}
 
   async connect(): Promise<this> {
-    if (this.device.fault?.step === 'connect') return hang();
+    if (this.device.fault?.step === 'connect') {
+      this.connecting = true;
+      return hang();
+    }
     this.connects++;
     this.connected = true;
     this.device.connection++;
@@ -119,6 +125,10 @@ export class FakeGattServer {
   }
 
   disconnect(): void {
+    if (this.connecting) {
+      this.connecting = false;
+      this.abortedConnects++;
+    }
     if (!this.connected) return;
     this.connected = false;
     this.device.options.endpoint.forget(this.device.connectionKey);

@@ -169,6 +169,8 @@ describe('Web Bluetooth transport: the link', () => {
         `the BLE device "Zephyr" (dGVzdC1kZXZpY2U=) did not ${what} within 0.05 s`,
       );
       expect(device.gatt.connected).toBe(false);
+      // A connect that timed out is aborted, so it cannot finish later and hold the device.
+      expect(device.gatt.abortedConnects).toBe(step === 'connect' ? 1 : 0);
     }
   });
 
