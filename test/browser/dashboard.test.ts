@@ -49,7 +49,9 @@ describe('the dashboard on the in-tab virtual board', () => {
       await page.getByTestId('fact-os').waitFor();
       await session.screenshot('dashboard-device');
       await page.getByTestId('nav-slots').click();
-      await expect.poll(() => page.getByTestId('slot-0-0').getByTestId('slot-version').textContent()).toBe('1.0.0');
+      await expect
+        .poll(() => page.getByTestId('slot-0-0').getByTestId('slot-version').textContent())
+        .toBe('1.0.0');
       await session.screenshot('dashboard-slots-before');
 
       await page.getByTestId('nav-image').click();
@@ -62,9 +64,15 @@ describe('the dashboard on the in-tab virtual board', () => {
       await session.screenshot('dashboard-update-done');
 
       await page.getByTestId('nav-slots').click();
-      await expect.poll(() => page.getByTestId('slot-0-0').getByTestId('slot-version').textContent()).toBe('2.0.0');
-      await expect.poll(() => page.getByTestId('slot-0-0').getByTestId('slot-flags').textContent()).toMatch(/active/);
-      await expect.poll(() => page.getByTestId('slot-0-0').getByTestId('slot-flags').textContent()).toMatch(/confirmed/);
+      await expect
+        .poll(() => page.getByTestId('slot-0-0').getByTestId('slot-version').textContent())
+        .toBe('2.0.0');
+      await expect
+        .poll(() => page.getByTestId('slot-0-0').getByTestId('slot-flags').textContent())
+        .toMatch(/active/);
+      await expect
+        .poll(() => page.getByTestId('slot-0-0').getByTestId('slot-flags').textContent())
+        .toMatch(/confirmed/);
       await session.screenshot('dashboard-slots-after');
 
       await page.getByTestId('nav-stats').click();
@@ -97,7 +105,9 @@ describe('the dashboard on the in-tab virtual board', () => {
         mimeType: 'text/plain',
         buffer: Buffer.from('These are my notes, not a firmware image.\n'.repeat(40)),
       });
-      await expect.poll(() => page.getByTestId('image-problem').textContent()).toMatch(/not .*MCUboot image|magic/i);
+      await expect
+        .poll(() => page.getByTestId('image-problem').textContent())
+        .toMatch(/not .*MCUboot image|magic/i);
       await session.screenshot('dashboard-bad-not-an-image');
 
       await page.getByTestId('image-sample-wrong-key').click();
@@ -109,7 +119,9 @@ describe('the dashboard on the in-tab virtual board', () => {
       expect(problem).toMatch(/1\.0\.0/);
       await session.screenshot('dashboard-bad-wrong-key');
       await page.getByTestId('nav-slots').click();
-      await expect.poll(() => page.getByTestId('slot-0-0').getByTestId('slot-version').textContent()).toBe('1.0.0');
+      await expect
+        .poll(() => page.getByTestId('slot-0-0').getByTestId('slot-version').textContent())
+        .toBe('1.0.0');
       session.assertNoErrors();
     } finally {
       await session.close();
