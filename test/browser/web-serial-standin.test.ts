@@ -146,8 +146,14 @@ describe('Web Serial stand-in bridged to a virtual board PTY', () => {
         })();
       });
       await sim.close();
-      const result = await page.evaluate(
-        () => (window as unknown as { readResult: Promise<string> }).readResult,
+      // Bounded: a loss the stand-in missed fails here in seconds, not at the test's timeout.
+      const result = await page.evaluate(() =>
+        Promise.race([
+          (window as unknown as { readResult: Promise<string> }).readResult,
+          new Promise<string>((resolve) =>
+            setTimeout(() => resolve('still reading 5 s after the board went away'), 5000),
+          ),
+        ]),
       );
       expect(result).toBe('NetworkError: The device has been lost.');
       expect(await page.evaluate(() => (window as unknown as { events: string[] }).events)).toEqual([

@@ -9,14 +9,22 @@ import { build } from 'esbuild';
 
 export const PAGES_DIR = join(process.cwd(), '.cache', 'browser-pages');
 
-/** Bundles `entry` and returns the folder holding index.html and page.js. */
-export async function buildTestPage(name: string, entry: string, title = name): Promise<string> {
+/**
+ * Bundles `entry` and returns the folder holding index.html and page.js; each of `workers` (name →
+ * entry) becomes <name>.js beside it, for `new Worker('<name>.js', { type: 'module' })`.
+ */
+export async function buildTestPage(
+  name: string,
+  entry: string,
+  title = name,
+  workers: Record<string, string> = {},
+): Promise<string> {
   const dir = join(PAGES_DIR, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const result = await build({
-    entryPoints: [entry],
-    outfile: join(dir, 'page.js'),
+    entryPoints: { page: entry, ...workers },
+    outdir: dir,
     bundle: true,
     format: 'esm',
     platform: 'browser',

@@ -8,6 +8,7 @@
  *
  * This tests the app's Web Serial code and the device's serial side, not Chromium's serial backend.
  */
+import { existsSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { SerialPort } from 'serialport';
 import { keepPollerWaits } from '../../../src/transport/serial-poller.ts';
@@ -94,6 +95,18 @@ export class WebSerialBridge {
     };
     port.on('close', open.lost);
     port.on('error', open.lost);
+    // Chromium learns that a serial device went away from the OS's device list (udev), not only
+    // from a failed read; a PTY's /dev/pts entry goes when its master closes. Watching it makes the
+    // loss certain even when the read side saw no hang-up (bounded: one stat per 100 ms per port).
+    const watch = setInterval(() => {
+      if (!this.open.has(handle)) clearInterval(watch);
+      else if (!existsSync(entry.path)) {
+        clearInterval(watch);
+        open.lost();
+        if (port.isOpen) port.close(() => {});
+      }
+    }, 100);
+    watch.unref();
     return handle;
   }
 

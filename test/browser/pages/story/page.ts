@@ -8,10 +8,15 @@
  */
 import { DeviceClient } from '../../../../src/client/device.ts';
 import { runDfu } from '../../../../src/client/dfu.ts';
+import { startVirtualBoard, type VirtualBoardHandle } from '../../../../src/device/web/virtual-board.ts';
 import { LinkError } from '../../../../src/transport/link-error.ts';
 import type { Transport } from '../../../../src/transport/transport.ts';
+import { openWebBluetoothTransport } from '../../../../src/transport/web/web-bluetooth.ts';
 import { openWebSerialTransport } from '../../../../src/transport/web/web-serial.ts';
 import { listServeTargets, openServeTransport } from '../../../../src/transport/web/websocket.ts';
+
+/** Zephyr smp_bt.c's SMP service. */
+const SMP_SERVICE = '8d53dc1d-1db7-4cd3-868b-8a527460aa84';
 
 export interface StoryStep {
   readonly step: string;
@@ -21,7 +26,11 @@ export interface StoryStep {
 
 export interface UploadFigures {
   readonly bytes: number;
+  /** The upload engine's own time (as `zdfu --json image upload` reports elapsedMs). */
   readonly ms: number;
+  readonly chunkSize: number;
+  readonly window: number;
+  readonly requests: number;
 }
 
 /** How a try ended: the words a user would see, and what the page reported along the way. */
@@ -41,8 +50,14 @@ export interface StoryResult {
 interface StoryApi {
   /** "connected: <kind>" or "failed: <message>" once a connect button's work ends. */
   status: string;
+  /** Bytes the device has confirmed of the upload under way (so a test can act in its middle). */
+  progress: number;
   connectServe(url: string, token: string, target?: string): Promise<string>;
   listServe(url: string, token: string): Promise<string[]>;
+  /** Starts the in-tab virtual board (its worker bundled beside the page) and connects to its UART. */
+  connectVirtual(board: string): Promise<string>;
+  /** The in-tab board's console lines so far. */
+  virtualConsole(): string[];
   run(imageUrl: string): Promise<StoryResult>;
   /** Uploads only: for the speed figures and the bad-input tests. */
   upload(imageUrl: string): Promise<UploadFigures>;
@@ -66,6 +81,7 @@ let client: DeviceClient | undefined;
 /** Opens the same device again (after a reset dropped a link that does not survive it). */
 let reopen: (() => Promise<Transport>) | undefined;
 let linkLost = false;
+let virtualBoard: VirtualBoardHandle | undefined;
 let consoleText = '';
 
 function say(line: string): void {
@@ -118,6 +134,14 @@ button('connect-serial', 'Connect (Web Serial)', async () => {
   return 'web-serial';
 });
 
+button('connect-bluetooth', 'Connect (Web Bluetooth)', async () => {
+  const device = await navigator.bluetooth.requestDevice({ filters: [{ services: [SMP_SERVICE] }] });
+  // The transport connects again by itself after a reset; opening anew reuses the chosen device.
+  const open = () => openWebBluetoothTransport(device);
+  adopt(await open(), open);
+  return `web-bluetooth ${device.name ?? ''}`.trim();
+});
+
 function slotWords(
   images: readonly {
     slot: number;
@@ -147,9 +171,19 @@ async function fetchImage(url: string): Promise<Uint8Array> {
 
 async function upload(url: string): Promise<UploadFigures> {
   const image = await fetchImage(url);
-  const started = performance.now();
-  await connected().imageUpload(image);
-  return { bytes: image.length, ms: performance.now() - started };
+  api.progress = 0;
+  const result = await connected().imageUpload(image, {
+    onProgress: (progress) => {
+      api.progress = progress.bytes;
+    },
+  });
+  return {
+    bytes: image.length,
+    ms: result.elapsedMs,
+    chunkSize: result.chunkSize,
+    window: result.window,
+    requests: result.requests,
+  };
 }
 
 /**
@@ -197,7 +231,7 @@ async function run(imageUrl: string): Promise<StoryResult> {
     return `counter_stat ${first} → ${second}${second > first ? ' (rising)' : ' (NOT rising)'}`;
   });
   await step('image list', async () => slotWords((await device.imageList()).images));
-  let figures: UploadFigures = { bytes: 0, ms: 0 };
+  let figures: UploadFigures = { bytes: 0, ms: 0, chunkSize: 0, window: 0, requests: 0 };
   await step('upload Binary Two', async () => {
     figures = await upload(imageUrl);
     return `${figures.bytes} bytes`;
@@ -234,6 +268,7 @@ async function attempt(work: (steps: string[]) => Promise<string>): Promise<Outc
 
 const api: StoryApi = {
   status: 'idle',
+  progress: 0,
   async connectServe(url, token, target) {
     const id = target ?? (await listServeTargets({ url, token }))[0]?.id;
     if (!id) throw new Error('the serve offers no device');
@@ -241,6 +276,34 @@ const api: StoryApi = {
     adopt(await open(), open);
     say(`connected: serve ${id}`);
     return id;
+  },
+  async connectVirtual(name) {
+    const text = async (path: string) => {
+      const response = await fetch(path);
+      return response.ok ? response.text() : undefined;
+    };
+    const boardYaml = await text(`/images/${name}/board.yaml`);
+    if (boardYaml === undefined) throw new Error(`no board file for ${name}`);
+    const key = await text(`/images/${name}/key.pem`);
+    virtualBoard = await startVirtualBoard({
+      board: name,
+      storage: 'memory',
+      flashTimeScale: 0,
+      worker: new Worker('board-worker.js', { type: 'module', name }),
+      assets: {
+        boardYaml,
+        ...(key === undefined ? {} : { bootloaderKeyPem: key }),
+        factoryImages: [await fetchImage(`/images/${name}/one.bin`)],
+      },
+    });
+    const board = virtualBoard;
+    // The handle's transport survives resets (and plugs in a new one after a power cut).
+    adopt(board.transport, async () => board.transport);
+    say(`connected: virtual ${name} (${board.state})`);
+    return board.state;
+  },
+  virtualConsole() {
+    return [...(virtualBoard?.consoleHistory() ?? [])];
   },
   async listServe(url, token) {
     return (await listServeTargets({ url, token })).map((t) => t.id);
@@ -267,6 +330,8 @@ const api: StoryApi = {
   async close() {
     await client?.close();
     client = undefined;
+    await virtualBoard?.close();
+    virtualBoard = undefined;
   },
 };
 window.zdfuStory = api;
