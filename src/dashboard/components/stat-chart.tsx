@@ -23,7 +23,9 @@ function draw(
     title,
     width: Math.max(200, el.clientWidth),
     height: HEIGHT,
-    scales: { x: { time: true } },
+    // One poll has min = max, which uPlot widens by years (an empty chart dated 2027–2029): give
+    // a single sample a minute's span around it instead.
+    scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 30, max + 30] : [min, max]) } },
     axes: [{}, { size: 60 }],
     series: [
       {},
@@ -31,7 +33,8 @@ function draw(
         label: name,
         stroke: COLOURS[i % COLOURS.length]!,
         width: 2,
-        points: { show: false },
+        // Points too, so the first polls show before there is a line to draw.
+        points: { show: true, size: 4 },
       })),
     ],
   };

@@ -188,7 +188,18 @@ export class WebBluetoothTransport extends TransportBase {
     const step = <T>(work: Promise<T>, what: string): Promise<T> =>
       withTimeout(work, stepMs, () => `the BLE device ${where} did not ${what} within ${stepMs / 1000} s`);
     try {
-      const server = await step(gatt.connect(), 'accept a connection');
+      const server = await step(gatt.connect(), 'accept a connection').catch((error: unknown) => {
+        // Chromium's own words ("Connection Error: Connection attempt failed.") name neither the
+        // device nor what to check.
+        throw error instanceof Error &&
+          (error.name === 'NetworkError' || error.message.startsWith('Connection Error'))
+          ? new Error(
+              `could not connect to the BLE device ${where} (${error.message}): check that it is powered, ` +
+                'in range and advertising, and not connected to another central',
+              { cause: error },
+            )
+          : error;
+      });
       const service = await step(server.getPrimaryService(SMP_SERVICE), 'answer GATT discovery').catch(
         (error: unknown) => {
           throw notFound(error)

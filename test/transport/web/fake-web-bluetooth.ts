@@ -21,7 +21,7 @@ export type FakeFault =
       readonly step: 'connect' | 'service' | 'characteristic' | 'notifications' | 'write';
       readonly hang: true;
     }
-  | { readonly step: 'service' | 'characteristic' | 'write'; readonly error: string };
+  | { readonly step: 'connect' | 'service' | 'characteristic' | 'write'; readonly error: string };
 
 const hang = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
@@ -112,7 +112,11 @@ export class FakeGattServer {
   constructor(readonly device: FakeBluetoothDevice) {}
 
   async connect(): Promise<this> {
-    if (this.device.fault?.step === 'connect') {
+    const fault = this.device.fault;
+    if (fault?.step === 'connect') {
+      // Chromium's words when the device does not answer the connection (HCI 0x08).
+      if ('error' in fault)
+        throw new DOMException('Connection Error: Connection attempt failed.', fault.error);
       this.connecting = true;
       return hang();
     }

@@ -180,6 +180,12 @@ describe('Web Bluetooth transport: the link', () => {
     await expect(openWebBluetoothTransport(asDevice(device))).rejects.toThrow(
       `the BLE device "Zephyr" (dGVzdC1kZXZpY2U=) does not serve the SMP service (${SMP_SERVICE}): its firmware needs CONFIG_MCUMGR_TRANSPORT_BT`,
     );
+    const away = silentDevice();
+    away.fault = { step: 'connect', error: 'NetworkError' };
+    await expect(openWebBluetoothTransport(asDevice(away))).rejects.toThrow(
+      'could not connect to the BLE device "Zephyr" (dGVzdC1kZXZpY2U=) (Connection Error: Connection attempt failed.): ' +
+        'check that it is powered, in range and advertising, and not connected to another central',
+    );
     await expect(
       requestWebBluetoothTransport({ bluetooth: asBluetooth(new FakeBluetooth(undefined)) }),
     ).rejects.toThrow(
