@@ -2,6 +2,7 @@
  * Text and JSON renderings of command results, laid out like Go mcumgr's output so scripts and
  * habits carry over. Pure functions of typed responses (no I/O), so they are unit-tested directly.
  */
+import { imageFlags } from '../client/explain.ts';
 import type { ConnProfile } from './profiles.ts';
 
 export interface ImageSlotView {
@@ -42,15 +43,7 @@ export function fromHex(text: string, what = 'hash'): Uint8Array {
   return out;
 }
 
-/** mcumgr's order: active, confirmed, pending, permanent. */
-export function imageFlags(slot: ImageSlotView): string {
-  const flags: string[] = [];
-  if (slot.active) flags.push('active');
-  if (slot.confirmed) flags.push('confirmed');
-  if (slot.pending) flags.push('pending');
-  if (slot.permanent) flags.push('permanent');
-  return flags.join(' ');
-}
+export { imageFlags };
 
 const SPLIT_STATUS_NAMES: Readonly<Record<number, string>> = { 0: 'N/A', 1: 'non-matching', 2: 'matching' };
 

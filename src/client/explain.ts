@@ -131,3 +131,15 @@ export function formatExplanations(explanations: readonly Explanation[]): string
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** A slot's flags in mcumgr's order (active, confirmed, pending, permanent), as `image list` prints them. */
+export function imageFlags(
+  slot: Pick<ImageSlotState, 'active' | 'confirmed' | 'pending' | 'permanent'>,
+): string {
+  const flags: string[] = [];
+  if (slot.active) flags.push('active');
+  if (slot.confirmed) flags.push('confirmed');
+  if (slot.pending) flags.push('pending');
+  if (slot.permanent) flags.push('permanent');
+  return flags.join(' ');
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeDfuStep } from '../../src/dashboard/model/dfu-steps.ts';
 import { fromEnumeration, isShown, UNKNOWN_GROUPS, withRefused } from '../../src/dashboard/model/groups.ts';
-import { absoluteSlot, slotActions, slotFlags } from '../../src/dashboard/model/slot-actions.ts';
+import { absoluteSlot, slotActions } from '../../src/dashboard/model/slot-actions.ts';
 import { SmpGroup } from '../../src/smp/group-ids.ts';
 
 const slot = (fields: Partial<Parameters<typeof slotActions>[0]>) => ({
@@ -34,12 +34,9 @@ describe('slot actions (Slots view)', () => {
     expect(slotActions(slot({ slot: 1, pending: true, permanent: true }))).toEqual(['erase']);
   });
 
-  it('numbers slots absolutely for erase and lists flags in mcumgr order', () => {
+  it('numbers slots absolutely for erase', () => {
     expect(absoluteSlot(slot({ slot: 1 }))).toBe(1);
     expect(absoluteSlot(slot({ image: 1, slot: 1 }))).toBe(3);
-    expect(slotFlags(slot({ active: true, confirmed: true, pending: true, permanent: true }))).toBe(
-      'active confirmed pending permanent',
-    );
   });
 });
 

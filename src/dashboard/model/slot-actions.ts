@@ -27,13 +27,3 @@ export const SLOT_ACTION_LABELS: Readonly<Record<SlotAction, string>> = {
   confirm: 'Confirm',
   erase: 'Erase',
 };
-
-/** The slot's flags in mcumgr's order (active, confirmed, pending, permanent), as `image list` prints them. */
-export function slotFlags(slot: ImageSlotState): string {
-  const flags: string[] = [];
-  if (slot.active) flags.push('active');
-  if (slot.confirmed) flags.push('confirmed');
-  if (slot.pending) flags.push('pending');
-  if (slot.permanent) flags.push('permanent');
-  return flags.join(' ');
-}

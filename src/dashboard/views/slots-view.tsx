@@ -3,20 +3,14 @@
  * state commands: test, confirm, erase, and reset.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { explainAllImages } from '../../client/explain.ts';
+import { explainAllImages, imageFlags } from '../../client/explain.ts';
 import type { ImageSlotState, ImageStateResponse } from '../../groups/image/models.ts';
 import { Problem, Status } from '../components/problem.tsx';
 import { ViewSection } from '../components/section.tsx';
 import { useTask } from '../components/use-task.ts';
 import type { Connection } from '../connect/connection.ts';
 import { shortHash, toHex } from '../model/format.ts';
-import {
-  absoluteSlot,
-  SLOT_ACTION_LABELS,
-  type SlotAction,
-  slotActions,
-  slotFlags,
-} from '../model/slot-actions.ts';
+import { absoluteSlot, SLOT_ACTION_LABELS, type SlotAction, slotActions } from '../model/slot-actions.ts';
 
 interface SlotsState {
   readonly list: ImageStateResponse;
@@ -125,7 +119,7 @@ function SlotsBody(props: {
                   {slot.version}
                 </td>
                 <td data-label="Flags" data-testid="slot-flags">
-                  {slotFlags(slot) || (slot.bootable ? 'bootable' : '—')}
+                  {imageFlags(slot) || (slot.bootable ? 'bootable' : '—')}
                 </td>
                 <td data-label="Hash">
                   <code title={toHex(slot.hash)}>{shortHash(slot.hash, 6)}</code>
