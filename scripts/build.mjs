@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { buildDashboard } from './dashboard/build.mjs';
+import NODE_BUNDLE from './node-bundle.json' with { type: 'json' };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const entries = {
@@ -19,19 +20,13 @@ const entries = {
   'build-firmware': 'scripts/build-firmware.ts',
 };
 
+// Node bundles (node-bundle.json, shared with the browser suite's CLI bundle): packages stay
+// imports, and dynamic imports become chunks, so a command loads only the modules it uses.
 await esbuild.build({
+  ...NODE_BUNDLE,
   absWorkingDir: root,
   entryPoints: entries,
   outdir: 'dist',
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  // Dynamic imports become chunks, so a command loads only the modules (and packages) it uses.
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
   sourcemap: 'linked',
   logLevel: 'warning',
 });
@@ -53,17 +48,10 @@ await buildDashboard(root);
 async function buildLibrary() {
   for (const dir of ['dist/lib', 'dist/browser']) rmSync(`${root}/${dir}`, { recursive: true, force: true });
   await esbuild.build({
+    ...NODE_BUNDLE,
     absWorkingDir: root,
     entryPoints: { index: 'src/index.ts' },
     outdir: 'dist/lib',
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
     sourcemap: 'linked',
     logLevel: 'warning',
   });

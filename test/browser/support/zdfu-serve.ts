@@ -9,7 +9,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
+import NODE_BUNDLE from '../../../scripts/node-bundle.json' with { type: 'json' };
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const CLI_DIR = join(ROOT, '.cache', 'browser-cli');
@@ -18,17 +19,10 @@ let bundled: Promise<string> | undefined;
 /** The CLI bundled from src/cli/main.ts with scripts/build.mjs's options, once per test process. */
 function cliBundle(): Promise<string> {
   bundled ??= build({
+    ...(NODE_BUNDLE as BuildOptions),
     absWorkingDir: ROOT,
     entryPoints: { zdfu: 'src/cli/main.ts' },
     outdir: CLI_DIR,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
     logLevel: 'silent',
   }).then(() => join(CLI_DIR, 'zdfu.mjs'));
   return bundled;
