@@ -4,38 +4,19 @@
  * UDP socket and its PTY.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeviceClient } from '../../src/client/device.ts';
 import { parseImage } from '../../src/image/format.ts';
 import { formatVersion } from '../../src/image/version.ts';
 import { SERIAL_MAX_PACKET } from '../../src/transport/serial-framing.ts';
-import {
-  listServeTargets,
-  openServeTransport,
-  type ServeTransport,
-} from '../../src/transport/web/websocket.ts';
+import { listServeTargets } from '../../src/transport/web/websocket.ts';
 import { blinky } from '../device/server/fixtures.ts';
 import { type Bench, pageSocket, startBench } from './helpers.ts';
 
 let bench: Bench | undefined;
-const clients: DeviceClient[] = [];
 
 afterEach(async () => {
-  for (const client of clients.splice(0)) await client.close().catch(() => undefined);
   await bench?.close();
   bench = undefined;
 });
-
-async function open(b: Bench, target: string): Promise<{ client: DeviceClient; transport: ServeTransport }> {
-  const transport = await openServeTransport({
-    url: b.serve.origin,
-    token: b.serve.token,
-    target,
-    WebSocket: pageSocket(b.serve.origin),
-  });
-  const client = new DeviceClient(transport, { timeoutMs: 3000, retries: 1 });
-  clients.push(client);
-  return { client, transport };
-}
 
 describe('zdfu serve relays a virtual board to the page', () => {
   it('lists the board on UDP and on its PTY', async () => {
@@ -67,7 +48,7 @@ describe('zdfu serve relays a virtual board to the page', () => {
   for (const link of ['udp', 'serial'] as const) {
     it(`${link}: echo, image list and an image upload through the bridge`, async () => {
       bench = await startBench();
-      const { client, transport } = await open(bench, `sim:stm32f4_disco/${link}`);
+      const { client, transport } = await bench.openPage(`sim:stm32f4_disco/${link}`, 3000);
       expect(transport.kind).toBe(link);
       // The serve's own Node transports decide: UDP's 1024, the serial framing's largest packet.
       expect(transport.mtu).toBe(link === 'udp' ? 1024 : SERIAL_MAX_PACKET);

@@ -4,14 +4,21 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
+import { DeviceClient } from '../../src/client/device.ts';
 import { type SimHandle, type SimOptions, startSim } from '../../src/device/io/sim-host.ts';
 import { type ServeHandle, type ServeOptions, startServe } from '../../src/serve/server.ts';
-import type { ServeSocketConstructor } from '../../src/transport/web/websocket.ts';
+import {
+  openServeTransport,
+  type ServeSocketConstructor,
+  type ServeTransport,
+} from '../../src/transport/web/websocket.ts';
 
 export interface Bench {
   serve: ServeHandle;
   sims: SimHandle[];
   dir: string;
+  /** A page's device client through the serve to `target`; closed by close(). */
+  openPage(target: string, timeoutMs: number): Promise<{ client: DeviceClient; transport: ServeTransport }>;
   close(): Promise<void>;
 }
 
@@ -41,11 +48,24 @@ export async function startBench(
       listPorts: async () => [],
       ...options.serve,
     });
+    const clients: DeviceClient[] = [];
     return {
       serve,
       sims,
       dir,
+      async openPage(target, timeoutMs) {
+        const transport = await openServeTransport({
+          url: serve.origin,
+          token: serve.token,
+          target,
+          WebSocket: pageSocket(serve.origin),
+        });
+        const client = new DeviceClient(transport, { timeoutMs, retries: 1 });
+        clients.push(client);
+        return { client, transport };
+      },
       async close() {
+        for (const client of clients.splice(0)) await client.close().catch(() => undefined);
         await serve.close();
         for (const sim of sims) await sim.close().catch(() => undefined);
         rmSync(dir, { recursive: true, force: true });

@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { DeviceClient } from '../../src/client/device.ts';
 import { ROM_START_OFFSET } from '../../src/device/firmware/app-image.ts';
 import { loadSigningKey } from '../../src/image/keys.ts';
 import { signImage } from '../../src/image/sign.ts';
@@ -18,30 +17,15 @@ import { LinkError } from '../../src/transport/link-error.ts';
 import { SerialTransport } from '../../src/transport/serial.ts';
 import type { Transport } from '../../src/transport/transport.ts';
 import { TransportBase } from '../../src/transport/transport-base.ts';
-import { openServeTransport, type ServeTransport } from '../../src/transport/web/websocket.ts';
 import { ROOT } from '../device/server/fixtures.ts';
-import { type Bench, pageSocket, startBench, until } from './helpers.ts';
+import { type Bench, startBench, until } from './helpers.ts';
 
 let bench: Bench | undefined;
-const clients: DeviceClient[] = [];
 
 afterEach(async () => {
-  for (const client of clients.splice(0)) await client.close().catch(() => undefined);
   await bench?.close();
   bench = undefined;
 });
-
-async function open(b: Bench, target: string): Promise<{ client: DeviceClient; transport: ServeTransport }> {
-  const transport = await openServeTransport({
-    url: b.serve.origin,
-    token: b.serve.token,
-    target,
-    WebSocket: pageSocket(b.serve.origin),
-  });
-  const client = new DeviceClient(transport, { timeoutMs: 5000, retries: 1 });
-  clients.push(client);
-  return { client, transport };
-}
 
 /** A signed image of about `size` bytes for the stm32f4_disco slot (it need not boot to upload). */
 async function signed(size: number, version: string): Promise<Uint8Array> {
@@ -54,7 +38,7 @@ async function signed(size: number, version: string): Promise<Uint8Array> {
 describe('the device goes away', () => {
   it('serial: the PTY closing mid-upload fails the page’s upload within a second with the link error', async () => {
     bench = await startBench({ sim: { baud: 115200 } });
-    const { client } = await open(bench, 'sim:stm32f4_disco/serial');
+    const { client } = await bench.openPage('sim:stm32f4_disco/serial', 5000);
     let closedAt = 0;
     const failure = await client
       .imageUpload(await signed(100_000, '3.0.0'), {
@@ -80,7 +64,7 @@ describe('the device goes away', () => {
 
   it('udp: the board stopping mid-upload fails the page’s upload at once (ICMP unreachable), not after timeouts', async () => {
     bench = await startBench();
-    const { client } = await open(bench, 'sim:stm32f4_disco/udp');
+    const { client } = await bench.openPage('sim:stm32f4_disco/udp', 5000);
     let closedAt = 0;
     const failure = await client
       .imageUpload(await signed(200_000, '3.0.0'), {
@@ -104,17 +88,17 @@ describe('the page goes away', () => {
   it('closing the page’s socket closes the device link: the PTY is free again, and the target too', async () => {
     bench = await startBench();
     const sim = bench.sims[0]!;
-    const { client, transport } = await open(bench, 'sim:stm32f4_disco/serial');
+    const { client, transport } = await bench.openPage('sim:stm32f4_disco/serial', 5000);
     expect(await client.echo('hi')).toBe('hi');
     // While the serve holds the port, nobody else can open it (serialport locks it).
     await expect(SerialTransport.open({ path: sim.ptyPath })).rejects.toThrow(/lock/i);
     // The same target cannot be opened twice through the serve either.
-    await expect(open(bench, 'sim:stm32f4_disco/serial')).rejects.toMatchObject({ code: 'busy' });
+    await expect(bench.openPage('sim:stm32f4_disco/serial', 5000)).rejects.toMatchObject({ code: 'busy' });
     await transport.close();
     await until(() => bench!.serve.connectionCount() === 0, 'the serve to release the connection');
     const direct = await SerialTransport.open({ path: sim.ptyPath });
     await direct.close();
-    const again = await open(bench, 'sim:stm32f4_disco/serial');
+    const again = await bench.openPage('sim:stm32f4_disco/serial', 5000);
     expect(await again.client.echo('again')).toBe('again');
   }, 30_000);
 
@@ -151,7 +135,7 @@ describe('the page goes away', () => {
 describe('console text', () => {
   it('the board’s console on its serial line reaches the page as text', async () => {
     bench = await startBench();
-    const { client, transport } = await open(bench, 'sim:stm32f4_disco/serial');
+    const { client, transport } = await bench.openPage('sim:stm32f4_disco/serial', 5000);
     let text = '';
     transport.onText((t) => {
       text += t;
