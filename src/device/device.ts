@@ -573,12 +573,17 @@ export class VirtualDevice {
       appFs.mountError === undefined ? appFs.vfs : undefined,
       (level, message) => this.appLog(level, 'settings', message),
     );
+    const generation = this.generation;
     const services: DeviceServices = {
       board: this.board,
       build,
       slots,
       runningVersion: () => this.runningVersion,
-      requestReset: () => void this.reset(),
+      // Only this run of the app can reboot the board: a reset it scheduled (os_mgmt's delayable
+      // work, in RAM) is gone once power is lost or the board resets (zephyr: os_mgmt.c).
+      requestReset: () => {
+        if (this.generation === generation) void this.reset();
+      },
       mainRunning: () => this.running?.status() !== 'idle',
       stats: () => this.running?.stats() ?? new Map(),
       storage,
@@ -609,7 +614,6 @@ export class VirtualDevice {
       transmit: (bytes) => this.tx.push(bytes),
     });
     this.udp = new UdpEndpoint({ netbufSize: build.netbufSize, handle });
-    const generation = this.generation;
     this.running = startFirmware(code, {
       onConsole: (text) => {
         this.printText(text);

@@ -97,6 +97,22 @@ describe('os group (zephyr os_mgmt)', () => {
     expect(await client.echo('back')).toBe('back');
   });
 
+  it('a reset still pending when the board loses power does not reboot the next run', async () => {
+    // zephyr: subsys/mgmt/mcumgr/grp/os_mgmt/src/os_mgmt.c schedules the reboot as delayable work
+    // in RAM; a power cycle within CONFIG_MCUMGR_GRP_OS_RESET_MS wipes it.
+    booted = await bootDevice();
+    const { client, device } = booted;
+    await client.reset();
+    await device.powerOff();
+    await device.powerOn();
+    const boots: BootResult[] = [];
+    const off = device.onBoot((result) => boots.push(result));
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    off();
+    expect(boots).toEqual([]);
+    expect(device.state).toBe('running');
+  });
+
   it('keeps the RTC time across a warm reset and loses it when the board is powered off', async () => {
     booted = await bootDevice();
     const { client, device } = booted;

@@ -116,6 +116,16 @@ describe('shell exec on the virtual board', () => {
     );
   });
 
+  it("finds the app's `led rate` from the first request after boot, as SHELL_CMD_REGISTER is static", async () => {
+    // zephyr: include/zephyr/shell/shell.h, SHELL_CMD_REGISTER puts the command in an iterable
+    // section at build time, so it exists before main() runs (no appStarted() wait here).
+    booted = await bootDevice();
+    expect(await shellExecute(booted.client.smp, ['led', 'rate', '5'])).toEqual({
+      output: '\r\nLED0: 5.0 Hz (toggles every 100 ms)\r\n',
+      ret: 0,
+    });
+  });
+
   it('answers a bad rate, an unknown command and a missing subcommand with the output and ret', async () => {
     const { client } = await started();
     expect(await shellExecute(client.smp, ['led', 'rate', 'fast'])).toEqual({
