@@ -93,7 +93,10 @@ describe('DdiClient against the fake DDI server', () => {
     );
     expect(ddi.actionStatus(actionId)).toBe('running');
 
-    expect(await c.download(artifact)).toEqual(image);
+    const progress: number[] = [];
+    expect(await c.download(artifact, { onProgress: (n, of) => progress.push(n / of) })).toEqual(image);
+    expect(progress.at(-1)).toBe(1);
+    expect(progress).toEqual([...progress].sort((x, y) => x - y));
     await c.feedback('dev-1', actionId, {
       execution: 'proceeding',
       finished: 'none',
@@ -178,6 +181,14 @@ describe('DdiClient against the fake DDI server', () => {
     expect(await c.download({ ...artifact, downloadHref: `${base}/x/a?sig=1` })).toEqual(hello);
     expect(await c.download({ ...artifact, downloadHref: `${other}/cdn/a` })).toEqual(hello);
     expect(seen).toEqual(['hawkBit: TargetToken t0k', 'elsewhere: no credentials']);
+    // A redirect to another host does not carry the token either (fetch drops it).
+    const redirecting = await rawServer((res, _path, req) => {
+      seen.push(`redirecting: ${req.headers.authorization ?? 'no credentials'}`);
+      res.writeHead(302, { Location: `${other}/cdn/a` }).end();
+    });
+    const r = client(redirecting, { auth: { kind: 'target', token: 't0k' } });
+    expect(await r.download({ ...artifact, downloadHref: `${redirecting}/a` })).toEqual(hello);
+    expect(seen.slice(2)).toEqual(['redirecting: TargetToken t0k', 'elsewhere: no credentials']);
   });
 
   it('refuses a corrupt download: DdiHashError naming both sha256 and the file, no bytes', async () => {
@@ -255,6 +266,7 @@ describe('DdiClient against the fake DDI server', () => {
       '/DEFAULT/controller/v1/a': JSON.stringify({ config: { polling: { sleep: '5 minutes' } } }),
       '/DEFAULT/controller/v1/b': JSON.stringify({ config: { polling: {} } }),
       '/DEFAULT/controller/v1/c': '<html>proxy error</html>',
+      '/DEFAULT/controller/v1/huge': `{"config":{"polling":{"sleep":"00:00:01"}},"x":"${'x'.repeat(1024 * 1024)}"}`,
       '/DEFAULT/controller/v1/d': JSON.stringify({
         config: { polling: { sleep: '00:01:00' } },
         _links: { deploymentBase: { href: '/relative/deploymentBase/1' } },
@@ -292,6 +304,11 @@ describe('DdiClient against the fake DDI server', () => {
     const html = await failure(c.poll('c'));
     expect(html).toMatchObject({ field: '', kind: 'bad-response' });
     expect(html.message).toMatch(/is not JSON \(.*\): <html>proxy error<\/html>$/);
+    const huge = await failure(c.poll('huge'));
+    expect(huge).toMatchObject({ kind: 'too-large', status: 200 });
+    expect(huge.message).toBe(
+      `hawkBit's answer to GET ${url}/DEFAULT/controller/v1/huge is over 1048576 bytes: no DDI answer is that large`,
+    );
     const relative = await failure(c.poll('d'));
     expect(relative).toMatchObject({ field: '_links.deploymentBase.href' });
     expect(relative.message).toContain('"/relative/deploymentBase/1" is not an absolute http(s) URL');
