@@ -336,6 +336,17 @@ describe('DdiClient against the fake DDI server', () => {
       if (path === '/stall') {
         res.writeHead(200, { 'Content-Length': 10 });
         res.write('12345'); // and never the rest
+      } else if (path === '/trickle') {
+        // Six bytes, one every 60 ms: longer than the timeout in all, never silent that long.
+        res.writeHead(200, { 'Content-Length': 6 });
+        let sent = 0;
+        const timer = setInterval(() => {
+          res.write('x');
+          if (++sent === 6) {
+            clearInterval(timer);
+            res.end();
+          }
+        }, 60);
       }
       // anything else: never answer
     });
@@ -351,6 +362,10 @@ describe('DdiClient against the fake DDI server', () => {
     );
     expect(stalled).toMatchObject({ kind: 'timeout' });
     expect(Date.now() - started).toBeLessThan(1500);
+    const six = new TextEncoder().encode('xxxxxx');
+    expect(
+      await c.download({ filename: 't', size: 6, sha256: sha256(six), downloadHref: `${url}/trickle` }),
+    ).toEqual(six);
 
     const slow = client(url, { timeoutMs: 5000 });
     const controller = new AbortController();
@@ -387,7 +402,11 @@ describe('DdiClient against the fake DDI server', () => {
     expect(make({ baseUrl: 'http://h/?x=1' })).toThrow('must not have a query or a fragment');
     expect(make({ tenant: 'a/b' })).toThrow('"a/b" is not a hawkBit tenant name');
     expect(make({ auth: { kind: 'gateway', token: '' } })).toThrow('the gateway token is empty');
-    expect(make({ timeoutMs: 0 })).toThrow('a request timeout of 0 ms is not a positive number');
+    expect(make({ auth: { kind: 'target', token: 'two words' } })).toThrow(
+      'the target token has spaces or characters other than printable ASCII: an HTTP header cannot carry it',
+    );
+    expect(make({ timeoutMs: 0 })).toThrow('a request timeout of 0 ms is not between 1 ms and 24 days');
+    expect(make({ timeoutMs: 2 ** 31 })).toThrow('is not between 1 ms and 24 days');
     const c = make({})();
     await expect(c.deployment('/deploymentBase/1')).rejects.toMatchObject({ kind: 'config' });
     await expect(c.poll('')).rejects.toThrow('a controller id of 0 characters: hawkBit takes 1 to 256');

@@ -31,7 +31,7 @@ import type {
   DdiPoll,
 } from './types.ts';
 
-export type * from './types.ts';
+export * from './types.ts';
 
 export interface DdiClientOptions {
   /** hawkBit's address, http or https, e.g. "http://127.0.0.1:8080" (a path prefix is kept). */
@@ -81,13 +81,18 @@ export class DdiClient {
     if (!/^[^/\s?#]+$/.test(this.tenant)) {
       throw configError(`"${this.tenant}" is not a hawkBit tenant name (no spaces, slashes, ? or #)`);
     }
-    if (options.auth.kind !== 'none' && options.auth.token === '') {
-      throw configError(`the ${options.auth.kind} token is empty`);
+    if (options.auth.kind !== 'none' && !/^[\x21-\x7e]+$/.test(options.auth.token)) {
+      throw configError(
+        options.auth.token === ''
+          ? `the ${options.auth.kind} token is empty`
+          : `the ${options.auth.kind} token has spaces or characters other than printable ASCII: an HTTP header cannot carry it`,
+      );
     }
     this.auth = options.auth;
     this.timeoutMs = options.timeoutMs ?? DDI_DEFAULT_TIMEOUT_MS;
-    if (!(this.timeoutMs > 0) || !Number.isFinite(this.timeoutMs)) {
-      throw configError(`a request timeout of ${options.timeoutMs} ms is not a positive number`);
+    // setTimeout fires at once for more than 2^31 - 1 ms.
+    if (!(this.timeoutMs > 0) || this.timeoutMs > 2 ** 31 - 1) {
+      throw configError(`a request timeout of ${options.timeoutMs} ms is not between 1 ms and 24 days`);
     }
     this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   }
