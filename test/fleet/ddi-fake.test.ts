@@ -29,10 +29,11 @@ const hex = (algorithm: string, bytes: Uint8Array) => createHash(algorithm).upda
 async function call(
   ddi: FakeDdi,
   path: string,
-  init: { method?: string; body?: unknown; auth?: string } = {},
+  init: { method?: string; body?: unknown; auth?: string; accept?: string } = {},
 ): Promise<{ status: number; json: unknown; text: string }> {
   const headers: Record<string, string> = {};
   if (init.auth !== undefined) headers.Authorization = init.auth;
+  if (init.accept !== undefined) headers.Accept = init.accept;
   if (init.body !== undefined) headers['Content-Type'] = 'application/json';
   const response = await fetch(path.startsWith('http') ? path : `${ddi.url}${path}`, {
     method: init.method ?? 'GET',
@@ -277,6 +278,15 @@ describe('the fake DDI server', () => {
       (await call(ddi, '/DEFAULT/controller/v1/nobody/softwaremodules/1/artifacts/app.bin')).status,
     ).toBe(404);
     expect((await call(ddi, '/OTHER/controller/v1/a')).status).toBe(404);
+    // JSON endpoints answer only an Accept with JSON in it; artifacts go to any Accept.
+    expect((await call(ddi, '/DEFAULT/controller/v1/a', { accept: 'application/octet-stream' })).status).toBe(
+      406,
+    );
+    expect((await call(ddi, '/DEFAULT/controller/v1/a', { accept: 'application/hal+json' })).status).toBe(
+      200,
+    );
+    const artifact = '/DEFAULT/controller/v1/a/softwaremodules/1/artifacts/app.bin';
+    expect((await call(ddi, artifact, { accept: 'application/octet-stream' })).status).toBe(200);
   });
 
   it('logs each request with its controller and status, and injects failures when asked', async () => {

@@ -14,7 +14,8 @@
  *   the path's. Cancel feedback: closed+success → canceled, closed+failure or rejected → running
  *   again (cancel refused); "canceled" is only a warning in hawkBit (status unchanged); 405 when
  *   the action is not being cancelled.
- * - configData merge/replace/remove; a request log.
+ * - configData merge/replace/remove; 406 for an Accept without JSON on the JSON endpoints (Spring's
+ *   `produces`, hawkbit: DdiRootControllerRestApi); a request log.
  * Request bodies are validated with the client's own schemas (src/fleet/ddi/schema.ts): a body
  * hawkBit would refuse gets 400.
  */
@@ -166,6 +167,10 @@ export async function startFakeDdi(options: FakeDdiOptions = {}): Promise<FakeDd
       return send(res, failures.status, { message: 'failure injected by the test' });
     }
     if (!authorized(req, id)) return send(res, 401, undefined);
+    // The JSON endpoints produce only (HAL) JSON: Spring answers 406 to an Accept without it.
+    const accept = req.headers.accept ?? '*/*';
+    const wantsJson = /json|\*\/\*/.test(accept);
+    if (!wantsJson && !rest.startsWith('/softwaremodules/')) return send(res, 406, undefined);
     const method = req.method ?? 'GET';
     const target = targets.get(id);
 

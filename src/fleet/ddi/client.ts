@@ -61,6 +61,9 @@ const MAX_JSON_BYTES = 1024 * 1024;
 const ERROR_BODY_CHARS = 200;
 
 type Method = 'GET' | 'POST' | 'PUT';
+/** What the DDI endpoints produce (hawkbit: DdiRootControllerRestApi): HAL JSON or JSON, and bytes. */
+const JSON_TYPES = 'application/hal+json, application/json';
+const OCTETS = 'application/octet-stream';
 
 export class DdiClient {
   readonly baseUrl: string;
@@ -204,7 +207,7 @@ export class DdiClient {
     const onProgress = options.onProgress;
     const scope = new RequestScope(this.timeoutMs, options.signal);
     try {
-      const response = await this.send(scope, 'GET', url, undefined, undefined, what);
+      const response = await this.send(scope, 'GET', url, undefined, undefined, what, OCTETS);
       // A Content-Length that differs says so before any byte (unless the body is encoded).
       const declared = response.headers.get('content-length');
       const encoding = response.headers.get('content-encoding') ?? 'identity';
@@ -349,8 +352,9 @@ export class DdiClient {
     body: string | undefined,
     controllerId: string | undefined,
     what: string,
+    accept = JSON_TYPES,
   ): Promise<Response> {
-    const headers: Record<string, string> = { Accept: 'application/hal+json, application/json' };
+    const headers: Record<string, string> = { Accept: accept };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const sameOrigin = new URL(url).origin === this.origin;
     if (sameOrigin && this.auth.kind !== 'none') {
