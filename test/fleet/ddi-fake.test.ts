@@ -247,7 +247,6 @@ describe('the fake DDI server', () => {
     expect((await put({ mode: 'merge', data: {} })).status).toBe(400);
     expect((await call(ddi, '/DEFAULT/controller/v1/x')).json).toEqual({
       config: { polling: { sleep: '00:05:00' } },
-      _links: {},
     });
     const id = ddi.assign(['x'], dist).get('x') ?? '';
     await call(ddi, `/DEFAULT/controller/v1/x/deploymentBase/${id}/feedback`, {

@@ -185,7 +185,9 @@ export async function startFakeDdi(options: FakeDdiOptions = {}): Promise<FakeDd
         links.deploymentBase = { href: `${base(id)}/deploymentBase/${active.id}?c=${etag(active)}` };
       }
       if (t.requestAttributes) links.configData = { href: `${base(id)}/configData` };
-      return send(res, 200, { config: { polling: { sleep: pollSleep } }, _links: links });
+      // Spring HATEOAS leaves out an empty `_links`.
+      const config = { polling: { sleep: pollSleep } };
+      return send(res, 200, Object.keys(links).length === 0 ? { config } : { config, _links: links });
     }
     if (target === undefined) return send(res, 404, { message: `no target ${id}` });
 
