@@ -244,6 +244,11 @@ describe('DdiClient against the fake DDI server', () => {
     expect(
       await c.download({ filename: 'f', size: 300, sha256: sha256(body), downloadHref: `${url}/f` }),
     ).toEqual(body);
+    const upper = { filename: 'f', size: 300, sha256: sha256(body).toUpperCase(), downloadHref: `${url}/f` };
+    expect(await c.download(upper)).toEqual(body);
+    await expect(c.download(upper, { maxBytes: -1 })).rejects.toThrow(
+      'a download limit of -1 bytes is not a whole number ≥ 0',
+    );
   });
 
   it('refuses an artifact over maxBytes before downloading anything', async () => {

@@ -196,6 +196,10 @@ export class DdiClient {
    */
   async download(artifact: DdiArtifact, options: DdiDownloadOptions = {}): Promise<Uint8Array> {
     const maxBytes = options.maxBytes ?? DDI_DEFAULT_MAX_DOWNLOAD;
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+      throw configError(`a download limit of ${options.maxBytes} bytes is not a whole number ≥ 0`);
+    }
+    const expected = artifact.sha256.toLowerCase();
     const url = parseHttpUrl(artifact.downloadHref, `the download link of "${artifact.filename}"`).href;
     if (artifact.size > maxBytes) {
       throw new DdiError(
@@ -230,12 +234,12 @@ export class DdiClient {
         throw sizeMismatch(artifact, url, String(bytes.length), `only ${bytes.length} bytes`);
       }
       const actual = toHex(await digest('sha256', bytes));
-      if (actual !== artifact.sha256) {
+      if (actual !== expected) {
         throw new DdiHashError(
-          `"${artifact.filename}" downloaded from ${url} is corrupt: its sha256 is ${actual}, hawkBit announced ${artifact.sha256}; the bytes were dropped`,
+          `"${artifact.filename}" downloaded from ${url} is corrupt: its sha256 is ${actual}, hawkBit announced ${expected}; the bytes were dropped`,
           artifact.filename,
           'sha256',
-          artifact.sha256,
+          expected,
           actual,
           { method: 'GET', url, status: response.status },
         );
