@@ -27,6 +27,10 @@ import { ddiActionFeedbackSchema, ddiConfigDataSchema } from '../../src/fleet/dd
 import { parseSleep } from '../../src/fleet/ddi/sleep.ts';
 
 export type FakeDdiAuthKind = 'none' | 'target' | 'gateway';
+/**
+ * An action's state. hawkBit's own status is RUNNING from the assignment on; 'pending' marks the
+ * part of it before the controller fetched the deploymentBase (hawkBit's "retrieved" entry).
+ */
 export type FakeActionStatus = 'pending' | 'running' | 'canceling' | 'canceled' | 'finished' | 'error';
 
 export interface FakeDdiOptions {
