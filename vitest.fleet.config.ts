@@ -8,7 +8,7 @@ export default defineConfig({
     include: ['test/hawkbit/**/*.test.ts'],
     globalSetup: ['test/hawkbit/support/global-setup.ts'],
     testTimeout: 120_000,
-    hookTimeout: 240_000,
+    hookTimeout: 300_000,
     pool: 'forks',
     fileParallelism: false,
     // In CI, also a JSON report, from which .ci/run prints one closing "N passed, N failed" line.

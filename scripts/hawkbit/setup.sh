@@ -36,7 +36,12 @@ fi
 mkdir -p "$out"
 echo "building the test-rig hawkBit server with Maven (first time ≈ 1 min and ≈ 100 MiB of downloads)"
 started=$(date +%s)
-(cd "$app" && mvn -B -q -Dstyle.color=never -s settings.xml -Dmaven.repo.local="$PWD/../../.cache/m2" package)
+# Bounded: a registry that stops answering must not hold CI for its whole 90 minutes.
+if ! (cd "$app" && timeout 900 mvn -B -q -Dstyle.color=never -s settings.xml \
+  -Dmaven.repo.local="$PWD/../../.cache/m2" package); then
+  echo "building the hawkBit server failed or took over 15 min (Maven output above; jars in .cache/m2)" >&2
+  exit 1
+fi
 # Write under a temporary name first, so an interrupted copy never looks like a finished jar.
 cp "$out/build/hawkbit-server.jar" "$jar.partial"
 mv "$jar.partial" "$jar"

@@ -295,7 +295,9 @@ export class MgmtClient {
         pagedSchema(actionStatusSchema),
       ),
     );
-    return entries.sort((a, b) => a.id - b.id);
+    return entries
+      .map(({ messages, ...entry }) => ({ ...entry, messages: (messages ?? []).filter((m) => m !== null) }))
+      .sort((a, b) => a.id - b.id);
   }
 
   /** Assigns a distribution set to targets (one action each); `forced` unless told otherwise. */
@@ -362,7 +364,7 @@ export class MgmtClient {
 
   // ---- rollouts ----
 
-  createRollout(spec: NewRollout): Promise<Rollout> {
+  async createRollout(spec: NewRollout): Promise<Rollout> {
     if (!Number.isInteger(spec.amountGroups) || spec.amountGroups < 1) {
       throw new RangeError(`a rollout needs a whole number of groups ≥ 1, got ${spec.amountGroups}`);
     }
@@ -468,6 +470,19 @@ export class MgmtClient {
     return groups.sort((a, b) => a.id - b.id);
   }
 
+  /** The targets hawkBit put into one group of a rollout. */
+  rolloutGroupTargets(rolloutId: number, groupId: number): Promise<Target[]> {
+    return this.allPages((offset) =>
+      this.call(
+        `list the targets of group ${groupId} of rollout ${rolloutId}`,
+        'GET',
+        `/rest/v1/rollouts/${rolloutId}/deploygroups/${groupId}/targets${queryString({ limit: PAGE_LIMIT, offset })}`,
+        undefined,
+        pagedSchema(targetSchema),
+      ),
+    );
+  }
+
   // ---- plumbing ----
 
   private async allPages<T>(page: (offset: number) => Promise<Paged<T>>): Promise<T[]> {
@@ -549,8 +564,10 @@ export class MgmtClient {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(the body)';
+      const expected =
+        issue && 'expected' in issue ? `expected ${String(issue.expected)}` : (issue?.message ?? 'invalid');
       throw new MgmtResponseError(
-        `hawkBit at ${this.baseUrl} answered ${method} ${path} (to ${what}) with an unexpected shape: ${field}: ${issue?.message ?? 'invalid'}`,
+        `hawkBit at ${this.baseUrl} answered ${method} ${path} (to ${what}) with an unexpected shape: ${field}: ${expected}`,
         details,
         { cause: parsed.error },
       );

@@ -89,14 +89,23 @@ export const actionSchema = z.object({
 });
 export type Action = z.infer<typeof actionSchema>;
 
+/** hawkBit 0.3.0M7 writes `[null]` as the messages of the status it adds itself on assignment. */
 export const actionStatusSchema = z.object({
   id: z.number(),
-  /** One of ActionStatusType. */
   type: z.string(),
-  messages: z.optional(z.array(z.string())),
+  messages: z.optional(z.array(z.nullable(z.string()))),
   reportedAt: z.optional(z.number()),
 });
-export type ActionStatusEntry = z.infer<typeof actionStatusSchema>;
+
+/** One entry of an action's status history. */
+export interface ActionStatusEntry {
+  id: number;
+  /** One of ActionStatusType. */
+  type: string;
+  /** What the device (feedback `details`) or hawkBit said; empty when nothing. */
+  messages: string[];
+  reportedAt?: number;
+}
 
 export const assignResultSchema = z.object({
   alreadyAssigned: z.number(),

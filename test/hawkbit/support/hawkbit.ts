@@ -33,7 +33,7 @@ export interface StartHawkbitOptions {
   fresh?: boolean;
   /** JVM flags: `default` (-Xmx512m) or `lean` (-Xmx256m, C1 only, serial GC: faster start, less RSS). */
   jvm?: 'default' | 'lean';
-  /** Bound on the start (default 180 s: 10 s on an idle machine, 35 s seen on two busy cores). */
+  /** Bound on the start (default 240 s: 10 s on an idle machine, 35–108 s seen on two cores under load 15). */
   startTimeoutMs?: number;
   /** The server jar (default: ZDFU_HAWKBIT_JAR, else the one setup.sh built under .cache/hawkbit). */
   jar?: string;
@@ -177,7 +177,8 @@ const WATCHDOG = [
   'java "$@" >>"$log" 2>&1 </dev/null &',
   'j=$!',
   'echo "$j"',
-  '{ read -r _ <&3; kill "$j" 2>/dev/null; sleep 15; kill -9 "$j" 2>/dev/null; } &',
+  // Its own stdio on /dev/null: a sleep holding our stdout pipe would keep this process alive.
+  '{ read -r _ <&3; kill "$j" 2>/dev/null; sleep 15; kill -9 "$j" 2>/dev/null; } >/dev/null 2>&1 &',
   'w=$!',
   'wait "$j"; code=$?',
   'kill "$w" 2>/dev/null',
@@ -237,7 +238,7 @@ async function launch(options: StartHawkbitOptions): Promise<HawkbitServer> {
   try {
     const javaPid = await readJavaPid(child, logFile);
     const mgmt = new MgmtClient({ baseUrl: url, user: USER, password, timeoutMs: 10_000 });
-    await waitReady(url, password, options.startTimeoutMs ?? 180_000, started, logFile, () => exited);
+    await waitReady(url, password, options.startTimeoutMs ?? 240_000, started, logFile, () => exited);
     return {
       url,
       tenant: 'DEFAULT',
@@ -265,6 +266,8 @@ function readJavaPid(child: ChildProcess, logFile: string): Promise<number> {
     const lines = createInterface({ input: child.stdout });
     lines.once('line', (line) => {
       lines.close();
+      // Nothing more comes on stdout; an open pipe would hold this process's event loop.
+      child.stdout?.destroy();
       const pid = Number(line.trim());
       if (Number.isInteger(pid) && pid > 0) resolve(pid);
       else
