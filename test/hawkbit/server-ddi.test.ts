@@ -4,6 +4,8 @@
  * feedback; tokens; cancel; configData), and the client's errors in words.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MgmtClient } from '../../src/fleet/mgmt/client.ts';
 import { MgmtError } from '../../src/fleet/mgmt/errors.ts';
@@ -39,6 +41,12 @@ afterAll(async () => {
   await hb?.stop();
 });
 
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name));
+}
+
 /** A module with one artifact in a distribution set: what one firmware release is in hawkBit. */
 async function release(name: string, data: Uint8Array) {
   const module = await hb.mgmt.createSoftwareModule({ name, version: '1.0.1', vendor: 'zdfu tests' });
@@ -54,6 +62,10 @@ describe('hawkBit server (DDI + Management API)', () => {
     const sha256 = createHash('sha256').update(data).digest('hex');
     expect(artifact.size).toBe(data.length);
     expect(artifact.hashes.sha256).toBe(sha256);
+    // Stored in the server's own temporary folder (hawkBit files artifacts by their SHA-1), never
+    // in the working directory.
+    expect(filesUnder(hb.artifactDir).map((f) => basename(f))).toContain(artifact.hashes.sha1);
+    expect(existsSync(join(process.cwd(), 'artifactrepo'))).toBe(false);
 
     const id = `smoke-${run}-1`;
     const auth = { targetToken: `token-${run}` };

@@ -15,6 +15,7 @@ export default async function setup(): Promise<() => Promise<void>> {
     gatewayToken: server.gatewayToken,
     javaPid: server.javaPid ?? 0,
     logFile: server.logFile,
+    artifactDir: server.artifactDir,
   };
   process.env[SHARED_HAWKBIT_ENV] = JSON.stringify(shared);
   const usage = server.usage();

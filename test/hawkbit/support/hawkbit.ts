@@ -53,6 +53,8 @@ export interface HawkbitServer {
   javaPid: number | undefined;
   /** Where java's output goes. */
   logFile: string;
+  /** Where hawkBit keeps uploaded artifacts (a temporary folder, removed on stop). */
+  artifactDir: string;
   /** Resident memory and CPU time used so far by the java process (Linux /proc), if readable. */
   usage(): { rssBytes: number; cpuMs: number } | undefined;
   /** Stops the server this call started (waits for java to end); a no-op for the shared one. */
@@ -67,6 +69,7 @@ export interface SharedHawkbit {
   gatewayToken: string;
   javaPid: number;
   logFile: string;
+  artifactDir: string;
 }
 
 export const SHARED_HAWKBIT_ENV = 'ZDFU_HAWKBIT_SHARED';
@@ -161,6 +164,7 @@ function attachShared(shared: SharedHawkbit): HawkbitServer {
     gatewayToken: shared.gatewayToken,
     javaPid: shared.javaPid,
     logFile: shared.logFile,
+    artifactDir: shared.artifactDir,
     usage: () => procUsage(shared.javaPid),
     stop: async () => {},
   };
@@ -206,10 +210,12 @@ async function launch(options: StartHawkbitOptions): Promise<HawkbitServer> {
     `--server.port=${port}`,
     `--spring.security.user.name=${USER}`,
     `--spring.security.user.password={noop}${password}`,
-    `--hawkbit.artifact.repository.path=${artifactDir}`,
+    `--org.eclipse.hawkbit.repository.file.path=${artifactDir}`,
   ];
   const started = Date.now();
+  // cwd in the temporary folder: whatever java writes by a relative path lands there, not in the repo.
   const child = spawn('sh', ['-c', WATCHDOG, 'zdfu-hawkbit', logFile, ...args], {
+    cwd: artifactDir,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -248,6 +254,7 @@ async function launch(options: StartHawkbitOptions): Promise<HawkbitServer> {
       gatewayToken,
       javaPid,
       logFile,
+      artifactDir,
       usage: () => procUsage(javaPid),
       stop,
     };
