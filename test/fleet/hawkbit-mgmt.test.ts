@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { MgmtClient } from '../../src/fleet/mgmt/client.ts';
 import { MgmtError, MgmtResponseError, MgmtWaitError } from '../../src/fleet/mgmt/errors.ts';
+import { publishRelease } from '../../src/fleet/mgmt/release.ts';
 
 interface Seen {
   method: string;
@@ -174,5 +175,46 @@ describe('MgmtClient', () => {
       { id: 1, type: 'running', messages: [] },
       { id: 2, type: 'retrieved', messages: ['got it'] },
     ]);
+  });
+
+  it('publishes a release: module of type application, its artifacts in order, a distribution set of type app', async () => {
+    let artifactId = 0;
+    const { client, seen } = scripted((r) => {
+      if (r.url.endsWith('/softwaremodules'))
+        return json([{ id: 11, name: 'b', version: '1', type: 'application' }], 201);
+      if (r.url.endsWith('/artifacts')) {
+        artifactId += 1;
+        const name = (r.body as FormData).get('file') as File;
+        return json(
+          { id: artifactId, providedFilename: name.name, size: name.size, hashes: { sha1: 's', md5: 'm' } },
+          201,
+        );
+      }
+      return json([{ id: 21, name: 'b', version: '1' }], 201);
+    });
+    const release = await publishRelease(client, {
+      name: 'b',
+      version: '1',
+      artifacts: [
+        { filename: 'one.bin', data: new Uint8Array(3) },
+        { filename: 'two.bin', data: new Uint8Array(5) },
+      ],
+    });
+    expect(release.artifacts.map((a) => [a.providedFilename, a.size])).toEqual([
+      ['one.bin', 3],
+      ['two.bin', 5],
+    ]);
+    expect(release.distributionSet.id).toBe(21);
+    expect(seen.map((s) => `${s.method} ${new URL(s.url).pathname}`)).toEqual([
+      'POST /rest/v1/softwaremodules',
+      'POST /rest/v1/softwaremodules/11/artifacts',
+      'POST /rest/v1/softwaremodules/11/artifacts',
+      'POST /rest/v1/distributionsets',
+    ]);
+    expect(seen[0]?.body).toEqual([{ type: 'application', name: 'b', version: '1' }]);
+    expect(seen[3]?.body).toEqual([{ type: 'app', name: 'b', version: '1', modules: [{ id: 11 }] }]);
+    await expect(publishRelease(client, { name: 'e', version: '1', artifacts: [] })).rejects.toThrow(
+      'release e 1 has no artifact to upload',
+    );
   });
 });

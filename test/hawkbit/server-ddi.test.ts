@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MgmtClient } from '../../src/fleet/mgmt/client.ts';
 import { MgmtError } from '../../src/fleet/mgmt/errors.ts';
+import { publishRelease } from '../../src/fleet/mgmt/release.ts';
 import { type HawkbitServer, startHawkbit } from './support/hawkbit.ts';
 import { actionIdOf, controllerUrl, download, feedback, getJson, poll } from './support/plain-ddi.ts';
 
@@ -47,12 +48,17 @@ function filesUnder(dir: string): string[] {
     .map((entry) => join(entry.parentPath, entry.name));
 }
 
-/** A module with one artifact in a distribution set: what one firmware release is in hawkBit. */
+/** One release of one artifact, as a Zephyr board takes it. */
 async function release(name: string, data: Uint8Array) {
-  const module = await hb.mgmt.createSoftwareModule({ name, version: '1.0.1', vendor: 'zdfu tests' });
-  const artifact = await hb.mgmt.uploadArtifact(module.id, { filename: `${name}.signed.bin`, data });
-  const set = await hb.mgmt.createDistributionSet({ name, version: '1.0.1', moduleIds: [module.id] });
-  return { module, artifact, set };
+  const { artifacts, distributionSet } = await publishRelease(hb.mgmt, {
+    name,
+    version: '1.0.1',
+    vendor: 'zdfu tests',
+    artifacts: [{ filename: `${name}.signed.bin`, data }],
+  });
+  const artifact = artifacts[0];
+  if (!artifact) throw new Error('publishRelease returned no artifact');
+  return { artifact, set: distributionSet };
 }
 
 describe('hawkBit server (DDI + Management API)', () => {

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishRelease } from '../../src/fleet/mgmt/release.ts';
 import type { Rollout } from '../../src/fleet/mgmt/schema.ts';
 import { type HawkbitServer, startHawkbit } from './support/hawkbit.ts';
 import { actionIdOf, feedback, poll } from './support/plain-ddi.ts';
@@ -22,12 +23,11 @@ afterAll(async () => {
 
 /** 8 targets `<prefix>-0…7`, a release, and a rollout of 2 groups over them, ready to start. */
 async function stage(prefix: string, rollout: { successThreshold: number; errorThreshold: number }) {
-  const module = await hb.mgmt.createSoftwareModule({ name: prefix, version: '2.0.0' });
-  await hb.mgmt.uploadArtifact(module.id, {
-    filename: `${prefix}.bin`,
-    data: new Uint8Array(randomBytes(1024)),
+  const { distributionSet: set } = await publishRelease(hb.mgmt, {
+    name: prefix,
+    version: '2.0.0',
+    artifacts: [{ filename: `${prefix}.bin`, data: new Uint8Array(randomBytes(1024)) }],
   });
-  const set = await hb.mgmt.createDistributionSet({ name: prefix, version: '2.0.0', moduleIds: [module.id] });
   await hb.mgmt.createTargets(Array.from({ length: 8 }, (_, i) => ({ controllerId: `${prefix}-${i}` })));
   const created = await hb.mgmt.createRollout({
     name: prefix,

@@ -27,7 +27,11 @@ import { MgmtClient, SYSTEM_CONFIG } from '../../../src/fleet/mgmt/client.ts';
 export interface StartHawkbitOptions {
   /** The gateway token key to set (default: the shared server's, or a new random one); always (re)set. */
   gatewayToken?: string;
-  /** hawkBit's `config.polling.sleep` for every device, "HH:MM:SS" (default "00:00:01"; ≥ 1 s). */
+  /**
+   * hawkBit's `config.polling.sleep` for every device, "HH:MM:SS" (default "00:00:01"; ≥ 1 s). For
+   * hundreds of boards use 00:00:05 or more: about 1,000 polls/s saturate this server on 2 cores
+   * (/work/shared/reference/hawkbit.md §7).
+   */
   pollingTime?: string;
   /** Start a server of its own even when a shared one is running. */
   fresh?: boolean;
