@@ -19,9 +19,12 @@ if ! command -v java >/dev/null || ! command -v javac >/dev/null || ! command -v
   fi
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-  echo "installing Debian's openjdk-17-jdk-headless (javac compiles the server's main class) and maven with apt-get"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null
+  # JDK 17 where Debian has it (12); Debian 13 ships 21 as its default JDK (0.3.0M7 on 21: untested).
+  jdk=openjdk-17-jdk-headless
+  if ! apt-cache policy "$jdk" 2>/dev/null | grep -q 'Candidate: [0-9]'; then jdk=default-jdk-headless; fi
+  echo "installing Debian's $jdk (javac compiles the server's main class) and maven with apt-get"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$jdk" maven >/dev/null
 fi
 
 # Only sources count: a stale build directory must not change the hash.
