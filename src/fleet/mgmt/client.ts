@@ -10,14 +10,8 @@
  * REST docs (eclipse-hawkbit/hawkbit: docs, "Management API") and /work/shared/reference/hawkbit.md §4.
  */
 import * as z from 'zod/mini';
-import { base64Encode } from '../../image/bytes.ts';
-import {
-  describeRefusal,
-  MgmtError,
-  type MgmtErrorDetails,
-  MgmtResponseError,
-  MgmtWaitError,
-} from './errors.ts';
+import { MgmtResponseError, MgmtWaitError } from './errors.ts';
+import { delay, MgmtHttp, type MgmtHttpOptions, queryString, seg } from './http.ts';
 import {
   type Action,
   type ActionStatusEntry,
@@ -29,7 +23,6 @@ import {
   assignResultSchema,
   type DistributionSet,
   distributionSetSchema,
-  errorBodySchema,
   type Paged,
   pagedSchema,
   type Rollout,
@@ -45,15 +38,8 @@ import {
   targetSchema,
 } from './schema.ts';
 
-export interface MgmtClientOptions {
-  /** The server's root, e.g. `http://127.0.0.1:8080` (no /rest/v1). */
-  baseUrl: string;
-  user: string;
-  password: string;
-  /** Each request's bound (default 30 s; uploads get the same). */
-  timeoutMs?: number;
-  fetch?: typeof fetch;
-}
+/** Where hawkBit is and how to log in (basic auth), with each request's time bound. */
+export type MgmtClientOptions = MgmtHttpOptions;
 
 /** Software module types hawkBit ships: `application` becomes chunk part `bApp`, `os` part `os`. */
 export type SoftwareModuleType = 'application' | 'os' | (string & {});
@@ -109,22 +95,16 @@ const PAGE_LIMIT = 500;
 /** Targets per create request: keeps each request short on a busy server. */
 const CREATE_BATCH = 100;
 
-type Body = { json: unknown } | { form: FormData } | undefined;
-
 export class MgmtClient {
-  readonly baseUrl: string;
-  private readonly authHeader: string;
-  private readonly timeoutMs: number;
-  private readonly fetchFn: typeof fetch;
+  private readonly http: MgmtHttp;
 
   constructor(options: MgmtClientOptions) {
-    if (!/^https?:\/\//.test(options.baseUrl)) {
-      throw new TypeError(`hawkBit URL must start with http:// or https://, got '${options.baseUrl}'`);
-    }
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.authHeader = `Basic ${base64Encode(new TextEncoder().encode(`${options.user}:${options.password}`))}`;
-    this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.http = new MgmtHttp(options);
+  }
+
+  /** The server's root URL, without a trailing slash. */
+  get baseUrl(): string {
+    return this.http.baseUrl;
   }
 
   // ---- software modules, artifacts, distribution sets ----
@@ -137,7 +117,7 @@ export class MgmtClient {
     description?: string;
   }): Promise<SoftwareModule> {
     const body = [{ type: 'application', ...module }];
-    const created = await this.call(
+    const created = await this.http.call(
       `create software module ${module.name} ${module.version}`,
       'POST',
       '/rest/v1/softwaremodules',
@@ -156,7 +136,7 @@ export class MgmtClient {
     const bytes = new Uint8Array(new ArrayBuffer(artifact.data.length));
     bytes.set(artifact.data);
     form.append('file', new Blob([bytes]), artifact.filename);
-    return this.call(
+    return this.http.call(
       `upload artifact ${artifact.filename} (${artifact.data.length} bytes) to software module ${moduleId}`,
       'POST',
       `/rest/v1/softwaremodules/${moduleId}/artifacts`,
@@ -174,7 +154,7 @@ export class MgmtClient {
   }): Promise<DistributionSet> {
     const { moduleIds, ...rest } = set;
     const body = [{ type: 'app', ...rest, modules: moduleIds.map((id) => ({ id })) }];
-    const created = await this.call(
+    const created = await this.http.call(
       `create distribution set ${set.name} ${set.version}`,
       'POST',
       '/rest/v1/distributionsets',
@@ -206,14 +186,14 @@ export class MgmtClient {
       const what =
         batch.length === 1 ? `create target ${first}` : `create ${batch.length} targets from ${first}`;
       out.push(
-        ...(await this.call(what, 'POST', '/rest/v1/targets', { json: batch }, arrayOf(targetSchema))),
+        ...(await this.http.call(what, 'POST', '/rest/v1/targets', { json: batch }, arrayOf(targetSchema))),
       );
     }
     return out;
   }
 
   getTarget(controllerId: string): Promise<Target> {
-    return this.call(
+    return this.http.call(
       `read target ${controllerId}`,
       'GET',
       `/rest/v1/targets/${seg(controllerId)}`,
@@ -224,7 +204,7 @@ export class MgmtClient {
 
   /** One page of targets, optionally filtered by FIQL (e.g. `controllerId==sim-*`). */
   listTargets(query: { q?: string; limit?: number; offset?: number } = {}): Promise<Paged<Target>> {
-    return this.call(
+    return this.http.call(
       `list targets${query.q ? ` matching ${query.q}` : ''}`,
       'GET',
       `/rest/v1/targets${queryString({ q: query.q, limit: query.limit ?? PAGE_LIMIT, offset: query.offset })}`,
@@ -240,7 +220,7 @@ export class MgmtClient {
 
   /** The attributes the device sent with DDI configData. */
   async targetAttributes(controllerId: string): Promise<Record<string, string>> {
-    const attributes = await this.call(
+    const attributes = await this.http.call(
       `read attributes of target ${controllerId}`,
       'GET',
       `/rest/v1/targets/${seg(controllerId)}/attributes`,
@@ -263,7 +243,7 @@ export class MgmtClient {
   /** The target's actions, oldest first. */
   async targetActions(controllerId: string): Promise<Action[]> {
     const actions = await this.allPages((offset) =>
-      this.call(
+      this.http.call(
         `list actions of target ${controllerId}`,
         'GET',
         `/rest/v1/targets/${seg(controllerId)}/actions${queryString({ limit: PAGE_LIMIT, offset })}`,
@@ -275,7 +255,7 @@ export class MgmtClient {
   }
 
   action(controllerId: string, actionId: number): Promise<Action> {
-    return this.call(
+    return this.http.call(
       `read action ${actionId} of target ${controllerId}`,
       'GET',
       `/rest/v1/targets/${seg(controllerId)}/actions/${actionId}`,
@@ -287,7 +267,7 @@ export class MgmtClient {
   /** The action's status history (what hawkBit and the device reported), oldest first. */
   async actionStatus(controllerId: string, actionId: number): Promise<ActionStatusEntry[]> {
     const entries = await this.allPages((offset) =>
-      this.call(
+      this.http.call(
         `read the status history of action ${actionId} of target ${controllerId}`,
         'GET',
         `/rest/v1/targets/${seg(controllerId)}/actions/${actionId}/status${queryString({ limit: PAGE_LIMIT, offset })}`,
@@ -306,7 +286,7 @@ export class MgmtClient {
     controllerIds: readonly string[],
     type: ActionType = 'forced',
   ): Promise<AssignResult> {
-    return this.call(
+    return this.http.call(
       `assign distribution set ${distributionSetId} to ${controllerIds.length} target(s)`,
       'POST',
       `/rest/v1/distributionsets/${distributionSetId}/assignedTargets`,
@@ -324,7 +304,7 @@ export class MgmtClient {
     actionId: number,
     options: { force?: boolean } = {},
   ): Promise<void> {
-    await this.call(
+    await this.http.call(
       `${options.force ? 'force-quit' : 'cancel'} action ${actionId} of target ${controllerId}`,
       'DELETE',
       `/rest/v1/targets/${seg(controllerId)}/actions/${actionId}${options.force ? '?force=true' : ''}`,
@@ -336,7 +316,7 @@ export class MgmtClient {
   // ---- system configuration ----
 
   async getSystemConfig(key: string): Promise<SystemConfigValue> {
-    const config = await this.call(
+    const config = await this.http.call(
       `read system configuration ${key}`,
       'GET',
       `/rest/v1/system/configs/${seg(key)}`,
@@ -347,7 +327,7 @@ export class MgmtClient {
   }
 
   async setSystemConfig(key: string, value: SystemConfigValue): Promise<void> {
-    await this.call(
+    await this.http.call(
       `set system configuration ${key}`,
       'PUT',
       `/rest/v1/system/configs/${seg(key)}`,
@@ -392,7 +372,7 @@ export class MgmtClient {
             errorAction: { action: 'PAUSE', expression: '' },
           }),
     };
-    return this.call(
+    return this.http.call(
       `create rollout ${spec.name}`,
       'POST',
       '/rest/v1/rollouts',
@@ -402,7 +382,7 @@ export class MgmtClient {
   }
 
   getRollout(id: number): Promise<Rollout> {
-    return this.call(`read rollout ${id}`, 'GET', `/rest/v1/rollouts/${id}`, undefined, rolloutSchema);
+    return this.http.call(`read rollout ${id}`, 'GET', `/rest/v1/rollouts/${id}`, undefined, rolloutSchema);
   }
 
   /**
@@ -445,21 +425,39 @@ export class MgmtClient {
   }
 
   async startRollout(id: number): Promise<void> {
-    await this.call(`start rollout ${id}`, 'POST', `/rest/v1/rollouts/${id}/start`, undefined, undefined);
+    await this.http.call(
+      `start rollout ${id}`,
+      'POST',
+      `/rest/v1/rollouts/${id}/start`,
+      undefined,
+      undefined,
+    );
   }
 
   async pauseRollout(id: number): Promise<void> {
-    await this.call(`pause rollout ${id}`, 'POST', `/rest/v1/rollouts/${id}/pause`, undefined, undefined);
+    await this.http.call(
+      `pause rollout ${id}`,
+      'POST',
+      `/rest/v1/rollouts/${id}/pause`,
+      undefined,
+      undefined,
+    );
   }
 
   async resumeRollout(id: number): Promise<void> {
-    await this.call(`resume rollout ${id}`, 'POST', `/rest/v1/rollouts/${id}/resume`, undefined, undefined);
+    await this.http.call(
+      `resume rollout ${id}`,
+      'POST',
+      `/rest/v1/rollouts/${id}/resume`,
+      undefined,
+      undefined,
+    );
   }
 
   /** The rollout's deployment groups in order, each with its status and per-status counts. */
   async rolloutGroups(id: number): Promise<RolloutGroup[]> {
     const groups = await this.allPages((offset) =>
-      this.call(
+      this.http.call(
         `list the groups of rollout ${id}`,
         'GET',
         `/rest/v1/rollouts/${id}/deploygroups${queryString({ limit: PAGE_LIMIT, offset })}`,
@@ -473,7 +471,7 @@ export class MgmtClient {
   /** The targets hawkBit put into one group of a rollout. */
   rolloutGroupTargets(rolloutId: number, groupId: number): Promise<Target[]> {
     return this.allPages((offset) =>
-      this.call(
+      this.http.call(
         `list the targets of group ${groupId} of rollout ${rolloutId}`,
         'GET',
         `/rest/v1/rollouts/${rolloutId}/deploygroups/${groupId}/targets${queryString({ limit: PAGE_LIMIT, offset })}`,
@@ -493,87 +491,6 @@ export class MgmtClient {
       if (content.length === 0 || all.length >= total) return all;
     }
   }
-
-  /** One request: JSON or multipart body, bounded; refusals become MgmtError in words. */
-  private async call<S extends z.core.$ZodType | undefined>(
-    what: string,
-    method: string,
-    path: string,
-    body: Body,
-    schema: S,
-  ): Promise<S extends z.core.$ZodType ? z.infer<S> : unknown> {
-    const headers: Record<string, string> = { Authorization: this.authHeader, Accept: 'application/json' };
-    let payload: string | FormData | undefined;
-    if (body && 'json' in body) {
-      headers['Content-Type'] = 'application/json';
-      payload = JSON.stringify(body.json);
-    } else if (body) {
-      payload = body.form;
-    }
-    const details: MgmtErrorDetails = { method, path };
-    let response: Response;
-    try {
-      response = await this.fetchFn(`${this.baseUrl}${path}`, {
-        method,
-        headers,
-        body: payload,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      if (error instanceof Error && error.name === 'TimeoutError') {
-        throw new MgmtError(
-          `hawkBit at ${this.baseUrl} did not answer within ${this.timeoutMs / 1000} s when asked to ${what} (${method} ${path})`,
-          details,
-          { cause: error },
-        );
-      }
-      const reason = error instanceof Error ? (causeMessage(error) ?? error.message) : String(error);
-      throw new MgmtError(
-        `cannot reach hawkBit at ${this.baseUrl} to ${what} (${method} ${path}): ${reason}`,
-        details,
-        { cause: error },
-      );
-    }
-    const text = await response.text();
-    let json: unknown;
-    if (text.length > 0) {
-      try {
-        json = JSON.parse(text);
-      } catch (error) {
-        if (response.ok) {
-          throw new MgmtResponseError(
-            `hawkBit at ${this.baseUrl} answered ${method} ${path} with ${response.status} but not JSON: ${text.slice(0, 120)}`,
-            details,
-            { cause: error },
-          );
-        }
-      }
-    }
-    if (!response.ok) {
-      const parsed = z.safeParse(errorBodySchema, json);
-      const refused: MgmtErrorDetails = {
-        ...details,
-        status: response.status,
-        errorCode: parsed.success ? parsed.data.errorCode : undefined,
-        serverMessage: parsed.success ? parsed.data.message : text.slice(0, 200) || undefined,
-      };
-      throw new MgmtError(describeRefusal(what, this.baseUrl, refused), refused);
-    }
-    if (schema === undefined) return json as S extends z.core.$ZodType ? z.infer<S> : unknown;
-    const parsed = z.safeParse(schema, json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(the body)';
-      const expected =
-        issue && 'expected' in issue ? `expected ${String(issue.expected)}` : (issue?.message ?? 'invalid');
-      throw new MgmtResponseError(
-        `hawkBit at ${this.baseUrl} answered ${method} ${path} (to ${what}) with an unexpected shape: ${field}: ${expected}`,
-        details,
-        { cause: parsed.error },
-      );
-    }
-    return parsed.data as S extends z.core.$ZodType ? z.infer<S> : unknown;
-  }
 }
 
 /** A JSON array of items (hawkBit's create calls answer with the created entities). */
@@ -586,28 +503,6 @@ function oneOf<T extends z.core.$ZodType>(item: T) {
   return z.tuple([item], item);
 }
 
-/** `?a=1&b=2` for the defined entries, or ''. */
-function queryString(query: Record<string, string | number | undefined>): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined) params.set(key, String(value));
-  }
-  const text = params.toString();
-  return text ? `?${text}` : '';
-}
-
-/** A path segment (controller ids may hold any character hawkBit allows). */
-function seg(value: string): string {
-  return encodeURIComponent(value);
-}
-
-/** Node's fetch hides the reason (ECONNREFUSED, …) in `cause`. */
-function causeMessage(error: Error): string | undefined {
-  const cause = (error as { cause?: unknown }).cause;
-  if (cause instanceof Error) return (cause as { code?: string }).code ?? cause.message;
-  return undefined;
-}
-
 function describeCounts(rollout: Rollout): string {
   const counts = rollout.totalTargetsPerStatus;
   if (!counts) return '';
@@ -615,22 +510,4 @@ function describeCounts(rollout: Rollout): string {
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${k} ${n}`);
   return parts.length > 0 ? ` (targets: ${parts.join(', ')})` : '';
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
