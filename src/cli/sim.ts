@@ -9,8 +9,9 @@ import { ConnStringError } from '../transport/kinds/kind.ts';
 import type { ContextFactory } from './conn.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
+import { hawkbitServer, type SimHawkbitOptions, simFleetCommand, simHawkbitBuild } from './sim-hawkbit.ts';
 
-interface SimCommandOptions {
+interface SimCommandOptions extends SimHawkbitOptions {
   board: string;
   listBoards?: boolean;
   flash?: string;
@@ -37,6 +38,16 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
     await listBoards(ctx, opts.board);
     return;
   }
+  if (opts.count !== undefined) {
+    await simFleetCommand(ctx, { ...opts });
+    return;
+  }
+  if (opts.fault !== undefined) {
+    throw new CliError(
+      '--fault shares faults out over a fleet: it goes with --count N (one board: --power-cut).',
+    );
+  }
+  const hawkbit = hawkbitServer(opts);
   const baud = Number(opts.baud);
   if (!Number.isInteger(baud) || baud < 0)
     throw new CliError(`The baud rate "${opts.baud}" is not a whole number.`);
@@ -58,6 +69,7 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
     baud,
     ...(ble ? { ble } : {}),
     ...(link ? { link } : {}),
+    ...(hawkbit ? { hawkbit: simHawkbitBuild(ctx, hawkbit) } : {}),
     // As on hardware unless --fast: erases and writes (an upload, a swap) take the board's flash time.
     flashTimeScale: opts.fast ? 0 : 1,
     signal: ctx.io.signal,
@@ -229,5 +241,19 @@ export function registerSimCommand(program: Command, context: ContextFactory): v
     )
     .option('--ble-name <name>', 'advertised name (default: the board name)')
     .option('--ble-mtu <n>', "largest ATT MTU the board accepts (default: the board's, 498)")
+    .option(
+      '--hawkbit <url>',
+      "build the app with Zephyr's hawkBit client polling this server (http://HOST:PORT, tenant DEFAULT)",
+    )
+    .option('--hawkbit-token <token>', 'DDI target security token (CONFIG_HAWKBIT_DDI_TARGET_SECURITY)')
+    .option('--gateway-token <key>', 'DDI gateway security token (CONFIG_HAWKBIT_DDI_GATEWAY_SECURITY)')
+    .option(
+      '--count <n>',
+      'run N boards in this process, each polling --hawkbit itself; a line per board event',
+    )
+    .option(
+      '--fault <plan>',
+      'with --count: faults by share, e.g. power-cut-swap=2%,image-refused=1%,link-lost=1%,never-confirms=1%[,seed=N]',
+    )
     .action((opts: SimCommandOptions, command: Command) => simCommand(context(command), opts));
 }
