@@ -110,7 +110,7 @@ const FLAG_OF: Record<string, string> = {
 };
 
 export interface FleetCommandOptions extends SimHawkbitOptions {
-  board: string;
+  board?: string;
   fast?: boolean;
   [other: string]: unknown;
 }
@@ -131,14 +131,14 @@ export async function simFleetCommand(ctx: CliContext, opts: FleetCommandOptions
     );
   }
   const faults = faultPlanOption(opts.fault);
-  const { startSimFleet } = await import('../fleet/sim-fleet.ts');
+  const { startSimFleet, SimFleetError } = await import('../fleet/sim-fleet.ts');
   const { describeFaultPlan } = await import('../fleet/faults.ts');
   const { eventLine, isRoutineEvent, summaryLines } = await import('../fleet/sim-report.ts');
   const width = String(count - 1).length;
   const started = performance.now();
   const fleet = await startSimFleet({
     count,
-    board: opts.board,
+    ...(opts.board === undefined ? {} : { board: opts.board }),
     hawkbit: server,
     ...(faults ? { faults } : {}),
     flashTimeScale: opts.fast ? 0 : 1,
@@ -148,6 +148,8 @@ export async function simFleetCommand(ctx: CliContext, opts: FleetCommandOptions
       if (!isRoutineEvent(event)) ctx.io.stdout.write(`${eventLine(event, width)}\n`);
     },
     ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
+  }).catch((err: unknown) => {
+    throw err instanceof SimFleetError ? new CliError(err.message) : err;
   });
   const first = fleet.boards[0]!;
   ctx.io.stdout.write(

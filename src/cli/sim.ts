@@ -12,7 +12,7 @@ import { CliError } from './errors.ts';
 import { hawkbitServer, type SimHawkbitOptions, simFleetCommand, simHawkbitBuild } from './sim-hawkbit.ts';
 
 interface SimCommandOptions extends SimHawkbitOptions {
-  board: string;
+  board?: string;
   listBoards?: boolean;
   flash?: string;
   newFlash?: boolean;
@@ -30,12 +30,15 @@ interface SimCommandOptions extends SimHawkbitOptions {
   bleMtu?: string;
 }
 
+/** The board `zdfu sim` runs unless --board says otherwise. */
+const DEFAULT_BOARD = 'stm32f4_disco';
+
 /** How long the board stays without power after a rehearsed power cut. */
 const POWER_OFF_MS = 500;
 
 export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Promise<void> {
   if (opts.listBoards) {
-    await listBoards(ctx, opts.board);
+    await listBoards(ctx, opts.board ?? DEFAULT_BOARD);
     return;
   }
   if (opts.count !== undefined) {
@@ -60,7 +63,7 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
   const link = simLinkOptions(opts);
   const { startSim } = await import('../device/io/sim-host.ts');
   const sim = await startSim({
-    board: opts.board,
+    board: opts.board ?? DEFAULT_BOARD,
     flashFile: opts.flash,
     newFlash: opts.newFlash,
     image: opts.image,
@@ -204,8 +207,7 @@ export function registerSimCommand(program: Command, context: ContextFactory): v
     .description('Run a virtual board (MCUboot + Zephyr SMP server + blinky) on a PTY and on UDP')
     .option(
       '--board <name|file>',
-      'board to simulate: a built-in name (see --list-boards) or a board file (YAML, as in src/device/boards/data)',
-      'stm32f4_disco',
+      'board to simulate: a built-in name (see --list-boards) or a board file (YAML, as in src/device/boards/data); default stm32f4_disco, with --count nrf52840dk',
     )
     .option('--list-boards', 'list the boards with their flash, MCUboot strategy and radio, then exit')
     .option(
