@@ -139,6 +139,11 @@ export const DEFAULT_HAWKBIT_BOARD = 'nrf52840dk';
  */
 function checkHawkbitStorage(board: Board): void {
   const storage = partitionArea(board, createBoardFlashes(board), 'storage_partition');
+  if (!storage) {
+    throw new SimFleetError(
+      `${board.name} cannot run Zephyr's hawkBit client: it has no storage_partition, where the client keeps its action id across the reboot; use e.g. --board ${DEFAULT_HAWKBIT_BOARD}`,
+    );
+  }
   if (storage.sectors.length < 2) {
     throw new SimFleetError(
       `${board.name} cannot run Zephyr's hawkBit client: its storage_partition is ${storage.sectors.length} erase block of ` +
