@@ -307,7 +307,8 @@ describe('fleet faults on boards that poll hawkBit themselves', () => {
     const mine = events
       .filter((e) => e.board.fault === 'never-confirms')
       .map((e) => `${e.kind} ${e.message}`);
-    const bootedTwo = mine.findIndex((line) => line === 'boot booted 2.0.0');
+    const bootedTwo = mine.indexOf('boot booted 2.0.0');
+    expect(bootedTwo).toBeGreaterThanOrEqual(0);
     expect(mine[bootedTwo + 1]).toMatch(/^unconfirmed 2\.0\.0 is not confirmed: no poll/);
 
     const summary = fleet.summary();
