@@ -15,7 +15,8 @@
  *   upgrade, stores the action id (settings "hawkbit/action_id") and reboots.
  *
  * Where this model goes beyond Zephyr's client (failureFeedback, on by default): Zephyr only logs
- * a refused deployment, a broken download or a hash mismatch (and tries again at the next poll),
+ * a refused deployment, a broken download or a hash mismatch (and tries again at the next poll,
+ * without end; the virtual board reports a download that broke off 3 times),
  * and after the reboot it reports closed/success on the stored action id alone, even when MCUboot
  * refused the image or reverted it. The virtual board reports those as closed/failure with the
  * reason in words, so a rollout's error threshold sees them; with failureFeedback false it does
@@ -60,6 +61,8 @@ const ENOENT = -2;
 const EINVAL = -22;
 /** flash_img's write buffer (CONFIG_IMG_BLOCK_BUF_SIZE): the download reaches flash in these. */
 const WRITE_CHUNK = 512;
+/** Downloads of one action that may break off before the board reports a failure. */
+const DOWNLOAD_TRIES = 3;
 /** The hwRevision Zephyr's client sends in its config data. */
 const HW_REVISION = '3';
 
@@ -91,6 +94,8 @@ class HawkbitClient implements HawkbitClientHandle {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
   private readonly abort = new AbortController();
+  /** Broken downloads so far, by action (RAM: a reboot starts the count again). */
+  private readonly brokenDownloads = new Map<string, number>();
 
   constructor(
     private readonly services: HawkbitServices,
@@ -289,10 +294,22 @@ class HawkbitClient implements HawkbitClientHandle {
       image = await this.ddi.download(artifact, { signal: this.abort.signal, maxBytes: artifact.size });
     } catch (error) {
       if (this.stopped) return;
-      const why =
-        error instanceof DdiHashError
-          ? `the downloaded ${artifact.filename} does not match its sha256 (${messageOf(error)})`
-          : `the download of ${artifact.filename} broke off: ${messageOf(error)}`;
+      if (error instanceof DdiHashError) {
+        await this.fail(
+          actionId,
+          `the downloaded ${artifact.filename} does not match its sha256 (${messageOf(error)}); nothing was installed`,
+        );
+        return;
+      }
+      // Zephyr tries again at the next poll, without end; the virtual board gives up after a few.
+      const tries = (this.brokenDownloads.get(actionId) ?? 0) + 1;
+      this.brokenDownloads.set(actionId, tries);
+      const why = `the download of ${artifact.filename} broke off${tries > 1 ? ` ${tries} times` : ''}: ${messageOf(error)}`;
+      if (tries < DOWNLOAD_TRIES) {
+        this.services.log('err', 'hawkbit', `${why}; trying again at the next poll`);
+        this.event('error', `${why}; trying again at the next poll`, actionId);
+        return;
+      }
       await this.fail(actionId, `${why}; nothing was installed`);
       return;
     }
