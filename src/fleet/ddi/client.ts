@@ -31,7 +31,7 @@ import type {
   DdiPoll,
 } from './types.ts';
 
-export type * from './types.ts';
+export * from './types.ts';
 
 export interface DdiClientOptions {
   /** hawkBit's address, http or https, e.g. "http://127.0.0.1:8080" (a path prefix is kept). */
@@ -49,6 +49,8 @@ export interface DdiDownloadOptions {
   signal?: AbortSignal;
   /** Refuse artifacts larger than this many bytes (default 64 MiB). */
   maxBytes?: number;
+  /** Called as bytes arrive: received so far, of the announced size. */
+  onProgress?: (received: number, total: number) => void;
 }
 
 export const DDI_DEFAULT_TIMEOUT_MS = 10_000;
@@ -59,6 +61,9 @@ const MAX_JSON_BYTES = 1024 * 1024;
 const ERROR_BODY_CHARS = 200;
 
 type Method = 'GET' | 'POST' | 'PUT';
+/** What the DDI endpoints produce (hawkbit: DdiRootControllerRestApi): HAL JSON or JSON, and bytes. */
+const JSON_TYPES = 'application/hal+json, application/json';
+const OCTETS = 'application/octet-stream';
 
 export class DdiClient {
   readonly baseUrl: string;
@@ -79,13 +84,18 @@ export class DdiClient {
     if (!/^[^/\s?#]+$/.test(this.tenant)) {
       throw configError(`"${this.tenant}" is not a hawkBit tenant name (no spaces, slashes, ? or #)`);
     }
-    if (options.auth.kind !== 'none' && options.auth.token === '') {
-      throw configError(`the ${options.auth.kind} token is empty`);
+    if (options.auth.kind !== 'none' && !/^[\x21-\x7e]+$/.test(options.auth.token)) {
+      throw configError(
+        options.auth.token === ''
+          ? `the ${options.auth.kind} token is empty`
+          : `the ${options.auth.kind} token has spaces or characters other than printable ASCII: an HTTP header cannot carry it`,
+      );
     }
     this.auth = options.auth;
     this.timeoutMs = options.timeoutMs ?? DDI_DEFAULT_TIMEOUT_MS;
-    if (!(this.timeoutMs > 0) || !Number.isFinite(this.timeoutMs)) {
-      throw configError(`a request timeout of ${options.timeoutMs} ms is not a positive number`);
+    // setTimeout fires at once for more than 2^31 - 1 ms.
+    if (!(this.timeoutMs > 0) || this.timeoutMs > 2 ** 31 - 1) {
+      throw configError(`a request timeout of ${options.timeoutMs} ms is not between 1 ms and 24 days`);
     }
     this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   }
@@ -186,6 +196,10 @@ export class DdiClient {
    */
   async download(artifact: DdiArtifact, options: DdiDownloadOptions = {}): Promise<Uint8Array> {
     const maxBytes = options.maxBytes ?? DDI_DEFAULT_MAX_DOWNLOAD;
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+      throw configError(`a download limit of ${options.maxBytes} bytes is not a whole number ≥ 0`);
+    }
+    const expected = artifact.sha256.toLowerCase();
     const url = parseHttpUrl(artifact.downloadHref, `the download link of "${artifact.filename}"`).href;
     if (artifact.size > maxBytes) {
       throw new DdiError(
@@ -194,9 +208,10 @@ export class DdiClient {
       );
     }
     const what = `downloading "${artifact.filename}"`;
+    const onProgress = options.onProgress;
     const scope = new RequestScope(this.timeoutMs, options.signal);
     try {
-      const response = await this.send(scope, 'GET', url, undefined, undefined, what);
+      const response = await this.send(scope, 'GET', url, undefined, undefined, what, OCTETS);
       // A Content-Length that differs says so before any byte (unless the body is encoded).
       const declared = response.headers.get('content-length');
       const encoding = response.headers.get('content-encoding') ?? 'identity';
@@ -204,21 +219,27 @@ export class DdiClient {
         await response.body?.cancel().catch(() => {});
         throw sizeMismatch(artifact, url, declared, `a Content-Length of ${declared}`);
       }
-      // One byte over the announced size is enough to know the download is wrong.
-      const bytes = await readBounded(response, artifact.size + 1, scope, 'GET', url, what);
-      if (bytes.length > artifact.size) {
-        throw sizeMismatch(artifact, url, `>${artifact.size}`, `more than ${artifact.size} bytes`);
-      }
+      // Reading stops at the first byte over the announced size.
+      const bytes = await readBounded(
+        response,
+        artifact.size,
+        scope,
+        'GET',
+        url,
+        what,
+        () => sizeMismatch(artifact, url, `>${artifact.size}`, `more than ${artifact.size} bytes`),
+        onProgress && ((received) => onProgress(received, artifact.size)),
+      );
       if (bytes.length < artifact.size) {
         throw sizeMismatch(artifact, url, String(bytes.length), `only ${bytes.length} bytes`);
       }
       const actual = toHex(await digest('sha256', bytes));
-      if (actual !== artifact.sha256) {
+      if (actual !== expected) {
         throw new DdiHashError(
-          `"${artifact.filename}" downloaded from ${url} is corrupt: its sha256 is ${actual}, hawkBit announced ${artifact.sha256}; the bytes were dropped`,
+          `"${artifact.filename}" downloaded from ${url} is corrupt: its sha256 is ${actual}, hawkBit announced ${expected}; the bytes were dropped`,
           artifact.filename,
           'sha256',
-          artifact.sha256,
+          expected,
           actual,
           { method: 'GET', url, status: response.status },
         );
@@ -230,45 +251,23 @@ export class DdiClient {
   }
 
   /** POST …/deploymentBase/{actionId}/feedback: progress or the outcome of an update. */
-  async feedback(
+  feedback(
     controllerId: string,
     actionId: string,
     fb: DdiFeedback,
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
-    const url = this.controllerUrl(
-      controllerId,
-      `/deploymentBase/${encodePart(actionId, 'action id')}/feedback`,
-    );
-    await this.sendJson(
-      'POST',
-      url,
-      controllerId,
-      feedbackJson(actionId, fb),
-      `feedback on action ${actionId}`,
-      options,
-    );
+    return this.postFeedback('deploymentBase', controllerId, actionId, fb, options);
   }
 
   /** POST …/cancelAction/{actionId}/feedback: the answer to a cancel request (closed/success = cancelled). */
-  async cancelFeedback(
+  cancelFeedback(
     controllerId: string,
     actionId: string,
     fb: DdiFeedback,
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
-    const url = this.controllerUrl(
-      controllerId,
-      `/cancelAction/${encodePart(actionId, 'action id')}/feedback`,
-    );
-    await this.sendJson(
-      'POST',
-      url,
-      controllerId,
-      feedbackJson(actionId, fb),
-      `cancel feedback on action ${actionId}`,
-      options,
-    );
+    return this.postFeedback('cancelAction', controllerId, actionId, fb, options);
   }
 
   /** PUT …/configData: the controller's attributes (hawkBit shows them on the target). */
@@ -289,6 +288,18 @@ export class DdiClient {
     return `${this.baseUrl}/${encodeURIComponent(this.tenant)}/controller/v1/${encodePart(controllerId, 'controller id')}${rest}`;
   }
 
+  private async postFeedback(
+    channel: 'deploymentBase' | 'cancelAction',
+    controllerId: string,
+    actionId: string,
+    fb: DdiFeedback,
+    options: { signal?: AbortSignal },
+  ): Promise<void> {
+    const url = this.controllerUrl(controllerId, `/${channel}/${encodePart(actionId, 'action id')}/feedback`);
+    const what = `${channel === 'cancelAction' ? 'cancel feedback' : 'feedback'} on action ${actionId}`;
+    await this.sendJson('POST', url, controllerId, feedbackJson(actionId, fb), what, options);
+  }
+
   private async getJson(
     url: string,
     controllerId: string | undefined,
@@ -298,7 +309,9 @@ export class DdiClient {
     const scope = new RequestScope(this.timeoutMs, signal);
     try {
       const response = await this.send(scope, 'GET', url, undefined, controllerId, what);
-      const bytes = await readBounded(response, MAX_JSON_BYTES, scope, 'GET', url, what);
+      const bytes = await readBounded(response, MAX_JSON_BYTES, scope, 'GET', url, what, () =>
+        tooLarge('GET', url, response.status),
+      );
       const text = new TextDecoder().decode(bytes);
       try {
         return JSON.parse(text);
@@ -327,7 +340,9 @@ export class DdiClient {
     try {
       const response = await this.send(scope, method, url, JSON.stringify(body), controllerId, what);
       // hawkBit answers 200 with an empty body; read what there is so the connection is reused.
-      await readBounded(response, MAX_JSON_BYTES, scope, method, url, what);
+      await readBounded(response, MAX_JSON_BYTES, scope, method, url, what, () =>
+        tooLarge(method, url, response.status),
+      );
     } finally {
       scope.close();
     }
@@ -341,8 +356,9 @@ export class DdiClient {
     body: string | undefined,
     controllerId: string | undefined,
     what: string,
+    accept = JSON_TYPES,
   ): Promise<Response> {
-    const headers: Record<string, string> = { Accept: 'application/hal+json, application/json' };
+    const headers: Record<string, string> = { Accept: accept };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const sameOrigin = new URL(url).origin === this.origin;
     if (sameOrigin && this.auth.kind !== 'none') {
@@ -416,8 +432,10 @@ class RequestScope {
     }, this.timeoutMs);
   }
 
+  /** Done: stops the timer, and aborts whatever of the request is still open (an unread body). */
   close(): void {
     clearTimeout(this.timer);
+    this.controller.abort();
     this.callerSignal?.removeEventListener('abort', this.onAbort);
   }
 
@@ -450,7 +468,10 @@ class RequestScope {
   }
 }
 
-/** Reads a body of at most `limit` bytes, re-arming the timeout on each chunk. */
+/**
+ * Reads a body of at most `limit` bytes, re-arming the timeout on each chunk. Past the limit it
+ * stops reading and throws `overLimit()`, or without one returns the first `limit` bytes.
+ */
 async function readBounded(
   response: Response,
   limit: number,
@@ -458,27 +479,40 @@ async function readBounded(
   method: string,
   url: string,
   what: string,
+  overLimit?: () => DdiError,
+  onBytes?: (received: number) => void,
 ): Promise<Uint8Array> {
   if (response.body === null) return new Uint8Array(0);
   const reader = response.body.getReader();
   const parts: Uint8Array[] = [];
   let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      scope.touch();
-      total += value.length;
-      if (total > limit) {
-        await reader.cancel().catch(() => {});
-        return concat(parts, value, limit);
-      }
-      parts.push(value);
+  for (;;) {
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (error) {
+      throw scope.failure(error, method, url, what);
     }
-  } catch (error) {
-    throw scope.failure(error, method, url, what);
+    if (chunk.done) break;
+    scope.touch();
+    const value = chunk.value;
+    if (total + value.length > limit) {
+      await reader.cancel().catch(() => {});
+      if (overLimit !== undefined) throw overLimit();
+      return concat(parts, value, limit);
+    }
+    total += value.length;
+    parts.push(value);
+    onBytes?.(total);
   }
   return concat(parts, undefined, total);
+}
+
+function tooLarge(method: string, url: string, status: number): DdiError {
+  return new DdiError(
+    `hawkBit's answer to ${method} ${url} is over ${MAX_JSON_BYTES} bytes: no DDI answer is that large`,
+    { kind: 'too-large', method, url, status },
+  );
 }
 
 /** The parts (and the first bytes of `last`) up to `length` bytes. */
