@@ -83,6 +83,9 @@ export function simHawkbitBuild(ctx: CliContext, server: { url: string; auth: Dd
   };
 }
 
+/** A fleet's boards are built with CONFIG_HAWKBIT_POLL_INTERVAL=1 (minute). */
+const FLEET_POLL_INTERVAL_MS = 60_000;
+
 /** Options that belong to the one-board sim and mean nothing for a fleet in memory. */
 const ONE_BOARD_ONLY = [
   'flash',
@@ -139,7 +142,9 @@ export async function simFleetCommand(ctx: CliContext, opts: FleetCommandOptions
   const fleet = await startSimFleet({
     count,
     ...(opts.board === undefined ? {} : { board: opts.board }),
-    hawkbit: server,
+    // Built with CONFIG_HAWKBIT_POLL_INTERVAL=1 (the least, in minutes) until the server's sleep
+    // is read: a board whose first poll after a reboot fails tries again within a minute.
+    hawkbit: { ...server, pollIntervalMs: FLEET_POLL_INTERVAL_MS },
     ...(faults ? { faults } : {}),
     flashTimeScale: opts.fast ? 0 : 1,
     // The first poll of each board spread over 10 s (hawkBit's sleep then phases them).

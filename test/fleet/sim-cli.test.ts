@@ -87,3 +87,44 @@ describe('zdfu sim --count N --hawkbit URL', () => {
     );
   });
 });
+
+describe('zdfu sim --hawkbit URL (one board)', () => {
+  async function runOne(args: string[], until: RegExp): Promise<string> {
+    fake ??= await startFakeDdi({ pollSleep: '00:00:01' });
+    const stop = new AbortController();
+    let out = '';
+    const io: CliIo = {
+      stdout: { write: (t: string | Uint8Array) => (out += String(t)) },
+      stderr: { write: (t: string) => (out += t) },
+      env: {},
+      signal: stop.signal,
+    };
+    const running = runCli(['sim', '--hawkbit', fake.url, '--no-udp', '--fast', ...args], io);
+    const deadline = Date.now() + 15_000;
+    while (!until.test(out)) {
+      if (Date.now() > deadline) {
+        stop.abort();
+        await running;
+        throw new Error(`no ${until} within 15 s; printed:\n${out}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    stop.abort();
+    expect(await running).toBe(0);
+    return out;
+  }
+
+  it("polls with the board's controller id and sends its config data", async () => {
+    const out = await runOne(['--board', 'nrf52840dk'], /hawkBit no-update/);
+    expect(out).toMatch(/zdfu sim: hawkBit config-data: sent config data VIN 7a64667500000001, hwRevision 3/);
+    expect(fake!.targetIds()).toEqual(['nrf52840dk-7a64667500000001']);
+  });
+
+  it('says why a board without storage for the action id does not start the client', async () => {
+    const out = await runOne(['--board', 'stm32f4_disco'], /hawkBit error/);
+    expect(out).toMatch(
+      /zdfu sim: hawkBit error: hawkbit_init failed: no storage for the action id: stm32f4_disco's storage_partition holds no file system/,
+    );
+    expect(fake!.targetIds()).toEqual([]);
+  });
+});

@@ -295,7 +295,9 @@ describe('fleet faults on boards that poll hawkBit themselves', () => {
     expect(running(byFault.get('image-refused')!)).toBe('1.0.0');
 
     expect(status('link-lost')).toBe('error');
-    expect(words('link-lost')).toMatch(/download of blinky-two\.bin broke off 3 times.*nothing was installed/);
+    expect(words('link-lost')).toMatch(
+      /download of blinky-two\.bin broke off 3 times.*nothing was installed/,
+    );
     expect(running(byFault.get('link-lost')!)).toBe('1.0.0');
 
     expect(status('never-confirms')).toBe('error');
