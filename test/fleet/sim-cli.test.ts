@@ -15,6 +15,23 @@ afterEach(async () => {
   fake = undefined;
 });
 
+/** Runs the CLI in-process until `stop` aborts it; `printed()` is its stdout and stderr so far. */
+function startCli(args: string[]): {
+  stop: AbortController;
+  running: Promise<number>;
+  printed: () => string;
+} {
+  const stop = new AbortController();
+  let out = '';
+  const io: CliIo = {
+    stdout: { write: (t: string | Uint8Array) => (out += String(t)) },
+    stderr: { write: (t: string) => (out += t) },
+    env: {},
+    signal: stop.signal,
+  };
+  return { stop, running: runCli(args, io), printed: () => out };
+}
+
 describe('zdfu sim --count / --hawkbit options', () => {
   it.each([
     [
@@ -47,24 +64,16 @@ describe('zdfu sim --count / --hawkbit options', () => {
 describe('zdfu sim --count N --hawkbit URL', () => {
   it('runs the boards, prints a line per board event, and the summary when stopped', async () => {
     fake = await startFakeDdi({ pollSleep: '00:00:01' });
-    const stop = new AbortController();
-    let out = '';
-    const io: CliIo = {
-      stdout: { write: (t: string | Uint8Array) => (out += String(t)) },
-      stderr: { write: (t: string) => (out += t) },
-      env: {},
-      signal: stop.signal,
-    };
-    const running = runCli(['sim', '--count', '2', '--hawkbit', fake.url, '--fast'], io);
+    const { stop, running, printed } = startCli(['sim', '--count', '2', '--hawkbit', fake.url, '--fast']);
     const until = async (ok: () => boolean) => {
       const deadline = Date.now() + 8000;
       while (!ok()) {
-        if (Date.now() > deadline) throw new Error(`timed out; printed:\n${out}`);
+        if (Date.now() > deadline) throw new Error(`timed out; printed:\n${printed()}`);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     };
     await until(() => fake!.targetIds().length === 2);
-    expect(out).toMatch(
+    expect(printed()).toMatch(
       /zdfu sim: 2 × nrf52840dk started in [\d.]+ s, polling http:\S+ as nrf52840dk-7a64000000000000 … nrf52840dk-7a64000000000001 \(auth none; faults: none\)/,
     );
     const data = await blinkyImageFor(getBoard('nrf52840dk'), 'blinky-two');
@@ -75,14 +84,16 @@ describe('zdfu sim --count N --hawkbit URL', () => {
         { part: 'bApp', name: 'blinky', version: '2.0.0', artifacts: [{ filename: 'two.bin', data }] },
       ],
     });
-    await until(() => (out.match(/ success \(action \d+\): running 2\.0\.0, confirmed/g) ?? []).length === 2);
-    expect(out).toMatch(
+    await until(
+      () => (printed().match(/ success \(action \d+\): running 2\.0\.0, confirmed/g) ?? []).length === 2,
+    );
+    expect(printed()).toMatch(
       /^#0 nrf52840dk-7a64000000000000 installed \(action \d+\): two\.bin in slot 1 for test; rebooting$/m,
     );
-    expect(out).not.toMatch(/ poll: /);
+    expect(printed()).not.toMatch(/ poll: /);
     stop.abort();
     expect(await running).toBe(0);
-    expect(out).toMatch(
+    expect(printed()).toMatch(
       /zdfu sim: 2 boards; running: 2\.0\.0 2\nzdfu sim: last action: 2 success, 0 failure, 0 cancelled, 0 none/,
     );
   });
@@ -91,27 +102,26 @@ describe('zdfu sim --count N --hawkbit URL', () => {
 describe('zdfu sim --hawkbit URL (one board)', () => {
   async function runOne(args: string[], until: RegExp): Promise<string> {
     fake ??= await startFakeDdi({ pollSleep: '00:00:01' });
-    const stop = new AbortController();
-    let out = '';
-    const io: CliIo = {
-      stdout: { write: (t: string | Uint8Array) => (out += String(t)) },
-      stderr: { write: (t: string) => (out += t) },
-      env: {},
-      signal: stop.signal,
-    };
-    const running = runCli(['sim', '--hawkbit', fake.url, '--no-udp', '--fast', ...args], io);
+    const { stop, running, printed } = startCli([
+      'sim',
+      '--hawkbit',
+      fake.url,
+      '--no-udp',
+      '--fast',
+      ...args,
+    ]);
     const deadline = Date.now() + 15_000;
-    while (!until.test(out)) {
+    while (!until.test(printed())) {
       if (Date.now() > deadline) {
         stop.abort();
         await running;
-        throw new Error(`no ${until} within 15 s; printed:\n${out}`);
+        throw new Error(`no ${until} within 15 s; printed:\n${printed()}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     stop.abort();
     expect(await running).toBe(0);
-    return out;
+    return printed();
   }
 
   it("polls with the board's controller id and sends its config data", async () => {
