@@ -23,9 +23,14 @@ export class ArtifactCache {
 
   constructor(readonly maxBytes: number = DEFAULT_CACHE_BYTES) {}
 
+  /** Whether the artifact is cached or being downloaded. */
+  has(artifact: DdiArtifact): boolean {
+    return this.entries.has(keyOf(artifact));
+  }
+
   /** The artifact's bytes, from the cache or from `download` (once, however many ask). */
   get(artifact: DdiArtifact, download: () => Promise<Uint8Array>): Promise<Uint8Array> {
-    const key = `${artifact.sha256.toLowerCase()}:${artifact.size}`;
+    const key = keyOf(artifact);
     const hit = this.entries.get(key);
     if (hit) {
       // Most recently used goes last, so eviction takes the oldest first.
@@ -63,4 +68,8 @@ export class ArtifactCache {
       total -= entry.size;
     }
   }
+}
+
+function keyOf(artifact: DdiArtifact): string {
+  return `${artifact.sha256.toLowerCase()}:${artifact.size}`;
 }

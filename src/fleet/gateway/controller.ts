@@ -332,7 +332,11 @@ export class DeviceController {
       const { artifact } = choice;
       record('downloading');
       board.update(this.id, { phase: 'downloading' });
-      await this.proceeding(actionId, [`downloading ${artifact.filename} (${artifact.size} bytes)`]);
+      await this.proceeding(actionId, [
+        this.shared.cache.has(artifact)
+          ? `${artifact.filename} (${artifact.size} bytes) is in the gateway's cache (downloaded once for every device)`
+          : `downloading ${artifact.filename} (${artifact.size} bytes)`,
+      ]);
       let data: Uint8Array;
       try {
         data = await this.shared.cache.get(artifact, () =>

@@ -11,7 +11,7 @@ import { MCUBOOT_MODE_NAMES } from '../../groups/os/client.ts';
 import { SmpError } from '../../smp/errors.ts';
 
 export interface DeviceFacts {
-  /** "Zephyr 3.7.0" (os info "s" and "r": kernel name and release), when the device answers os info. */
+  /** "Zephyr 3.5.0" (os info "s" and "v": kernel name and version), when the device answers os info. */
   os?: string;
   /** The board (os info "i", CONFIG_BOARD). */
   board?: string;
@@ -33,7 +33,7 @@ export async function readDeviceFacts(device: DeviceClient, call: CallOptions): 
     facts.version = running.version;
     facts.confirmed = running.confirmed === true;
   }
-  const os = await unlessRefused(() => device.osInfo('sr', call));
+  const os = await unlessRefused(() => device.osInfo('sv', call));
   if (os !== undefined) facts.os = os.trim();
   const board = await unlessRefused(() => device.osInfo('i', call));
   if (board !== undefined) facts.board = board.trim();
