@@ -11,6 +11,7 @@ import { simDevice } from '../../src/fleet/gateway/devices.ts';
 import { startGateway } from '../../src/fleet/gateway/gateway.ts';
 import type { Gateway, GatewayDevice, GatewayOptions } from '../../src/fleet/gateway/types.ts';
 import { type SimFleet, startSimFleet } from '../../src/fleet/sim-fleet.ts';
+import type { Transport } from '../../src/transport/transport.ts';
 import { blinky } from '../device/server/fixtures.ts';
 import {
   type FakeActionStatus,
@@ -135,4 +136,30 @@ export async function runningImage(
   } finally {
     await client.close();
   }
+}
+
+/**
+ * The same device behind a slower link: each packet the gateway sends waits `delayMs` first, so an
+ * upload lasts long enough for a test to cancel it or stop the gateway in the middle.
+ */
+export function slowed(device: GatewayDevice, delayMs: number): GatewayDevice {
+  return {
+    ...device,
+    async open() {
+      const inner = await device.open();
+      const slow: Transport = {
+        kind: inner.kind,
+        mtu: inner.mtu,
+        send: async (packet) => {
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          await inner.send(packet);
+        },
+        onPacket: (listener) => inner.onPacket(listener),
+        onText: (listener) => inner.onText(listener),
+        onLinkError: (listener) => inner.onLinkError(listener),
+        close: () => inner.close(),
+      };
+      return slow;
+    },
+  };
 }

@@ -18,6 +18,7 @@
 import { describeError } from '../../cli/failure.ts';
 import { DeviceClient } from '../../client/device.ts';
 import { type DfuResult, type DfuStep, runDfu } from '../../client/dfu.ts';
+import type { UploadResult } from '../../client/upload.ts';
 import { toHex } from '../../image/bytes.ts';
 import type { DdiClient, DdiDeployment, DdiFeedback } from '../ddi/client.ts';
 import type { DevicePhase, StatusBoard } from '../status.ts';
@@ -327,6 +328,7 @@ export class DeviceController {
     const steps: DfuStep['kind'][] = [];
     let progressFeedback: Promise<void> = Promise.resolve();
     let imageHash: string | undefined;
+    let uploaded: UploadResult | undefined;
     try {
       release = await this.shared.updateSlots.acquire(signal);
       const { artifact } = choice;
@@ -395,6 +397,7 @@ export class DeviceController {
           },
         },
         onStep: (step) => {
+          if (step.kind === 'uploaded') uploaded = step.result;
           steps.push(step.kind);
           attempt.steps = steps;
           const phase = this.onStep(step, record);
@@ -402,7 +405,7 @@ export class DeviceController {
         },
       });
       await progressFeedback;
-      await this.finish(actionId, this.successOf(result, steps, attempt), result);
+      await this.finish(actionId, this.successOf(result, steps, uploaded), result);
     } catch (error) {
       await progressFeedback;
       // Closing: the journal keeps the stage for the next start. Cancelled: onCancel answers.
@@ -438,19 +441,28 @@ export class DeviceController {
     }
   }
 
-  private successOf(result: DfuResult, steps: readonly DfuStep['kind'][], attempt: DfuAttempt): Ending {
+  private successOf(
+    result: DfuResult,
+    steps: readonly DfuStep['kind'][],
+    uploaded: UploadResult | undefined,
+  ): Ending {
     const link = this.device.describe;
     if (steps[0] === 'already-running' && !steps.includes('confirmed')) {
       return success([
         `already installed: ${link} already runs image ${result.version} (confirmed); nothing was sent`,
       ]);
     }
-    const sent = attempt.progress ? `${attempt.progress.total} bytes` : 'the image';
     const how = steps.includes('already-uploaded')
       ? 'the device already held the image, nothing was sent again'
       : steps.includes('already-running')
         ? 'it was already running on trial'
-        : `sent ${sent}`;
+        : uploaded
+          ? `sent ${uploaded.sentBytes} bytes in ${(uploaded.elapsedMs / 1000).toFixed(1)} s${
+              uploaded.resumedFrom > 0
+                ? ` (resumed at byte ${uploaded.resumedFrom} of ${uploaded.total})`
+                : ''
+            }`
+          : 'sent the image';
     return success([
       `installed: ${link} runs image ${result.version}, confirmed`,
       `${how}; steps: ${steps.join(', ')}`,
