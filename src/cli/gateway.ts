@@ -231,8 +231,10 @@ function stopped(signal: AbortSignal | undefined, ms: number | undefined): Promi
   });
 }
 
+/** A sentence: a capital first letter (hawkBit keeps its own spelling) and a full stop. */
 function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1).replace(/([^.])$/, '$1.');
+  const head = text.startsWith('hawkBit') ? text.charAt(0) : text.charAt(0).toUpperCase();
+  return head + text.slice(1).replace(/([^.])$/, '$1.');
 }
 
 function collect(value: string, previous: string[]): string[] {
