@@ -3,6 +3,7 @@ import {
   binaryTwo,
   distribution,
   ended,
+  GATEWAY_TOKEN,
   type Rig,
   runningImage,
   slowed,
@@ -88,5 +89,43 @@ describe('zdfu gateway: cancel', () => {
     expect(closing).toMatchObject({ execution: 'closed', finished: 'success' });
     expect(rig.ddi.cancelFeedback(actionId!)).toHaveLength(1);
     expect(await runningImage(rig.devices[0]!)).toMatchObject({ version: '2.0.0', confirmed: true });
+  });
+});
+
+describe('zdfu gateway: cancel and the shared download', () => {
+  it('cancelling the device whose request fetches the artifact does not fail the other devices waiting for it', async () => {
+    rig = await startRig({ count: 2 });
+    const fetched: string[] = [];
+    // Artifact downloads take a second (answered at once, then held), so both devices wait on one.
+    const slowDownloads: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (String(input).includes('/softwaremodules/')) {
+        fetched.push(String(input));
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, 1000);
+          init?.signal?.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(init.signal?.reason);
+          });
+        });
+      }
+      return response;
+    };
+    const gateway = await rig.start({
+      ddi: { baseUrl: rig.ddi.url, auth: { kind: 'gateway', token: GATEWAY_TOKEN }, fetch: slowDownloads },
+    });
+    const image = await binaryTwo();
+    const [first] = rig.ddi.assign(['sim-0'], distribution(image)).values();
+    await until(() => fetched.length === 1, 'sim-0 to start the download');
+    expect(fetched[0]).toContain('/sim-0/');
+    const [second] = rig.ddi.assign(['sim-1'], distribution(image)).values();
+    await until(
+      () => gateway.status().devices[1]?.phase === 'downloading',
+      'sim-1 to wait for the same download',
+    );
+    rig.ddi.cancel(first!);
+    await until(() => gateway.status().devices[0]?.phase === 'cancelled', 'sim-0 cancelled');
+    const closing = await ended(rig.ddi, second!);
+    expect(closing.details?.[0]).toBe('installed: sim #1 runs image 2.0.0, confirmed');
   });
 });

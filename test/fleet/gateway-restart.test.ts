@@ -159,3 +159,46 @@ describe('zdfu gateway: a restart mid-rollout loses nothing', () => {
     expect(rig.ddi.requests()).toEqual([]);
   });
 });
+
+describe('zdfu gateway: journal entries whose action hawkBit no longer offers', () => {
+  function writeJournal(entry: Record<string, unknown>): void {
+    writeFileSync(
+      stateFile,
+      JSON.stringify({
+        version: 1,
+        devices: {
+          'sim-0': { target: { name: 'blinky', version: '2.0.0' }, startedAt: 1, updatedAt: 2, ...entry },
+        },
+      }),
+    );
+  }
+
+  it('an update cut off mid-upload whose action was closed meanwhile is reported as failed, in words, not dropped silently', async () => {
+    rig = await startRig({ count: 1 });
+    writeJournal({ actionId: '77', stage: 'uploading' });
+    const gateway = await rig.start({ stateFile });
+    await until(() => gateway.status().devices[0]?.phase === 'failed', 'the report');
+    const text =
+      'the gateway stopped while action 77 (blinky 2.0.0) was at stage "uploading", and hawkBit no longer offers it (it was closed or cancelled on the server)';
+    expect(gateway.status().devices[0]).toMatchObject({ actionId: '77', error: text });
+    expect(rig.logs).toContain(`sim-0: ${text}`);
+    await gateway.close();
+    expect(journal().devices).toEqual({});
+  });
+
+  it('a result sent before the stop, for an action hawkBit has closed, counts as delivered', async () => {
+    rig = await startRig({ count: 1 });
+    const pending = {
+      execution: 'closed',
+      finished: 'success',
+      details: ['installed: sim #0 runs image 2.0.0, confirmed'],
+    };
+    writeJournal({ actionId: '78', stage: 'finishing', pending });
+    const gateway = await rig.start({ stateFile });
+    await until(() => gateway.status().devices[0]?.phase === 'done', 'the report');
+    expect(gateway.status().devices[0]).toMatchObject({ actionId: '78', lastFeedback: pending });
+    expect(gateway.status().devices[0]?.error).toBeUndefined();
+    await gateway.close();
+    expect(journal().devices).toEqual({});
+  });
+});

@@ -28,7 +28,7 @@ import { configDataOf, type DeviceFacts, describeSlots, readDeviceFacts } from '
 import type { Journal, JournalEntry, JournalStage } from './journal.ts';
 import { type DfuAttempt, dfuFailure, type Ending, failure, success, unreachable } from './outcome.ts';
 import { type GatewayDevice, type GatewayDfuOptions, GatewayError } from './types.ts';
-import { type Slots, sleepOrAbort, sleepUnlessAborted } from './wait.ts';
+import { type Slots, sleepOrAbort, sleepUnlessAborted, unlessAborted } from './wait.ts';
 
 /** What every controller of one gateway shares. */
 export interface ControllerShared {
@@ -178,22 +178,30 @@ export class DeviceController {
   }
 
   /**
-   * A journal entry whose action hawkBit no longer offers: the gateway was stopped mid-update. Say
-   * so (status, log) rather than forget it silently.
+   * A journal entry whose action hawkBit no longer offers: the gateway was stopped mid-update, or
+   * stopped after sending a result whose answer it did not see. Say so (status, log) rather than
+   * forget it silently.
    */
   private abandoned(entry: JournalEntry, why: string): void {
-    const text =
-      entry.pending !== undefined
-        ? `the result of action ${entry.actionId} (${entry.pending.details?.[0] ?? entry.pending.finished}) could not be delivered before ${why}`
-        : `the gateway stopped while action ${entry.actionId} (${entry.target.name} ${entry.target.version}) was at stage "${entry.stage}", and ${why}`;
-    this.shared.journal.delete(this.id);
-    this.shared.board.update(this.id, {
-      phase: 'failed',
-      actionId: entry.actionId,
-      error: text,
-      progress: undefined,
-    });
-    this.shared.log(`${this.id}: ${text}`);
+    const { board, journal, log } = this.shared;
+    journal.delete(this.id);
+    if (entry.pending !== undefined) {
+      // The result went out before the stop; hawkBit closed the action, so it most likely took it.
+      const result = entry.pending.details?.[0] ?? entry.pending.finished;
+      const failed = entry.pending.finished === 'failure';
+      board.update(this.id, {
+        phase: failed ? 'failed' : 'done',
+        actionId: entry.actionId,
+        lastFeedback: entry.pending,
+        progress: undefined,
+        error: failed ? result : undefined,
+      });
+      log(`${this.id}: action ${entry.actionId} ended before the restart (${result}); ${why}`);
+      return;
+    }
+    const text = `the gateway stopped while action ${entry.actionId} (${entry.target.name} ${entry.target.version}) was at stage "${entry.stage}", and ${why}`;
+    board.update(this.id, { phase: 'failed', actionId: entry.actionId, error: text, progress: undefined });
+    log(`${this.id}: ${text}`);
   }
 
   private async onCancel(href: string): Promise<void> {
@@ -327,6 +335,7 @@ export class DeviceController {
     const attempt: DfuAttempt = { link: this.device.describe, version: target.version, steps: [] };
     const steps: DfuStep['kind'][] = [];
     let progressFeedback: Promise<void> = Promise.resolve();
+    let progressInFlight = false;
     let imageHash: string | undefined;
     let uploaded: UploadResult | undefined;
     try {
@@ -341,8 +350,13 @@ export class DeviceController {
       ]);
       let data: Uint8Array;
       try {
-        data = await this.shared.cache.get(artifact, () =>
-          this.ddi.download(artifact, { signal, maxBytes: artifact.size }),
+        // Shared by every device of this distribution: only closing the gateway stops the download;
+        // a cancel stops this device's wait for it.
+        data = await unlessAborted(
+          this.shared.cache.get(artifact, () =>
+            this.ddi.download(artifact, { signal: this.shared.closing, maxBytes: artifact.size }),
+          ),
+          signal,
         );
       } catch (error) {
         if (signal.aborted) throw error;
@@ -386,14 +400,16 @@ export class DeviceController {
             board.update(this.id, { progress: { sent: p.bytes, total: p.total } });
             if (now() - lastProgressAt < this.shared.progressIntervalMs || p.bytes >= p.total) return;
             lastProgressAt = now();
-            // One progress feedback in flight at most: the next waits for its turn or is skipped.
-            progressFeedback = progressFeedback.then(() =>
-              this.proceeding(
-                actionId,
-                [`uploaded ${p.bytes} of ${p.total} bytes to ${this.device.describe}`],
-                { cnt: Math.floor((p.bytes * 100) / p.total), of: 100 },
-              ),
-            );
+            // One progress feedback in flight at most: while one waits for hawkBit, others are skipped.
+            if (progressInFlight) return;
+            progressInFlight = true;
+            progressFeedback = this.proceeding(
+              actionId,
+              [`uploaded ${p.bytes} of ${p.total} bytes to ${this.device.describe}`],
+              { cnt: Math.floor((p.bytes * 100) / p.total), of: 100 },
+            ).finally(() => {
+              progressInFlight = false;
+            });
           },
         },
         onStep: (step) => {

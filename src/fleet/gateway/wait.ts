@@ -37,6 +37,28 @@ export function sleepOrAbort(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * `work`'s result, or a rejection with the signal's reason as soon as `signal` aborts (the work
+ * goes on for whoever else waits for it: a download shared by several devices).
+ */
+export function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const aborted = () => reject(signal.reason);
+    signal.addEventListener('abort', aborted, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', aborted);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', aborted);
+        reject(error);
+      },
+    );
+  });
+}
+
 /** Counting slots, handed out first come, first served. */
 export class Slots {
   private free: number;
