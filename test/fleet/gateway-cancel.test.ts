@@ -1,26 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   binaryTwo,
   distribution,
   ended,
   GATEWAY_TOKEN,
-  type Rig,
+  rigPerTest,
   runningImage,
   slowed,
-  startRig,
   until,
 } from './gateway-helpers.ts';
 
-let rig: Rig | undefined;
-
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
+const newRig = rigPerTest();
 
 describe('zdfu gateway: cancel', () => {
   it('before the image is marked for test: the upload stops, the cancel is confirmed (closed/success), nothing is installed', async () => {
-    rig = await startRig({ count: 1 });
+    const rig = await newRig({ count: 1 });
     const gateway = await rig.start({ devices: [slowed(rig.devices[0]!, 15)] });
     const [actionId] = rig.ddi.assign(['sim-0'], distribution(await binaryTwo())).values();
     await until(() => (gateway.status().devices[0]?.progress?.sent ?? 0) > 0, 'the upload to start');
@@ -44,7 +38,7 @@ describe('zdfu gateway: cancel', () => {
   });
 
   it('while queued for a slot (--parallel 1): confirmed at once, nothing sent to that device', async () => {
-    rig = await startRig({ count: 2 });
+    const rig = await newRig({ count: 2 });
     const gateway = await rig.start({ parallel: 1, devices: rig.devices.map((d) => slowed(d, 10)) });
     const actions = rig.ddi.assign(['sim-0', 'sim-1'], distribution(await binaryTwo()));
     await until(
@@ -56,7 +50,7 @@ describe('zdfu gateway: cancel', () => {
     const queued = gateway.status().devices.find((d) => d.phase === 'queued')!;
     const busy = gateway.status().devices.find((d) => d.phase === 'uploading')!;
     rig.ddi.cancel(actions.get(queued.controllerId)!);
-    await until(() => rig!.ddi.actionStatus(actions.get(queued.controllerId)!) === 'canceled', 'the cancel');
+    await until(() => rig.ddi.actionStatus(actions.get(queued.controllerId)!) === 'canceled', 'the cancel');
     expect(rig.ddi.cancelFeedback(actions.get(queued.controllerId)!)[0]?.details).toEqual([
       'cancelled before anything was sent to the device; nothing was installed',
     ]);
@@ -66,7 +60,7 @@ describe('zdfu gateway: cancel', () => {
   });
 
   it('after the image is marked for test: the cancel is refused (rejected) and the update finishes', async () => {
-    rig = await startRig({ count: 1 });
+    const rig = await newRig({ count: 1 });
     const gateway = await rig.start({
       dfu: {
         settleMs: 1500,
@@ -79,7 +73,7 @@ describe('zdfu gateway: cancel', () => {
     const [actionId] = rig.ddi.assign(['sim-0'], distribution(await binaryTwo())).values();
     await until(() => gateway.status().devices[0]?.phase === 'testing', 'the test boot');
     rig.ddi.cancel(actionId!);
-    await until(() => rig!.ddi.cancelFeedback(actionId!).length > 0, 'the answer to the cancel');
+    await until(() => rig.ddi.cancelFeedback(actionId!).length > 0, 'the answer to the cancel');
     const [answer] = rig.ddi.cancelFeedback(actionId!);
     expect(answer).toMatchObject({ execution: 'rejected', finished: 'none' });
     expect(answer?.details?.[0]).toMatch(
@@ -94,7 +88,7 @@ describe('zdfu gateway: cancel', () => {
 
 describe('zdfu gateway: cancel and the shared download', () => {
   it('cancelling the device whose request fetches the artifact does not fail the other devices waiting for it', async () => {
-    rig = await startRig({ count: 2 });
+    const rig = await newRig({ count: 2 });
     const fetched: string[] = [];
     // Artifact downloads take a second (answered at once, then held), so both devices wait on one.
     const slowDownloads: typeof fetch = async (input, init) => {

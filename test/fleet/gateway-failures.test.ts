@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseFaultPlan } from '../../src/fleet/faults.ts';
 import { startGateway } from '../../src/fleet/gateway/gateway.ts';
 import { GatewayError } from '../../src/fleet/gateway/types.ts';
@@ -10,27 +10,23 @@ import {
   ended,
   GATEWAY_TOKEN,
   type Rig,
+  rejection,
+  rigPerTest,
   runningImage,
-  startRig,
 } from './gateway-helpers.ts';
 
-let rig: Rig | undefined;
-
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
+const newRig = rigPerTest();
 
 /** What the board runs and holds: nothing new installed, nothing pending. */
-async function untouched(index = 0): Promise<void> {
-  const running = await runningImage(rig!.devices[index]!);
+async function untouched(rig: Rig, index = 0): Promise<void> {
+  const running = await runningImage(rig.devices[index]!);
   expect(running).toMatchObject({ version: '1.0.0', confirmed: true });
   expect(running.slots.some((s) => s.endsWith(':pending'))).toBe(false);
 }
 
 describe('zdfu gateway: updates that fail, with the reason in words', () => {
   it('refused signature: a board whose MCUboot trusts another key keeps its image; closed/failure says why', async () => {
-    rig = await startRig({ count: 1, faults: parseFaultPlan('image-refused=100%') });
+    const rig = await newRig({ count: 1, faults: parseFaultPlan('image-refused=100%') });
     const gateway = await rig.start();
     const [actionId] = rig.ddi.assign(['sim-0'], distribution(await binaryTwo())).values();
     const closing = await ended(rig.ddi, actionId!);
@@ -44,18 +40,18 @@ describe('zdfu gateway: updates that fail, with the reason in words', () => {
   });
 
   it('reverted after reset: an image that crashes at start is reverted by MCUboot; closed/failure says so', async () => {
-    rig = await startRig({ count: 1, board: resetOnFatal });
+    const rig = await newRig({ count: 1, board: resetOnFatal });
     await rig.start();
     const crash = await signedFixture('crash-at-start', '3.0.0');
     const [actionId] = rig.ddi.assign(['sim-0'], distribution(crash, '3.0.0')).values();
     const closing = await ended(rig.ddi, actionId!, 15_000);
     expect(closing).toMatchObject({ execution: 'closed', finished: 'failure' });
     expect(closing.details?.[0]).toMatch(/^reverted after reset: sim #0 booted image 3\.0\.0 but went back/);
-    await untouched();
+    await untouched(rig);
   });
 
   it('device gone: a board whose link dies mid-upload is reported gone, with where it stopped; nothing installed', async () => {
-    rig = await startRig({ count: 1, faults: parseFaultPlan('link-lost=100%') });
+    const rig = await newRig({ count: 1, faults: parseFaultPlan('link-lost=100%') });
     const gateway = await rig.start();
     const [actionId] = rig.ddi.assign(['sim-0'], distribution(await binaryTwo())).values();
     const closing = await ended(rig.ddi, actionId!);
@@ -69,7 +65,7 @@ describe('zdfu gateway: updates that fail, with the reason in words', () => {
 
 describe('zdfu gateway: bad input is refused in words and nothing is installed', () => {
   it('a distribution with two artifacts', async () => {
-    rig = await startRig({ count: 1 });
+    const rig = await newRig({ count: 1 });
     await rig.start();
     const image = await binaryTwo();
     const dist = distribution(image);
@@ -81,11 +77,11 @@ describe('zdfu gateway: bad input is refused in words and nothing is installed',
       'rejected: the software module "blinky" 2.0.0 has 2 artifacts (zephyr.signed.bin, extra.bin); the gateway installs one MCUboot image per device: one chunk (part bApp or os) with one artifact; nothing was installed',
     );
     expect(rig.ddi.requests().some((r) => r.path.includes('/softwaremodules/'))).toBe(false);
-    await untouched();
+    await untouched(rig);
   });
 
   it('two software modules, and a module of another part', async () => {
-    rig = await startRig({ count: 2 });
+    const rig = await newRig({ count: 2 });
     await rig.start();
     const image = await binaryTwo();
     const two = distribution(image);
@@ -100,12 +96,12 @@ describe('zdfu gateway: bad input is refused in words and nothing is installed',
     expect((await ended(rig.ddi, b!)).details?.[0]).toMatch(
       /^rejected: the software module "blinky" is of part "jvm"/,
     );
-    await untouched(0);
-    await untouched(1);
+    await untouched(rig, 0);
+    await untouched(rig, 1);
   });
 
   it('an artifact whose bytes do not match the announced sha256', async () => {
-    rig = await startRig({ count: 1 });
+    const rig = await newRig({ count: 1 });
     await rig.start();
     const image = await binaryTwo();
     const corrupt = image.slice();
@@ -114,11 +110,11 @@ describe('zdfu gateway: bad input is refused in words and nothing is installed',
     const closing = await ended(rig.ddi, actionId!);
     expect(closing).toMatchObject({ execution: 'closed', finished: 'failure' });
     expect(closing.details?.[0]).toMatch(/^download failed: .*sha256.*; nothing was installed$/i);
-    await untouched();
+    await untouched(rig);
   });
 
   it('an artifact that is not a signed MCUboot image', async () => {
-    rig = await startRig({ count: 1 });
+    const rig = await newRig({ count: 1 });
     await rig.start();
     const text = new TextEncoder().encode('#!/bin/sh\necho this is not firmware\n'.repeat(20));
     const [actionId] = rig.ddi.assign(['sim-0'], distribution(text)).values();
@@ -126,22 +122,21 @@ describe('zdfu gateway: bad input is refused in words and nothing is installed',
     expect(closing.details?.[0]).toMatch(
       /^rejected: the artifact zephyr\.signed\.bin \(\d+ bytes\) is not a signed MCUboot image: .*; nothing was installed$/,
     );
-    await untouched();
+    await untouched(rig);
   });
 
   it('a wrong gateway token: startGateway fails with one clear error and polls no further', async () => {
-    rig = await startRig({ count: 2 });
-    const error = await startGateway({
-      ddi: {
-        baseUrl: rig.ddi.url,
-        auth: { kind: 'gateway', token: `${GATEWAY_TOKEN}-wrong` },
-        timeoutMs: 2000,
-      },
-      devices: rig.devices,
-      pollFloorMs: 30,
-    }).then(
-      () => undefined,
-      (e: unknown) => e,
+    const rig = await newRig({ count: 2 });
+    const error = await rejection(
+      startGateway({
+        ddi: {
+          baseUrl: rig.ddi.url,
+          auth: { kind: 'gateway', token: `${GATEWAY_TOKEN}-wrong` },
+          timeoutMs: 2000,
+        },
+        devices: rig.devices,
+        pollFloorMs: 30,
+      }),
     );
     expect(error).toBeInstanceOf(GatewayError);
     expect((error as Error).message).toMatch(
@@ -152,11 +147,11 @@ describe('zdfu gateway: bad input is refused in words and nothing is installed',
     const polls = rig.ddi.requests().length;
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(rig.ddi.requests().length).toBe(polls);
-    await untouched(0);
+    await untouched(rig, 0);
   });
 
   it('a target token file with one wrong token: that device shows the refusal, the others go on', async () => {
-    rig = await startRig({ count: 2 });
+    const rig = await newRig({ count: 2 });
     const { startFakeDdi } = await import('../helpers/fake-ddi.ts');
     const ddi = await startFakeDdi({ auth: 'target', pollSleep: '00:00:00' });
     try {

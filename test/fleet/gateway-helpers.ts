@@ -3,7 +3,7 @@
  * boards (H2's sim fleet, no flash time), a gateway with quick polling and a short settle time, and
  * ways to wait for an action to end.
  */
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import type { Board } from '../../src/device/boards/board.ts';
 import type { DdiFeedback } from '../../src/fleet/ddi/client.ts';
 import type { FaultPlan } from '../../src/fleet/faults.ts';
@@ -78,6 +78,27 @@ export async function startRig(options: {
       await ddi.close();
     },
   };
+}
+
+/** Starts a rig for a test and closes it after the test (call at the top of a test file). */
+export function rigPerTest(): (options: Parameters<typeof startRig>[0]) => Promise<Rig> {
+  let current: Rig | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return async (options) => {
+    current = await startRig(options);
+    return current;
+  };
+}
+
+/** What a promise rejects with (undefined when it resolves). */
+export function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 }
 
 /** A distribution of one bApp module holding one image. */

@@ -9,14 +9,14 @@ import {
   distribution,
   ended,
   GATEWAY_TOKEN,
-  type Rig,
+  rejection,
+  rigPerTest,
   runningImage,
   slowed,
-  startRig,
   until,
 } from './gateway-helpers.ts';
 
-let rig: Rig | undefined;
+const newRig = rigPerTest();
 let dir: string;
 let stateFile: string;
 
@@ -25,9 +25,7 @@ beforeEach(() => {
   stateFile = join(dir, 'gateway.json');
 });
 
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
+afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -45,7 +43,7 @@ const slowSettle = {
 
 describe('zdfu gateway: a restart mid-rollout loses nothing', () => {
   it('stopped mid-upload: the state file holds the stage; a new gateway resumes the upload where the device stopped and reports success', async () => {
-    rig = await startRig({ count: 1 });
+    const rig = await newRig({ count: 1 });
     const first = await rig.start({ stateFile, devices: [slowed(rig.devices[0]!, 15)] });
     const [actionId] = rig.ddi.assign(['sim-0'], distribution(await binaryTwo())).values();
     await until(() => (first.status().devices[0]?.progress?.sent ?? 0) > 2000, 'the upload to be under way');
@@ -68,7 +66,7 @@ describe('zdfu gateway: a restart mid-rollout loses nothing', () => {
   });
 
   it('stopped during the test boot: the new gateway finds the image running on trial, confirms it and reports success', async () => {
-    rig = await startRig({ count: 1 });
+    const rig = await newRig({ count: 1 });
     const first = await rig.start({ stateFile, dfu: slowSettle });
     const [actionId] = rig.ddi.assign(['sim-0'], distribution(await binaryTwo())).values();
     await until(
@@ -89,14 +87,14 @@ describe('zdfu gateway: a restart mid-rollout loses nothing', () => {
   });
 
   it('cancelled on the server while the gateway was down (before the test mark): the new gateway confirms the cancel', async () => {
-    rig = await startRig({ count: 1 });
+    const rig = await newRig({ count: 1 });
     const first = await rig.start({ stateFile, devices: [slowed(rig.devices[0]!, 15)] });
     const [actionId] = rig.ddi.assign(['sim-0'], distribution(await binaryTwo())).values();
     await until(() => (first.status().devices[0]?.progress?.sent ?? 0) > 0, 'the upload to be under way');
     await first.close();
     rig.ddi.cancel(actionId!);
     const second = await rig.start({ stateFile });
-    await until(() => rig!.ddi.actionStatus(actionId!) === 'canceled', 'the cancel');
+    await until(() => rig.ddi.actionStatus(actionId!) === 'canceled', 'the cancel');
     expect(rig.ddi.cancelFeedback(actionId!)[0]?.details).toEqual([
       'cancelled while uploading; the image was not marked for a test boot, so nothing was installed',
     ]);
@@ -106,7 +104,7 @@ describe('zdfu gateway: a restart mid-rollout loses nothing', () => {
   });
 
   it('a result hawkBit did not take before the stop is delivered by the next gateway', async () => {
-    rig = await startRig({ count: 1 });
+    const rig = await newRig({ count: 1 });
     const [actionId] = rig.ddi.assign(['sim-0'], distribution(await binaryTwo())).values();
     const pending = {
       execution: 'closed',
@@ -139,15 +137,14 @@ describe('zdfu gateway: a restart mid-rollout loses nothing', () => {
   });
 
   it('a state file that is not a journal: a clear error, and the file is left as it was', async () => {
-    rig = await startRig({ count: 1 });
+    const rig = await newRig({ count: 1 });
     writeFileSync(stateFile, '{"devices": [1, 2]');
-    const error = await startGateway({
-      ddi: { baseUrl: rig.ddi.url, auth: { kind: 'gateway', token: GATEWAY_TOKEN } },
-      devices: rig.devices,
-      stateFile,
-    }).then(
-      () => undefined,
-      (e: unknown) => e,
+    const error = await rejection(
+      startGateway({
+        ddi: { baseUrl: rig.ddi.url, auth: { kind: 'gateway', token: GATEWAY_TOKEN } },
+        devices: rig.devices,
+        stateFile,
+      }),
     );
     expect(error).toBeInstanceOf(JournalError);
     expect((error as Error).message).toMatch(
@@ -174,7 +171,7 @@ describe('zdfu gateway: journal entries whose action hawkBit no longer offers', 
   }
 
   it('an update cut off mid-upload whose action was closed meanwhile is reported as failed, in words, not dropped silently', async () => {
-    rig = await startRig({ count: 1 });
+    const rig = await newRig({ count: 1 });
     writeJournal({ actionId: '77', stage: 'uploading' });
     const gateway = await rig.start({ stateFile });
     await until(() => gateway.status().devices[0]?.phase === 'failed', 'the report');
@@ -187,7 +184,7 @@ describe('zdfu gateway: journal entries whose action hawkBit no longer offers', 
   });
 
   it('a result sent before the stop, for an action hawkBit has closed, counts as delivered', async () => {
-    rig = await startRig({ count: 1 });
+    const rig = await newRig({ count: 1 });
     const pending = {
       execution: 'closed',
       finished: 'success',

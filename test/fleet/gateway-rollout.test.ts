@@ -1,24 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  binaryTwo,
-  distribution,
-  ended,
-  type Rig,
-  runningImage,
-  startRig,
-  until,
-} from './gateway-helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { binaryTwo, distribution, ended, rigPerTest, runningImage, until } from './gateway-helpers.ts';
 
-let rig: Rig | undefined;
-
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
+const newRig = rigPerTest();
 
 describe('zdfu gateway: a rollout through the fake DDI server to in-process virtual boards', () => {
   it('installs on every assigned board (at most --parallel at once), downloads once, reports proceeding then closed/success', async () => {
-    rig = await startRig({ count: 3 });
+    const rig = await newRig({ count: 3 });
     const image = await binaryTwo();
     const gateway = await rig.start({ parallel: 2 });
     const ids = rig.devices.map((d) => d.controllerId);
@@ -64,7 +51,7 @@ describe('zdfu gateway: a rollout through the fake DDI server to in-process virt
     );
     // configData after the update: the facts of the device, its slots with the new image.
     await until(
-      () => rig!.ddi.configData(ids[0]!).slot0?.includes('2.0.0') === true,
+      () => rig.ddi.configData(ids[0]!).slot0?.includes('2.0.0') === true,
       'configData with the new slot 0',
     );
     expect(rig.ddi.configData(ids[0]!)).toMatchObject({
@@ -78,7 +65,7 @@ describe('zdfu gateway: a rollout through the fake DDI server to in-process virt
   });
 
   it('reports a board that already runs the image as closed/success "already installed", sending nothing', async () => {
-    rig = await startRig({ count: 1 });
+    const rig = await newRig({ count: 1 });
     const gateway = await rig.start();
     const [first] = rig.ddi.assign(['sim-0'], distribution(await binaryTwo())).values();
     await ended(rig.ddi, first!);
@@ -94,9 +81,9 @@ describe('zdfu gateway: a rollout through the fake DDI server to in-process virt
   });
 
   it('sends configData when hawkBit asks for it, before any update', async () => {
-    rig = await startRig({ count: 1 });
+    const rig = await newRig({ count: 1 });
     await rig.start();
-    await until(() => rig!.ddi.configData('sim-0').version !== undefined, 'configData');
+    await until(() => rig.ddi.configData('sim-0').version !== undefined, 'configData');
     expect(rig.ddi.configData('sim-0')).toMatchObject({
       gateway: 'zdfu gateway',
       link: 'sim #0',

@@ -25,7 +25,7 @@ import type { DevicePhase, StatusBoard } from '../status.ts';
 import type { ArtifactCache } from './artifacts.ts';
 import { checkImage, chooseArtifact } from './deployment.ts';
 import { configDataOf, type DeviceFacts, describeSlots, readDeviceFacts } from './device-facts.ts';
-import type { Journal, JournalEntry, JournalStage } from './journal.ts';
+import { JOURNAL_STAGES, type Journal, type JournalEntry, type JournalStage } from './journal.ts';
 import { type DfuAttempt, dfuFailure, type Ending, failure, success, unreachable } from './outcome.ts';
 import { type GatewayDevice, type GatewayDfuOptions, GatewayError } from './types.ts';
 import { type Slots, sleepOrAbort, sleepUnlessAborted, unlessAborted } from './wait.ts';
@@ -48,18 +48,9 @@ export interface ControllerShared {
   readonly now: () => number;
 }
 
-const STAGES: readonly JournalStage[] = [
-  'assigned',
-  'downloading',
-  'uploading',
-  'marked',
-  'reset',
-  'finishing',
-];
-
 /** From this stage on, MCUboot installs the image at the next reset: too late to cancel. */
 function pastMarking(stage: JournalStage): boolean {
-  return STAGES.indexOf(stage) >= STAGES.indexOf('marked');
+  return JOURNAL_STAGES.indexOf(stage) >= JOURNAL_STAGES.indexOf('marked');
 }
 
 /** The action id in a deploymentBase link (…/deploymentBase/{actionId}?c=…), if it has one. */
@@ -307,7 +298,7 @@ export class DeviceController {
     const startedAt = resumed?.startedAt ?? now();
     const record = (stage: JournalStage) => {
       // Never backwards: a resumed update that was marked stays marked (cancel stays refused).
-      if (STAGES.indexOf(stage) > STAGES.indexOf(running.stage)) running.stage = stage;
+      if (JOURNAL_STAGES.indexOf(stage) > JOURNAL_STAGES.indexOf(running.stage)) running.stage = stage;
       const previous = journal.get(this.id);
       journal.set(this.id, {
         actionId,

@@ -19,6 +19,16 @@ import type { DdiFeedback } from '../ddi/client.ts';
  */
 export type JournalStage = 'assigned' | 'downloading' | 'uploading' | 'marked' | 'reset' | 'finishing';
 
+/** The stages in the order an update goes through them. */
+export const JOURNAL_STAGES: readonly JournalStage[] = [
+  'assigned',
+  'downloading',
+  'uploading',
+  'marked',
+  'reset',
+  'finishing',
+];
+
 export interface JournalEntry {
   actionId: string;
   stage: JournalStage;
@@ -129,14 +139,6 @@ export class Journal {
   }
 }
 
-const STAGES: readonly JournalStage[] = [
-  'assigned',
-  'downloading',
-  'uploading',
-  'marked',
-  'reset',
-  'finishing',
-];
 
 function parseJournal(text: string, file: string): JournalFile {
   const fix = `move ${file} away to start afresh (hawkBit then shows those devices' actions as still running until they are re-assigned or cancelled)`;
@@ -157,7 +159,7 @@ function parseJournal(text: string, file: string): JournalFile {
     if (
       !isRecord(entry) ||
       typeof entry.actionId !== 'string' ||
-      !STAGES.includes(entry.stage as JournalStage) ||
+      !JOURNAL_STAGES.includes(entry.stage as JournalStage) ||
       !isRecord(entry.target) ||
       typeof entry.target.name !== 'string' ||
       typeof entry.target.version !== 'string' ||
