@@ -139,7 +139,6 @@ export class Journal {
   }
 }
 
-
 function parseJournal(text: string, file: string): JournalFile {
   const fix = `move ${file} away to start afresh (hawkBit then shows those devices' actions as still running until they are re-assigned or cancelled)`;
   let parsed: unknown;
