@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGateway } from '../../src/fleet/gateway/gateway.ts';
 import { JournalError } from '../../src/fleet/gateway/journal.ts';
 import {
@@ -17,16 +17,19 @@ import {
 } from './gateway-helpers.ts';
 
 const newRig = rigPerTest();
+const dirs: string[] = [];
 let dir: string;
 let stateFile: string;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'zdfu-gateway-'));
+  dirs.push(dir);
   stateFile = join(dir, 'gateway.json');
 });
 
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
+// Removed after all tests: each test's gateways (closed after the test) may still write there.
+afterAll(() => {
+  for (const made of dirs) rmSync(made, { recursive: true, force: true });
 });
 
 function journal(): { version: number; devices: Record<string, { actionId: string; stage: string }> } {

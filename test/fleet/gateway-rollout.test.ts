@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { binaryTwo, distribution, ended, rigPerTest, runningImage, until } from './gateway-helpers.ts';
+import {
+  binaryTwo,
+  distribution,
+  ended,
+  GATEWAY_TOKEN,
+  rigPerTest,
+  runningImage,
+  until,
+} from './gateway-helpers.ts';
 
 const newRig = rigPerTest();
 
@@ -91,5 +99,33 @@ describe('zdfu gateway: a rollout through the fake DDI server to in-process virt
       version: '1.0.0',
       slot0: 'slot 0: 1.0.0 active confirmed',
     });
+  });
+});
+
+describe('zdfu gateway: stale polls', () => {
+  it('a poll answered before the result was sent does not start the finished action again', async () => {
+    const rig = await newRig({ count: 1 });
+    // Every poll answer arrives 300 ms late, so one sent just before the closing feedback still
+    // offers the action when it comes back.
+    const latePolls: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (/\/controller\/v1\/[^/]+$/.test(new URL(String(input)).pathname)) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      return response;
+    };
+    const gateway = await rig.start({
+      ddi: { baseUrl: rig.ddi.url, auth: { kind: 'gateway', token: GATEWAY_TOKEN }, fetch: latePolls },
+    });
+    const [actionId] = rig.ddi.assign(['sim-0'], distribution(await binaryTwo())).values();
+    await ended(rig.ddi, actionId!);
+    const polls = () =>
+      rig.ddi.requests().filter((r) => r.method === 'GET' && r.path.endsWith('/sim-0')).length;
+    const after = polls();
+    await until(() => polls() >= after + 3, 'three more polls');
+    expect(gateway.status().devices[0]).toMatchObject({ phase: 'done', version: '2.0.0' });
+    expect(gateway.status().devices[0]?.error).toBeUndefined();
+    expect(rig.logs.filter((line) => line.includes('did not take'))).toEqual([]);
+    expect(rig.logs.filter((line) => line.startsWith('sim-0: action 1:'))).toHaveLength(1);
   });
 });

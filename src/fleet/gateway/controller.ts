@@ -21,6 +21,7 @@ import { type DfuResult, type DfuStep, runDfu } from '../../client/dfu.ts';
 import type { UploadResult } from '../../client/upload.ts';
 import { toHex } from '../../image/bytes.ts';
 import type { DdiClient, DdiDeployment, DdiFeedback } from '../ddi/client.ts';
+import { DdiError } from '../ddi/errors.ts';
 import type { DevicePhase, StatusBoard } from '../status.ts';
 import type { ArtifactCache } from './artifacts.ts';
 import { checkImage, chooseArtifact } from './deployment.ts';
@@ -84,6 +85,11 @@ export class DeviceController {
   private facts: DeviceFacts | undefined;
   private lastSleepMs: number;
   private lastProblem: string | undefined;
+  /**
+   * Actions this gateway closed lately (result delivered, cancel confirmed). A poll answered just
+   * before hawkBit took the result still offers the action; it must not start it again.
+   */
+  private readonly closed: string[] = [];
 
   constructor(
     readonly device: GatewayDevice,
@@ -139,8 +145,9 @@ export class DeviceController {
     const offered = actionIdOfHref(href);
     // An update under way: nothing to fetch (each GET adds a "retrieved" entry to the action).
     if (this.running && (offered === undefined || offered === this.running.actionId)) return;
+    if (offered !== undefined && this.closed.includes(offered)) return;
     const deployment = await this.ddi.deployment(href, { signal: this.shared.closing });
-    if (this.running) return;
+    if (this.running || this.closed.includes(deployment.actionId)) return;
     const entry = this.shared.journal.get(this.id);
     if (entry && entry.actionId !== deployment.actionId) {
       this.abandoned(entry, `hawkBit now offers action ${deployment.actionId} instead`);
@@ -199,6 +206,7 @@ export class DeviceController {
     const cancel = await this.ddi.cancelAction(href, { signal: this.shared.closing });
     const { journal, board } = this.shared;
     const running = this.running;
+    if (!running && this.closed.includes(cancel.stopId)) return;
     if (running && running.actionId === cancel.stopId) {
       if (!pastMarking(running.stage)) {
         running.cancelled = true;
@@ -228,6 +236,7 @@ export class DeviceController {
       ],
     };
     await this.ddi.cancelFeedback(this.id, cancel.actionId, feedback);
+    this.rememberClosed(cancel.stopId);
     journal.delete(this.id);
     board.update(this.id, {
       phase: 'cancelled',
@@ -513,10 +522,21 @@ export class DeviceController {
   private async deliver(actionId: string, feedback: DdiFeedback): Promise<void> {
     try {
       await this.ddi.feedback(this.id, actionId, feedback);
+      this.rememberClosed(actionId);
       this.shared.journal.delete(this.id);
       this.shared.board.update(this.id, { lastFeedback: feedback });
     } catch (error) {
       if (this.shared.closing.aborted) return;
+      if (error instanceof DdiError && error.status === 410) {
+        // hawkBit closed the action already (a cancel forced on the server, or an earlier try
+        // that did arrive): nothing is left to tell it.
+        this.rememberClosed(actionId);
+        this.shared.journal.delete(this.id);
+        this.shared.log(
+          `${this.id}: hawkBit had closed action ${actionId} already; its result stays in the gateway's status`,
+        );
+        return;
+      }
       this.problem(
         `hawkBit did not take the result of action ${actionId} (${describeError(error)}); it is sent again at the next poll`,
       );
@@ -620,6 +640,11 @@ export class DeviceController {
       if (!this.shared.closing.aborted)
         this.problem(`hawkBit did not take the device's configData: ${describeError(error)}`);
     }
+  }
+
+  private rememberClosed(actionId: string): void {
+    this.closed.push(actionId);
+    if (this.closed.length > 8) this.closed.shift();
   }
 
   // --- problems -------------------------------------------------------------------------------
