@@ -139,6 +139,44 @@ describe('zdfu gateway: a restart mid-rollout loses nothing', () => {
     expect(journal().devices).toEqual({});
   });
 
+  it('a cancel for an update that ended before the stop: refused when the image is installed, and the result delivered', async () => {
+    const rig = await newRig({ count: 1 });
+    const [actionId] = rig.ddi.assign(['sim-0'], distribution(await binaryTwo())).values();
+    const pending = {
+      execution: 'closed',
+      finished: 'success',
+      details: ['installed: sim #0 runs image 2.0.0, confirmed'],
+    };
+    writeFileSync(
+      stateFile,
+      JSON.stringify({
+        version: 1,
+        devices: {
+          'sim-0': {
+            actionId,
+            stage: 'finishing',
+            target: { name: 'blinky', version: '2.0.0' },
+            pending,
+            startedAt: 1,
+            updatedAt: 2,
+          },
+        },
+      }),
+    );
+    rig.ddi.cancel(actionId!);
+    await rig.start({ stateFile });
+    expect(await ended(rig.ddi, actionId!)).toEqual(pending);
+    expect(rig.ddi.cancelFeedback(actionId!)).toEqual([
+      {
+        execution: 'rejected',
+        finished: 'none',
+        details: [
+          'too late to cancel: the update already ended: installed: sim #0 runs image 2.0.0, confirmed',
+        ],
+      },
+    ]);
+  });
+
   it('a state file that is not a journal: a clear error, and the file is left as it was', async () => {
     const rig = await newRig({ count: 1 });
     writeFileSync(stateFile, '{"devices": [1, 2]');

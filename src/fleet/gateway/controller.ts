@@ -20,7 +20,7 @@ import { DeviceClient } from '../../client/device.ts';
 import { type DfuResult, type DfuStep, runDfu } from '../../client/dfu.ts';
 import type { UploadResult } from '../../client/upload.ts';
 import { toHex } from '../../image/bytes.ts';
-import type { DdiClient, DdiDeployment, DdiFeedback } from '../ddi/client.ts';
+import type { DdiCancel, DdiClient, DdiDeployment, DdiFeedback } from '../ddi/client.ts';
 import { DdiError } from '../ddi/errors.ts';
 import type { DevicePhase, StatusBoard } from '../status.ts';
 import type { ArtifactCache } from './artifacts.ts';
@@ -57,6 +57,13 @@ function pastMarking(stage: JournalStage): boolean {
 /** The action id in a deploymentBase link (…/deploymentBase/{actionId}?c=…), if it has one. */
 export function actionIdOfHref(href: string): string | undefined {
   return /\/deploymentBase\/([^/?#]+)/.exec(href)?.[1];
+}
+
+/** What a confirmed cancel says, by the stage the update had reached (before the test mark). */
+function cancelledWords(stage: JournalStage): string {
+  return stage === 'assigned'
+    ? 'cancelled before anything was sent to the device; nothing was installed'
+    : `cancelled while ${stage}; the image was not marked for a test boot, so nothing was installed`;
 }
 
 /** The reason a cancel aborts an update with. */
@@ -204,9 +211,11 @@ export class DeviceController {
 
   private async onCancel(href: string): Promise<void> {
     const cancel = await this.ddi.cancelAction(href, { signal: this.shared.closing });
-    const { journal, board } = this.shared;
+    const { journal } = this.shared;
     const running = this.running;
     if (!running && this.closed.includes(cancel.stopId)) return;
+    const marked = (stage: JournalStage) =>
+      `the image is already marked for a test boot on ${this.device.describe} (stage "${stage}"), so MCUboot installs it at the reset; the update goes on and reports its result`;
     if (running && running.actionId === cancel.stopId) {
       if (!pastMarking(running.stage)) {
         running.cancelled = true;
@@ -215,30 +224,39 @@ export class DeviceController {
       }
       // Marked meanwhile (the test mark raced the cancel) or before: MCUboot will install it.
       if (pastMarking(running.stage)) {
-        await this.refuseCancel(cancel.actionId, running.stage);
+        await this.refuseCancel(cancel.actionId, marked(running.stage));
         return;
       }
-    } else {
-      const entry = journal.get(this.id);
-      if (entry?.actionId === cancel.stopId && pastMarking(entry.stage) && entry.pending === undefined) {
-        await this.refuseCancel(cancel.actionId, entry.stage);
-        return;
-      }
+      await this.confirmCancel(cancel, cancelledWords(running.stage));
+      return;
     }
-    const stage = running?.stage ?? journal.get(this.id)?.stage;
-    const feedback: DdiFeedback = {
-      execution: 'closed',
-      finished: 'success',
-      details: [
-        stage === undefined || stage === 'assigned'
-          ? 'cancelled before anything was sent to the device; nothing was installed'
-          : `cancelled while ${stage}; the image was not marked for a test boot, so nothing was installed`,
-      ],
-    };
+    const entry = journal.get(this.id);
+    if (entry?.actionId !== cancel.stopId) {
+      await this.confirmCancel(cancel, cancelledWords('assigned'));
+      return;
+    }
+    if (entry.pending !== undefined) {
+      // The update ended before hawkBit took its result: an installed image cannot be cancelled.
+      const result = entry.pending.details?.[0] ?? entry.pending.finished;
+      if (entry.pending.finished === 'success')
+        await this.refuseCancel(cancel.actionId, `the update already ended: ${result}`);
+      else await this.confirmCancel(cancel, `cancelled; the update had already ended: ${result}`);
+      return;
+    }
+    if (pastMarking(entry.stage)) {
+      await this.refuseCancel(cancel.actionId, marked(entry.stage));
+      return;
+    }
+    await this.confirmCancel(cancel, cancelledWords(entry.stage));
+  }
+
+  /** Answers a cancel with closed/success: hawkBit marks the action cancelled. */
+  private async confirmCancel(cancel: DdiCancel, words: string): Promise<void> {
+    const feedback: DdiFeedback = { execution: 'closed', finished: 'success', details: [words] };
     await this.ddi.cancelFeedback(this.id, cancel.actionId, feedback);
     this.rememberClosed(cancel.stopId);
-    journal.delete(this.id);
-    board.update(this.id, {
+    this.shared.journal.delete(this.id);
+    this.shared.board.update(this.id, {
       phase: 'cancelled',
       lastFeedback: feedback,
       progress: undefined,
@@ -247,21 +265,19 @@ export class DeviceController {
     this.shared.log(`${this.id}: action ${cancel.stopId} cancelled`);
   }
 
-  private async refuseCancel(cancelId: string, stage: JournalStage): Promise<void> {
+  /** Answers a cancel with "rejected" (once per action): hawkBit keeps the action running. */
+  private async refuseCancel(cancelId: string, why: string): Promise<void> {
     const { journal } = this.shared;
     const entry = journal.get(this.id);
     if (entry?.cancelRefused) return;
     const feedback: DdiFeedback = {
       execution: 'rejected',
       finished: 'none',
-      details: [
-        `too late to cancel: the image is already marked for a test boot on ${this.device.describe} (stage "${stage}"), ` +
-          'so MCUboot installs it at the reset; the update goes on and reports its result',
-      ],
+      details: [`too late to cancel: ${why}`],
     };
     await this.ddi.cancelFeedback(this.id, cancelId, feedback);
     if (entry) journal.set(this.id, { ...entry, cancelRefused: true, updatedAt: this.shared.now() });
-    this.shared.log(`${this.id}: refused to cancel action ${cancelId}: the image is already marked for test`);
+    this.shared.log(`${this.id}: refused to cancel action ${cancelId}: ${why}`);
   }
 
   // --- the update -----------------------------------------------------------------------------
