@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import type { DdiAuth } from '../fleet/ddi/client.ts';
 import type { GatewayDevice } from '../fleet/gateway/types.ts';
 import type { FleetStatus } from '../fleet/status.ts';
+import { faultOf } from '../util/fault.ts';
 import type { ContextFactory } from './conn.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
@@ -140,13 +141,20 @@ async function collectDevices(
     const scanSeconds = seconds(opts.bleScan, '--ble-scan', 0.001);
     const { parseBleHci } = await import('../transport/kinds/ble.ts');
     const { openCentral, scanDevices, stopQuietly } = await import('../transport/ble-central.ts');
-    const hci = parseBleHci(opts.hci, `hci=${opts.hci}`);
-    const noble = await openCentral(hci);
     let found: Awaited<ReturnType<typeof scanDevices>>;
     try {
-      found = await scanDevices(noble, scanSeconds * 1000);
-    } finally {
-      stopQuietly(noble);
+      const noble = await openCentral(parseBleHci(opts.hci, `hci=${opts.hci}`));
+      try {
+        found = await scanDevices(noble, scanSeconds * 1000);
+      } finally {
+        stopQuietly(noble);
+      }
+    } catch (error) {
+      // As `zdfu ble scan` says it: the HCI controller in words, no stack.
+      throw new CliError(`The BLE scan failed: ${(error as Error).message}`, {
+        cause: error,
+        fault: faultOf(error) ?? 'local',
+      });
     }
     const smp = found.filter((d) => d.smp && d.connectable);
     if (!ctx.json) {

@@ -63,6 +63,13 @@ describe('zdfu gateway (CLI)', () => {
     expect(missing.err).toBe(
       `Error: The target token file ${tokens} has no token for sim-1; add a line "controllerId token" for each, or use --gateway-token.\n`,
     );
+    const ble = await runZdfu(
+      ['gateway', '--hawkbit', 'http://127.0.0.1:9', '--ble-scan', '1', '--hci', `uart:${home}/no-dongle`],
+      env,
+    );
+    expect(ble.err).toMatch(
+      new RegExp(`^Error: The BLE scan failed: no HCI controller at ${home}/no-dongle`),
+    );
     const unknown = await runZdfu(['gateway', '--hawkbit', 'http://127.0.0.1:9', '--profile', 'nope'], env);
     expect(unknown.err).toMatch(/^Error: Unknown connection profile "nope"/);
   });
