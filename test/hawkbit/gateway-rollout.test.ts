@@ -175,6 +175,8 @@ describe('zdfu gateway with a real hawkBit', () => {
     expect(messages(history)).toContain(
       'cancelled while uploading; the image was not marked for a test boot, so nothing was installed',
     );
+    // hawkBit took the throttled progress feedback (status.result.progress) along the way.
+    expect(messages(history).some((m) => /^uploaded \d+ of \d+ bytes to /.test(m))).toBe(true);
     const running = await runningImage(board);
     expect(running).toMatchObject({ version: '1.0.0', confirmed: true });
     expect(running.slots.some((s) => s.endsWith(':pending'))).toBe(false);
