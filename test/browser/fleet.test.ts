@@ -184,11 +184,14 @@ describe('the Fleet view', () => {
       .devices.map((d) => d.controllerId)
       .sort(new Intl.Collator('en', { numeric: true, sensitivity: 'base' }).compare);
     await expect.poll(() => page.getByTestId('fleet-details').locator('h3').textContent()).toBe(ids.at(-1));
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe(ids.at(-1));
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe(ids.at(-1));
     await page.keyboard.press('ArrowUp');
     await expect.poll(() => page.getByTestId('fleet-details').locator('h3').textContent()).toBe(ids.at(-2));
     await page.keyboard.press('Home');
     await expect.poll(() => page.getByTestId('fleet-details').locator('h3').textContent()).toBe(ids[0]);
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.getByTestId('fleet-details').locator('h3').textContent()).toBe(ids[1]);
+    await session!.screenshot('fleet-1280-details');
 
     // Live: a device finishes its upload, another fails; counts and rows follow.
     const doneBefore = source.count('done');
@@ -211,7 +214,7 @@ describe('the Fleet view', () => {
   it('is readable on a phone (390×844): two-line rows, sort menu, details', async () => {
     const page = await openFleet({ width: 390, height: 844 });
     expect(await page.locator('.fleet-table thead').isVisible()).toBe(false);
-    await page.getByTestId('fleet-sort').selectOption('phase descending');
+    await page.getByTestId('fleet-sort').selectOption('progress ascending');
     await page.getByTestId('fleet-row').first().locator('.row-pick').click();
     await page.getByTestId('fleet-details').waitFor();
     // Nothing wider than the screen.

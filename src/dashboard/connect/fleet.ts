@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { FleetSnapshot } from '../../serve/fleet-protocol.ts';
-import { type FleetWatch, watchServeFleet } from '../../transport/web/websocket.ts';
+import { type FleetWatch, ServeError, watchServeFleet } from '../../transport/web/websocket.ts';
 import { problemText } from '../model/problem.ts';
 import type { ServeAddress } from './serve.ts';
 
@@ -61,7 +61,7 @@ export function useFleetWatch(): FleetWatcher {
           },
           onEnd: (error) => {
             if (frame !== 0) cancelAnimationFrame(frame);
-            if (mine()) setState({ kind: 'ended', address, problem: problemText(error), snapshot: latest });
+            if (mine()) setState({ kind: 'ended', address, problem: fleetProblem(error), snapshot: latest });
           },
         },
       );
@@ -72,10 +72,15 @@ export function useFleetWatch(): FleetWatcher {
       current.current.watch = handle;
       show();
     } catch (error) {
-      if (mine()) setState({ kind: 'ended', address, problem: problemText(error), snapshot: undefined });
+      if (mine()) setState({ kind: 'ended', address, problem: fleetProblem(error), snapshot: undefined });
     }
   }, []);
 
   useEffect(() => () => current.current.watch?.close(), []);
   return { state, watch, stop };
+}
+
+/** The serve's own words (they say what to do); anything else as the dashboard words failures. */
+function fleetProblem(error: unknown): string {
+  return error instanceof ServeError ? error.message : problemText(error);
 }

@@ -55,8 +55,11 @@ export function FleetTable(props: FleetTableProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const head = useRef<HTMLTableSectionElement>(null);
   const [view, setView] = useState({ top: 0, height: 480, head: 0 });
-  /** Set by a key that moved the current row: focus its button once it is drawn. */
-  const focusPending = useRef(false);
+  /**
+   * The row a key moved to: its button takes focus once it is drawn (a render for an earlier
+   * state, such as the focus that came before the key, must not take it).
+   */
+  const focusPending = useRef<string | undefined>(undefined);
 
   const measure = () => {
     const el = scroller.current;
@@ -96,12 +99,11 @@ export function FleetTable(props: FleetTableProps) {
   const last = Math.min(rows.length, Math.ceil((view.top + view.height) / rowHeight) + OVERSCAN);
 
   useEffect(() => {
-    if (!focusPending.current || activeIndex < 0) return;
-    const button = scroller.current?.querySelector<HTMLButtonElement>(
-      `#${rowDomId(rows[activeIndex]!)} button`,
-    );
+    const id = focusPending.current;
+    if (id === undefined || activeId !== id) return;
+    const button = scroller.current?.querySelector<HTMLButtonElement>(`#${rowDomId(id)} button`);
     if (button) {
-      focusPending.current = false;
+      focusPending.current = undefined;
       button.focus({ preventScroll: true });
     }
   });
@@ -146,8 +148,9 @@ export function FleetTable(props: FleetTableProps) {
     }
     event.preventDefault();
     const index = Math.min(rows.length - 1, Math.max(0, to));
-    focusPending.current = true;
-    props.onActive(rows[index]!.controllerId);
+    const id = rows[index]!.controllerId;
+    focusPending.current = id;
+    props.onActive(id);
     reveal(index);
   };
 
@@ -208,8 +211,8 @@ export function FleetTable(props: FleetTableProps) {
   );
 }
 
-export function rowDomId(device: FleetDevice): string {
-  return `fleet-row-${encodeURIComponent(device.controllerId).replace(/[^A-Za-z0-9_-]/g, '_')}`;
+export function rowDomId(controllerId: string): string {
+  return `fleet-row-${encodeURIComponent(controllerId).replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
 
 function FleetRow(props: {
@@ -224,8 +227,11 @@ function FleetRow(props: {
   const words = device.error ?? feedbackWords(device) ?? targetWords(device);
   return (
     <tr
-      class={props.active ? 'active' : undefined}
-      id={rowDomId(device)}
+      class={
+        [props.active ? 'active' : '', fraction === undefined ? 'no-progress' : ''].join(' ').trim() ||
+        undefined
+      }
+      id={rowDomId(device.controllerId)}
       aria-rowindex={props.index + 2}
       aria-selected={props.active}
       data-testid="fleet-row"

@@ -64,7 +64,7 @@ export function FleetView({ watcher, serveHint }: FleetViewProps) {
 }
 
 function WatchForm({ watcher, serveHint }: FleetViewProps) {
-  const [url, setUrl] = useState(serveHint.url ?? 'http://127.0.0.1:8117');
+  const [url, setUrl] = useState(() => serveHint.url ?? ownOrigin() ?? 'http://127.0.0.1:8117');
   const [token, setToken] = useState(serveHint.token ?? '');
   const busy = watcher.state.kind === 'connecting';
   const onUrl = (text: string) => {
@@ -301,4 +301,10 @@ function DeviceDetails({ device }: { device: FleetDevice }) {
       </dl>
     </section>
   );
+}
+
+/** The page's own origin when a web server (a gateway, most likely) served it. */
+function ownOrigin(): string | undefined {
+  const { protocol, origin } = window.location;
+  return protocol === 'http:' || protocol === 'https:' ? origin : undefined;
 }
