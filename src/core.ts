@@ -1,9 +1,10 @@
 /**
  * The pure core of zdfu, shared by both package entries (./index.ts for Node, ./browser.ts for
  * browsers): the SMP protocol, the client (requests, upload, dfu, explain, file transfers), each
- * group's command models and client calls, the MCUboot image library, and the links that need no
- * runtime (in-memory, the serial framing over any byte link, BLE reassembly). Nothing here imports
- * from Node: test/package/browser-purity.test.ts bundles it for the browser to prove it.
+ * group's command models and client calls, the MCUboot image library, hawkBit's DDI client, and the
+ * links that need no runtime (in-memory, the serial framing over any byte link, BLE reassembly).
+ * Nothing here imports from Node: test/package/browser-purity.test.ts bundles it for the browser
+ * to prove it.
  */
 
 // The client: one request at a time or pipelined, the device facade, upload, dfu, explain.
@@ -14,6 +15,10 @@ export * from './client/dfu-health.ts';
 export * from './client/explain.ts';
 export * from './client/transfer/index.ts';
 export * from './client/upload.ts';
+// Fleets through Eclipse hawkBit: the DDI client a controller or a gateway uses, its errors, poll intervals.
+export * from './fleet/ddi/client.ts';
+export * from './fleet/ddi/errors.ts';
+export * from './fleet/ddi/sleep.ts';
 // Groups: ids and error words, command models, client calls.
 export * from './groups/catalog.ts';
 export * from './groups/enum/client.ts';

@@ -8,6 +8,7 @@ import { registerBleCommands } from './ble.ts';
 import { registerConnCommands } from './conn.ts';
 import type { CliIo } from './context.ts';
 import { registerDfuCommand } from './dfu.ts';
+import { registerGatewayCommand } from './gateway.ts';
 import { registerImgtoolCommands } from './imgtool/index.ts';
 import { createProgram, runProgram } from './program.ts';
 import { registerServeCommand } from './serve.ts';
@@ -31,6 +32,7 @@ export function buildProgram(io: CliIo): Command {
   registerSimCommand(program, context);
   registerServeCommand(program, context);
   registerBleCommands(program, context);
+  registerGatewayCommand(program, context);
   registerImgtoolCommands(program, context);
   return program;
 }

@@ -25,6 +25,9 @@ import {
   startFirmware,
 } from './firmware/runner.ts';
 import { type CutInside, type Flash, PowerCut } from './flash.ts';
+import type { HawkbitBuild } from './hawkbit/build.ts';
+import { startHawkbitClient } from './hawkbit/client.ts';
+import { DEFAULT_HWINFO_ID } from './hawkbit/identity.ts';
 import { BaudPacer, type BaudPacerStats } from './io/baud-pacer.ts';
 import { type BootResult, bootGo } from './mcuboot/boot.ts';
 import {
@@ -67,6 +70,10 @@ export interface VirtualDeviceOptions {
   flashTimeScale?: number;
   /** Where the booted app runs: a worker thread (default) or inline, for many boards in one process. */
   firmwareThread?: FirmwareThread;
+  /** What hwinfo_get_device_id reads (the SoC's unique id); a fleet gives each board its own. */
+  hwinfoId?: Uint8Array;
+  /** The app is built with Zephyr's hawkBit client (src/device/hawkbit/), polling this server. */
+  hawkbit?: HawkbitBuild;
 }
 
 type Listener<T> = (value: T) => void;
@@ -100,6 +107,9 @@ export class VirtualDevice {
   private readonly rx: BaudPacer;
   private readonly flashTimeScale: number;
   private readonly firmwareThread: FirmwareThread;
+  /** hwinfo_get_device_id's bytes. */
+  readonly hwinfoId: Uint8Array;
+  private readonly hawkbit: HawkbitBuild | undefined;
   private readonly uartListeners = new Listeners<Uint8Array>();
   private readonly lineListeners = new Listeners<string>();
   private readonly bootListeners = new Listeners<BootResult>();
@@ -185,6 +195,8 @@ export class VirtualDevice {
       }
     }
     this.firmwareThread = options.firmwareThread ?? 'worker';
+    this.hwinfoId = options.hwinfoId ?? DEFAULT_HWINFO_ID;
+    this.hawkbit = options.hawkbit;
     const baud = options.baud ?? 0;
     // Zephyr's console and uart_mcumgr send with uart_poll_out, which waits for the line: the
     // board slows down rather than lose output. The model cannot stall the app, so it queues
@@ -584,12 +596,15 @@ export class VirtualDevice {
       storage,
       fs: appFs.vfs,
       settings: settings.subsystem,
+      settingsInit: () => settings.firmwareHost.call('init'),
       log: (level, module, message) => this.appLog(level, module, message),
       onStop: (listener) => {
         stopListeners.push(listener);
       },
       rtc: this.rtc,
       uptimeMs: () => this.running?.uptimeMs() ?? 0,
+      hwinfoId: this.hwinfoId,
+      flashWork: (work) => this.flashWork(work),
       shell: {
         commands: () => this.running?.shellCommands() ?? [],
         run: (path, argv, timeoutMs) =>
@@ -624,6 +639,24 @@ export class VirtualDevice {
       settings: settings.firmwareHost,
     });
     this.currentState = 'running';
+    // The app's main() starts the hawkBit client when its build has it (hawkbit_init, then
+    // hawkbit_autohandler, as samples/subsys/mgmt/hawkbit does); it stops with the app.
+    if (this.hawkbit) startHawkbitClient(services, this.hawkbit);
+  }
+
+  /**
+   * Runs an app's flash work (its erases and writes) and then takes the time the board's flash
+   * would (with flashTimeScale), as the SMP work queue does after a request; a reset or power-off
+   * ends the wait at once.
+   */
+  private async flashWork<T>(work: () => T | Promise<T>): Promise<T> {
+    const generation = this.generation;
+    const before = this.flashWorkUs;
+    const result = await work();
+    const spentUs = this.flashWorkUs - before;
+    if (this.flashTimeScale > 0 && spentUs > 0)
+      await this.wait((spentUs / 1000) * this.flashTimeScale, generation);
+    return result;
   }
 
   /** How many images the board's MCUboot manages (CONFIG_UPDATEABLE_IMAGE_NUMBER). */

@@ -44,20 +44,22 @@ export async function bootloaderKeysFor(board: Board): Promise<PublicKey[]> {
   return [await loadPublicKey(devKeyOf(board).publicPem)];
 }
 
-/** Binary One or Two, signed so that the board's MCUboot boots it. */
-export async function blinkyImageFor(board: Board, name: BlinkyName): Promise<Uint8Array> {
+/**
+ * Binary One or Two, signed so that the board's MCUboot boots it; with `key`, signed with that key
+ * instead (a board whose MCUboot trusts another key: a fleet rehearsal's refused image).
+ */
+export async function blinkyImageFor(board: Board, name: BlinkyName, key?: SigningKey): Promise<Uint8Array> {
   const { signature } = board.mcuboot;
   // Hash-only builds boot any image whose SHA-256 TLV matches: the prebuilt ones do.
-  if (signature === PREBUILT.signature || signature === 'none') return readBlinkyImage(name);
+  if (!key && (signature === PREBUILT.signature || signature === 'none')) return readBlinkyImage(name);
   const binPath = join(packageRoot(), 'build', 'firmware', name, 'zephyr.bin');
   if (!existsSync(binPath)) {
     throw new Error(
       `${blinkyImagePath(name)} and zephyr.bin beside it are missing: build the firmware first (npm run build)`,
     );
   }
-  const key = await devSigningKeyFor(board);
   return signImage(new Uint8Array(readFileSync(binPath)), {
-    key,
+    key: key ?? (await devSigningKeyFor(board)),
     // zephyr.bin keeps CONFIG_ROM_START_OFFSET bytes for the header; MCUboot reads the size
     // from each image's own header (ih_hdr_size).
     headerSize: PREBUILT.headerSize,

@@ -43,6 +43,8 @@ export interface DeviceServices {
   readonly fs: FileSystemApi | undefined;
   /** The settings subsystem (its handlers and its backend on `fs`, none without a file system). */
   readonly settings: SettingsSubsystem;
+  /** settings_subsys_init: readies the backend (0 or a negative errno). */
+  settingsInit(): number;
   /** A log line from one of the app's subsystems (LOG_MODULE `module`). */
   log(level: AppLogLevel, module: string, message: string): void;
   /** Called once when this run of the app ends (reset, power-off, halt): drop RAM state, timers. */
@@ -53,4 +55,11 @@ export interface DeviceServices {
   uptimeMs(): number;
   /** The app's own shell commands. */
   readonly shell: AppShell;
+  /** hwinfo_get_device_id: the SoC's unique id. */
+  readonly hwinfoId: Uint8Array;
+  /**
+   * Runs flash work of the app's own (a download into slot 1) and then takes the time the board's
+   * flash would, as the SMP work queue does after a request that erased or wrote.
+   */
+  flashWork<T>(work: () => T | Promise<T>): Promise<T>;
 }
