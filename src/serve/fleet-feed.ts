@@ -5,12 +5,16 @@
  * what that page was last sent. A page whose socket still holds more than `maxBufferedBytes`
  * unsent is skipped this time and caught up later in one update (nothing queues without bound).
  */
+import type { FleetStatus } from '../fleet/status.ts';
 import { FleetDiffer, type FleetStatusLike } from './fleet-protocol.ts';
 import { encodeMessage, SERVE_MAX_MESSAGE_BYTES } from './protocol.ts';
 import type { ServeHandle } from './server.ts';
 
-/** Where the fleet's status comes from: a gateway (src/fleet/gateway, `Gateway` fits). */
-export interface FleetStatusSource<S extends FleetStatusLike = FleetStatusLike> {
+/**
+ * Where the fleet's status comes from: a gateway (src/fleet/gateway, `Gateway` fits). The default
+ * type argument also checks at compile time that the gateway's FleetStatus fits the wire.
+ */
+export interface FleetStatusSource<S extends FleetStatusLike = FleetStatus> {
   /** The status now. */
   status(): S;
   /** Calls `listener` when the status changed; returns the unsubscribe. */
@@ -40,7 +44,7 @@ export interface FleetFeed {
  * (`zdfu gateway --dashboard [port]`: startServe, then this). A serve has one feed at a time; a
  * second call replaces the first.
  */
-export function serveFleetStatus<S extends FleetStatusLike>(
+export function serveFleetStatus<S extends FleetStatusLike = FleetStatus>(
   server: ServeHandle,
   source: FleetStatusSource<S>,
   options: FleetFeedOptions = {},
@@ -73,7 +77,7 @@ export class FleetHub {
   private readonly unsubscribe: () => void;
 
   constructor(
-    private readonly source: FleetStatusSource,
+    private readonly source: FleetStatusSource<FleetStatusLike>,
     private readonly options: FleetFeedOptions,
   ) {
     this.intervalMs = Math.max(10, options.intervalMs ?? DEFAULT_INTERVAL_MS);

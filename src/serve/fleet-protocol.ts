@@ -19,34 +19,10 @@
  * every text of a device is cut to a bound before sending, so one device always fits in a message.
  */
 import * as z from 'zod/mini';
+import { DDI_EXECUTIONS, DDI_FINISHED } from '../fleet/ddi/types.ts';
+import { DEVICE_PHASES, type DevicePhase } from '../fleet/status.ts';
 
-/** The phases of a device in a rollout, as src/fleet/status.ts names them (H3's DevicePhase). */
-export const DEVICE_PHASES = [
-  'idle',
-  'polling',
-  'downloading',
-  'uploading',
-  'testing',
-  'resetting',
-  'confirming',
-  'done',
-  'failed',
-  'cancelled',
-  'gone',
-] as const;
-export type DevicePhase = (typeof DEVICE_PHASES)[number];
-
-/** hawkBit's feedback `status.execution` values (src/fleet/ddi/client.ts, DdiExecution). */
-export const DDI_EXECUTIONS = [
-  'closed',
-  'proceeding',
-  'canceled',
-  'scheduled',
-  'rejected',
-  'resumed',
-  'downloaded',
-  'download',
-] as const;
+export { DEVICE_PHASES, type DevicePhase };
 
 /** Most devices a page is sent: a bigger fleet shows its first devices and says how many there are. */
 export const MAX_FLEET_DEVICES = 10_000;
@@ -69,7 +45,7 @@ const time = z.number().check(z.nonnegative());
 
 const feedback = z.strictObject({
   execution: z.enum(DDI_EXECUTIONS),
-  finished: z.enum(['success', 'failure', 'none']),
+  finished: z.enum(DDI_FINISHED),
   details: z.optional(z.array(long).check(z.maxLength(MAX_FLEET_DETAILS))),
   progress: z.optional(z.strictObject({ cnt: count, of: count })),
 });
@@ -82,7 +58,7 @@ const fleetDevice = z.strictObject({
   /** The running image's version. */
   version: z.optional(short),
   confirmed: z.optional(z.boolean()),
-  phase: z.enum(DEVICE_PHASES),
+  phase: z.enum(DEVICE_PHASES as readonly [DevicePhase, ...DevicePhase[]]),
   actionId: z.optional(short),
   target: z.optional(z.strictObject({ name: short, version: short })),
   progress: z.optional(z.strictObject({ sent: count, total: count })),
@@ -177,7 +153,10 @@ export class FleetMirror {
   }
 }
 
-/** The shape of a gateway's status the differ reads (src/fleet/status.ts FleetStatus fits it). */
+/**
+ * The shape of a gateway's status the differ reads: src/fleet/status.ts's FleetStatus read-only
+ * (./fleet-feed.ts's default type argument checks that it fits), so a read-only copy fits too.
+ */
 export interface FleetStatusLike {
   readonly server: string;
   readonly startedAt: number;

@@ -172,7 +172,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
     connectionCount: () => connections.size,
     serveFleet(source, feedOptions = {}) {
       fleet?.close();
-      const hub = new FleetHub(source as FleetStatusSource, { log, ...feedOptions });
+      const hub = new FleetHub(source as FleetStatusSource<FleetStatusLike>, { log, ...feedOptions });
       fleet = hub;
       return {
         url: `${origin}/#token=${token}&view=fleet`,

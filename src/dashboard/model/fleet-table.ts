@@ -12,6 +12,7 @@ export { DEVICE_PHASES };
 export const PHASE_LABELS: Readonly<Record<DevicePhase, string>> = {
   idle: 'Idle',
   polling: 'Polling',
+  queued: 'Queued',
   downloading: 'Downloading',
   uploading: 'Uploading',
   testing: 'Testing',
@@ -35,6 +36,7 @@ export function phaseTone(phase: DevicePhase): PhaseTone {
       return 'bad';
     case 'idle':
     case 'polling':
+    case 'queued':
     case 'cancelled':
       return 'quiet';
     default:
