@@ -9,9 +9,10 @@ import { ConnStringError } from '../transport/kinds/kind.ts';
 import type { ContextFactory } from './conn.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
+import { hawkbitServer, type SimHawkbitOptions, simFleetCommand, simHawkbitBuild } from './sim-hawkbit.ts';
 
-interface SimCommandOptions {
-  board: string;
+interface SimCommandOptions extends SimHawkbitOptions {
+  board?: string;
   listBoards?: boolean;
   flash?: string;
   newFlash?: boolean;
@@ -29,14 +30,27 @@ interface SimCommandOptions {
   bleMtu?: string;
 }
 
+/** The board `zdfu sim` runs unless --board says otherwise. */
+const DEFAULT_BOARD = 'stm32f4_disco';
+
 /** How long the board stays without power after a rehearsed power cut. */
 const POWER_OFF_MS = 500;
 
 export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Promise<void> {
   if (opts.listBoards) {
-    await listBoards(ctx, opts.board);
+    await listBoards(ctx, opts.board ?? DEFAULT_BOARD);
     return;
   }
+  if (opts.count !== undefined) {
+    await simFleetCommand(ctx, { ...opts });
+    return;
+  }
+  if (opts.fault !== undefined) {
+    throw new CliError(
+      '--fault shares faults out over a fleet: it goes with --count N (one board: --power-cut).',
+    );
+  }
+  const hawkbit = hawkbitServer(opts);
   const baud = Number(opts.baud);
   if (!Number.isInteger(baud) || baud < 0)
     throw new CliError(`The baud rate "${opts.baud}" is not a whole number.`);
@@ -49,7 +63,7 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
   const link = simLinkOptions(opts);
   const { startSim } = await import('../device/io/sim-host.ts');
   const sim = await startSim({
-    board: opts.board,
+    board: opts.board ?? DEFAULT_BOARD,
     flashFile: opts.flash,
     newFlash: opts.newFlash,
     image: opts.image,
@@ -58,6 +72,7 @@ export async function simCommand(ctx: CliContext, opts: SimCommandOptions): Prom
     baud,
     ...(ble ? { ble } : {}),
     ...(link ? { link } : {}),
+    ...(hawkbit ? { hawkbit: simHawkbitBuild(ctx, hawkbit) } : {}),
     // As on hardware unless --fast: erases and writes (an upload, a swap) take the board's flash time.
     flashTimeScale: opts.fast ? 0 : 1,
     signal: ctx.io.signal,
@@ -192,8 +207,7 @@ export function registerSimCommand(program: Command, context: ContextFactory): v
     .description('Run a virtual board (MCUboot + Zephyr SMP server + blinky) on a PTY and on UDP')
     .option(
       '--board <name|file>',
-      'board to simulate: a built-in name (see --list-boards) or a board file (YAML, as in src/device/boards/data)',
-      'stm32f4_disco',
+      'board to simulate: a built-in name (see --list-boards) or a board file (YAML, as in src/device/boards/data); default stm32f4_disco, with --count nrf52840dk',
     )
     .option('--list-boards', 'list the boards with their flash, MCUboot strategy and radio, then exit')
     .option(
@@ -229,5 +243,19 @@ export function registerSimCommand(program: Command, context: ContextFactory): v
     )
     .option('--ble-name <name>', 'advertised name (default: the board name)')
     .option('--ble-mtu <n>', "largest ATT MTU the board accepts (default: the board's, 498)")
+    .option(
+      '--hawkbit <url>',
+      "build the app with Zephyr's hawkBit client polling this server (http://HOST:PORT, tenant DEFAULT)",
+    )
+    .option('--hawkbit-token <token>', 'DDI target security token (CONFIG_HAWKBIT_DDI_TARGET_SECURITY)')
+    .option('--gateway-token <key>', 'DDI gateway security token (CONFIG_HAWKBIT_DDI_GATEWAY_SECURITY)')
+    .option(
+      '--count <n>',
+      'run N boards in this process, each polling --hawkbit itself; a line per board event',
+    )
+    .option(
+      '--fault <plan>',
+      'with --count: faults by share, e.g. power-cut-swap=2%,image-refused=1%,link-lost=1%,never-confirms=1%[,seed=N]',
+    )
     .action((opts: SimCommandOptions, command: Command) => simCommand(context(command), opts));
 }

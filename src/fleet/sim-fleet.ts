@@ -18,11 +18,12 @@
  */
 
 import type { Board } from '../device/boards/board.ts';
-import { getBoard } from '../device/boards/index.ts';
+import { createBoardFlashes, getBoard } from '../device/boards/index.ts';
 import { VirtualDevice } from '../device/device.ts';
 import type { HawkbitBuild, HawkbitEvent } from '../device/hawkbit/build.ts';
 import { controllerIdOf, fleetHwinfoId } from '../device/hawkbit/identity.ts';
 import { blinkyImageFor, bootloaderKeysFor, factoryImages } from '../device/io/board-images.ts';
+import { partitionArea } from '../device/mcuboot/layout.ts';
 import { builtFor } from '../device/server/build-config.ts';
 import { generateKey, isSigningKeyType, type PublicKey, type SigningKey } from '../image/keys.ts';
 import { formatVersion } from '../image/version.ts';
@@ -38,7 +39,7 @@ import { type FaultPlan, type FleetFault, faultFor, NO_FAULTS } from './faults.t
 
 export interface SimFleetOptions {
   count: number;
-  /** A built-in board's name (default stm32f4_disco) or a board already loaded. */
+  /** A built-in board's name or a board already loaded (default stm32f4_disco, nrf52840dk with hawkbit). */
   board?: string | Board;
   /**
    * Boards behind a gateway (no `hawkbit`) get the controller ids `${idPrefix}${index}` when this
@@ -123,13 +124,40 @@ const POWER_OFF_TIMEOUT_MS = 2000;
 const OP_WRITE = 2;
 const IMAGE_UPLOAD = 1;
 
+/** The default board behind a gateway (as `zdfu sim`'s). */
+export const DEFAULT_BOARD = 'stm32f4_disco';
+/**
+ * The default board of a fleet polling hawkBit: its storage_partition (4 KiB sectors) holds the
+ * settings where Zephyr's client keeps the action id; stm32f4_disco's is one 128 KiB sector.
+ */
+export const DEFAULT_HAWKBIT_BOARD = 'nrf52840dk';
+
+/**
+ * Zephyr's client keeps the action id across the reboot on storage_partition (NVS in v3.5,
+ * settings later; LittleFS settings on the virtual board): a partition of one erase block holds
+ * neither, so such a board could never finish an update.
+ */
+function checkHawkbitStorage(board: Board): void {
+  const storage = partitionArea(board, createBoardFlashes(board), 'storage_partition');
+  if (storage.sectors.length < 2) {
+    throw new SimFleetError(
+      `${board.name} cannot run Zephyr's hawkBit client: its storage_partition is ${storage.sectors.length} erase block of ` +
+        `${storage.size / 1024} KiB, where the client could not keep its action id across the reboot; ` +
+        `use a board with at least two erase blocks there, e.g. --board ${DEFAULT_HAWKBIT_BOARD}`,
+    );
+  }
+}
+
 export async function startSimFleet(options: SimFleetOptions): Promise<SimFleet> {
   const count = options.count;
   if (!Number.isInteger(count) || count < 1 || count > MAX_BOARDS) {
     throw new SimFleetError(`a fleet has 1 to ${MAX_BOARDS} boards (asked for ${count})`);
   }
   const given =
-    typeof options.board === 'object' ? options.board : getBoard(options.board ?? 'stm32f4_disco');
+    typeof options.board === 'object'
+      ? options.board
+      : getBoard(options.board ?? (options.hawkbit ? DEFAULT_HAWKBIT_BOARD : DEFAULT_BOARD));
+  if (options.hawkbit) checkHawkbitStorage(given);
   // Built as an SMP server reachable over UDP (the in-process links carry datagrams).
   const board = builtFor(given, { udp: true });
   const plan = options.faults ?? NO_FAULTS;

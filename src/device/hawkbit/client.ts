@@ -30,6 +30,7 @@ import { bytesEqual, toHex } from '../../image/bytes.ts';
 import { digest } from '../../image/digest.ts';
 import { formatVersion } from '../../image/version.ts';
 import { isConfirmed, setConfirmed, setPending } from '../mcuboot/public.ts';
+import { SMP_SVR_MOUNT_POINT } from '../server/app-fs.ts';
 import type { DeviceServices } from '../server/services.ts';
 import type { SettingsHandler } from '../settings/handler.ts';
 import { HAWKBIT_POLL_INTERVAL_MS, type HawkbitBuild, type HawkbitEvent } from './build.ts';
@@ -43,6 +44,7 @@ export type HawkbitServices = Pick<
   | 'slots'
   | 'settings'
   | 'settingsInit'
+  | 'fs'
   | 'log'
   | 'requestReset'
   | 'onStop'
@@ -117,7 +119,10 @@ class HawkbitClient implements HawkbitClientHandle {
   start(): void {
     void this.init().then(
       () => this.schedule(0),
-      (error: unknown) => this.event('error', `hawkbit_init failed: ${messageOf(error)}`),
+      (error: unknown) => {
+        this.services.log('err', 'hawkbit', `Failed to init hawkBit: ${messageOf(error)}`);
+        this.event('error', `hawkbit_init failed: ${messageOf(error)}`);
+      },
     );
   }
 
@@ -127,11 +132,21 @@ class HawkbitClient implements HawkbitClientHandle {
     this.abort.abort(new Error('the app stopped (reset or power-off)'));
   }
 
-  /** hawkbit_init: the stored action id, then the running image confirmed (and slot 1 erased). */
+  /**
+   * hawkbit_init: the stored action id, then the running image confirmed (and slot 1 erased).
+   * Without storage for the action id (v3.5: nvs_mount fails) it gives up: an update it could not
+   * remember across the reboot would be downloaded again and again.
+   */
   private async init(): Promise<void> {
     const { settings, slots, board } = this.services;
     settings.register(this.settingsHandler());
-    this.services.settingsInit();
+    const rc = this.services.settingsInit();
+    if (rc !== 0 || !this.hasStorage()) {
+      throw new Error(
+        `no storage for the action id: ${board.name}'s storage_partition holds no file system (settings init ${rc}), ` +
+          'so an update could not be remembered across the reboot; use a board whose storage_partition has at least two erase blocks (e.g. nrf52840dk)',
+      );
+    }
     settings.load();
     if (this.build.appConfirms === false) return;
     const primary = slots.area(0);
@@ -147,6 +162,16 @@ class HawkbitClient implements HawkbitClientHandle {
     if (this.stopped) return;
     this.services.log('inf', 'hawkbit', 'Current image is confirmed now; slot 1 erased');
     this.event('confirmed', `confirmed ${this.runningText()}`);
+  }
+
+  /** The settings backend's file system is mounted (smp_svr's /lfs1 on storage_partition). */
+  private hasStorage(): boolean {
+    try {
+      this.services.fs?.statvfs(SMP_SVR_MOUNT_POINT);
+      return this.services.fs !== undefined;
+    } catch {
+      return false;
+    }
   }
 
   private settingsHandler(): SettingsHandler {

@@ -9,6 +9,7 @@ import type { BleHci } from '../../transport/kinds/ble.ts';
 import type { Board } from '../boards/board.ts';
 import { boards, createBoardFlashes, deviceSize, getBoard } from '../boards/index.ts';
 import { VirtualDevice } from '../device.ts';
+import type { HawkbitBuild } from '../hawkbit/build.ts';
 import type { BootResult } from '../mcuboot/boot.ts';
 import { builtFor } from '../server/build-config.ts';
 import { BleEndpoint } from '../transport/ble.ts';
@@ -46,6 +47,8 @@ export interface SimOptions {
   flashTimeScale?: number;
   /** The network between hosts and the UDP endpoint (latency, jitter, loss, reordering). */
   link?: LinkProfile;
+  /** The app is built with Zephyr's hawkBit client, polling this server (src/device/hawkbit/). */
+  hawkbit?: HawkbitBuild;
   /**
    * Called once the device is wired up, just before its first power-on: the place to arm a
    * power cut (so it can cut a swap MCUboot does at this very power-on) and to listen to the
@@ -114,6 +117,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       bootloaderKeys: await bootloaderKeysFor(board),
       baud: options.baud ?? 115200,
       flashTimeScale: options.flashTimeScale ?? 0,
+      ...(options.hawkbit ? { hawkbit: options.hawkbit } : {}),
     });
     opened.push(() => withTimeout(device.powerOff(), POWER_OFF_TIMEOUT_MS));
     const loaded = options.flashFile
