@@ -185,8 +185,9 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
     },
     close() {
       closing ??= (async () => {
-        fleet?.close();
+        // Pages hear "zdfu serve is stopping" (1001), not that the fleet feed ended.
         await Promise.all([...connections].map((connection) => connection.shutdown()));
+        fleet?.close();
         wss.close();
         await new Promise<void>((resolve) => {
           const timer = setTimeout(() => {

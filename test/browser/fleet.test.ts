@@ -4,14 +4,18 @@
  * status source (the shape src/fleet/status.ts gives); the page opens at the URL serveFleetStatus
  * prints (`#token=…&view=fleet`). Checked: counts per phase, rows (windowed: few in the DOM),
  * filter, phase filter, sort, the keyboard, live updates; screenshots at 1280×800 and 390×844.
+ * Then the same view fed by a real gateway (src/fleet/gateway) updating 8 in-process virtual boards
+ * from the fake DDI server, one of which refuses the image.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseFaultPlan } from '../../src/fleet/faults.ts';
 import { type FleetFeed, serveFleetStatus } from '../../src/serve/fleet-feed.ts';
 import type { DevicePhase, FleetDeviceLike, FleetStatusLike } from '../../src/serve/fleet-protocol.ts';
 import { type ServeHandle, startServe } from '../../src/serve/server.ts';
+import { binaryTwo, distribution, type Rig, startRig } from '../fleet/gateway-helpers.ts';
 import { launchChromium, TestPage } from './support/chromium.ts';
 
 const DASHBOARD = join(process.cwd(), 'dist', 'dashboard');
@@ -243,5 +247,44 @@ describe('the Fleet view', () => {
       await plain.close();
     }
     session.assertNoErrors();
+  });
+});
+
+describe('the Fleet view fed by a real gateway', () => {
+  let rig: Rig | undefined;
+  afterEach(async () => {
+    await rig?.close();
+    rig = undefined;
+  });
+
+  it('shows a gateway rollout to 8 virtual boards as it happens: 7 done on 2.0.0, 1 refused in words', async () => {
+    rig = await startRig({ count: 8, faults: parseFaultPlan('image-refused=12.5%') });
+    const gateway = await rig.start({ parallel: 3, notifyIntervalMs: 100 });
+    const gatewayServe = await startServe({ port: 0, staticRoot: DASHBOARD, profiles: { list: () => [] } });
+    const gatewayFeed = serveFleetStatus(gatewayServe, gateway);
+    try {
+      session = await TestPage.open(browser);
+      const { page } = session;
+      await page.goto(gatewayFeed.url);
+      await expect.poll(() => page.getByTestId('fleet-total').textContent()).toBe('8');
+      await expect.poll(() => page.getByTestId('fleet-row').count()).toBe(8);
+      rig.ddi.assign(
+        rig.devices.map((d) => d.controllerId),
+        distribution(await binaryTwo()),
+      );
+      await expect.poll(() => countOf(page, 'done'), { timeout: 30_000 }).toBe('7');
+      await expect.poll(() => countOf(page, 'failed'), { timeout: 30_000 }).toBe('1');
+      const failed = page.locator('[data-testid="fleet-row"][data-phase="failed"]');
+      expect(await failed.getByTestId('fleet-feedback').textContent()).toMatch(/refused signature/);
+      const done = page.locator('[data-testid="fleet-row"][data-phase="done"]').first();
+      expect(await done.getByTestId('fleet-version').textContent()).toBe('2.0.0');
+      await failed.locator('.row-pick').click();
+      await page.getByTestId('fleet-details-error').waitFor();
+      await session.screenshot('fleet-gateway-1280');
+      session.assertNoErrors();
+    } finally {
+      gatewayFeed.close();
+      await gatewayServe.close();
+    }
   });
 });

@@ -135,6 +135,14 @@ describe('the fleet status through zdfu serve', () => {
     expect(failure).toBeInstanceOf(ServeError);
     expect(failure).toMatchObject({ code: 'no-fleet' });
     expect((failure as Error).message).toMatch(/runs no gateway.*zdfu gateway --dashboard/);
+
+    // The serve stopping says so, not that the fleet ended.
+    serveFleetStatus(bench.serve, source);
+    const stopping: ServeError[] = [];
+    await watch(bench, [], stopping);
+    await bench.serve.close();
+    await until(() => stopping.length === 1, 'the page to hear the serve stop');
+    expect(stopping[0]).toMatchObject({ code: 'serveStopping' });
   });
 
   it('the token and the origin guard the fleet as they guard devices', async () => {
