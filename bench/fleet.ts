@@ -53,13 +53,14 @@ export async function runFleetBench(options: FleetBenchOptions = {}): Promise<Be
   const server = await startHawkbit({ fresh: true, pollingTime: '00:00:01' });
   try {
     const startRss = server.usage()?.rssBytes;
-    const limit = await probeHawkbit(server);
     const gateway = await gatewayRollout(server, options.gatewayBoards ?? 100);
     const direct = await directRollout(server, {
       count: options.directBoards ?? 1000,
       pollSeconds: options.directPollSeconds ?? 10,
       steadySeconds: options.steadySeconds ?? 30,
     });
+    // Last, on a warm JVM with every fleet stopped: what the server can do at most.
+    const limit = await probeHawkbit(server);
     return [gatewayTable(gateway), directTable(direct), limitTable(limit, direct, startRss)];
   } finally {
     await server.stop();
@@ -231,6 +232,8 @@ interface RolloutResult {
   pollSeconds: number;
   /** From the rollout's start until every board has reported (s); undefined: not all did in time. */
   allReportedS: number | undefined;
+  /** From the rollout's start until hawkBit called the rollout finished (s). */
+  finishedS: number | undefined;
   p50ReportS: number;
   success: number;
   failed: number;
@@ -289,14 +292,28 @@ async function waitRegistered(
   }
 }
 
-/** Polls the rollout until every target has an outcome (finished or error) or the bound passes. */
-async function waitAllReported(server: HawkbitServer, id: number, count: number, timeoutMs: number) {
+/**
+ * Polls the rollout until every target has an outcome (finished or error), then until hawkBit
+ * calls the rollout finished (its scheduler closes the last group on a later tick), each within
+ * its bound. Times in s from `started`.
+ */
+async function waitAllReported(
+  server: HawkbitServer,
+  id: number,
+  count: number,
+  started: number,
+  timeoutMs: number,
+): Promise<{ rollout: Rollout; allReportedS: number | undefined; finishedS: number | undefined }> {
   const deadline = Date.now() + timeoutMs;
   let rollout = await server.mgmt.getRollout(id);
+  let allReportedS: number | undefined;
   for (;;) {
     const counts = rollout.totalTargetsPerStatus ?? {};
     const ended = (counts.finished ?? 0) + (counts.error ?? 0);
-    if (ended >= count || rollout.status === 'finished' || Date.now() > deadline) return rollout;
+    const now = (performance.now() - started) / 1000;
+    if (ended >= count) allReportedS ??= now;
+    if (rollout.status === 'finished') return { rollout, allReportedS, finishedS: now };
+    if (Date.now() > deadline) return { rollout, allReportedS, finishedS: undefined };
     await new Promise((resolve) => setTimeout(resolve, 500));
     rollout = await server.mgmt.getRollout(id);
   }
@@ -354,23 +371,23 @@ async function gatewayRollout(server: HawkbitServer, count: number): Promise<Rol
     const before = usageNow(server);
     started = performance.now();
     await server.mgmt.startRollout(rollout.id);
-    const ended = await waitAllReported(server, rollout.id, count, 600_000);
+    const ended = await waitAllReported(server, rollout.id, count, started, 600_000);
     const after = usageNow(server);
     const peaks = peak.stop();
     off();
-    const counts = ended.totalTargetsPerStatus ?? {};
-    const done = (counts.finished ?? 0) + (counts.error ?? 0);
+    const counts = ended.rollout.totalTargetsPerStatus ?? {};
     const times = [...reported.values()].sort((a, b) => a - b);
     return {
       boards: count,
       groups: 5,
       pollSeconds: 2,
-      allReportedS: done >= count ? (after.at - started) / 1000 : undefined,
+      allReportedS: ended.allReportedS,
+      finishedS: ended.finishedS,
       p50ReportS: percentile(times, 50),
       success: counts.finished ?? 0,
       failed: counts.error ?? 0,
       failures,
-      rolloutStatus: ended.status,
+      rolloutStatus: ended.rollout.status,
       polls,
       rollout: span(before, after),
       zdfuPeakRss: peaks.zdfu,
@@ -446,22 +463,22 @@ async function directRollout(
     const pollsBefore = polls;
     started = performance.now();
     await server.mgmt.startRollout(rollout.id);
-    const ended = await waitAllReported(server, rollout.id, spec.count, 900_000);
+    const ended = await waitAllReported(server, rollout.id, spec.count, started, 900_000);
     const after = usageNow(server);
     const peaks = peak.stop();
-    const counts = ended.totalTargetsPerStatus ?? {};
-    const done = (counts.finished ?? 0) + (counts.error ?? 0);
+    const counts = ended.rollout.totalTargetsPerStatus ?? {};
     const times = [...reported.values()].sort((a, b) => a - b);
     return {
       boards: spec.count,
       groups: 10,
       pollSeconds: spec.pollSeconds,
-      allReportedS: done >= spec.count ? (after.at - started) / 1000 : undefined,
+      allReportedS: ended.allReportedS,
+      finishedS: ended.finishedS,
       p50ReportS: percentile(times, 50),
       success: counts.finished ?? 0,
       failed: counts.error ?? 0,
       failures,
-      rolloutStatus: ended.status,
+      rolloutStatus: ended.rollout.status,
       polls: polls - pollsBefore,
       rollout: span(before, after),
       zdfuPeakRss: peaks.zdfu,
@@ -499,6 +516,7 @@ function rolloutRow(what: string, r: RolloutResult): string[] {
     `${r.boards} / ${r.groups} groups / ${r.pollSeconds} s`,
     r.allReportedS === undefined ? `not all (${r.rolloutStatus})` : f1(r.allReportedS),
     f1(r.p50ReportS),
+    r.finishedS === undefined ? `no (${r.rolloutStatus})` : f1(r.finishedS),
     `${r.success} / ${r.failed}`,
     f1(r.polls / r.rollout.seconds),
     `${f0(r.rollout.cpuPercent)} % (${f0(cpuPerBoard)} ms/min/board)`,
@@ -514,6 +532,7 @@ const ROLLOUT_HEADERS = [
   'boards / groups / poll',
   'all reported (s)',
   'p50 report (s)',
+  'rollout finished (s)',
   'success / failed',
   'polls/s',
   'zdfu CPU (1 core)',
@@ -548,6 +567,7 @@ function directTable(r: RolloutResult): BenchGrid {
       '–',
       '–',
       '–',
+      '–',
       f1(steady.polls / steady.span.seconds),
       `${f0(steady.span.cpuPercent)} % (${f1(perBoard)} ms/min/board)`,
       '(see below)',
@@ -563,7 +583,7 @@ function directTable(r: RolloutResult): BenchGrid {
       `One zdfu process runs ${r.boards} nrf52840dk virtual boards (inline, sparse flash, their own flash timing), each polling hawkBit with Zephyr's client ` +
       `(gateway token, polling time ${r.pollSeconds} s: ${f1(r.boards / r.pollSeconds)} polls/s expected). First ${steady ? f0(steady.span.seconds) : '–'} s of idle polling, then a rollout in ` +
       `10 groups (next at 50 % success, pause above 30 % errors) with faults ${FAULTS}. Targets: within 2 GiB (peak ${mib(r.zdfuPeakRss)} MiB: ` +
-      `${r.zdfuPeakRss < 2048 * MIB ? 'met' : 'NOT met'}); the rollout ${r.rolloutStatus === 'finished' ? 'finished' : `ended as ${r.rolloutStatus}`}. ` +
+      `${r.zdfuPeakRss < 2048 * MIB ? 'met' : 'NOT met'}); the rollout ${r.rolloutStatus === 'finished' ? 'finished' : `did not finish (${r.rolloutStatus})`}. ` +
       `Failed boards, in the boards' own words: ${failureWords(r)}. Setup ${f1(r.setupS)} s (registration, idle window, module, rollout ready) not counted.`,
     headers: ROLLOUT_HEADERS,
     rows,
@@ -576,7 +596,7 @@ function limitTable(p: ProbeResult, direct: RolloutResult, startRss: number | un
     kind: 'grid',
     title: TITLE_LIMIT,
     method:
-      `${p.concurrency} keep-alive loops in the bench process polled ${200} registered controllers with nothing assigned (gateway token) for ${f1(p.seconds)} s after a warm-up; ` +
+      `Run last, on the warm server with every fleet stopped: ${p.concurrency} keep-alive loops in the bench process polled 200 registered controllers with nothing assigned (gateway token) for ${f1(p.seconds)} s after a warm-up; ` +
       `load generator and server share the two cores. hawkBit RSS at start ${startRss === undefined ? '–' : `${mib(startRss)} MiB`}. ` +
       `The last column compares the poll rate ${direct.boards} boards at ${direct.pollSeconds} s need (${f1(demand)}/s) with this ceiling.`,
     headers: [
