@@ -32,7 +32,7 @@ export const MAX_FLEET_ID = 256;
 export const MAX_FLEET_SHORT_TEXT = 256;
 /** Longest long text (an error, one feedback detail line). */
 export const MAX_FLEET_TEXT = 1000;
-/** Most feedback detail lines sent per device (the last ones). */
+/** Most feedback detail lines sent per device (the first ones). */
 export const MAX_FLEET_DETAILS = 8;
 /** Most devices (or removed ids) in one message. */
 export const MAX_FLEET_PER_MESSAGE = 2000;
@@ -213,9 +213,10 @@ export function toWireDevice(device: FleetDeviceLike): FleetDevice {
   const fb = device.lastFeedback;
   if (fb !== undefined) {
     const wire: FleetFeedback = { execution: fb.execution, finished: fb.finished };
-    // The last lines say the latest news (Zephyr and the gateway append as they go).
+    // The first line is the headline ("installed: …", "refused signature: …"; the gateway's
+    // feedback, src/fleet/gateway/outcome.ts), the rest its explanation.
     if (fb.details !== undefined) {
-      wire.details = fb.details.slice(-MAX_FLEET_DETAILS).map((line) => cut(line, MAX_FLEET_TEXT));
+      wire.details = fb.details.slice(0, MAX_FLEET_DETAILS).map((line) => cut(line, MAX_FLEET_TEXT));
     }
     if (fb.progress !== undefined) {
       wire.progress = { cnt: wholeNonNegative(fb.progress.cnt), of: wholeNonNegative(fb.progress.of) };

@@ -4,7 +4,7 @@
  * status source (the shape src/fleet/status.ts gives); the page opens at the URL serveFleetStatus
  * prints (`#token=…&view=fleet`). Checked: counts per phase, rows (windowed: few in the DOM),
  * filter, phase filter, sort, the keyboard, live updates; screenshots at 1280×800 and 390×844.
- * Then the same view fed by a real gateway (src/fleet/gateway) updating 8 in-process virtual boards
+ * Then the same view fed by a real gateway (src/fleet/gateway) updating 4 in-process virtual boards
  * from the fake DDI server, one of which refuses the image.
  */
 import { existsSync } from 'node:fs';
@@ -257,23 +257,25 @@ describe('the Fleet view fed by a real gateway', () => {
     rig = undefined;
   });
 
-  it('shows a gateway rollout to 8 virtual boards as it happens: 7 done on 2.0.0, 1 refused in words', async () => {
-    rig = await startRig({ count: 8, faults: parseFaultPlan('image-refused=12.5%') });
-    const gateway = await rig.start({ parallel: 3, notifyIntervalMs: 100 });
+  it('shows a gateway rollout to 4 virtual boards as it happens: 3 done on 2.0.0, 1 refused in words', {
+    timeout: 90_000,
+  }, async () => {
+    rig = await startRig({ count: 4, faults: parseFaultPlan('image-refused=25%') });
+    const gateway = await rig.start({ parallel: 4, notifyIntervalMs: 100 });
     const gatewayServe = await startServe({ port: 0, staticRoot: DASHBOARD, profiles: { list: () => [] } });
     const gatewayFeed = serveFleetStatus(gatewayServe, gateway);
     try {
       session = await TestPage.open(browser);
       const { page } = session;
       await page.goto(gatewayFeed.url);
-      await expect.poll(() => page.getByTestId('fleet-total').textContent()).toBe('8');
-      await expect.poll(() => page.getByTestId('fleet-row').count()).toBe(8);
+      await expect.poll(() => page.getByTestId('fleet-total').textContent()).toBe('4');
+      await expect.poll(() => page.getByTestId('fleet-row').count()).toBe(4);
       rig.ddi.assign(
         rig.devices.map((d) => d.controllerId),
         distribution(await binaryTwo()),
       );
-      await expect.poll(() => countOf(page, 'done'), { timeout: 30_000 }).toBe('7');
-      await expect.poll(() => countOf(page, 'failed'), { timeout: 30_000 }).toBe('1');
+      await expect.poll(() => countOf(page, 'done'), { timeout: 60_000 }).toBe('3');
+      await expect.poll(() => countOf(page, 'failed'), { timeout: 60_000 }).toBe('1');
       const failed = page.locator('[data-testid="fleet-row"][data-phase="failed"]');
       expect(await failed.getByTestId('fleet-feedback').textContent()).toMatch(/refused signature/);
       const done = page.locator('[data-testid="fleet-row"][data-phase="done"]').first();

@@ -102,7 +102,7 @@ describe('fleet snapshots and deltas', () => {
     } as FleetDeviceLike);
     expect(wire.error).toHaveLength(MAX_FLEET_TEXT);
     expect(wire.error?.endsWith('…')).toBe(true);
-    expect(wire.lastFeedback?.details).toEqual(Array.from({ length: 8 }, (_, i) => `line ${i + 12}`));
+    expect(wire.lastFeedback?.details).toEqual(Array.from({ length: 8 }, (_, i) => `line ${i}`));
     expect(wire).not.toHaveProperty('journal');
 
     const many = Array.from({ length: MAX_FLEET_DEVICES + 5 }, (_, i) => device(i, { error: long }));

@@ -172,7 +172,8 @@ export function feedbackWords(device: FleetDevice): string | undefined {
   if (fb.finished === 'success') words += ': success';
   else if (fb.finished === 'failure') words += ': failure';
   if (fb.progress !== undefined && fb.progress.of > 0) words += ` (${fb.progress.cnt} of ${fb.progress.of})`;
-  const detail = fb.details?.at(-1);
+  // The first line is the headline; the details view shows the rest.
+  const detail = fb.details?.[0];
   return detail ? `${words} — ${detail}` : words;
 }
 

@@ -54,6 +54,7 @@ export function FleetTable(props: FleetTableProps) {
   const rowHeight = narrow ? ROW_HEIGHT_NARROW : ROW_HEIGHT_WIDE;
   const scroller = useRef<HTMLDivElement>(null);
   const head = useRef<HTMLTableSectionElement>(null);
+  const table = useRef<HTMLTableElement>(null);
   const [view, setView] = useState({ top: 0, height: 480, head: 0 });
   /**
    * The row a key moved to: its button takes focus once it is drawn (a render for an earlier
@@ -149,14 +150,28 @@ export function FleetTable(props: FleetTableProps) {
     event.preventDefault();
     const index = Math.min(rows.length - 1, Math.max(0, to));
     const id = rows[index]!.controllerId;
-    focusPending.current = id;
     props.onActive(id);
+    const drawn = scroller.current?.querySelector<HTMLButtonElement>(`#${rowDomId(id)} button`);
+    if (drawn) drawn.focus({ preventScroll: true });
+    else {
+      // The row is not drawn yet: hold focus on the table's frame (keys still reach this
+      // handler) until it is, rather than lose it to the page when the focused row goes.
+      focusPending.current = id;
+      table.current?.focus({ preventScroll: true });
+    }
     reveal(index);
   };
 
   return (
     <div class={narrow ? 'fleet-scroll narrow' : 'fleet-scroll'} ref={scroller}>
-      <table class="fleet-table" data-testid="fleet-table" aria-rowcount={rows.length + 1}>
+      <table
+        class="fleet-table"
+        data-testid="fleet-table"
+        aria-rowcount={rows.length + 1}
+        ref={table}
+        tabIndex={-1}
+        onKeyDown={onKeyDown}
+      >
         <caption class="visually-hidden">
           Devices of the fleet; use the arrow keys on a device to move between devices
         </caption>
@@ -182,7 +197,7 @@ export function FleetTable(props: FleetTableProps) {
             </th>
           </tr>
         </thead>
-        <tbody onKeyDown={onKeyDown}>
+        <tbody>
           {first > 0 ? <tr class="spacer" style={{ height: `${first * rowHeight}px` }} /> : null}
           {rows.slice(first, last).map((device, offset) => {
             const index = first + offset;
