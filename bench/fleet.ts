@@ -319,6 +319,53 @@ async function waitAllReported(
   }
 }
 
+/**
+ * Starts the rollout and measures it until every board reported and hawkBit finished it: times,
+ * outcomes, polls, zdfu's and hawkBit's CPU and peak RSS. `reported` and `failures` are filled by
+ * the caller's listeners from `onStart` on.
+ */
+async function measureRollout(
+  server: HawkbitServer,
+  run: {
+    rolloutId: number;
+    plan: { boards: number; groups: number; pollSeconds: number };
+    /** zdfu's RSS before the boards started. */
+    base: number;
+    reported: ReadonlyMap<string, number>;
+    failures: Map<string, number>;
+    polls: () => number;
+    timeoutMs: number;
+    onStart: (at: number) => void;
+  },
+): Promise<Omit<RolloutResult, 'setupS' | 'steady'>> {
+  const peak = peakWatch(server);
+  const before = usageNow(server);
+  const pollsBefore = run.polls();
+  const started = performance.now();
+  run.onStart(started);
+  await server.mgmt.startRollout(run.rolloutId);
+  const ended = await waitAllReported(server, run.rolloutId, run.plan.boards, started, run.timeoutMs);
+  const after = usageNow(server);
+  const peaks = peak.stop();
+  const counts = ended.rollout.totalTargetsPerStatus ?? {};
+  const times = [...run.reported.values()].sort((a, b) => a - b);
+  return {
+    ...run.plan,
+    allReportedS: ended.allReportedS,
+    finishedS: ended.finishedS,
+    p50ReportS: percentile(times, 50),
+    success: counts.finished ?? 0,
+    failed: counts.error ?? 0,
+    failures: run.failures,
+    rolloutStatus: ended.rollout.status,
+    polls: run.polls() - pollsBefore,
+    rollout: span(before, after),
+    zdfuPeakRss: peaks.zdfu,
+    zdfuRssPerBoard: (peaks.zdfu - run.base) / run.plan.boards,
+    hawkbitPeakRss: peaks.hawkbit,
+  };
+}
+
 async function gatewayRollout(server: HawkbitServer, count: number): Promise<RolloutResult> {
   const setupStarted = performance.now();
   const board = getBoard('stm32f4_disco');
@@ -367,34 +414,20 @@ async function gatewayRollout(server: HawkbitServer, count: number): Promise<Rol
         }
       }
     });
-    const peak = peakWatch(server);
-    const before = usageNow(server);
-    started = performance.now();
-    await server.mgmt.startRollout(rollout.id);
-    const ended = await waitAllReported(server, rollout.id, count, started, 600_000);
-    const after = usageNow(server);
-    const peaks = peak.stop();
-    off();
-    const counts = ended.rollout.totalTargetsPerStatus ?? {};
-    const times = [...reported.values()].sort((a, b) => a - b);
-    return {
-      boards: count,
-      groups: 5,
-      pollSeconds: 2,
-      allReportedS: ended.allReportedS,
-      finishedS: ended.finishedS,
-      p50ReportS: percentile(times, 50),
-      success: counts.finished ?? 0,
-      failed: counts.error ?? 0,
+    const result = await measureRollout(server, {
+      rolloutId: rollout.id,
+      plan: { boards: count, groups: 5, pollSeconds: 2 },
+      base,
+      reported,
       failures,
-      rolloutStatus: ended.rollout.status,
-      polls,
-      rollout: span(before, after),
-      zdfuPeakRss: peaks.zdfu,
-      zdfuRssPerBoard: (peaks.zdfu - base) / count,
-      hawkbitPeakRss: peaks.hawkbit,
-      setupS,
-    };
+      polls: () => polls,
+      timeoutMs: 600_000,
+      onStart: (at) => {
+        started = at;
+      },
+    });
+    off();
+    return { ...result, setupS };
   } finally {
     await gateway.close();
     await fleet.close();
@@ -458,35 +491,19 @@ async function directRollout(
       errorThreshold: 30,
     });
     const setupS = (performance.now() - setupStarted) / 1000;
-    const peak = peakWatch(server);
-    const before = usageNow(server);
-    const pollsBefore = polls;
-    started = performance.now();
-    await server.mgmt.startRollout(rollout.id);
-    const ended = await waitAllReported(server, rollout.id, spec.count, started, 900_000);
-    const after = usageNow(server);
-    const peaks = peak.stop();
-    const counts = ended.rollout.totalTargetsPerStatus ?? {};
-    const times = [...reported.values()].sort((a, b) => a - b);
-    return {
-      boards: spec.count,
-      groups: 10,
-      pollSeconds: spec.pollSeconds,
-      allReportedS: ended.allReportedS,
-      finishedS: ended.finishedS,
-      p50ReportS: percentile(times, 50),
-      success: counts.finished ?? 0,
-      failed: counts.error ?? 0,
+    const result = await measureRollout(server, {
+      rolloutId: rollout.id,
+      plan: { boards: spec.count, groups: 10, pollSeconds: spec.pollSeconds },
+      base,
+      reported,
       failures,
-      rolloutStatus: ended.rollout.status,
-      polls: polls - pollsBefore,
-      rollout: span(before, after),
-      zdfuPeakRss: peaks.zdfu,
-      zdfuRssPerBoard: (peaks.zdfu - base) / spec.count,
-      hawkbitPeakRss: peaks.hawkbit,
-      steady,
-      setupS,
-    };
+      polls: () => polls,
+      timeoutMs: 900_000,
+      onStart: (at) => {
+        started = at;
+      },
+    });
+    return { ...result, steady, setupS };
   } finally {
     await fleet.close();
   }
