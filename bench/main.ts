@@ -4,6 +4,7 @@
  */
 import { runBleBench } from './ble.ts';
 import { boardsChild, runBoardsBench } from './boards.ts';
+import { runFleetBench } from './fleet.ts';
 import { runFsBench } from './fs.ts';
 import { runSignBench } from './sign.ts';
 import { runSwapBench } from './swap.ts';
@@ -21,6 +22,7 @@ const benches: Bench[] = [
   { name: 'ble', run: runBleBench },
   { name: 'swap', run: runSwapBench },
   { name: 'boards', run: runBoardsBench },
+  { name: 'fleet', run: () => runFleetBench() },
 ];
 
 // The boards bench measures memory in a fresh child process of this same script.

@@ -7,6 +7,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { enumGroupList } from '../groups/enum/client.ts';
 import { noteViewChosen } from './components/section.tsx';
 import type { Connection } from './connect/connection.ts';
+import { useFleetWatch } from './connect/fleet.ts';
 import { ConsoleBuffer } from './model/console-buffer.ts';
 import {
   fromEnumeration,
@@ -22,6 +23,7 @@ import { BoardPanel } from './views/board-panel.tsx';
 import { ConnectView } from './views/connect-view.tsx';
 import { ConsoleView } from './views/console-view.tsx';
 import { FactsView } from './views/facts-view.tsx';
+import { FleetView } from './views/fleet-view.tsx';
 import { FsView } from './views/fs-view.tsx';
 import { ImageView } from './views/image-view.tsx';
 import { SettingsView } from './views/settings-view.tsx';
@@ -29,7 +31,17 @@ import { ShellView } from './views/shell-view.tsx';
 import { SlotsView } from './views/slots-view.tsx';
 import { StatsView } from './views/stats-view.tsx';
 
-type ViewId = 'connect' | 'device' | 'slots' | 'image' | 'stats' | 'console' | 'files' | 'shell' | 'settings';
+type ViewId =
+  | 'connect'
+  | 'device'
+  | 'slots'
+  | 'image'
+  | 'stats'
+  | 'console'
+  | 'files'
+  | 'shell'
+  | 'settings'
+  | 'fleet';
 
 interface ViewEntry {
   readonly id: ViewId;
@@ -50,7 +62,13 @@ const VIEWS: readonly ViewEntry[] = [
   { id: 'files', label: 'Files', device: true, group: OPTIONAL_GROUPS.fs },
   { id: 'shell', label: 'Shell', device: true, group: OPTIONAL_GROUPS.shell },
   { id: 'settings', label: 'Settings', device: true, group: OPTIONAL_GROUPS.settings },
+  { id: 'fleet', label: 'Fleet', device: false },
 ];
+
+/** `zdfu gateway --dashboard` prints its URL with `#view=fleet`: the page opens on the Fleet view. */
+function requestedView(hash: string): ViewId {
+  return new URLSearchParams(hash.replace(/^#/, '')).get('view') === 'fleet' ? 'fleet' : 'connect';
+}
 
 /** How long the enumeration question may take before the page falls back to trying each group. */
 const ENUM_TIMEOUT_MS = 3_000;
@@ -96,9 +114,18 @@ export function App() {
   }, []);
   const [connection, setConnection] = useState<Connection>();
   const [gone, setGone] = useState<string>();
-  const [view, setView] = useState<ViewId>('connect');
+  const [view, setView] = useState<ViewId>(() => requestedView(window.location.hash));
   const [served, setServed] = useState<ServedGroups>(UNKNOWN_GROUPS);
   const consoleText = useConsole(connection);
+  const fleet = useFleetWatch();
+  const fleetTried = useRef(false);
+  useEffect(() => {
+    // A page from a gateway watches its fleet as soon as the Fleet view opens (once: after a
+    // failure the view's form says what went wrong and offers to try again).
+    if (view !== 'fleet' || fleetTried.current || !serveHint.url || !serveHint.token) return;
+    fleetTried.current = true;
+    void fleet.watch({ url: serveHint.url, token: serveHint.token });
+  }, [view]);
 
   useEffect(() => {
     if (!connection) return;
@@ -182,7 +209,9 @@ export function App() {
             </button>
           </div>
         ) : null}
-        {active.id === 'connect' || !connection ? (
+        {active.id === 'fleet' ? (
+          <FleetView watcher={fleet} serveHint={serveHint} />
+        ) : active.id === 'connect' || !connection ? (
           active.id === 'image' ? (
             <ImageView connection={undefined} />
           ) : (
@@ -207,7 +236,7 @@ export function App() {
 }
 
 function renderView(
-  id: Exclude<ViewId, 'connect'>,
+  id: Exclude<ViewId, 'connect' | 'fleet'>,
   connection: Connection,
   consoleText: { text: string; clear: () => void },
   onRefused: (group: number) => void,

@@ -7,6 +7,7 @@
  */
 import type { RawData, WebSocket } from 'ws';
 import type { Transport } from '../transport/transport.ts';
+import type { FleetHub } from './fleet-feed.ts';
 import {
   type ClientMessage,
   decodeClientFrame,
@@ -55,9 +56,12 @@ export interface ConnectionContext {
   readonly busy: Set<string>;
   /** Something worth a line on the serve's console (opened, closed, refused). */
   readonly log: (line: string) => void;
+  /** The gateway's fleet feed, when one is attached (ServeHandle.serveFleet). */
+  readonly fleet?: () => FleetHub | undefined;
 }
 
-type State = 'hello' | 'ready' | 'opening' | 'open' | 'closed';
+/** `fleet`: the socket carries the fleet's status (./fleet-feed.ts) and nothing else. */
+type State = 'hello' | 'ready' | 'opening' | 'open' | 'fleet' | 'closed';
 
 export class ServeConnection {
   private state: State = 'hello';
@@ -68,6 +72,7 @@ export class ServeConnection {
   /** Sends to the device, one after the other, so packets keep their order. */
   private deviceChain: Promise<void> = Promise.resolve();
   private droppedConsoleChars = 0;
+  private unwatchFleet: (() => void) | undefined;
   /** Resolves once the device link (if any) is closed after the socket closed. */
   readonly finished: Promise<void>;
   private finish!: () => void;
@@ -124,7 +129,12 @@ export class ServeConnection {
         return;
       }
       this.state = 'ready';
-      this.sendMessage({ type: 'hello', protocol: SERVE_PROTOCOL_VERSION, server: this.ctx.serverName });
+      this.sendMessage({
+        type: 'hello',
+        protocol: SERVE_PROTOCOL_VERSION,
+        server: this.ctx.serverName,
+        ...(this.ctx.fleet?.() ? { fleet: true } : {}),
+      });
       return;
     }
     if (frame.type === 'packet') {
@@ -146,13 +156,46 @@ export class ServeConnection {
         if (this.state !== 'ready') {
           this.refuse(
             'already-open',
-            `this connection already has a device (${this.device?.id ?? 'opening'}); open another connection for another device`,
+            this.state === 'fleet'
+              ? 'this connection watches the fleet; open a device on another connection'
+              : `this connection already has a device (${this.device?.id ?? 'opening'}); open another connection for another device`,
           );
           return;
         }
         void this.open(message.target);
         return;
+      case 'fleet':
+        this.watchFleet();
+        return;
     }
+  }
+
+  private watchFleet(): void {
+    if (this.state !== 'ready') {
+      this.refuse(
+        this.state === 'fleet' ? 'bad-message' : 'already-open',
+        this.state === 'fleet'
+          ? 'this connection already watches the fleet'
+          : 'this connection has a device open; watch the fleet on another connection',
+      );
+      return;
+    }
+    const hub = this.ctx.fleet?.();
+    if (hub === undefined) {
+      this.refuse(
+        'no-fleet',
+        `${this.ctx.serverName} runs no gateway, so it has no fleet to show: start \`zdfu gateway --dashboard\` instead`,
+      );
+      return;
+    }
+    this.state = 'fleet';
+    this.unwatchFleet = hub.subscribe({
+      send: (text) => {
+        if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+      },
+      buffered: () => this.ws.bufferedAmount,
+      ended: () => this.closeSocket('fleetEnded'),
+    });
   }
 
   private async list(): Promise<void> {
@@ -294,6 +337,8 @@ export class ServeConnection {
   private async socketClosed(): Promise<void> {
     clearTimeout(this.helloTimer);
     this.state = 'closed';
+    this.unwatchFleet?.();
+    this.unwatchFleet = undefined;
     const device = this.device;
     this.device = undefined;
     if (device) {

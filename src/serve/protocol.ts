@@ -17,6 +17,9 @@
  *   serve → page  {"type":"closed","reason":…}            the device link is gone; the socket closes
  *   serve → page  {"type":"error","code":…,"message":…}   a request of the page was refused
  * Closing the socket closes the device link, and the serve closes the socket when the link closes.
+ * Or, where a gateway feeds the serve its fleet (`zdfu gateway --dashboard`, hello says
+ * `"fleet":true`), once `{"type":"fleet"}`, after which the socket carries the fleet's status
+ * (./fleet-protocol.ts).
  *
  * Why the token goes in the first message: a browser cannot set headers on a WebSocket, and a
  * query string can end up in logs; the printed URL carries it in the fragment, which never leaves
@@ -26,6 +29,7 @@
 import * as z from 'zod/mini';
 import type { ConnType } from '../transport/kinds/kind.ts';
 import { connTypeList, isConnType } from '../transport/kinds/registry.ts';
+import { fleetClientMessage, fleetServerMessage } from './fleet-protocol.ts';
 
 /** Bumped on any change a peer of the other version would misread. */
 export const SERVE_PROTOCOL_VERSION = 1;
@@ -55,6 +59,7 @@ export const SERVE_CLOSE = {
   tooManyConnections: { code: 4008, reason: 'zdfu serve has too many open connections' },
   overloaded: { code: 4009, reason: 'the page does not read fast enough: too much queued' },
   deviceClosed: { code: 4010, reason: 'the device link closed' },
+  fleetEnded: { code: 4011, reason: 'the gateway stopped sending its fleet status' },
   serveStopping: { code: 1001, reason: 'zdfu serve is stopping' },
 } as const;
 
@@ -83,6 +88,7 @@ export const SERVE_ERROR_CODES = [
   'list-failed',
   'queue-full',
   'send-failed',
+  'no-fleet',
 ] as const;
 export type ServeErrorCode = (typeof SERVE_ERROR_CODES)[number];
 
@@ -105,7 +111,7 @@ const clientOpen = z.strictObject({
   target: z.string().check(z.minLength(1), z.maxLength(4096)),
 });
 
-const clientMessage = z.discriminatedUnion('type', [clientHello, clientList, clientOpen]);
+const clientMessage = z.discriminatedUnion('type', [clientHello, clientList, clientOpen, fleetClientMessage]);
 
 const serveTarget = z.strictObject({
   /** What `open` takes: `profile:NAME`, `port:PATH`, `sim:BOARD/udp`, … */
@@ -126,6 +132,8 @@ const serverHello = z.object({
   type: z.literal('hello'),
   protocol: positiveInt,
   server: z.string(),
+  /** Set when a gateway feeds this serve its fleet status (a page may ask for it: `fleet`). */
+  fleet: z.optional(z.boolean()),
 });
 const serverTargets = z.strictObject({
   type: z.literal('targets'),
@@ -155,6 +163,7 @@ const serverMessage = z.discriminatedUnion('type', [
   serverLinkError,
   serverClosed,
   serverError,
+  fleetServerMessage,
 ]);
 
 export type ClientMessage = z.infer<typeof clientMessage>;

@@ -12,6 +12,8 @@ import type { SimHandle } from '../device/io/sim-host.ts';
 import type { ConnTarget } from '../transport/kinds/kind.ts';
 import type { Transport } from '../transport/transport.ts';
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, ServeConnection } from './connection.ts';
+import { type FleetFeed, type FleetFeedOptions, FleetHub, type FleetStatusSource } from './fleet-feed.ts';
+import type { FleetStatusLike } from './fleet-protocol.ts';
 import { isOwnHost, loopbackListenHost, ownOrigins } from './loopback.ts';
 import { SERVE_CLOSE, SERVE_MAX_MESSAGE_BYTES, SERVE_WS_PATH } from './protocol.ts';
 import { defaultDashboardRoot, plain, StaticFiles } from './static-files.ts';
@@ -54,6 +56,11 @@ export interface ServeHandle {
   readonly staticRoot: string;
   /** Sockets open now (for tests and the status line). */
   connectionCount(): number;
+  /**
+   * Feeds a gateway's fleet status to pages that ask for it (use serveFleetStatus in
+   * ./fleet-feed.ts). One feed at a time: a new one replaces the last.
+   */
+  serveFleet<S extends FleetStatusLike>(source: FleetStatusSource<S>, options?: FleetFeedOptions): FleetFeed;
   /** Closes every socket (and so every device link), then the server. */
   close(): Promise<void>;
 }
@@ -92,6 +99,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
   const busy = new Set<string>();
   let port = 0;
   let origins = new Set<string>();
+  let fleet: FleetHub | undefined;
 
   const server: Server = createServer((request, response) => {
     if (!isOwnHost(request.headers.host, port, host)) {
@@ -142,6 +150,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
         limits,
         busy,
         log,
+        fleet: () => fleet,
       });
       connections.add(connection);
       void connection.finished.then(() => connections.delete(connection));
@@ -161,9 +170,24 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
     dashboardBuilt: files.built,
     staticRoot: files.root,
     connectionCount: () => connections.size,
+    serveFleet(source, feedOptions = {}) {
+      fleet?.close();
+      const hub = new FleetHub(source as FleetStatusSource<FleetStatusLike>, { log, ...feedOptions });
+      fleet = hub;
+      return {
+        url: `${origin}/#token=${token}&view=fleet`,
+        subscriberCount: () => hub.subscriberCount(),
+        close() {
+          hub.close();
+          if (fleet === hub) fleet = undefined;
+        },
+      };
+    },
     close() {
       closing ??= (async () => {
+        // Pages hear "zdfu serve is stopping" (1001), not that the fleet feed ended.
         await Promise.all([...connections].map((connection) => connection.shutdown()));
+        fleet?.close();
         wss.close();
         await new Promise<void>((resolve) => {
           const timer = setTimeout(() => {

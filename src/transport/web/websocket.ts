@@ -4,6 +4,7 @@
  * UDP, BLE, a virtual board). The wire protocol is ../../serve/protocol.ts. Pure: no Node imports;
  * in a browser the global WebSocket is used, in Node (tests, scripts) pass the `ws` package's.
  */
+import { FleetMirror, type FleetSnapshot, type FleetStreamError } from '../../serve/fleet-protocol.ts';
 import {
   decodeServerFrame,
   encodeMessage,
@@ -109,6 +110,89 @@ export async function openServeTransport(options: ServeOpenOptions): Promise<Ser
     session.socket.close(1000, 'open failed');
     throw error;
   }
+}
+
+export interface FleetWatch {
+  /** Stops watching (closes the socket). */
+  close(): void;
+}
+
+export interface FleetWatchHandlers {
+  /** A whole, consistent fleet after each update (the first is the whole fleet). */
+  readonly onStatus: (snapshot: FleetSnapshot) => void;
+  /** The stream ended (the serve or gateway stopped, the stream broke); not called after close(). */
+  readonly onEnd: (error: ServeError) => void;
+}
+
+/**
+ * Watches the fleet of the gateway behind a serve (`zdfu gateway --dashboard`,
+ * ../../serve/fleet-protocol.ts). Resolves once the first snapshot arrived (and was given to
+ * onStatus); fails in words when the serve has no fleet or does not answer in time.
+ */
+export async function watchServeFleet(
+  options: ServeConnectOptions,
+  handlers: FleetWatchHandlers,
+): Promise<FleetWatch> {
+  const session = await ServeSession.connect(options);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const mirror = new FleetMirror();
+  let closed = false;
+  let first: { resolve: () => void; reject: (error: ServeError) => void } | undefined;
+  const fail = (error: ServeError) => {
+    if (closed) return;
+    closed = true;
+    session.socket.close(1000, 'fleet watch ended');
+    if (first) first.reject(error);
+    else handlers.onEnd(error);
+  };
+  session.onEnd = fail;
+  session.onMessage = (message) => {
+    if (closed || message instanceof Uint8Array) return;
+    if (message.type === 'error') {
+      fail(new ServeError(message.message, message.code, faultOfCode(message.code)));
+      return;
+    }
+    if (message.type !== 'fleet') return;
+    let snapshot: FleetSnapshot | undefined;
+    try {
+      snapshot = mirror.apply(message);
+    } catch (error) {
+      fail(new ServeError((error as FleetStreamError).message, 'protocol', 'local'));
+      return;
+    }
+    if (snapshot === undefined) return;
+    handlers.onStatus(snapshot);
+    const waiting = first;
+    first = undefined;
+    waiting?.resolve();
+  };
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () =>
+        fail(
+          new ServeError(`zdfu serve sent no fleet status within ${timeoutMs} ms`, 'timeout', 'no-answer'),
+        ),
+      timeoutMs,
+    );
+    first = {
+      resolve: () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      reject: (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    };
+    session.socket.send(encodeMessage({ type: 'fleet' }));
+  });
+  return {
+    close() {
+      if (closed) return;
+      closed = true;
+      session.socket.close(1000, 'page stopped watching the fleet');
+    },
+  };
 }
 
 type Reply<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
