@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-for (const suite of ['unit', 'interop', 'ble', 'browser']) {
+for (const suite of ['unit', 'interop', 'ble', 'browser', 'fleet']) {
   const path = `.cache/test-results/${suite}.json`;
   if (!existsSync(path)) continue;
   const report = JSON.parse(readFileSync(path, 'utf8'));

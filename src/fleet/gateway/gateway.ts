@@ -7,6 +7,7 @@
  * The first poll of every device happens before startGateway returns, so a wrong token or a
  * server that cannot be reached is one clear error instead of a gateway that quietly polls in vain.
  */
+import { setMaxListeners } from 'node:events';
 import { describeError } from '../../cli/failure.ts';
 import { DdiClient } from '../ddi/client.ts';
 import { DdiError } from '../ddi/errors.ts';
@@ -56,6 +57,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const journal = await Journal.open(options.stateFile);
   const closer = new AbortController();
+  // Every device's waits listen on this one signal: a fleet of hundreds is not a listener leak.
+  setMaxListeners(0, closer.signal);
   const log = options.log ?? (() => undefined);
   const board = new StatusBoard(options.ddi.baseUrl, {
     ...(options.notifyIntervalMs !== undefined ? { notifyIntervalMs: options.notifyIntervalMs } : {}),

@@ -21,7 +21,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../../src/device/io/artifacts.ts';
 import { MgmtClient, SYSTEM_CONFIG } from '../../../src/fleet/mgmt/client.ts';
 
 export interface StartHawkbitOptions {
@@ -88,7 +88,8 @@ export class HawkbitStartError extends Error {
   }
 }
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+// Found by zdfu's package.json, so the path holds from the sources and from the bundled bench.
+const root = packageRoot();
 const cacheDir = join(root, '.cache', 'hawkbit');
 const USER = 'admin';
 const JVM_FLAGS = {
