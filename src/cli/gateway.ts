@@ -8,12 +8,13 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { DdiAuth } from '../fleet/ddi/client.ts';
-import type { GatewayDevice } from '../fleet/gateway/types.ts';
+import type { Gateway, GatewayDevice } from '../fleet/gateway/types.ts';
 import type { FleetStatus } from '../fleet/status.ts';
 import { faultOf } from '../util/fault.ts';
 import type { ContextFactory } from './conn.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
+import { parsePort } from './serve.ts';
 
 interface GatewayCommandOptions {
   hawkbit?: string;
@@ -34,6 +35,8 @@ interface GatewayCommandOptions {
   settle: string;
   rebootTimeout: string;
   stopAfter?: string;
+  /** --dashboard [port]: true without a port (a free one). */
+  dashboard?: string | true;
 }
 
 export async function gatewayCommand(ctx: CliContext, opts: GatewayCommandOptions): Promise<void> {
@@ -51,6 +54,8 @@ export async function gatewayCommand(ctx: CliContext, opts: GatewayCommandOption
   const stopAfterMs =
     opts.stopAfter === undefined ? undefined : seconds(opts.stopAfter, '--stop-after', 0.001) * 1000;
   const flashTimeScale = seconds(opts.flashTimeScale, '--flash-time-scale', 0);
+  const dashboardPort =
+    opts.dashboard === undefined ? undefined : opts.dashboard === true ? 0 : parsePort(opts.dashboard);
 
   const { startGateway, GatewayError } = await import('../fleet/gateway/index.ts');
   const { parseTargetTokens } = await import('../fleet/gateway/tokens.ts');
@@ -101,6 +106,7 @@ export async function gatewayCommand(ctx: CliContext, opts: GatewayCommandOption
         `${opts.parallel} at once${opts.state ? `, state in ${opts.state}` : ''}); Ctrl-C stops`,
     );
     try {
+      if (dashboardPort !== undefined) closers.push(await serveFleetView(gateway, dashboardPort, log));
       await stopped(ctx.io.signal, stopAfterMs);
     } finally {
       await gateway.close();
@@ -110,6 +116,34 @@ export async function gatewayCommand(ctx: CliContext, opts: GatewayCommandOption
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined);
   }
+}
+
+/**
+ * --dashboard: the Fleet view of the dashboard, fed by this gateway's status over zdfu serve's
+ * loopback server (token in the printed URL's fragment, as `zdfu serve` does).
+ */
+async function serveFleetView(
+  gateway: Pick<Gateway, 'status' | 'onStatus'>,
+  port: number,
+  log: (line: string) => void,
+): Promise<() => Promise<void>> {
+  const { ServePortInUseError, startServe } = await import('../serve/server.ts');
+  const { serveFleetStatus } = await import('../serve/fleet-feed.ts');
+  const { missingDashboardAdvice } = await import('../serve/static-files.ts');
+  let serve: Awaited<ReturnType<typeof startServe>>;
+  try {
+    serve = await startServe({ port, log: (line) => log(`dashboard: ${line}`) });
+  } catch (error) {
+    if (error instanceof ServePortInUseError) throw new CliError(capitalize(error.message), { cause: error });
+    throw error;
+  }
+  const feed = serveFleetStatus(serve, gateway);
+  if (!serve.dashboardBuilt) log(`Warning: ${missingDashboardAdvice(serve.staticRoot)}`);
+  log(`Fleet view: ${feed.url}`);
+  return async () => {
+    feed.close();
+    await serve.close();
+  };
 }
 
 async function collectDevices(
@@ -288,6 +322,10 @@ export function registerGatewayCommand(program: Command, context: ContextFactory
     )
     .option('--settle <seconds>', 'how long a new image must run before it is confirmed', '5')
     .option('--reboot-timeout <seconds>', 'how long to wait for a device after its reset', '60')
+    .option(
+      '--dashboard [port]',
+      "serve the dashboard's Fleet view of this gateway on 127.0.0.1 (a free port unless given); prints its URL",
+    )
     .option('--stop-after <seconds>', 'stop after this long (default: until Ctrl-C)')
     .addHelpText(
       'after',

@@ -92,7 +92,7 @@ export async function serveCommand(ctx: CliContext, opts: ServeCommandOptions): 
   }
 }
 
-function parsePort(value: string): number {
+export function parsePort(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n > 65535) {
     throw new CliError(`The port "${value}" is not a whole number in 0..65535 (0 picks a free one).`);

@@ -2,9 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/run.ts';
 import { type SimHandle, startSim } from '../../src/device/io/sim-host.ts';
+import type { FleetSnapshot } from '../../src/serve/fleet-protocol.ts';
+import { watchServeFleet } from '../../src/transport/web/websocket.ts';
 import { type FakeDdi, startFakeDdi } from '../helpers/fake-ddi.ts';
 import { runZdfu } from '../helpers/run-zdfu.ts';
+import { pageSocket, until } from '../serve/helpers.ts';
 import { binaryTwo, distribution, GATEWAY_TOKEN } from './gateway-helpers.ts';
 
 let home: string;
@@ -123,5 +127,52 @@ describe('zdfu gateway (CLI)', () => {
       /desk-board: action 1: installed: UDP 127\.0\.0\.1:\d+ runs image 2\.0\.0, confirmed/,
     );
     expect(run.out).toMatch(/\nCONTROLLER +PHASE +VERSION +LAST\ndesk-board +done +2\.0\.0 +installed: /);
+  });
+  it('--dashboard serves the Fleet view of this gateway: the printed URL gives a page its devices', async () => {
+    ddi = await startFakeDdi({ auth: 'gateway', gatewayToken: GATEWAY_TOKEN, pollSleep: '00:00:00' });
+    const stop = new AbortController();
+    let out = '';
+    const running = runCli(
+      [
+        'gateway',
+        '--hawkbit',
+        ddi.url,
+        '--gateway-token',
+        GATEWAY_TOKEN,
+        '--sim',
+        '2',
+        '--dashboard',
+        ...quick,
+      ],
+      {
+        stdout: { write: (t: string | Uint8Array) => (out += String(t)) },
+        stderr: { write: (t: string) => (out += t) },
+        env: { ZDFU_HOME: home },
+        signal: stop.signal,
+      },
+    );
+    await until(() => /Fleet view: http/.test(out), 'the Fleet view URL', 15_000);
+    const match = /Fleet view: (http:\/\/127\.0\.0\.1:\d+)\/#token=([A-Za-z0-9_-]+)&view=fleet/.exec(out);
+    expect(match, out).not.toBeNull();
+    const [, origin, token] = match!;
+    const page = await fetch(`${origin}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<html');
+    const snapshots: FleetSnapshot[] = [];
+    const watching = await watchServeFleet(
+      { url: origin!, token: token!, WebSocket: pageSocket(origin) },
+      { onStatus: (s) => snapshots.push(s), onEnd: () => undefined },
+    );
+    await until(() => snapshots.at(-1)?.devices.length === 2, 'the two boards on the page', 10_000);
+    expect(
+      snapshots
+        .at(-1)
+        ?.devices.map((d) => d.controllerId)
+        .sort(),
+    ).toEqual(['sim-0', 'sim-1']);
+    watching.close();
+    stop.abort();
+    expect(await running).toBe(0);
+    await expect(fetch(`${origin}/`)).rejects.toThrow();
   });
 });
