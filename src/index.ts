@@ -43,3 +43,11 @@ export { type DeviceState, VirtualDevice, type VirtualDeviceOptions } from './de
 export { bootloaderKeysFor, factoryImages } from './device/io/board-images.ts';
 export { PtyUnavailableError } from './device/io/pty.ts';
 export { type SimHandle, type SimOptions, startSim } from './device/io/sim-host.ts';
+export { type FaultPlan, type FleetFault, parseFaultPlan } from './fleet/faults.ts';
+// Fleets: hawkBit's Management API (publish releases, roll out), the gateway, many virtual boards.
+export * from './fleet/gateway/index.ts';
+export { MgmtClient } from './fleet/mgmt/client.ts';
+export { MgmtError, MgmtResponseError, MgmtWaitError } from './fleet/mgmt/errors.ts';
+export { publishRelease, type Release, type ReleaseSpec } from './fleet/mgmt/release.ts';
+export { type SimFleet, type SimFleetOptions, startSimFleet } from './fleet/sim-fleet.ts';
+export type { FleetDeviceStatus, FleetStatus } from './fleet/status.ts';
