@@ -6,6 +6,8 @@
  * spread from a seeded phase, so 2% of 1,000 boards is 20 boards, never 17 or 23.
  * Pure: no Node imports.
  */
+
+import { keyValueList } from '../util/key-values.ts';
 import { seededRandom } from '../util/seeded-random.ts';
 
 /**
@@ -47,14 +49,8 @@ const MAX_DECIMALS = 2;
 export function parseFaultPlan(text: string, seed = 1): FaultPlan {
   const percent: Partial<Record<FleetFault, number>> = {};
   let planSeed = seed;
-  const seen = new Set<string>();
-  for (const part of text.split(',').map((p) => p.trim())) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const key = eq < 0 ? part : part.slice(0, eq).trim();
-    const value = eq < 0 ? '' : part.slice(eq + 1).trim();
-    if (seen.has(key)) throw new FaultPlanError(`--fault gives "${key}" twice.`);
-    seen.add(key);
+  const twice = (key: string) => new FaultPlanError(`--fault gives "${key}" twice.`);
+  for (const [key, value] of keyValueList(text, twice)) {
     if (key === 'seed') {
       if (!/^\d+$/.test(value)) throw new FaultPlanError(`--fault seed "${value}" is not a whole number.`);
       planSeed = Number(value);

@@ -29,6 +29,7 @@
 import * as z from 'zod/mini';
 import type { ConnType } from '../transport/kinds/kind.ts';
 import { connTypeList, isConnType } from '../transport/kinds/registry.ts';
+import { valueAt } from '../util/zod-issues.ts';
 import { fleetClientMessage, fleetServerMessage } from './fleet-protocol.ts';
 
 /** Bumped on any change a peer of the other version would misread. */
@@ -271,15 +272,6 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
     default:
       return issue.message;
   }
-}
-
-function valueAt(json: unknown, path: readonly PropertyKey[]): unknown {
-  let value = json;
-  for (const key of path) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
 }
 
 function preview(text: string): string {

@@ -57,7 +57,8 @@ function shown(value: unknown): string {
   return text.length <= 60 ? text : `${text.slice(0, 57)}...`;
 }
 
-function valueAt(json: unknown, path: readonly PropertyKey[]): unknown {
+/** What stands at `path` in a parsed JSON value (undefined where the path leads nowhere). */
+export function valueAt(json: unknown, path: readonly PropertyKey[]): unknown {
   let value = json;
   for (const key of path) {
     if (typeof value !== 'object' || value === null) return undefined;

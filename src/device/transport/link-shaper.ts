@@ -6,6 +6,8 @@
  * at most MAX_HELD datagrams wait at once; more are dropped, as a router's queue drops them.
  * Pure: the timer is injected (Node's setTimeout in ./udp-socket.ts).
  */
+
+import { keyValueList } from '../../util/key-values.ts';
 import { seededRandom } from '../../util/seeded-random.ts';
 
 export interface LinkProfile {
@@ -37,17 +39,11 @@ const KEYS = ['latency', 'jitter', 'loss', 'reorder', 'seed'] as const;
  */
 export function parseLinkProfile(text: string): LinkProfile {
   const profile = { ...NO_SHAPING };
-  const seen = new Set<string>();
-  for (const part of text.split(',').map((p) => p.trim())) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const key = eq < 0 ? part : part.slice(0, eq).trim();
-    const value = eq < 0 ? '' : part.slice(eq + 1).trim();
+  const twice = (key: string) => new LinkProfileError(`--link gives "${key}" twice.`);
+  for (const [key, value] of keyValueList(text, twice)) {
     if (!(KEYS as readonly string[]).includes(key)) {
       throw new LinkProfileError(`--link: unknown key "${key}"; known keys are ${KEYS.join(', ')}.`);
     }
-    if (seen.has(key)) throw new LinkProfileError(`--link gives "${key}" twice.`);
-    seen.add(key);
     switch (key) {
       case 'latency':
         profile.latencyMs = milliseconds(key, value);
