@@ -564,7 +564,7 @@ function gatewayTable(r: RolloutResult): BenchGrid {
     kind: 'grid',
     title: TITLE_GATEWAY,
     method:
-      `Boards: stm32f4_disco in-process virtual boards (H2's sim fleet, their own flash timing) behind one gateway (parallel 16, gateway token), hawkBit polling time 00:00:02, ` +
+      `Boards: stm32f4_disco in-process virtual boards (startSimFleet, their own flash timing) behind one gateway (parallel 16, gateway token), hawkBit polling time 00:00:02, ` +
       `a rollout in 5 groups (next group at 50 % success). Times from the rollout's start to each board's done/failed in the gateway and to hawkBit counting every target finished or in error; ` +
       `setup (boards registered, module, artifact ${'upload'}, rollout ready) took ${f1(r.setupS)} s and is not counted. CPU as % of one core over the rollout; RSS peaks sampled every 250 ms ` +
       `(zdfu's per board: its peak less the process's RSS before the boards started, ÷ boards). Failures: ${failureWords(r)}.`,
