@@ -32,6 +32,19 @@ afterAll(() => {
   for (const made of dirs) rmSync(made, { recursive: true, force: true });
 });
 
+/** A state file as a stopped gateway leaves it, with one entry for sim-0. */
+function writeJournal(entry: Record<string, unknown>): void {
+  writeFileSync(
+    stateFile,
+    JSON.stringify({
+      version: 1,
+      devices: {
+        'sim-0': { target: { name: 'blinky', version: '2.0.0' }, startedAt: 1, updatedAt: 2, ...entry },
+      },
+    }),
+  );
+}
+
 function journal(): { version: number; devices: Record<string, { actionId: string; stage: string }> } {
   return JSON.parse(readFileSync(stateFile, 'utf8'));
 }
@@ -114,22 +127,7 @@ describe('zdfu gateway: a restart mid-rollout loses nothing', () => {
       finished: 'failure',
       details: ['device gone: sim #0 stopped answering'],
     };
-    writeFileSync(
-      stateFile,
-      JSON.stringify({
-        version: 1,
-        devices: {
-          'sim-0': {
-            actionId,
-            stage: 'finishing',
-            target: { name: 'blinky', version: '2.0.0' },
-            pending,
-            startedAt: 1,
-            updatedAt: 2,
-          },
-        },
-      }),
-    );
+    writeJournal({ actionId, stage: 'finishing', pending });
     const gateway = await rig.start({ stateFile });
     const closing = await ended(rig.ddi, actionId!);
     expect(closing).toEqual(pending);
@@ -147,22 +145,7 @@ describe('zdfu gateway: a restart mid-rollout loses nothing', () => {
       finished: 'success',
       details: ['installed: sim #0 runs image 2.0.0, confirmed'],
     };
-    writeFileSync(
-      stateFile,
-      JSON.stringify({
-        version: 1,
-        devices: {
-          'sim-0': {
-            actionId,
-            stage: 'finishing',
-            target: { name: 'blinky', version: '2.0.0' },
-            pending,
-            startedAt: 1,
-            updatedAt: 2,
-          },
-        },
-      }),
-    );
+    writeJournal({ actionId, stage: 'finishing', pending });
     rig.ddi.cancel(actionId!);
     await rig.start({ stateFile });
     expect(await ended(rig.ddi, actionId!)).toEqual(pending);
@@ -199,18 +182,6 @@ describe('zdfu gateway: a restart mid-rollout loses nothing', () => {
 });
 
 describe('zdfu gateway: journal entries whose action hawkBit no longer offers', () => {
-  function writeJournal(entry: Record<string, unknown>): void {
-    writeFileSync(
-      stateFile,
-      JSON.stringify({
-        version: 1,
-        devices: {
-          'sim-0': { target: { name: 'blinky', version: '2.0.0' }, startedAt: 1, updatedAt: 2, ...entry },
-        },
-      }),
-    );
-  }
-
   it('an update cut off mid-upload whose action was closed meanwhile is reported as failed, in words, not dropped silently', async () => {
     const rig = await newRig({ count: 1 });
     writeJournal({ actionId: '77', stage: 'uploading' });
