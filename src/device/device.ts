@@ -315,12 +315,7 @@ export class VirtualDevice {
     const responseBuffer = this.smpBuffers.take();
     if (responseBuffer === undefined) return [];
     try {
-      const before = this.flashWorkUs;
-      const responses = await server.handlePacket(packet);
-      const spentUs = this.flashWorkUs - before;
-      if (this.flashTimeScale > 0 && spentUs > 0) {
-        await this.wait((spentUs / 1000) * this.flashTimeScale, generation);
-      }
+      const responses = await this.flashWork(() => server.handlePacket(packet), generation);
       return this.server === server ? responses : [];
     } finally {
       this.smpBuffers.release(responseBuffer);
@@ -649,12 +644,11 @@ export class VirtualDevice {
   }
 
   /**
-   * Runs an app's flash work (its erases and writes) and then takes the time the board's flash
-   * would (with flashTimeScale), as the SMP work queue does after a request; a reset or power-off
-   * ends the wait at once.
+   * Runs flash work (an SMP request's, or the app's own) and then takes the time the board's
+   * flash would for its erases and writes (with flashTimeScale); a reset or power-off after
+   * `generation`'s boot ends the wait at once.
    */
-  private async flashWork<T>(work: () => T | Promise<T>): Promise<T> {
-    const generation = this.generation;
+  private async flashWork<T>(work: () => T | Promise<T>, generation = this.generation): Promise<T> {
     const before = this.flashWorkUs;
     const result = await work();
     const spentUs = this.flashWorkUs - before;
