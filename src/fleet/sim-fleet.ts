@@ -33,7 +33,7 @@ import { LinkError } from '../transport/link-error.ts';
 import { createMemoryLink, type MemoryTransport } from '../transport/memory.ts';
 import type { Transport } from '../transport/transport.ts';
 import { seededRandom } from '../util/seeded-random.ts';
-import { withTimeout } from '../util/timeout.ts';
+import { sleepOrAbort, withTimeout } from '../util/timeout.ts';
 import type { DdiAuth } from './ddi/client.ts';
 import { type FaultPlan, type FleetFault, faultFor, NO_FAULTS } from './faults.ts';
 
@@ -281,7 +281,7 @@ export async function startSimFleet(options: SimFleetOptions): Promise<SimFleet>
     for (const [index, state] of states.entries()) {
       if (options.signal?.aborted) throw options.signal.reason ?? new DOMException('Aborted', 'AbortError');
       const due = started + (spread * index) / count - performance.now();
-      if (due > 0) await sleep(due, options.signal);
+      if (due > 0) await sleepOrAbort(due, options.signal);
       await state.board.device.powerOn();
     }
   } catch (error) {
@@ -420,19 +420,4 @@ function summarize(states: readonly BoardState[]): FleetSummary {
     }
   }
   return { count: states.length, versions, outcomes, faults, failures };
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      signal?.removeEventListener('abort', abort);
-      resolve();
-    }
-    function abort() {
-      clearTimeout(timer);
-      reject(signal?.reason ?? new DOMException('Aborted', 'AbortError'));
-    }
-    signal?.addEventListener('abort', abort, { once: true });
-  });
 }

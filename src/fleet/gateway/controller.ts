@@ -20,6 +20,7 @@ import { DeviceClient } from '../../client/device.ts';
 import { type DfuResult, type DfuStep, runDfu } from '../../client/dfu.ts';
 import type { UploadResult } from '../../client/upload.ts';
 import { toHex } from '../../image/bytes.ts';
+import { sleepOrAbort, sleepUnlessAborted } from '../../util/timeout.ts';
 import type { DdiCancel, DdiClient, DdiDeployment, DdiFeedback } from '../ddi/client.ts';
 import { DdiError } from '../ddi/errors.ts';
 import type { DevicePhase, StatusBoard } from '../status.ts';
@@ -29,7 +30,7 @@ import { configDataOf, type DeviceFacts, describeSlots, readDeviceFacts } from '
 import { JOURNAL_STAGES, type Journal, type JournalEntry, type JournalStage } from './journal.ts';
 import { type DfuAttempt, dfuFailure, type Ending, failure, success, unreachable } from './outcome.ts';
 import { type GatewayDevice, type GatewayDfuOptions, GatewayError } from './types.ts';
-import { type Slots, sleepOrAbort, sleepUnlessAborted, unlessAborted } from './wait.ts';
+import { type Slots, unlessAborted } from './wait.ts';
 
 /** What every controller of one gateway shares. */
 export interface ControllerShared {

@@ -1,41 +1,8 @@
 /**
- * The gateway's ways to wait: sleeps that end early when the gateway closes, and slots that
- * bound how many devices update at once (--parallel). A device waits for a slot at most once per
+ * The gateway's ways to wait (its sleeps are src/util/timeout.ts's): work that ends early when the
+ * gateway closes, and slots that bound how many devices update at once (--parallel). A device waits for a slot at most once per
  * action, so the queue of waiters never holds more than the number of devices. Pure module.
  */
-
-/** Resolves after `ms`, or at once (without throwing) when `signal` aborts. */
-export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-/** Resolves after `ms`; rejects with the signal's reason as soon as `signal` aborts. */
-export function sleepOrAbort(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const aborted = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(
-      () => {
-        signal.removeEventListener('abort', aborted);
-        resolve();
-      },
-      Math.max(0, ms),
-    );
-    signal.addEventListener('abort', aborted, { once: true });
-  });
-}
 
 /**
  * `work`'s result, or a rejection with the signal's reason as soon as `signal` aborts (the work

@@ -10,8 +10,9 @@
  * REST docs (eclipse-hawkbit/hawkbit: docs, "Management API") and /work/shared/reference/hawkbit.md §4.
  */
 import * as z from 'zod/mini';
+import { sleepOrAbort } from '../../util/timeout.ts';
 import { MgmtResponseError, MgmtWaitError } from './errors.ts';
-import { delay, MgmtHttp, type MgmtHttpOptions, queryString, seg } from './http.ts';
+import { MgmtHttp, type MgmtHttpOptions, queryString, seg } from './http.ts';
 import {
   type Action,
   type ActionStatusEntry,
@@ -415,7 +416,7 @@ export class MgmtClient {
           waited,
         );
       }
-      await delay(Math.min(options.intervalMs ?? 500, timeoutMs - waited), options.signal);
+      await sleepOrAbort(Math.min(options.intervalMs ?? 500, timeoutMs - waited), options.signal);
     }
   }
 

@@ -143,22 +143,3 @@ function causeMessage(error: Error): string | undefined {
   if (cause instanceof Error) return (cause as { code?: string }).code ?? cause.message;
   return undefined;
 }
-
-/** Waits `ms`, or rejects when `signal` aborts. */
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
