@@ -134,3 +134,12 @@ export function jsonValue(value: unknown): unknown {
 export function formatJson(value: unknown): string {
   return `${JSON.stringify(jsonValue(value), null, 2)}\n`;
 }
+
+/**
+ * A message as a CLI sentence: a capital first letter and a closing full stop. A leading name
+ * spelled with a lowercase first letter (hawkBit) stays as it is written.
+ */
+export function sentence(text: string): string {
+  const head = /^[a-z]+[A-Z]/.test(text) ? text.charAt(0) : text.charAt(0).toUpperCase();
+  return head + text.slice(1).replace(/([^.])$/, '$1.');
+}

@@ -14,6 +14,7 @@ import { faultOf } from '../util/fault.ts';
 import type { ContextFactory } from './conn.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
+import { sentence } from './format.ts';
 import { parsePort } from './serve.ts';
 
 interface GatewayCommandOptions {
@@ -97,7 +98,7 @@ export async function gatewayCommand(ctx: CliContext, opts: GatewayCommandOption
       });
     } catch (error) {
       if (error instanceof GatewayError)
-        throw new CliError(capitalize(error.message), { cause: error, fault: error.fault });
+        throw new CliError(sentence(error.message), { cause: error, fault: error.fault });
       throw error;
     }
     log(
@@ -134,7 +135,7 @@ async function serveFleetView(
   try {
     serve = await startServe({ port, log: (line) => log(`dashboard: ${line}`) });
   } catch (error) {
-    if (error instanceof ServePortInUseError) throw new CliError(capitalize(error.message), { cause: error });
+    if (error instanceof ServePortInUseError) throw new CliError(sentence(error.message), { cause: error });
     throw error;
   }
   const feed = serveFleetStatus(serve, gateway);
@@ -229,7 +230,7 @@ function readTokens(
   try {
     return parse(text, file);
   } catch (error) {
-    throw new CliError(capitalize((error as Error).message), { cause: error });
+    throw new CliError(sentence((error as Error).message), { cause: error });
   }
 }
 
@@ -271,12 +272,6 @@ function stopped(signal: AbortSignal | undefined, ms: number | undefined): Promi
     if (signal.aborted) resolve();
     signal.addEventListener('abort', () => resolve(), { once: true });
   });
-}
-
-/** A sentence: a capital first letter (hawkBit keeps its own spelling) and a full stop. */
-function capitalize(text: string): string {
-  const head = text.startsWith('hawkBit') ? text.charAt(0) : text.charAt(0).toUpperCase();
-  return head + text.slice(1).replace(/([^.])$/, '$1.');
 }
 
 function collect(value: string, previous: string[]): string[] {

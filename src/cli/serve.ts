@@ -11,6 +11,7 @@ import type { ServeHandle } from '../serve/server.ts';
 import type { ContextFactory } from './conn.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
+import { sentence } from './format.ts';
 import { ZDFU_VERSION } from './program.ts';
 
 interface ServeCommandOptions {
@@ -33,7 +34,7 @@ export async function serveCommand(ctx: CliContext, opts: ServeCommandOptions): 
     host = loopbackListenHost(opts.host);
     allowOrigins = opts.allowOrigin.map(parseAllowedOrigin);
   } catch (error) {
-    if (error instanceof ServeHostError) throw new CliError(capitalize(error.message));
+    if (error instanceof ServeHostError) throw new CliError(sentence(error.message));
     throw error;
   }
   const broken = safely(() => ctx.profiles.broken()) ?? [];
@@ -65,7 +66,7 @@ export async function serveCommand(ctx: CliContext, opts: ServeCommandOptions): 
       serve = await startServe({ ...withRoot, port: port ?? DEFAULT_SERVE_PORT });
     } catch (error) {
       if (!(error instanceof ServePortInUseError)) throw error;
-      if (port !== undefined) throw new CliError(capitalize(error.message));
+      if (port !== undefined) throw new CliError(sentence(error.message));
       // The default port is only a convenience: any free one will do.
       serve = await startServe({ ...withRoot, port: 0 });
       ctx.io.stderr.write(
@@ -137,10 +138,6 @@ function safely<T>(read: () => T): T | undefined {
   } catch {
     return undefined;
   }
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1).replace(/([^.])$/, '$1.');
 }
 
 function collect(value: string, previous: string[]): string[] {
